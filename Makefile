@@ -1,0 +1,24 @@
+# The two commands: `make demo` and `make test`. Everything else is plumbing.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: demo test bootstrap down bench clean
+
+bootstrap:
+	@scripts/bootstrap
+
+demo: bootstrap
+	@$(PY) scripts/demo.py
+
+down:
+	@$(PY) scripts/local_livekit.py down
+
+test: bootstrap
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: bootstrap
+	@$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+clean: down
+	rm -rf .state .tools .venv

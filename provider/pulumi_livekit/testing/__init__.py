@@ -1,0 +1,20 @@
+"""Test bed helpers: a real livekit-server with Redis, and the real `pulumi` CLI on a program.
+
+Used by the project's tests, benchmarks and `make demo`; importable by users who want
+to test their own programs the same way.
+"""
+
+from ._livekit import Credentials, LocalLiveKit, free_port
+from ._pulumi import PulumiCommandError, PulumiStack, Result
+from ._tools import REPO_ROOT, tool_path
+
+__all__ = [
+    "Credentials",
+    "LocalLiveKit",
+    "PulumiCommandError",
+    "PulumiStack",
+    "REPO_ROOT",
+    "Result",
+    "free_port",
+    "tool_path",
+]

@@ -1,0 +1,120 @@
+"""Drive the real `pulumi` CLI on a program directory, isolated from the user's setup.
+
+Each `PulumiStack` has its own local file backend and PULUMI_HOME in a temporary
+folder, a passphrase for secrets, no update check and no plugin downloads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+from ._tools import REPO_ROOT, tool_path, tools_path_env
+
+PASSPHRASE = "pulumi-livekit-test-passphrase"
+_STACK_COMMANDS = {"up", "preview", "refresh", "destroy", "import", "config", "state", "cancel"}
+
+
+class PulumiCommandError(AssertionError):
+    def __init__(self, result: "Result") -> None:
+        self.result = result
+        super().__init__(f"pulumi {' '.join(result.args)} exited {result.returncode}\n"
+                         f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}")
+
+
+@dataclass
+class Result:
+    args: Sequence[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class PulumiStack:
+    def __init__(
+        self,
+        program_dir: Path | str,
+        stack: str = "test",
+        *,
+        env: Optional[Mapping[str, str]] = None,
+        workdir: Optional[Path] = None,
+        copy_program: bool = True,
+    ) -> None:
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pulumi-"))
+        source = Path(program_dir)
+        if copy_program:
+            # A copy lets tests edit the program (and Pulumi.<stack>.yaml) without touching the repo.
+            self.program_dir = self.workdir / "program"
+            shutil.copytree(source, self.program_dir, ignore=shutil.ignore_patterns("__pycache__", "Pulumi.*.yaml"))
+        else:
+            self.program_dir = source
+        self.stack = stack
+        backend = self.workdir / "backend"
+        backend.mkdir(exist_ok=True)
+        home = self.workdir / "pulumi-home"
+        home.mkdir(exist_ok=True)
+        self.env = {
+            **os.environ,
+            "PATH": tools_path_env(),
+            "PULUMI_BACKEND_URL": f"file://{backend}",
+            "PULUMI_HOME": str(home),
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_SKIP_CONFIRMATIONS": "true",
+            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            "PULUMI_PYTHON_CMD": str(REPO_ROOT / ".venv" / "bin" / "python"),
+            "VIRTUAL_ENV": str(REPO_ROOT / ".venv"),
+            "NO_COLOR": "1",
+            **(env or {}),
+        }
+        self.run("stack", "init", stack)
+
+    def run(self, *args: str, check: bool = True, timeout: float = 600) -> Result:
+        argv = [tool_path("pulumi"), *args, "--non-interactive", "--color", "never", "--cwd", str(self.program_dir)]
+        if args[0] in _STACK_COMMANDS or args[:2] in (("stack", "export"), ("stack", "output"), ("stack", "import")):
+            argv += ["--stack", self.stack]
+        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=timeout)
+        result = Result(args, proc.returncode, proc.stdout, proc.stderr)
+        if check and proc.returncode != 0:
+            raise PulumiCommandError(result)
+        return result
+
+    def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
+        self.run("config", "set", key, value, *(["--secret"] if secret else []))
+
+    def up(self, *extra: str, check: bool = True) -> Result:
+        return self.run("up", "--yes", "--skip-preview", *extra, check=check)
+
+    def preview(self, *extra: str, check: bool = True) -> Result:
+        return self.run("preview", "--diff", *extra, check=check)
+
+    def refresh(self, *extra: str, check: bool = True) -> Result:
+        return self.run("refresh", "--yes", "--skip-preview", *extra, check=check)
+
+    def destroy(self, *extra: str, check: bool = True) -> Result:
+        return self.run("destroy", "--yes", "--skip-preview", *extra, check=check)
+
+    def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
+        return json.loads(self.run(*args).stdout or "{}")
+
+    def export(self) -> dict[str, Any]:
+        return json.loads(self.run("stack", "export").stdout)
+
+    def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
+        deployment = self.export().get("deployment", {})
+        return [r for r in deployment.get("resources") or [] if r.get("type", "").endswith(type_suffix)]
+
+    def remove(self) -> None:
+        self.run("stack", "rm", "--yes", "--force", "--stack", self.stack, check=False)

@@ -1,0 +1,90 @@
+"""Shared fixtures: one real livekit-server + Redis per test session, the real Pulumi CLI per test.
+
+Isolation: LiveKit refuses two dispatch rules with the same trunk, number and PIN, so
+every test that creates rules starts from an empty SIP store (`livekit` flushes Redis
+before the test) and leaves nothing behind for the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from livekit import api as lkapi
+
+from pulumi_livekit.testing import Credentials, LocalLiveKit, PulumiStack
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+@pytest.fixture(scope="session")
+def livekit_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
+    server = LocalLiveKit(tmp_path_factory.mktemp("livekit"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def livekit(livekit_server: LocalLiveKit) -> LocalLiveKit:
+    """The session's server with an empty SIP store."""
+    livekit_server.flush()
+    return livekit_server
+
+
+class Oracle:
+    """The official `livekit-api` SDK: an independent reader (and out-of-band writer) of server state."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.credentials = credentials
+
+    def call(self, method: str, *args):
+        async def run():
+            async with lkapi.LiveKitAPI(self.credentials.url, self.credentials.api_key,
+                                        self.credentials.api_secret) as client:
+                return await getattr(client.sip, method)(*args)
+        return asyncio.run(run())
+
+    def rules(self) -> list:
+        return list(self.call("list_dispatch_rule", lkapi.ListSIPDispatchRuleRequest()).items)
+
+    def rule(self, rule_id: str):
+        found = [r for r in self.rules() if r.sip_dispatch_rule_id == rule_id]
+        return found[0] if found else None
+
+    def inbound_trunks(self) -> list:
+        return list(self.call("list_inbound_trunk", lkapi.ListSIPInboundTrunkRequest()).items)
+
+    def outbound_trunks(self) -> list:
+        return list(self.call("list_outbound_trunk", lkapi.ListSIPOutboundTrunkRequest()).items)
+
+
+@pytest.fixture
+def oracle(livekit: LocalLiveKit) -> Oracle:
+    return Oracle(livekit.credentials)
+
+
+@pytest.fixture
+def pulumi_stack(tmp_path, livekit: LocalLiveKit):
+    """Factory: a fresh stack of a program directory, configured for the test server."""
+    stacks: list[PulumiStack] = []
+
+    def make(program_dir: Path, stack: str = "test", *, config: bool = True, env=None) -> PulumiStack:
+        pulumi = PulumiStack(program_dir, stack, workdir=tmp_path / f"{stack}-{len(stacks)}", env=env)
+        if config:
+            creds = livekit.credentials
+            pulumi.set_config("livekit:url", creds.url)
+            pulumi.set_config("livekit:apiKey", creds.api_key)
+            pulumi.set_config("livekit:apiSecret", creds.api_secret, secret=True)
+        stacks.append(pulumi)
+        return pulumi
+
+    yield make
+    for pulumi in stacks:  # leave the server empty even when a test failed midway
+        pulumi.destroy(check=False)
