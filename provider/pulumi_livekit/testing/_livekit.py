@@ -64,16 +64,19 @@ class LocalLiveKit:
     """Redis + livekit-server. `stop()`/`start()` can be called repeatedly (fault tests restart them)."""
 
     def __init__(self, workdir: Optional[Path] = None, *, http_port: Optional[int] = None,
-                 redis_port: Optional[int] = None) -> None:
+                 redis_port: Optional[int] = None, api_key: Optional[str] = None,
+                 api_secret: Optional[str] = None, persist: bool = False) -> None:
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="livekit-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.http_port = http_port or free_port()
         self.redis_port = redis_port or free_port()
         self.credentials = Credentials(
             url=f"http://127.0.0.1:{self.http_port}",
-            api_key="API" + secrets.token_hex(6),
-            api_secret=secrets.token_urlsafe(36),
+            api_key=api_key or "API" + secrets.token_hex(6),
+            api_secret=api_secret or secrets.token_urlsafe(36),
         )
+        # Tests want a clean slate each time; the demo keeps its rules across restarts.
+        self.persist = persist
         self.redis: Optional[_Process] = None
         self.server: Optional[_Process] = None
 
@@ -104,7 +107,7 @@ class LocalLiveKit:
     def start_redis(self) -> None:
         self.redis = _Process(
             [tool_path("redis-server"), "--port", str(self.redis_port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+             "--save", "", "--appendonly", "yes" if self.persist else "no", "--dir", str(self.workdir)],
             self.workdir / "redis.log",
         )
         _wait_for_port(self.redis_port, self.redis, timeout=20)
@@ -139,6 +142,9 @@ class LocalLiveKit:
     def log_tail(self, lines: int = 30) -> str:
         path = self.workdir / "livekit.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def pids(self) -> list[int]:
+        return [p.popen.pid for p in (self.server, self.redis) if p is not None and p.alive()]
 
     def stop_server(self) -> None:
         if self.server is not None:

@@ -51,6 +51,7 @@ class PulumiStack:
         copy_program: bool = True,
     ) -> None:
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pulumi-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         source = Path(program_dir)
         if copy_program:
             # A copy lets tests edit the program (and Pulumi.<stack>.yaml) without touching the repo.
