@@ -1,0 +1,57 @@
+"""LiveKit SIP telephony as Pulumi resources: dispatch rules and trunks.
+
+    import pulumi_livekit as livekit
+
+    rule = livekit.DispatchRule(
+        "inbound",
+        rule=livekit.DispatchRuleIndividual(room_prefix="call-"),
+        room_config=livekit.RoomConfiguration(agents=[livekit.RoomAgentDispatch(agent_name="inbound-agent")]),
+    )
+"""
+
+from ._dispatch_rule import DispatchRule
+from ._exceptions import (
+    APIError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidArgumentError,
+    LiveKitError,
+    NotFoundError,
+    ResourceExhaustedError,
+    TransportError,
+    UnavailableError,
+    ValidationError,
+)
+from ._trunks import InboundTrunk, OutboundTrunk
+from ._types import (
+    Connection,
+    DispatchRuleCallee,
+    DispatchRuleDirect,
+    DispatchRuleIndividual,
+    RoomAgentDispatch,
+    RoomConfiguration,
+    SIPMediaConfig,
+)
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "Connection",
+    "DispatchRule",
+    "DispatchRuleCallee",
+    "DispatchRuleDirect",
+    "DispatchRuleIndividual",
+    "InboundTrunk",
+    "InvalidArgumentError",
+    "LiveKitError",
+    "NotFoundError",
+    "OutboundTrunk",
+    "ResourceExhaustedError",
+    "RoomAgentDispatch",
+    "RoomConfiguration",
+    "SIPMediaConfig",
+    "TransportError",
+    "UnavailableError",
+    "ValidationError",
+]

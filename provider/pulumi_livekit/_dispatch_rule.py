@@ -1,0 +1,168 @@
+"""`DispatchRule`: which room (and agent) an inbound call lands in."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+from livekit.protocol import sip as sip_pb
+from pulumi.dynamic import CheckFailure
+
+from . import _schema
+from ._client import SIPClient
+from ._provider import SIPResourceProvider
+from ._resource import SIPResource
+from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input
+
+RULE_KINDS = ("dispatch_rule_individual", "dispatch_rule_direct", "dispatch_rule_callee")
+PIN = "pin"
+
+
+def _rule_kind(rule: Any) -> Optional[str]:
+    """The single kind key of a rule dict (snake or camel spelling), if it has exactly one."""
+    if not isinstance(rule, Mapping):
+        return None
+    kinds = [k for k in rule if _schema_name(k) in RULE_KINDS]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def _schema_name(key: str) -> str:
+    field = sip_pb.SIPDispatchRule.DESCRIPTOR.fields_by_camelcase_name.get(key)
+    return field.name if field is not None else key
+
+
+def _without_pin(rule: Any) -> Any:
+    kind = _rule_kind(rule)
+    if kind is None or not isinstance(rule[kind], Mapping):
+        return rule
+    return {**rule, kind: {k: v for k, v in rule[kind].items() if k != PIN}}
+
+
+def _pin_of(rule: Any) -> Optional[str]:
+    kind = _rule_kind(rule)
+    if kind is None or not isinstance(rule[kind], Mapping):
+        return None
+    return rule[kind].get(PIN)
+
+
+class DispatchRuleProvider(SIPResourceProvider):
+    message_type = sip_pb.SIPDispatchRuleInfo
+    id_field = "sip_dispatch_rule_id"
+    secret_keys = (PIN,)
+
+    def split_secrets(self, desired: dict[str, Any]) -> dict[str, Any]:
+        rule = desired.get("rule")
+        pin = _pin_of(rule)
+        split = {**desired, "rule": _without_pin(rule)} if rule is not None else dict(desired)
+        if pin:
+            split[PIN] = pin
+        return split
+
+    def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        joined = {k: v for k, v in state.items() if k != PIN}
+        pin = state.get(PIN)
+        kind = _rule_kind(joined.get("rule"))
+        if pin is not None and kind is not None and isinstance(joined["rule"][kind], Mapping):
+            joined["rule"] = {**joined["rule"], kind: {**joined["rule"][kind], PIN: pin}}
+        elif pin is not None:
+            joined[PIN] = pin  # nowhere to put it: let the schema name the stray field
+        return joined
+
+    def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
+        rule = desired.get("rule")
+        if rule is None:
+            failures.append(CheckFailure(
+                "rule", "is required: use DispatchRuleIndividual, DispatchRuleDirect or DispatchRuleCallee"))
+            return
+        if rule == _schema.UNKNOWN:
+            return
+        kinds = [k for k in RULE_KINDS if k in rule]
+        if not kinds:
+            failures.append(CheckFailure(
+                "rule", "must set one rule kind: dispatchRuleIndividual, dispatchRuleDirect or dispatchRuleCallee"))
+            return
+        kind = kinds[0]
+        body = rule[kind]
+        if body == _schema.UNKNOWN:
+            return
+        path = f"rule.{kind}"
+        if kind == "dispatch_rule_direct" and not body.get("room_name"):
+            failures.append(CheckFailure(f"{path}.room_name", "is required for a direct rule and must not be empty"))
+        pin = body.get(PIN)
+        if isinstance(pin, str) and pin != _schema.UNKNOWN and pin and not pin.isdigit():
+            # Never echo the value: it is a secret.
+            failures.append(CheckFailure(f"{path}.pin", "must contain digits only (callers type it on a keypad)"))
+        for index, trunk_id in enumerate(desired.get("trunk_ids") or []):
+            if isinstance(trunk_id, str) and not trunk_id.strip():
+                failures.append(CheckFailure(f"trunk_ids[{index}]", "must not be empty"))
+
+    def api_create(self, client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
+        return client.create_dispatch_rule(message)
+
+    def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPDispatchRuleInfo):
+        return client.update_dispatch_rule(object_id, message)
+
+    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPDispatchRuleInfo]:
+        return client.get_dispatch_rule(object_id)
+
+    def api_delete(self, client: SIPClient, object_id: str) -> None:
+        client.delete_dispatch_rule(object_id)
+
+
+class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
+    """A LiveKit SIP dispatch rule. Every field updates in place; the rule ID never changes.
+
+    Outputs are the rule as the server stores it. The PIN (whichever rule kind carries it)
+    is split into the secret output `pin`, so `rule` stays readable in previews.
+    """
+
+    _provider = DispatchRuleProvider()
+    _envelope = "dispatch_rule"
+
+    sip_dispatch_rule_id: pulumi.Output[str]
+    rule: pulumi.Output[dict]
+    pin: pulumi.Output[Optional[str]]
+    name: pulumi.Output[Optional[str]]
+    trunk_ids: pulumi.Output[Optional[list]]
+    room_config: pulumi.Output[Optional[dict]]
+    attributes: pulumi.Output[Optional[dict]]
+    metadata: pulumi.Output[Optional[str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        rule: pulumi.Input[Any],
+        name: pulumi.Input[Optional[str]] = None,
+        trunk_ids: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        hide_phone_number: pulumi.Input[Optional[bool]] = None,
+        inbound_numbers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        numbers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        metadata: pulumi.Input[Optional[str]] = None,
+        attributes: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+        room_preset: pulumi.Input[Optional[str]] = None,
+        room_config: Optional[pulumi.Input[RoomConfiguration | Mapping[str, Any]]] = None,
+        krisp_enabled: pulumi.Input[Optional[bool]] = None,
+        media_encryption: pulumi.Input[Optional[str]] = None,
+        media: Optional[pulumi.Input[SIPMediaConfig | Mapping[str, Any]]] = None,
+        connection: Optional[Connection] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        full_rule = pulumi.Output.from_input(as_input(rule))
+        inputs = dict(
+            rule=pulumi.Output.unsecret(full_rule.apply(_without_pin)),
+            pin=full_rule.apply(_pin_of),
+            name=name,
+            trunk_ids=trunk_ids,
+            hide_phone_number=hide_phone_number,
+            inbound_numbers=inbound_numbers,
+            numbers=numbers,
+            metadata=metadata,
+            attributes=attributes,
+            room_preset=room_preset,
+            room_config=room_config,
+            krisp_enabled=krisp_enabled,
+            media_encryption=media_encryption,
+            media=media,
+        )
+        super().__init__(resource_name, inputs, connection, opts)

@@ -1,0 +1,187 @@
+"""The dynamic-provider lifecycle shared by every SIP resource.
+
+A subclass names its protobuf message and its RPCs; this class turns Pulumi's
+check/diff/create/read/update/delete into validated, canonical state and exactly
+one API call per operation (none for check and diff).
+
+Providers are module-level singletons with no state of their own at pickling time,
+so dill stores them by reference: `__provider` is a few hundred bytes, identical for
+every resource, and never holds a credential. Configuration reaches the provider
+process through `configure`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Mapping, Optional
+
+from google.protobuf.message import Message
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from . import _schema
+from ._client import SIPClient, client_for
+from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
+from ._exceptions import ConfigurationError, NotFoundError, ValidationError
+from ._redact import register_secrets
+
+PROVIDER_KEY = "__provider"
+CONNECTION = "connection"
+
+
+class SIPResourceProvider(ResourceProvider):
+    message_type: ClassVar[type[Message]]
+    id_field: ClassVar[str]
+    # Top-level state keys holding secrets; the resource marks them as secret outputs.
+    secret_keys: ClassVar[tuple[str, ...]] = ()
+
+    serialize_as_secret_always = False
+
+    # ---- per-resource hooks ---------------------------------------------------------
+
+    def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
+        """Resource-specific rules on top of the schema (desired has snake_case keys)."""
+
+    def split_secrets(self, desired: dict[str, Any]) -> dict[str, Any]:
+        """Move secret values into their own top-level keys (inverse of `join_secrets`)."""
+        return desired
+
+    def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(state)
+
+    def api_create(self, client: SIPClient, message: Message) -> Message:
+        raise NotImplementedError
+
+    def api_update(self, client: SIPClient, object_id: str, message: Message) -> Message:
+        raise NotImplementedError
+
+    def api_get(self, client: SIPClient, object_id: str) -> Optional[Message]:
+        raise NotImplementedError
+
+    def api_delete(self, client: SIPClient, object_id: str) -> None:
+        raise NotImplementedError
+
+    # ---- Pulumi lifecycle -----------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._stack_config = req.config
+        register_secrets([req.config.get("livekit:apiSecret")])
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
+        connection = state.pop(CONNECTION, None)
+        desired: dict[str, Any] = {}
+        for key, value in self.join_secrets(state).items():
+            try:
+                desired.update(_schema.validate_message(
+                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=frozenset(_schema.OUTPUT_ONLY)))
+            except ValidationError as error:
+                failures.append(CheckFailure(error.path, error.problem))
+        if not failures:
+            self.validate(desired, failures)
+        checked_connection = _check_connection(connection, failures)
+        if not failures and not _schema.contains_unknown(checked_connection or {}):
+            try:
+                self._endpoint(checked_connection or {})
+            except ConfigurationError as error:
+                failures.append(CheckFailure(f"connection.{error.field}", str(error)))
+        if failures:
+            return CheckResult(news, failures)
+        if not _schema.contains_unknown(desired):
+            desired = _schema.canonicalize(self.message_type, desired)
+        inputs = self.split_secrets(_schema.prune(desired) or {})
+        if checked_connection:
+            inputs[CONNECTION] = checked_connection
+        return CheckResult(inputs, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
+        keys = (set(olds) | set(news)) - {PROVIDER_KEY, self.id_field}
+        changed = sorted(k for k in keys if _schema.prune(olds.get(k)) != _schema.prune(news.get(k)))
+        # Every field updates in place: replacing would create a conflicting twin first.
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        stored = self.api_create(self._client(props), self._message(props))
+        outputs = self._outputs(stored, props)
+        return CreateResult(outputs[self.id_field], outputs)
+
+    def update(self, object_id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        stored = self.api_update(self._client(news), object_id, self._message(news))
+        return UpdateResult(self._outputs(stored, news))
+
+    def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
+        stored = self.api_get(self._client(props), object_id)
+        if stored is None:
+            return ReadResult("", {})
+        outputs = self._outputs(stored, props)
+        inputs = {k: v for k, v in outputs.items() if k != self.id_field}
+        return ReadResult(object_id, outputs, inputs)
+
+    def delete(self, object_id: str, props: dict[str, Any]) -> None:
+        try:
+            self.api_delete(self._client(props), object_id)
+        except NotFoundError:
+            pass  # already gone: the desired end state
+
+    # ---- helpers --------------------------------------------------------------------
+
+    def _client(self, props: Mapping[str, Any]) -> SIPClient:
+        return client_for(self._endpoint(props.get(CONNECTION) or {}))
+
+    def _endpoint(self, explicit: Mapping[str, Any]) -> Endpoint:
+        register_secrets([explicit.get("api_secret")])
+        config = getattr(self, "_stack_config", None)
+        endpoint = resolve_connection(explicit, config.get if config else (lambda _key: None))
+        register_secrets([endpoint.api_secret])
+        return endpoint
+
+    def _message(self, props: Mapping[str, Any]) -> Message:
+        state = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, CONNECTION, self.id_field)}
+        desired = self.join_secrets(state)
+        register_secrets(_secret_values(self, props))
+        return _schema.to_message(self.message_type, desired)
+
+    def _outputs(self, stored: Message, props: Mapping[str, Any]) -> dict[str, Any]:
+        state = self.split_secrets(_schema.canonical_from_message(stored))
+        register_secrets(_secret_values(self, state))
+        outputs = {**state, self.id_field: getattr(stored, self.id_field)}
+        if props.get(CONNECTION):
+            outputs[CONNECTION] = props[CONNECTION]
+        return outputs
+
+
+def _secret_values(provider: SIPResourceProvider, state: Mapping[str, Any]) -> list[Any]:
+    return [state.get(key) for key in provider.secret_keys]
+
+
+def _check_connection(connection: Any, failures: list[CheckFailure]) -> Optional[dict[str, str]]:
+    """Shape checks only: unset fields fall back to stack config / environment at call time."""
+    if connection is None:
+        return None
+    if not isinstance(connection, Mapping):
+        failures.append(CheckFailure("connection", "expected Connection(url=..., api_key=..., api_secret=...)"))
+        return None
+    known = {name for name, _, _ in SETTINGS}
+    checked = {}
+    for key, value in connection.items():
+        path = f"connection.{key}"
+        if key not in known:
+            failures.append(CheckFailure(path, f"unknown field; expected one of: {', '.join(sorted(known))}"))
+        elif value is None or value == _schema.UNKNOWN:
+            continue
+        elif not isinstance(value, str) or not value.strip():
+            failures.append(CheckFailure(path, "must be a non-empty string"))
+        elif key == "url" and url_problem(value):
+            failures.append(CheckFailure(path, url_problem(value)))
+        if key in known and isinstance(value, str):
+            checked[key] = value
+    return checked or None

@@ -1,0 +1,221 @@
+"""Descriptor-driven validation and normalisation of LiveKit-shaped dicts.
+
+Users hand us rules and trunks as typed objects, as snake_case dicts, or as the
+camelCase JSON of LiveKit's docs and dashboard. Everything is checked against the
+official protobuf descriptors (never a hand-written copy of the schema), with errors
+that name the property path, and reduced to one canonical form: snake_case keys,
+enums by name, defaults and empty values dropped. The canonical form is exactly what
+`canonical_from_message` gives for what the server stores, so comparing desired and
+actual state is plain dict equality.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from ._exceptions import ValidationError
+
+_STRING_TYPES = {FieldDescriptor.TYPE_STRING}
+_INT_TYPES = {
+    FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SFIXED32,
+    FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_SINT64, FieldDescriptor.TYPE_SFIXED64,
+}
+_UINT_TYPES = {
+    FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_FIXED32,
+    FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_FIXED64,
+}
+_FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
+
+# pulumi.runtime.rpc.UNKNOWN: a value not known until an apply (e.g. a trunk ID during preview).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# Server-assigned fields: never inputs.
+OUTPUT_ONLY = {"created_at", "updated_at", "sip_dispatch_rule_id", "sip_trunk_id"}
+
+
+def join(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def _field_lookup(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
+    lookup: dict[str, FieldDescriptor] = {}
+    for field in descriptor.fields:
+        lookup[field.name] = field
+        lookup[field.json_name] = field
+    return lookup
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def validate_message(descriptor: Descriptor, value: Any, path: str, *, exclude: frozenset = frozenset()) -> dict:
+    """Check `value` against `descriptor`; return it with snake_case keys at every level."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(path, f"expected an object, got {_type_name(value)}")
+    lookup = _field_lookup(descriptor)
+    result: dict[str, Any] = {}
+    seen_from: dict[str, str] = {}
+    for key, item in value.items():
+        key_path = join(path, key)
+        if not isinstance(key, str):
+            raise ValidationError(key_path, "keys must be strings")
+        field = lookup.get(key)
+        if field is None or field.name in exclude:
+            allowed = sorted(f.json_name for f in descriptor.fields if f.name not in exclude)
+            raise ValidationError(key_path, f"unknown field; expected one of: {', '.join(allowed)}")
+        if field.name in seen_from:
+            raise ValidationError(key_path, f"given twice (also as {seen_from[field.name]!r})")
+        seen_from[field.name] = key
+        if item is None:
+            continue
+        result[field.name] = _validate_field(field, item, key_path)
+    _check_oneofs(descriptor, result, path)
+    return result
+
+
+def _check_oneofs(descriptor: Descriptor, value: dict, path: str) -> None:
+    for oneof in descriptor.oneofs:
+        if oneof.name.startswith("_"):  # proto3 `optional` presence, not a real choice
+            continue
+        chosen = [f.json_name for f in oneof.fields if f.name in value]
+        if len(chosen) > 1:
+            raise ValidationError(path, f"set only one of {', '.join(chosen)} (they are alternatives)")
+
+
+def _validate_field(field: FieldDescriptor, value: Any, path: str) -> Any:
+    if value == UNKNOWN:
+        return value
+    if field.message_type is not None and field.message_type.GetOptions().map_entry:
+        return _validate_map(field, value, path)
+    if field.is_repeated:
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError(path, f"expected a list, got {_type_name(value)}")
+        return [_validate_single(field, item, join(path, i)) for i, item in enumerate(value)]
+    return _validate_single(field, value, path)
+
+
+def _validate_map(field: FieldDescriptor, value: Any, path: str) -> dict:
+    if not isinstance(value, Mapping):
+        raise ValidationError(path, f"expected an object of string keys to values, got {_type_name(value)}")
+    value_field = field.message_type.fields_by_name["value"]
+    result = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ValidationError(join(path, key), "keys must be strings")
+        result[key] = _validate_single(value_field, item, join(path, key))
+    return result
+
+
+def _validate_single(field: FieldDescriptor, value: Any, path: str) -> Any:
+    if value == UNKNOWN:
+        return value
+    if field.message_type is not None:
+        full_name = field.message_type.full_name
+        if full_name == "google.protobuf.Duration":
+            return _validate_duration(value, path)
+        if full_name.startswith("google.protobuf."):
+            raise ValidationError(path, "is set by the server and cannot be an input")
+        return validate_message(field.message_type, value, path)
+    if field.enum_type is not None:
+        return _validate_enum(field, value, path)
+    if field.type in _STRING_TYPES:
+        if not isinstance(value, str):
+            raise ValidationError(path, f"expected a string, got {_type_name(value)}")
+        return value
+    if field.type == FieldDescriptor.TYPE_BOOL:
+        if not isinstance(value, bool):
+            raise ValidationError(path, f"expected true or false, got {_type_name(value)}")
+        return value
+    if field.type in _INT_TYPES | _UINT_TYPES:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # Pulumi carries every number as a float
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(path, f"expected a whole number, got {_type_name(value)}")
+        if field.type in _UINT_TYPES and value < 0:
+            raise ValidationError(path, f"must not be negative, got {value}")
+        return value
+    if field.type in _FLOAT_TYPES:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError(path, f"expected a number, got {_type_name(value)}")
+        return value
+    raise ValidationError(path, f"unsupported field type {field.type}")
+
+
+def _validate_enum(field: FieldDescriptor, value: Any, path: str) -> str:
+    names = [v.name for v in field.enum_type.values]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        by_number = field.enum_type.values_by_number.get(value)
+        if by_number is not None:
+            return by_number.name
+    elif isinstance(value, str) and value in names:
+        return value
+    raise ValidationError(path, f"expected one of {', '.join(names)}, got {value!r}")
+
+
+def _validate_duration(value: Any, path: str) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = f"{value}s"
+    if isinstance(value, str):
+        from google.protobuf import duration_pb2
+
+        try:
+            duration_pb2.Duration().FromJsonString(value)
+            return value
+        except ValueError:
+            pass
+    raise ValidationError(path, f'expected a duration such as "30s" or a number of seconds, got {value!r}')
+
+
+def contains_unknown(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return value == UNKNOWN
+
+
+def to_message(message_type: type[Message], canonical: Mapping[str, Any]) -> Message:
+    return json_format.ParseDict(canonical, message_type())
+
+
+def canonical_from_message(message: Message, *, drop: frozenset = frozenset(OUTPUT_ONLY)) -> dict:
+    raw = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    _upgrade_media(raw)
+    return prune({k: v for k, v in raw.items() if k not in drop}) or {}
+
+
+def _upgrade_media(raw: dict) -> None:
+    """LiveKit treats legacy `media_encryption` as `media.encryption` when the latter is unset, and
+    stores one or both depending on the RPC (create upgrades, replace does not). Spell it both ways."""
+    legacy = raw.get("media_encryption")
+    if legacy and "encryption" not in raw.get("media", {}):
+        raw["media"] = {**raw.get("media", {}), "encryption": legacy}
+
+
+def canonicalize(message_type: type[Message], value: Mapping[str, Any]) -> dict:
+    """Round-trip through the message so numbers, enums and durations take the server's spelling."""
+    return canonical_from_message(to_message(message_type, value))
+
+
+def prune(value: Any) -> Optional[Any]:
+    """Drop None, empty strings/lists/objects and False/0 at every level (they mean "unset")."""
+    if isinstance(value, Mapping):
+        pruned = {k: p for k, v in value.items() if (p := prune(v)) is not None}
+        return pruned or None
+    if isinstance(value, (list, tuple)):
+        items = [prune(v) for v in value]
+        return [v if v is not None else {} for v in items] or None
+    if value is None or value == "" or value is False:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return None
+    return value
