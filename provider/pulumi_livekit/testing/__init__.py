@@ -5,11 +5,14 @@ to test their own programs the same way.
 """
 
 from ._livekit import Credentials, LocalLiveKit, free_port
+from ._proxy import Fault, FaultProxy
 from ._pulumi import PulumiCommandError, PulumiStack, Result
 from ._tools import REPO_ROOT, tool_path
 
 __all__ = [
     "Credentials",
+    "Fault",
+    "FaultProxy",
     "LocalLiveKit",
     "PulumiCommandError",
     "PulumiStack",

@@ -1,0 +1,150 @@
+"""A loopback HTTP proxy in front of livekit-server that counts requests and injects faults.
+
+Faults are queued per Twirp method (or for any method) and consumed one request at a time:
+
+    proxy.inject("CreateSIPDispatchRule", Fault.status(503), times=2)
+    proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())   # applied, answer lost
+    proxy.inject(None, Fault.delay(5.0))
+"""
+
+from __future__ import annotations
+
+import collections
+import http.server
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    status: int = 0
+    seconds: float = 0.0
+
+    @staticmethod
+    def status_code(code: int) -> "Fault":
+        """Answer `code` with a Twirp error body; the server never sees the request."""
+        return Fault("status", status=code)
+
+    @staticmethod
+    def drop_after_forward() -> "Fault":
+        """Forward to the server (which applies the request), then close the connection unanswered."""
+        return Fault("drop_after_forward")
+
+    @staticmethod
+    def drop_before_forward() -> "Fault":
+        """Close the connection without forwarding."""
+        return Fault("drop_before_forward")
+
+    @staticmethod
+    def delay(seconds: float) -> "Fault":
+        """Wait, then forward and answer normally."""
+        return Fault("delay", seconds=seconds)
+
+
+class FaultProxy:
+    def __init__(self, target: str) -> None:
+        self.target = target.rstrip("/")
+        self._faults: dict[Optional[str], collections.deque] = collections.defaultdict(collections.deque)
+        self._lock = threading.Lock()
+        self.counts: collections.Counter = collections.Counter()
+        self._upstream = httpx.Client(timeout=60)
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                proxy._handle(self)
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def inject(self, method: Optional[str], fault: Fault, times: int = 1) -> None:
+        with self._lock:
+            self._faults[method].extend([fault] * times)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self.counts.clear()
+
+    def count(self, method: Optional[str] = None) -> int:
+        with self._lock:
+            return sum(self.counts.values()) if method is None else self.counts[method]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._upstream.close()
+
+    def __enter__(self) -> "FaultProxy":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _next_fault(self, method: str) -> Optional[Fault]:
+        with self._lock:
+            self.counts[method] += 1
+            for key in (method, None):
+                if self._faults.get(key):
+                    return self._faults[key].popleft()
+        return None
+
+    def _handle(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        method = handler.path.rsplit("/", 1)[-1]
+        fault = self._next_fault(method)
+        if fault is not None and fault.kind == "status":
+            code = "resource_exhausted" if fault.status == 429 else "unavailable"
+            self._answer(handler, fault.status, f'{{"code":"{code}","msg":"injected by FaultProxy"}}'.encode(),
+                         "application/json")
+            return
+        if fault is not None and fault.kind == "drop_before_forward":
+            self._drop(handler)
+            return
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.seconds)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host", "content-length", "connection")}
+        try:
+            upstream = self._upstream.post(self.target + handler.path, content=body, headers=headers)
+        except httpx.HTTPError:
+            self._answer(handler, 502, b'{"code":"unavailable","msg":"upstream unreachable"}', "application/json")
+            return
+        if fault is not None and fault.kind == "drop_after_forward":
+            self._drop(handler)
+            return
+        self._answer(handler, upstream.status_code, upstream.content,
+                     upstream.headers.get("content-type", "application/octet-stream"))
+
+    @staticmethod
+    def _answer(handler: http.server.BaseHTTPRequestHandler, status: int, body: bytes, content_type: str) -> None:
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    @staticmethod
+    def _drop(handler: http.server.BaseHTTPRequestHandler) -> None:
+        handler.close_connection = True
+        try:
+            handler.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
