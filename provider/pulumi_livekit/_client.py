@@ -40,6 +40,7 @@ from ._exceptions import (
     api_error_class,
 )
 from ._redact import redact
+from ._schema import canonical_from_message
 
 log = logging.getLogger("pulumi_livekit")
 
@@ -107,7 +108,7 @@ class SIPClient:
 
     def create_dispatch_rule(self, info: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
         def find_applied() -> Optional[sip_pb.SIPDispatchRuleInfo]:
-            return _find_same(self.list_dispatch_rules(trunk_ids=info.trunk_ids), info, "sip_dispatch_rule_id")
+            return _find_same(self.list_dispatch_rules(trunk_ids=info.trunk_ids), info)
 
         return self._create(
             "CreateSIPDispatchRule",
@@ -140,7 +141,7 @@ class SIPClient:
 
     def create_inbound_trunk(self, info: sip_pb.SIPInboundTrunkInfo) -> sip_pb.SIPInboundTrunkInfo:
         def find_applied() -> Optional[sip_pb.SIPInboundTrunkInfo]:
-            return _find_same(self.list_inbound_trunks(numbers=info.numbers), info, "sip_trunk_id")
+            return _find_same(self.list_inbound_trunks(numbers=info.numbers), info)
 
         return self._create(
             "CreateSIPInboundTrunk",
@@ -151,7 +152,7 @@ class SIPClient:
 
     def create_outbound_trunk(self, info: sip_pb.SIPOutboundTrunkInfo) -> sip_pb.SIPOutboundTrunkInfo:
         def find_applied() -> Optional[sip_pb.SIPOutboundTrunkInfo]:
-            return _find_same(self.list_outbound_trunks(numbers=info.numbers), info, "sip_trunk_id")
+            return _find_same(self.list_outbound_trunks(numbers=info.numbers), info)
 
         return self._create(
             "CreateSIPOutboundTrunk",
@@ -287,12 +288,14 @@ class SIPClient:
         raise error
 
     def _transport_error(self, method: str, exc: Exception) -> TransportError:
-        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
+        timed_out = isinstance(exc, httpx.TimeoutException)
         return TransportError(
-            f"{method}: connection to LiveKit at {self._base} {kind} ({type(exc).__name__}: {exc}). "
+            f"{method}: connection to LiveKit at {self._base} {'timed out' if timed_out else 'failed'} "
+            f"({type(exc).__name__}: {exc}). "
             "Check that the URL (livekit:url / LIVEKIT_URL) is right and the server is running.",
             rpc=method,
             url=self._base,
+            code="deadline_exceeded" if timed_out else "unavailable",
         )
 
     def _api_error(self, method: str, response: httpx.Response) -> APIError:
@@ -311,13 +314,20 @@ class SIPClient:
         return cls(message, code=code, status=response.status_code, rpc=method, server_message=server_message)
 
 
+# Twirp's codes for answers without a Twirp body: LiveKit's auth middleware answers a refused
+# token in plain text, and so do proxies in front of it.
+_CODES_BY_STATUS = {401: "unauthenticated", 403: "permission_denied", 404: "bad_route", 429: "resource_exhausted"}
+
+
 def _parse_twirp_error(response: httpx.Response) -> tuple[str, str]:
     try:
         body = response.json()
         return str(body.get("code") or "unknown"), str(body.get("msg") or "")
     except ValueError:
         text = response.text.strip().replace("\n", " ")[:300]
-        return ("unavailable" if response.status_code >= 500 else "unknown"), text or response.reason_phrase
+        status = response.status_code
+        code = _CODES_BY_STATUS.get(status, "unavailable" if status >= 500 else "unknown")
+        return code, text or response.reason_phrase
 
 
 def _new_request_id() -> str:
@@ -328,17 +338,11 @@ def _object_id(message: Message) -> str:
     return getattr(message, "sip_dispatch_rule_id", "") or getattr(message, "sip_trunk_id", "")
 
 
-def _comparable(message: M, id_field: str) -> M:
-    copy = type(message)()
-    copy.CopyFrom(message)
-    for name in (id_field, "created_at", "updated_at"):
-        copy.ClearField(name)
-    return copy
-
-
-def _find_same(candidates: Iterable[M], wanted: M, id_field: str) -> Optional[M]:
-    target = _comparable(wanted, id_field)
-    return next((c for c in candidates if _comparable(c, id_field) == target), None)
+def _find_same(candidates: Iterable[M], wanted: M) -> Optional[M]:
+    """The candidate equal to `wanted` in the canonical form, which ignores IDs and timestamps and
+    reads the server's "upgraded" spelling (`media` added, legacy `media_encryption` copied in)."""
+    target = canonical_from_message(wanted)
+    return next((c for c in candidates if canonical_from_message(c) == target), None)
 
 
 _clients: dict[Endpoint, SIPClient] = {}

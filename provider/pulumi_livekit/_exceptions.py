@@ -32,9 +32,15 @@ class ValidationError(LiveKitError):
 
 
 class TransportError(LiveKitError):
-    """LiveKit could not be reached, or did not answer within the timeout."""
+    """LiveKit could not be reached, or did not answer within the timeout.
 
-    def __init__(self, message: str, *, rpc: str, url: str) -> None:
+    Carries `code`, `status` and `rpc` like `APIError`, so callers can report any failed call
+    alike; `status` is None as no HTTP answer arrived.
+    """
+
+    def __init__(self, message: str, *, rpc: str, url: str, code: str = "unavailable") -> None:
+        self.code = code  # Twirp's code for the failure: unavailable or deadline_exceeded
+        self.status: Optional[int] = None
         self.rpc = rpc
         self.url = url
         super().__init__(message)

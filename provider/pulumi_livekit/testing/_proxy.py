@@ -2,9 +2,12 @@
 
 Faults are queued per Twirp method (or for any method) and consumed one request at a time:
 
-    proxy.inject("CreateSIPDispatchRule", Fault.status(503), times=2)
+    proxy.inject("CreateSIPDispatchRule", Fault.status_code(503), times=2)
     proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())   # applied, answer lost
     proxy.inject(None, Fault.delay(5.0))
+
+`count(method)` and `requests(method)` tell what arrived, faults included. With `path_prefix`
+the proxy serves LiveKit under a sub-path, as a reverse proxy mounting it there does.
 """
 
 from __future__ import annotations
@@ -48,11 +51,14 @@ class Fault:
 
 
 class FaultProxy:
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, path_prefix: str = "") -> None:
         self.target = target.rstrip("/")
+        # Stripped before forwarding; a request outside it gets 404 and is not counted.
+        self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
         self._faults: dict[Optional[str], collections.deque] = collections.defaultdict(collections.deque)
         self._lock = threading.Lock()
         self.counts: collections.Counter = collections.Counter()
+        self._requests: list[tuple[str, dict[str, str]]] = []
         self._upstream = httpx.Client(timeout=60)
         proxy = self
 
@@ -68,7 +74,7 @@ class FaultProxy:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://127.0.0.1:{self.port}{self.path_prefix}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -80,10 +86,16 @@ class FaultProxy:
         with self._lock:
             self._faults.clear()
             self.counts.clear()
+            self._requests.clear()
 
     def count(self, method: Optional[str] = None) -> int:
         with self._lock:
             return sum(self.counts.values()) if method is None else self.counts[method]
+
+    def requests(self, method: Optional[str] = None) -> list[dict[str, str]]:
+        """The headers (names lower-cased) of each request that arrived for `method`, or any, in order."""
+        with self._lock:
+            return [dict(headers) for m, headers in self._requests if method is None or m == method]
 
     def close(self) -> None:
         self._server.shutdown()
@@ -96,9 +108,10 @@ class FaultProxy:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _next_fault(self, method: str) -> Optional[Fault]:
+    def _next_fault(self, method: str, headers: dict[str, str]) -> Optional[Fault]:
         with self._lock:
             self.counts[method] += 1
+            self._requests.append((method, headers))
             for key in (method, None):
                 if self._faults.get(key):
                     return self._faults[key].popleft()
@@ -106,8 +119,14 @@ class FaultProxy:
 
     def _handle(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
-        method = handler.path.rsplit("/", 1)[-1]
-        fault = self._next_fault(method)
+        path = handler.path
+        if self.path_prefix:
+            if not path.startswith(self.path_prefix + "/"):
+                self._answer(handler, 404, b"404 page not found", "text/plain; charset=utf-8")
+                return
+            path = path[len(self.path_prefix):]
+        method = path.rsplit("/", 1)[-1]
+        fault = self._next_fault(method, {k.lower(): v for k, v in handler.headers.items()})
         if fault is not None and fault.kind == "status":
             code = "resource_exhausted" if fault.status == 429 else "unavailable"
             self._answer(handler, fault.status, f'{{"code":"{code}","msg":"injected by FaultProxy"}}'.encode(),
@@ -120,7 +139,7 @@ class FaultProxy:
             time.sleep(fault.seconds)
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host", "content-length", "connection")}
         try:
-            upstream = self._upstream.post(self.target + handler.path, content=body, headers=headers)
+            upstream = self._upstream.post(self.target + path, content=body, headers=headers)
         except httpx.HTTPError:
             self._answer(handler, 502, b'{"code":"unavailable","msg":"upstream unreachable"}', "application/json")
             return

@@ -1,0 +1,732 @@
+"""SIPClient acceptance: every RPC against a real livekit-server, with the official `livekit-api`
+SDK (`oracle`) as the independent reader and writer of server state, and `FaultProxy` between
+client and server for lost answers, 5xx/429 bursts and path prefixes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Callable, TypeVar
+
+import httpx
+import pytest
+from google.protobuf import duration_pb2
+from google.protobuf.message import Message
+from livekit import api as lkapi
+
+from pulumi_livekit._client import REQUEST_ID_HEADER, RetryPolicy, SIPClient
+from pulumi_livekit._config import Endpoint, resolve_connection
+from pulumi_livekit._exceptions import (
+    APIError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidArgumentError,
+    NotFoundError,
+    ResourceExhaustedError,
+    TransportError,
+    UnavailableError,
+)
+from pulumi_livekit.testing import Fault, FaultProxy, LocalLiveKit
+
+M = TypeVar("M", bound=Message)
+
+# Generous: other test runs share this 2-core machine.
+TIMEOUT = httpx.Timeout(30.0)
+FAST_RETRY = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05)
+# Allowed on top of the configured timeouts and backoff before a failing call counts as hung.
+SLACK_SECONDS = 8.0
+REQUEST_ID = REQUEST_ID_HEADER.lower()
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def endpoint_for(livekit: LocalLiveKit, url: str | None = None, secret: str | None = None) -> Endpoint:
+    creds = livekit.credentials
+    return Endpoint(url or creds.url, creds.api_key, secret or creds.api_secret)
+
+
+def stored(message: M) -> M:
+    """The message without the timestamps a server may add."""
+    copy = type(message)()
+    copy.CopyFrom(message)
+    for name in ("created_at", "updated_at"):
+        copy.ClearField(name)
+    return copy
+
+
+def with_id(message: M, object_id: str) -> M:
+    copy = type(message)()
+    copy.CopyFrom(message)
+    field = "sip_dispatch_rule_id" if isinstance(message, lkapi.SIPDispatchRuleInfo) else "sip_trunk_id"
+    setattr(copy, field, object_id)
+    return copy
+
+
+def rich_rule(name: str = "rich", trunk: str = "ST_rich", pin: str = "4321") -> lkapi.SIPDispatchRuleInfo:
+    """Every field set, `media` included, so what the server stores must equal what was sent."""
+    return lkapi.SIPDispatchRuleInfo(
+        rule=lkapi.SIPDispatchRule(dispatch_rule_individual=lkapi.SIPDispatchRuleIndividual(
+            room_prefix="call-", pin=pin, no_randomness=True)),
+        trunk_ids=[trunk, trunk + "-b"],
+        hide_phone_number=True,
+        inbound_numbers=["+15550001"],
+        numbers=["+15551111"],
+        name=name,
+        metadata='{"k": 1}',
+        attributes={"team": "support", "tier": "gold"},
+        room_preset="preset",
+        room_config=lkapi.RoomConfiguration(
+            empty_timeout=30, max_participants=3, metadata="room metadata",
+            agents=[lkapi.RoomAgentDispatch(agent_name="inbound-agent", metadata="job dispatch metadata")]),
+        krisp_enabled=True,
+        media_encryption=lkapi.SIP_MEDIA_ENCRYPT_ALLOW,
+        media=lkapi.SIPMediaConfig(encryption=lkapi.SIP_MEDIA_ENCRYPT_ALLOW),
+    )
+
+
+def simple_rule(trunk: str, name: str = "simple", pin: str = "") -> lkapi.SIPDispatchRuleInfo:
+    return lkapi.SIPDispatchRuleInfo(
+        name=name, trunk_ids=[trunk], numbers=["+15552222"],
+        rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="room", pin=pin)),
+        media=lkapi.SIPMediaConfig(encryption=lkapi.SIP_MEDIA_ENCRYPT_DISABLE),
+    )
+
+
+def rich_inbound(number: str = "+15553000", name: str = "inbound") -> lkapi.SIPInboundTrunkInfo:
+    return lkapi.SIPInboundTrunkInfo(
+        name=name, metadata="inbound metadata", numbers=[number], allowed_addresses=["10.0.0.0/8"],
+        allowed_numbers=["+15557777"], auth_username="user", auth_password="trunk-password", auth_realm="realm",
+        headers={"X-A": "1"}, headers_to_attributes={"X-B": "b"}, attributes_to_headers={"c": "X-C"},
+        include_headers=lkapi.SIP_X_HEADERS, ringing_timeout=duration_pb2.Duration(seconds=20),
+        ringing_timeout_status=lkapi.SIP_STATUS_BUSY_HERE, max_call_duration=duration_pb2.Duration(seconds=3600),
+        krisp_enabled=True, media_encryption=lkapi.SIP_MEDIA_ENCRYPT_REQUIRE,
+        media=lkapi.SIPMediaConfig(encryption=lkapi.SIP_MEDIA_ENCRYPT_REQUIRE),
+    )
+
+
+def rich_outbound(number: str = "+15554000", name: str = "outbound") -> lkapi.SIPOutboundTrunkInfo:
+    return lkapi.SIPOutboundTrunkInfo(
+        name=name, metadata="outbound metadata", address="sip.example.com:5061", destination_country="US",
+        transport=lkapi.SIP_TRANSPORT_TLS, numbers=[number], auth_username="user", auth_password="trunk-password",
+        headers={"X-A": "1"}, headers_to_attributes={"X-B": "b"}, attributes_to_headers={"c": "X-C"},
+        include_headers=lkapi.SIP_ALL_HEADERS, media_encryption=lkapi.SIP_MEDIA_ENCRYPT_ALLOW,
+        media=lkapi.SIPMediaConfig(encryption=lkapi.SIP_MEDIA_ENCRYPT_ALLOW), from_host="from.example.com",
+    )
+
+
+def sdk_inbound(oracle, trunk_id: str):
+    items = oracle.call("list_inbound_trunk", lkapi.ListSIPInboundTrunkRequest(trunk_ids=[trunk_id])).items
+    return next((t for t in items if t.sip_trunk_id == trunk_id), None)
+
+
+def sdk_outbound(oracle, trunk_id: str):
+    items = oracle.call("list_outbound_trunk", lkapi.ListSIPOutboundTrunkRequest(trunk_ids=[trunk_id])).items
+    return next((t for t in items if t.sip_trunk_id == trunk_id), None)
+
+
+def request_ids(proxy: FaultProxy, method: str | None) -> list[str]:
+    return [headers[REQUEST_ID] for headers in proxy.requests(method)]
+
+
+def connections_to(port: int) -> int:
+    """ESTABLISHED TCP connections this process holds to 127.0.0.1:`port` (other processes' are not counted)."""
+    ours = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            ours.add(target[len("socket:["):-1])
+    count = 0
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            if fields[3] == "01" and remote_port == port and fields[9] in ours:
+                count += 1
+    return count
+
+
+@pytest.fixture
+def client(livekit: LocalLiveKit):
+    with SIPClient(endpoint_for(livekit), timeout=TIMEOUT, retry=FAST_RETRY) as sip:
+        yield sip
+
+
+@pytest.fixture
+def proxy(livekit: LocalLiveKit):
+    with FaultProxy(livekit.credentials.url) as fault_proxy:
+        yield fault_proxy
+
+
+@pytest.fixture
+def proxied(livekit: LocalLiveKit, proxy: FaultProxy):
+    """A client that reaches the server only through `proxy`."""
+    with SIPClient(endpoint_for(livekit, proxy.url), timeout=TIMEOUT, retry=FAST_RETRY) as sip:
+        yield sip
+
+
+# ---- 1. every RPC round-trips with the official SDK ----------------------------------------
+
+
+def test_dispatch_rule_rpcs_round_trip_with_the_official_sdk(client, oracle):
+    # Client writes, SDK reads.
+    created = client.create_dispatch_rule(rich_rule())
+    rule_id = created.sip_dispatch_rule_id
+    assert rule_id.startswith("SDR_")
+    assert stored(created) == with_id(rich_rule(), rule_id)
+    assert stored(oracle.rule(rule_id)) == stored(created)
+
+    # Client reads by ID and by list, filtered and not.
+    assert stored(client.get_dispatch_rule(rule_id)) == stored(created)
+    assert [stored(r) for r in client.list_dispatch_rules()] == [stored(created)]
+    assert [r.sip_dispatch_rule_id for r in client.list_dispatch_rules(rule_ids=[rule_id])] == [rule_id]
+    assert [r.sip_dispatch_rule_id for r in client.list_dispatch_rules(trunk_ids=["ST_rich"])] == [rule_id]
+
+    # Client update (a full replace, here of the rule kind too), SDK reads.
+    replacement = lkapi.SIPDispatchRuleInfo(
+        name="renamed", trunk_ids=["ST_other"], metadata="m2", attributes={"only": "this"},
+        rule=lkapi.SIPDispatchRule(dispatch_rule_callee=lkapi.SIPDispatchRuleCallee(
+            room_prefix="number-", pin="9999", randomize=True)),
+        media_encryption=lkapi.SIP_MEDIA_ENCRYPT_REQUIRE,
+        media=lkapi.SIPMediaConfig(encryption=lkapi.SIP_MEDIA_ENCRYPT_REQUIRE),
+    )
+    updated = client.update_dispatch_rule(rule_id, replacement)
+    assert stored(updated) == with_id(replacement, rule_id)
+    assert stored(oracle.rule(rule_id)) == stored(updated)
+
+    # SDK update, client reads.
+    sdk_version = simple_rule("ST_sdk", name="sdk-updated", pin="1111")
+    oracle.call("update_dispatch_rule", rule_id, sdk_version)
+    assert stored(client.get_dispatch_rule(rule_id)) == with_id(sdk_version, rule_id)
+
+    # SDK create, client reads.
+    sdk_rule = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+        dispatch_rule=rich_rule(name="from-sdk", trunk="ST_from_sdk")))
+    assert stored(client.get_dispatch_rule(sdk_rule.sip_dispatch_rule_id)) == stored(sdk_rule)
+    listed = {r.sip_dispatch_rule_id: stored(r) for r in client.list_dispatch_rules()}
+    assert listed == {rule_id: with_id(sdk_version, rule_id), sdk_rule.sip_dispatch_rule_id: stored(sdk_rule)}
+
+    # Client delete, SDK reads; SDK delete, client reads.
+    client.delete_dispatch_rule(rule_id)
+    assert oracle.rule(rule_id) is None
+    oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(
+        sip_dispatch_rule_id=sdk_rule.sip_dispatch_rule_id))
+    assert client.get_dispatch_rule(sdk_rule.sip_dispatch_rule_id) is None
+    assert client.list_dispatch_rules() == []
+
+
+def test_inbound_trunk_rpcs_round_trip_with_the_official_sdk(client, oracle):
+    created = client.create_inbound_trunk(rich_inbound())
+    trunk_id = created.sip_trunk_id
+    assert trunk_id.startswith("ST_")
+    assert stored(created) == with_id(rich_inbound(), trunk_id)
+    assert stored(sdk_inbound(oracle, trunk_id)) == stored(created)
+    assert stored(client.get_inbound_trunk(trunk_id)) == stored(created)
+    assert [stored(t) for t in client.list_inbound_trunks()] == [stored(created)]
+    assert [t.sip_trunk_id for t in client.list_inbound_trunks(trunk_ids=[trunk_id])] == [trunk_id]
+    assert [t.sip_trunk_id for t in client.list_inbound_trunks(numbers=["+15553000"])] == [trunk_id]
+
+    replacement = lkapi.SIPInboundTrunkInfo(name="renamed", numbers=["+15553001"], auth_username="u2",
+                                            auth_password="p2", headers={"X-Z": "z"})
+    updated = client.update_inbound_trunk(trunk_id, replacement)
+    assert stored(updated) == with_id(replacement, trunk_id)
+    assert stored(sdk_inbound(oracle, trunk_id)) == stored(updated)
+
+    sdk_version = rich_inbound(number="+15553002", name="sdk-updated")
+    oracle.call("update_inbound_trunk", trunk_id, sdk_version)
+    assert stored(client.get_inbound_trunk(trunk_id)) == with_id(sdk_version, trunk_id)
+
+    sdk_trunk = oracle.call("create_inbound_trunk", lkapi.CreateSIPInboundTrunkRequest(
+        trunk=rich_inbound(number="+15553999", name="from-sdk")))
+    assert stored(client.get_inbound_trunk(sdk_trunk.sip_trunk_id)) == stored(sdk_trunk)
+    assert {t.sip_trunk_id: stored(t) for t in client.list_inbound_trunks()} == {
+        trunk_id: with_id(sdk_version, trunk_id), sdk_trunk.sip_trunk_id: stored(sdk_trunk)}
+
+    client.delete_trunk(trunk_id)
+    assert sdk_inbound(oracle, trunk_id) is None
+    oracle.call("delete_trunk", lkapi.DeleteSIPTrunkRequest(sip_trunk_id=sdk_trunk.sip_trunk_id))
+    assert client.get_inbound_trunk(sdk_trunk.sip_trunk_id) is None
+    assert client.list_inbound_trunks() == []
+
+
+def test_outbound_trunk_rpcs_round_trip_with_the_official_sdk(client, oracle):
+    created = client.create_outbound_trunk(rich_outbound())
+    trunk_id = created.sip_trunk_id
+    assert trunk_id.startswith("ST_")
+    assert stored(created) == with_id(rich_outbound(), trunk_id)
+    assert stored(sdk_outbound(oracle, trunk_id)) == stored(created)
+    assert stored(client.get_outbound_trunk(trunk_id)) == stored(created)
+    assert [stored(t) for t in client.list_outbound_trunks()] == [stored(created)]
+    assert [t.sip_trunk_id for t in client.list_outbound_trunks(trunk_ids=[trunk_id])] == [trunk_id]
+
+    replacement = lkapi.SIPOutboundTrunkInfo(name="renamed", address="sip2.example.com", numbers=["+15554001"],
+                                             transport=lkapi.SIP_TRANSPORT_UDP)
+    updated = client.update_outbound_trunk(trunk_id, replacement)
+    assert stored(updated) == with_id(replacement, trunk_id)
+    assert stored(sdk_outbound(oracle, trunk_id)) == stored(updated)
+
+    sdk_version = rich_outbound(number="+15554002", name="sdk-updated")
+    oracle.call("update_outbound_trunk", trunk_id, sdk_version)
+    assert stored(client.get_outbound_trunk(trunk_id)) == with_id(sdk_version, trunk_id)
+
+    sdk_trunk = oracle.call("create_outbound_trunk", lkapi.CreateSIPOutboundTrunkRequest(
+        trunk=rich_outbound(number="+15554999", name="from-sdk")))
+    assert stored(client.get_outbound_trunk(sdk_trunk.sip_trunk_id)) == stored(sdk_trunk)
+    assert {t.sip_trunk_id: stored(t) for t in client.list_outbound_trunks()} == {
+        trunk_id: with_id(sdk_version, trunk_id), sdk_trunk.sip_trunk_id: stored(sdk_trunk)}
+
+    client.delete_trunk(trunk_id)
+    assert sdk_outbound(oracle, trunk_id) is None
+    oracle.call("delete_trunk", lkapi.DeleteSIPTrunkRequest(sip_trunk_id=sdk_trunk.sip_trunk_id))
+    assert client.get_outbound_trunk(sdk_trunk.sip_trunk_id) is None
+    assert client.list_outbound_trunks() == []
+
+
+def test_listing_follows_pages_without_duplicates_or_gaps(proxied, proxy, oracle, monkeypatch):
+    ids = {oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+        dispatch_rule=simple_rule(f"ST_page{i}"))).sip_dispatch_rule_id for i in range(7)}
+    monkeypatch.setattr("pulumi_livekit._client.PAGE_SIZE", 2)  # seven rules: more than a page
+    listed = [r.sip_dispatch_rule_id for r in proxied.list_dispatch_rules()]
+    assert sorted(listed) == sorted(ids)
+    assert proxy.count("ListSIPDispatchRule") >= 2
+
+
+# ---- 2. base URL forms, and the URL/settings resolution behind them --------------------------
+
+
+def exercise(sip: SIPClient, oracle, trunk: str) -> None:
+    """Create, read, update and delete one rule through `sip`; the SDK confirms each write."""
+    created = sip.create_dispatch_rule(simple_rule(trunk))
+    rule_id = created.sip_dispatch_rule_id
+    assert stored(oracle.rule(rule_id)) == stored(created)
+    assert stored(sip.get_dispatch_rule(rule_id)) == stored(created)
+    sip.update_dispatch_rule(rule_id, simple_rule(trunk, name="updated"))
+    assert oracle.rule(rule_id).name == "updated"
+    sip.delete_dispatch_rule(rule_id)
+    assert oracle.rule(rule_id) is None
+
+
+@pytest.mark.parametrize("form", ["http://127.0.0.1:{port}", "ws://127.0.0.1:{port}",
+                                  "http://127.0.0.1:{port}/", "ws://127.0.0.1:{port}/"])
+def test_base_url_forms_reach_the_server(livekit, oracle, form):
+    url = form.format(port=livekit.http_port)
+    with SIPClient(endpoint_for(livekit, url), timeout=TIMEOUT, retry=FAST_RETRY) as sip:
+        exercise(sip, oracle, "ST_form")
+
+
+@pytest.mark.parametrize("form", ["http://127.0.0.1:{port}/livekit", "ws://127.0.0.1:{port}/livekit/",
+                                  "http://127.0.0.1:{port}/a/b/"])
+def test_a_path_prefix_behind_a_proxy_is_kept(livekit, oracle, form):
+    prefix = form.split("{port}", 1)[1]
+    with FaultProxy(livekit.credentials.url, path_prefix=prefix) as proxy:
+        with SIPClient(endpoint_for(livekit, form.format(port=proxy.port)), timeout=TIMEOUT,
+                       retry=FAST_RETRY) as sip:
+            exercise(sip, oracle, "ST_prefix")
+        assert proxy.count("CreateSIPDispatchRule") == 1
+        assert proxy.count("DeleteSIPDispatchRule") == 1
+
+        # Control: the same proxy refuses the URL without the prefix, so the prefix is what got through.
+        with SIPClient(endpoint_for(livekit, f"http://127.0.0.1:{proxy.port}"), timeout=TIMEOUT,
+                       retry=FAST_RETRY) as bare:
+            with pytest.raises(APIError) as refused:
+                bare.list_dispatch_rules()
+        assert (refused.value.status, refused.value.code) == (404, "bad_route")
+        assert not isinstance(refused.value, NotFoundError)  # a wrong route is not a missing object
+
+
+@pytest.mark.parametrize(("url", "base"), [
+    ("wss://my-project.livekit.cloud", "https://my-project.livekit.cloud"),
+    ("WSS://my-project.livekit.cloud/", "https://my-project.livekit.cloud"),
+    ("ws://127.0.0.1:7880", "http://127.0.0.1:7880"),
+    ("https://lk.example.com:8443/", "https://lk.example.com:8443"),
+    ("http://127.0.0.1:7880//", "http://127.0.0.1:7880"),
+    ("wss://proxy.example.com/livekit/", "https://proxy.example.com/livekit"),
+    ("  http://proxy.example.com/a/b  ", "http://proxy.example.com/a/b"),
+])
+def test_endpoint_twirp_base(url, base):
+    assert Endpoint(url, "key", "secret").twirp_base == base
+
+
+def config_of(values: dict[str, str]) -> Callable[[str], str | None]:
+    return values.get
+
+
+def test_resolve_connection_maps_schemes_and_prefers_explicit_then_stack_config_then_environment():
+    env = {"LIVEKIT_URL": "ws://env.example.com", "LIVEKIT_API_KEY": "env-key", "LIVEKIT_API_SECRET": "env-secret"}
+    from_env = resolve_connection(None, config_of({}), env)
+    assert from_env == Endpoint("ws://env.example.com", "env-key", "env-secret")
+    assert from_env.twirp_base == "http://env.example.com"
+
+    stack = {"livekit:url": "wss://stack.example.com/", "livekit:apiKey": "stack-key"}
+    mixed = resolve_connection(None, config_of(stack), env)
+    assert mixed == Endpoint("wss://stack.example.com/", "stack-key", "env-secret")
+    assert mixed.twirp_base == "https://stack.example.com"
+
+    explicit = resolve_connection({"api_key": " explicit-key "}, config_of(stack), env)
+    assert (explicit.url, explicit.api_key, explicit.api_secret) == (
+        "wss://stack.example.com/", "explicit-key", "env-secret")
+    assert "env-secret" not in repr(explicit)
+
+
+@pytest.mark.parametrize(("name", "config_key", "env_var"), [
+    ("url", "livekit:url", "LIVEKIT_URL"),
+    ("api_key", "livekit:apiKey", "LIVEKIT_API_KEY"),
+    ("api_secret", "livekit:apiSecret", "LIVEKIT_API_SECRET"),
+])
+def test_resolve_connection_names_a_missing_or_empty_setting(name, config_key, env_var):
+    complete = {"LIVEKIT_URL": "wss://x.livekit.cloud", "LIVEKIT_API_KEY": "key", "LIVEKIT_API_SECRET": "secret"}
+
+    missing = {k: v for k, v in complete.items() if k != env_var}
+    with pytest.raises(ConfigurationError) as error:
+        resolve_connection(None, config_of({}), missing)
+    assert error.value.field == name
+    assert config_key in str(error.value) and env_var in str(error.value)
+
+    with pytest.raises(ConfigurationError) as error:
+        resolve_connection(None, config_of({config_key: "  "}), complete)
+    assert error.value.field == name
+    assert f"{config_key} is empty" in str(error.value)
+
+    with pytest.raises(ConfigurationError) as error:
+        resolve_connection(None, config_of({}), {**complete, env_var: ""})
+    assert error.value.field == name
+    assert f"{env_var} is empty" in str(error.value)
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("ftp://x.example.com", "scheme 'ftp'"),
+    ("x.example.com:7880", "scheme"),
+    ("https://", "no host"),
+    ("https://x.example.com/?token=1", "query"),
+])
+def test_resolve_connection_rejects_a_malformed_url(url, problem):
+    with pytest.raises(ConfigurationError) as error:
+        resolve_connection(None, config_of({"livekit:url": url}), {"LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"})
+    assert error.value.field == "url"
+    assert str(error.value).startswith("livekit:url ")
+    assert problem in str(error.value)
+
+
+# ---- 3. errors ---------------------------------------------------------------------------
+
+
+def test_a_wrong_secret_is_an_authentication_error_without_secret_or_token(livekit, proxy):
+    wrong_secret = "wrong-secret-" + "x" * 24
+    with SIPClient(endpoint_for(livekit, proxy.url, secret=wrong_secret), timeout=TIMEOUT, retry=FAST_RETRY) as sip:
+        with pytest.raises(AuthenticationError) as raised:
+            sip.list_dispatch_rules()
+    error = raised.value
+    (sent,) = proxy.requests("ListSIPDispatchRule")  # refused once, not retried
+    token = sent["authorization"].removeprefix("Bearer ")
+    assert token.count(".") == 2
+
+    message = str(error)
+    assert f"LiveKit at {proxy.url} rejected API key {livekit.credentials.api_key!r}" in message
+    for setting in ("livekit:apiKey", "LIVEKIT_API_KEY", "livekit:apiSecret", "LIVEKIT_API_SECRET"):
+        assert setting in message
+    for text in (message, repr(error), error.server_message):
+        assert wrong_secret not in text and livekit.credentials.api_secret not in text
+        assert token not in text and token.split(".")[2] not in text
+    assert (error.code, error.status, error.rpc) == ("unauthenticated", 401, "ListSIPDispatchRule")
+
+
+def test_unknown_ids_are_not_found_on_write_and_none_on_read(client):
+    with pytest.raises(NotFoundError) as raised:
+        client.delete_dispatch_rule("SDR_doesnotexist")
+    assert (raised.value.code, raised.value.status, raised.value.rpc) == (
+        "not_found", 404, "DeleteSIPDispatchRule")
+
+    with pytest.raises(NotFoundError) as raised:
+        client.update_dispatch_rule("SDR_doesnotexist", simple_rule("ST_x"))
+    assert (raised.value.code, raised.value.status, raised.value.rpc) == (
+        "not_found", 404, "UpdateSIPDispatchRule")
+
+    with pytest.raises(NotFoundError) as raised:
+        client.update_inbound_trunk("ST_doesnotexist", rich_inbound())
+    assert raised.value.rpc == "UpdateSIPInboundTrunk"
+
+    with pytest.raises(NotFoundError) as raised:
+        client.update_outbound_trunk("ST_doesnotexist", rich_outbound())
+    assert raised.value.rpc == "UpdateSIPOutboundTrunk"
+
+    assert client.get_dispatch_rule("SDR_doesnotexist") is None
+    assert client.get_inbound_trunk("ST_doesnotexist") is None
+    assert client.get_outbound_trunk("ST_doesnotexist") is None
+
+
+def test_a_conflicting_rule_is_an_invalid_argument_with_the_servers_text_and_is_not_retried(
+        client, proxied, proxy, oracle):
+    first = client.create_dispatch_rule(simple_rule("ST_conflict", pin="1234"))
+    with pytest.raises(InvalidArgumentError) as raised:
+        proxied.create_dispatch_rule(simple_rule("ST_conflict", name="second", pin="1234"))
+    error = raised.value
+    assert (error.code, error.status, error.rpc) == ("invalid_argument", 400, "CreateSIPDispatchRule")
+    assert "already exists" in error.server_message and "already exists" in str(error)
+    assert first.sip_dispatch_rule_id in error.server_message
+    # Not ambiguous: neither repeated nor followed by a search for an applied create.
+    assert proxy.count("CreateSIPDispatchRule") == 1
+    assert proxy.count() == 1
+    assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [first.sip_dispatch_rule_id]
+
+    # The same through an update: one request, the target rule unchanged.
+    other = client.create_dispatch_rule(simple_rule("ST_conflict", name="other", pin="5678"))
+    with pytest.raises(InvalidArgumentError) as raised:
+        proxied.update_dispatch_rule(other.sip_dispatch_rule_id, simple_rule("ST_conflict", name="other", pin="1234"))
+    assert "already exists" in raised.value.server_message
+    assert proxy.count("UpdateSIPDispatchRule") == 1
+    assert stored(oracle.rule(other.sip_dispatch_rule_id)) == stored(other)
+
+
+def assert_within_budget(elapsed: float, timeout: httpx.Timeout, retry: RetryPolicy) -> None:
+    per_attempt = sum(t for t in (timeout.connect, timeout.write, timeout.read, timeout.pool) if t)
+    assert elapsed < retry.attempts * (per_attempt + retry.max_delay) + SLACK_SECONDS
+
+
+def test_a_stopped_server_is_a_transport_error_within_the_timeout(tmp_path):
+    timeout = httpx.Timeout(2.0)
+    retry = RetryPolicy(attempts=3, base_delay=0.05, max_delay=0.2)
+    server = LocalLiveKit(tmp_path / "doomed").start()
+    try:
+        with SIPClient(endpoint_for(server), timeout=timeout, retry=retry) as sip:
+            assert sip.list_dispatch_rules() == []  # leaves a pooled connection to the live server
+            server.stop_server()
+            calls = {
+                "ListSIPDispatchRule": sip.list_dispatch_rules,
+                "CreateSIPDispatchRule": lambda: sip.create_dispatch_rule(simple_rule("ST_gone")),
+                "DeleteSIPDispatchRule": lambda: sip.delete_dispatch_rule("SDR_gone"),
+            }
+            for rpc, call in calls.items():
+                start = time.monotonic()
+                with pytest.raises(TransportError) as raised:
+                    call()
+                assert_within_budget(time.monotonic() - start, timeout, retry)
+                error = raised.value
+                assert (error.code, error.status, error.rpc) == ("unavailable", None, rpc)
+                assert server.credentials.url in str(error) and "livekit:url" in str(error)
+    finally:
+        server.stop()
+
+
+def test_a_server_that_never_answers_is_a_transport_error_within_the_timeout():
+    timeout = httpx.Timeout(0.5)
+    retry = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.01)
+    with socket.socket() as silent:  # accepts connections (kernel backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with SIPClient(Endpoint(url, "key", "secret"), timeout=timeout, retry=retry) as sip:
+            start = time.monotonic()
+            with pytest.raises(TransportError) as raised:
+                sip.get_inbound_trunk("ST_any")
+            assert_within_budget(time.monotonic() - start, timeout, retry)
+    error = raised.value
+    assert (error.code, error.status, error.rpc) == ("deadline_exceeded", None, "GetSIPInboundTrunk")
+    assert "timed out" in str(error) and url in str(error)
+
+
+# ---- 4. retries ----------------------------------------------------------------------------
+
+BURST = (503, 429, 503, 429)
+
+
+def inject_burst(proxy: FaultProxy, method: str) -> None:
+    proxy.clear()
+    for status in BURST:
+        proxy.inject(method, Fault.status_code(status))
+
+
+def assert_retried_as_one_call(proxy: FaultProxy, method: str) -> None:
+    assert proxy.count(method) == len(BURST) + 1
+    ids = request_ids(proxy, method)
+    assert len(set(ids)) == 1 and ids[0].startswith("pulumi-livekit-")
+
+
+def test_reads_are_retried_through_bursts_of_503_and_429(client, proxied, proxy, oracle):
+    rule = client.create_dispatch_rule(simple_rule("ST_read"))
+    inbound = client.create_inbound_trunk(rich_inbound())
+    outbound = client.create_outbound_trunk(rich_outbound())
+
+    inject_burst(proxy, "ListSIPDispatchRule")
+    assert [stored(r) for r in proxied.list_dispatch_rules()] == [stored(rule)]
+    assert_retried_as_one_call(proxy, "ListSIPDispatchRule")
+
+    inject_burst(proxy, "ListSIPDispatchRule")
+    assert stored(proxied.get_dispatch_rule(rule.sip_dispatch_rule_id)) == stored(rule)
+    assert_retried_as_one_call(proxy, "ListSIPDispatchRule")
+
+    inject_burst(proxy, "GetSIPInboundTrunk")
+    assert stored(proxied.get_inbound_trunk(inbound.sip_trunk_id)) == stored(inbound)
+    assert_retried_as_one_call(proxy, "GetSIPInboundTrunk")
+
+    inject_burst(proxy, "ListSIPOutboundTrunk")
+    assert [stored(t) for t in proxied.list_outbound_trunks()] == [stored(outbound)]
+    assert_retried_as_one_call(proxy, "ListSIPOutboundTrunk")
+
+
+def test_updates_and_deletes_are_retried_through_bursts_of_503_and_429(client, proxied, proxy, oracle):
+    rule = client.create_dispatch_rule(simple_rule("ST_update"))
+    trunk = client.create_outbound_trunk(rich_outbound())
+
+    inject_burst(proxy, "UpdateSIPDispatchRule")
+    replacement = simple_rule("ST_update", name="updated", pin="5555")
+    proxied.update_dispatch_rule(rule.sip_dispatch_rule_id, replacement)
+    assert_retried_as_one_call(proxy, "UpdateSIPDispatchRule")
+    assert stored(oracle.rule(rule.sip_dispatch_rule_id)) == with_id(replacement, rule.sip_dispatch_rule_id)
+
+    inject_burst(proxy, "UpdateSIPOutboundTrunk")
+    proxied.update_outbound_trunk(trunk.sip_trunk_id, rich_outbound(name="updated"))
+    assert_retried_as_one_call(proxy, "UpdateSIPOutboundTrunk")
+    assert sdk_outbound(oracle, trunk.sip_trunk_id).name == "updated"
+
+    inject_burst(proxy, "DeleteSIPDispatchRule")
+    proxied.delete_dispatch_rule(rule.sip_dispatch_rule_id)
+    assert_retried_as_one_call(proxy, "DeleteSIPDispatchRule")
+    assert oracle.rules() == []
+
+    inject_burst(proxy, "DeleteSIPTrunk")
+    proxied.delete_trunk(trunk.sip_trunk_id)
+    assert_retried_as_one_call(proxy, "DeleteSIPTrunk")
+    assert oracle.outbound_trunks() == []
+
+
+CREATES = {
+    # No `media`: the server stores an empty one.
+    "dispatch_rule": ("CreateSIPDispatchRule", "create_dispatch_rule", "rules",
+                      lambda: lkapi.SIPDispatchRuleInfo(
+                          name="plain", trunk_ids=["ST_create"], numbers=["+15552222"],
+                          rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(
+                              room_name="room", pin="2468")))),
+    # No `media`, legacy `media_encryption` set: the server stores it upgraded (`media.encryption`).
+    "dispatch_rule_legacy_encryption": (
+        "CreateSIPDispatchRule", "create_dispatch_rule", "rules",
+        lambda: lkapi.SIPDispatchRuleInfo(
+            name="legacy", trunk_ids=["ST_legacy"], media_encryption=lkapi.SIP_MEDIA_ENCRYPT_ALLOW,
+            rule=lkapi.SIPDispatchRule(dispatch_rule_individual=lkapi.SIPDispatchRuleIndividual(room_prefix="c-")))),
+    "inbound_trunk": ("CreateSIPInboundTrunk", "create_inbound_trunk", "inbound_trunks", rich_inbound),
+    # LiveKit accepts two identical outbound trunks, so only the client can prevent a duplicate.
+    "outbound_trunk": ("CreateSIPOutboundTrunk", "create_outbound_trunk", "outbound_trunks", rich_outbound),
+}
+
+
+@pytest.mark.parametrize("kind", CREATES)
+def test_creates_are_retried_through_bursts_of_503_and_429_and_store_one_object(kind, proxied, proxy, oracle):
+    method, create, read_all, make = CREATES[kind]
+    inject_burst(proxy, method)
+    created = getattr(proxied, create)(make())
+    assert_retried_as_one_call(proxy, method)
+    assert [stored(o) for o in getattr(oracle, read_all)()] == [stored(created)]
+    # Before each repeat the client looked for an applied create, each look a call with an ID of its own.
+    create_ids = request_ids(proxy, method)
+    searches = [request_id for request_id in request_ids(proxy, None) if request_id not in create_ids]
+    assert len(set(searches)) == len(searches) == len(BURST)
+
+
+@pytest.mark.parametrize("kind", CREATES)
+def test_a_create_applied_but_unanswered_is_adopted_not_repeated(kind, proxied, proxy, oracle):
+    method, create, read_all, make = CREATES[kind]
+    proxy.inject(method, Fault.drop_after_forward())
+    created = getattr(proxied, create)(make())
+    on_server = getattr(oracle, read_all)()
+    assert [stored(o) for o in on_server] == [stored(created)]  # exactly one, and the one returned
+    assert proxy.count(method) == 1  # found by content and adopted before any repeat
+
+
+def test_a_request_id_is_reused_across_the_retries_of_one_call_only(proxied, proxy):
+    proxy.inject("ListSIPInboundTrunk", Fault.status_code(503), times=2)
+    proxied.list_inbound_trunks()
+    proxied.list_inbound_trunks()
+    ids = request_ids(proxy, "ListSIPInboundTrunk")
+    assert len(ids) == 4
+    assert ids[0] == ids[1] == ids[2] != ids[3]
+
+
+def test_exhausted_retries_raise_the_last_error(proxied, proxy, oracle):
+    proxy.inject("ListSIPDispatchRule", Fault.status_code(503), times=FAST_RETRY.attempts)
+    with pytest.raises(UnavailableError) as raised:
+        proxied.list_dispatch_rules()
+    assert (raised.value.code, raised.value.status, raised.value.rpc) == ("unavailable", 503, "ListSIPDispatchRule")
+    assert proxy.count("ListSIPDispatchRule") == FAST_RETRY.attempts
+
+    proxy.clear()
+    proxy.inject("CreateSIPOutboundTrunk", Fault.status_code(429), times=FAST_RETRY.attempts)
+    with pytest.raises(ResourceExhaustedError) as raised:
+        proxied.create_outbound_trunk(rich_outbound())
+    assert (raised.value.code, raised.value.status) == ("resource_exhausted", 429)
+    assert proxy.count("CreateSIPOutboundTrunk") == FAST_RETRY.attempts
+    assert oracle.outbound_trunks() == []  # the proxy never forwarded it, and nothing was invented
+
+
+# ---- 5. concurrency ------------------------------------------------------------------------
+
+THREADS = 8
+ROUNDS = 10  # of 5 calls each: create, get, update, list, then delete (odd rounds) or list all
+
+
+def test_one_client_serves_concurrent_mixed_calls_and_closes_its_connections(livekit, oracle):
+    port = livekit.http_port
+    baseline = connections_to(port)
+    sip = SIPClient(endpoint_for(livekit), timeout=TIMEOUT, retry=RetryPolicy(attempts=3, base_delay=0.05))
+    expected: dict[str, lkapi.SIPDispatchRuleInfo] = {}
+    errors: list[BaseException] = []
+    calls = [0] * THREADS
+    lock = threading.Lock()
+    start = threading.Barrier(THREADS)
+
+    def worker(n: int) -> None:
+        mine: dict[str, lkapi.SIPDispatchRuleInfo] = {}
+        current = ""
+        try:
+            start.wait()
+            for i in range(ROUNDS * 5):
+                step, round_ = i % 5, i // 5
+                if step == 0:  # every rule has a trunk of its own: rules never collide
+                    info = simple_rule(f"ST_t{n}r{round_}", name=f"t{n}r{round_}")
+                    current = sip.create_dispatch_rule(info).sip_dispatch_rule_id
+                    mine[current] = with_id(info, current)
+                elif step == 1:
+                    assert stored(sip.get_dispatch_rule(current)) == mine[current]
+                elif step == 2:
+                    info = simple_rule(f"ST_t{n}r{round_}", name=f"t{n}r{round_}-updated", pin=f"{n}{round_:03d}")
+                    assert stored(sip.update_dispatch_rule(current, info)) == with_id(info, current)
+                    mine[current] = with_id(info, current)
+                elif step == 3:
+                    listed = sip.list_dispatch_rules(trunk_ids=[f"ST_t{n}r{round_}"])
+                    assert [stored(r) for r in listed] == [mine[current]]
+                elif round_ % 2:
+                    sip.delete_dispatch_rule(current)
+                    del mine[current]
+                else:
+                    listed = {r.sip_dispatch_rule_id: stored(r) for r in sip.list_dispatch_rules()}
+                    assert all(listed[rule_id] == info for rule_id, info in mine.items())
+                calls[n] += 1
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        with lock:
+            expected.update(mine)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert calls == [ROUNDS * 5] * THREADS
+
+    on_server = {r.sip_dispatch_rule_id: stored(r) for r in oracle.rules()}
+    assert len(on_server) == THREADS * (ROUNDS - ROUNDS // 2)
+    assert on_server == expected
+
+    # Pooled: the connections in use are at most one per thread, and close() ends them all.
+    assert 1 <= connections_to(port) - baseline <= THREADS
+    sip.close()
+    assert connections_to(port) == baseline
