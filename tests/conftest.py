@@ -44,11 +44,11 @@ class Oracle:
     def __init__(self, credentials: Credentials) -> None:
         self.credentials = credentials
 
-    def call(self, method: str, *args):
+    def call(self, method: str, *args, **kwargs):
         async def run():
             async with lkapi.LiveKitAPI(self.credentials.url, self.credentials.api_key,
                                         self.credentials.api_secret) as client:
-                return await getattr(client.sip, method)(*args)
+                return await getattr(client.sip, method)(*args, **kwargs)
         return asyncio.run(run())
 
     def rules(self) -> list:

@@ -56,7 +56,8 @@ class PulumiStack:
         if copy_program:
             # A copy lets tests edit the program (and Pulumi.<stack>.yaml) without touching the repo.
             self.program_dir = self.workdir / "program"
-            shutil.copytree(source, self.program_dir, ignore=shutil.ignore_patterns("__pycache__", "Pulumi.*.yaml"))
+            shutil.copytree(source, self.program_dir, ignore=shutil.ignore_patterns(
+                "__pycache__", "Pulumi.*.yaml", ".git", ".venv", ".tools", ".state", "tests", "benchmarks"))
         else:
             self.program_dir = source
         self.stack = stack
