@@ -11,7 +11,7 @@ from pulumi.dynamic import CheckFailure
 from . import _schema
 from ._client import SIPClient
 from ._provider import SIPResourceProvider
-from ._resource import SIPResource
+from ._resource import SIPResource, declared_inputs
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input
 
 RULE_KINDS = ("dispatch_rule_individual", "dispatch_rule_direct", "dispatch_rule_callee")
@@ -22,20 +22,17 @@ def _rule_kind(rule: Any) -> Optional[str]:
     """The single kind key of a rule dict (snake or camel spelling), if it has exactly one."""
     if not isinstance(rule, Mapping):
         return None
-    kinds = [k for k in rule if _schema_name(k) in RULE_KINDS]
+    kinds = [k for k in rule if _schema.field_name(sip_pb.SIPDispatchRule.DESCRIPTOR, k) in RULE_KINDS]
     return kinds[0] if len(kinds) == 1 else None
 
 
-def _schema_name(key: str) -> str:
-    field = sip_pb.SIPDispatchRule.DESCRIPTOR.fields_by_camelcase_name.get(key)
-    return field.name if field is not None else key
-
-
 def _without_pin(rule: Any) -> Any:
-    kind = _rule_kind(rule)
-    if kind is None or not isinstance(rule[kind], Mapping):
+    """The rule with no PIN anywhere in it. `rule` is not a secret, and the engine echoes the value of an
+    invalid property in its error, so a malformed rule (two kinds, a misspelt kind) loses its PINs too."""
+    if not isinstance(rule, Mapping):
         return rule
-    return {**rule, kind: {k: v for k, v in rule[kind].items() if k != PIN}}
+    return {k: {f: v for f, v in body.items() if f != PIN} if isinstance(body, Mapping) else body
+            for k, body in rule.items() if k != PIN}
 
 
 def _pin_of(rule: Any) -> Optional[str]:
@@ -148,21 +145,7 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
         connection: Optional[Connection] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
+        inputs = declared_inputs(locals())
         full_rule = pulumi.Output.from_input(as_input(rule))
-        inputs = dict(
-            rule=pulumi.Output.unsecret(full_rule.apply(_without_pin)),
-            pin=full_rule.apply(_pin_of),
-            name=name,
-            trunk_ids=trunk_ids,
-            hide_phone_number=hide_phone_number,
-            inbound_numbers=inbound_numbers,
-            numbers=numbers,
-            metadata=metadata,
-            attributes=attributes,
-            room_preset=room_preset,
-            room_config=room_config,
-            krisp_enabled=krisp_enabled,
-            media_encryption=media_encryption,
-            media=media,
-        )
+        inputs.update(rule=pulumi.Output.unsecret(full_rule.apply(_without_pin)), pin=full_rule.apply(_pin_of))
         super().__init__(resource_name, inputs, connection, opts)

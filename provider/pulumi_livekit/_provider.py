@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Mapping, Optional
 
 from google.protobuf.message import Message
+from pulumi.runtime import rpc
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -76,6 +77,7 @@ class SIPResourceProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
+        news = _schema.normalize_unknowns(news)
         state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
         connection = state.pop(CONNECTION, None)
         desired: dict[str, Any] = {}
@@ -85,8 +87,11 @@ class SIPResourceProvider(ResourceProvider):
                     self.message_type.DESCRIPTOR, {key: value}, "", exclude=frozenset(_schema.OUTPUT_ONLY)))
             except ValidationError as error:
                 failures.append(CheckFailure(error.path, error.problem))
-        if not failures:
-            self.validate(desired, failures)
+        # Resource rules see only the properties that passed the schema; one problem per property.
+        failed = {self._property_of(f) for f in failures}
+        resource_failures: list[CheckFailure] = []
+        self.validate(desired, resource_failures)
+        failures += [f for f in resource_failures if self._property_of(f) not in failed]
         checked_connection = _check_connection(connection, failures)
         if not failures and not _schema.contains_unknown(checked_connection or {}):
             try:
@@ -124,6 +129,11 @@ class SIPResourceProvider(ResourceProvider):
             return ReadResult("", {})
         outputs = self._outputs(stored, props)
         inputs = {k: v for k, v in outputs.items() if k != self.id_field}
+        # The engine re-marks secrets only by name against the state it sent, and on import it sends
+        # none: mark them here, or an imported password/PIN is stored in plaintext in the inputs.
+        for key in self.secret_keys:
+            if inputs.get(key) is not None:
+                inputs[key] = rpc.wrap_rpc_secret(inputs[key])
         return ReadResult(object_id, outputs, inputs)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
@@ -133,6 +143,11 @@ class SIPResourceProvider(ResourceProvider):
             pass  # already gone: the desired end state
 
     # ---- helpers --------------------------------------------------------------------
+
+    def _property_of(self, failure: CheckFailure) -> str:
+        """The top-level field a failure is about, in snake_case whatever the user's spelling."""
+        top = failure.property.split(".", 1)[0].split("[", 1)[0]
+        return _schema.field_name(self.message_type.DESCRIPTOR, top)
 
     def _client(self, props: Mapping[str, Any]) -> SIPClient:
         return client_for(self._endpoint(props.get(CONNECTION) or {}))

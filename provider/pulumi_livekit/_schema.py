@@ -11,13 +11,22 @@ actual state is plain dict equality.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+import functools
+# collections.abc, not typing: isinstance() against typing.Mapping goes through typing's slow
+# __instancecheck__, and check()/diff() run these tests for every resource on every preview.
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from ._exceptions import ValidationError
+
+try:
+    from pulumi.output import Unknown as _PulumiUnknown
+except ImportError:  # older SDKs pass unknowns as the sentinel string only
+    _PulumiUnknown = ()
 
 _STRING_TYPES = {FieldDescriptor.TYPE_STRING}
 _INT_TYPES = {
@@ -43,6 +52,7 @@ def join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+@functools.lru_cache(maxsize=None)  # descriptors are immutable and few; callers only read the dict
 def _field_lookup(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
     lookup: dict[str, FieldDescriptor] = {}
     for field in descriptor.fields:
@@ -51,8 +61,22 @@ def _field_lookup(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
     return lookup
 
 
+_JSON_TYPE_NAMES = {bool: "true/false", int: "a number", float: "a number", str: "a string",
+                   list: "a list", tuple: "a list", dict: "an object"}
+
+
+def field_name(descriptor: Descriptor, key: str) -> str:
+    """The snake_case name of the field `key` spells in either case; `key` itself if none."""
+    field = descriptor.fields_by_name.get(key) or descriptor.fields_by_camelcase_name.get(key)
+    return field.name if field is not None else key
+
+
 def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "an object"
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def validate_message(descriptor: Descriptor, value: Any, path: str, *, exclude: frozenset = frozenset()) -> dict:
@@ -173,6 +197,21 @@ def _validate_duration(value: Any, path: str) -> str:
         except ValueError:
             pass
     raise ValidationError(path, f'expected a duration such as "30s" or a number of seconds, got {value!r}')
+
+
+def normalize_unknowns(value: Any) -> Any:
+    """Spell every unknown as the `UNKNOWN` sentinel string.
+
+    Newer Pulumi SDKs hand dynamic providers unknowns as `pulumi.output.Unknown` objects (a fresh
+    one each time, equal to nothing) instead of the sentinel; the sentinel is what the checks here
+    compare against, and it serializes back to the engine as unknown."""
+    if isinstance(value, Mapping):
+        return {k: normalize_unknowns(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [normalize_unknowns(v) for v in value]
+    if isinstance(value, _PulumiUnknown):
+        return UNKNOWN
+    return value
 
 
 def contains_unknown(value: Any) -> bool:

@@ -20,7 +20,7 @@ def load_spec(spec: Any, message_type: type[Message], *, envelope: str) -> dict[
     """
     source, data = _load(spec)
     if not isinstance(data, Mapping):
-        raise ValidationError(source, f"expected a JSON object, got {type(data).__name__}")
+        raise ValidationError(source or "spec", f"expected a JSON object, got {type(data).__name__}")
     envelope_keys = {envelope, _camel(envelope)}
     if len(data) == 1 and next(iter(data)) in envelope_keys:
         source = _schema.join(source, next(iter(data)))

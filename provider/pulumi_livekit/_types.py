@@ -106,9 +106,11 @@ class Connection(_Input):
 
 
 def as_input(value: Any) -> Any:
-    """Typed objects to dicts, recursively; Outputs and plain values pass through."""
+    """Typed objects to dicts, recursively, also inside Outputs; plain values pass through."""
     if isinstance(value, _Input):
         return value.to_input()
+    if isinstance(value, pulumi.Output):
+        return value.apply(as_input)
     if isinstance(value, Mapping):
         return {k: as_input(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -1,0 +1,228 @@
+"""DispatchRule acceptance: the real Pulumi engine against a real livekit-server, with the
+official livekit-api SDK as the independent reader of server state."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+
+import pytest
+from google.protobuf import json_format
+from livekit import api as lkapi
+
+from pulumi_livekit.testing import FaultProxy
+
+from conftest import PROGRAMS
+
+KIND_FIELDS = {"individual": "dispatch_rule_individual", "direct": "dispatch_rule_direct",
+               "callee": "dispatch_rule_callee"}
+
+INITIAL_RULES = {
+    "individual": {"room_prefix": "call-"},
+    "direct": {"room_name": "open-room"},
+    "callee": {"room_prefix": "number-", "randomize": True},
+}
+
+
+def server_state(rule) -> dict:
+    """A server rule as a snake_case dict without ID, timestamps or the empty `media` the server adds."""
+    state = json_format.MessageToDict(rule, preserving_proto_field_name=True)
+    for key in ("sip_dispatch_rule_id", "created_at", "updated_at"):
+        state.pop(key, None)
+    if state.get("media") == {}:
+        del state["media"]
+    return state
+
+
+def expected_state(spec: dict) -> dict:
+    """What the program declares, in the same shape (falsy values are unset in protobuf)."""
+    spec = copy.deepcopy(spec)
+    kind = spec.pop("kind")
+    state = {"rule": {KIND_FIELDS[kind]: {k: v for k, v in spec.pop("rule").items() if v}}}
+    state.update({k: v for k, v in spec.items() if v not in (None, False, [], {}, "")})
+    return state
+
+
+def unique_trunk() -> str:
+    return f"ST_{uuid.uuid4().hex[:12]}"
+
+
+def declare(stack, spec: dict, *, secret: bool = False) -> None:
+    # Stack config lands in state (as the dynamic provider's inputs): a PIN in it must be --secret.
+    stack.set_config("spec", json.dumps(spec), secret=secret)
+
+
+@pytest.mark.parametrize("kind", ["individual", "direct", "callee"])
+def test_rule_lifecycle(kind, pulumi_stack, oracle):
+    stack = pulumi_stack(PROGRAMS / "rule")
+    trunk = unique_trunk()
+    spec = {"kind": kind, "rule": dict(INITIAL_RULES[kind]), "name": "lifecycle", "trunk_ids": [trunk]}
+
+    declare(stack, spec)
+    stack.up()
+    rule_id = stack.outputs()["rule_id"]
+    assert server_state(oracle.rule(rule_id)) == expected_state(spec)
+    stack.preview("--expect-no-changes")
+
+    changes = [
+        {"name": "renamed", "metadata": json.dumps({"is_internal": True})},
+        {"attributes": {"team": "support", "tier": "gold"}, "hide_phone_number": True,
+         "room_config": {"agents": [{"agent_name": "inbound-agent", "metadata": "job dispatch metadata"}]}},
+        {"trunk_ids": [trunk, unique_trunk()], "rule": {**spec["rule"], "pin": "4321"}},
+        {"room_config": {"agents": [{"agent_name": "second-agent"}]}, "rule": {**spec["rule"], "pin": "98765"}},
+    ]
+    for change in changes:
+        spec.update(change)
+        declare(stack, spec)
+        update = stack.up()
+        assert "1 updated" in update.stdout, update.stdout
+        assert stack.outputs()["rule_id"] == rule_id
+        assert server_state(oracle.rule(rule_id)) == expected_state(spec)
+
+    other_kind = {"individual": "direct", "direct": "callee", "callee": "individual"}[kind]
+    spec.update(kind=other_kind, rule={**INITIAL_RULES[other_kind], "pin": "2468"})
+    declare(stack, spec)
+    stack.up()
+    assert stack.outputs()["rule_id"] == rule_id, "switching the rule kind must keep the rule"
+    assert server_state(oracle.rule(rule_id)) == expected_state(spec)
+    stack.preview("--expect-no-changes")
+
+    # Drift made outside Pulumi (the dashboard, `lk`): refresh sees it, preview shows it, up reverts it.
+    oracle.call("update_dispatch_rule_fields", rule_id, name="edited-in-dashboard", metadata="oob")
+    stack.refresh()
+    drift = stack.preview("--expect-no-changes", check=False)
+    assert drift.returncode != 0
+    assert "edited-in-dashboard" in drift.stdout and "oob" in drift.stdout
+    stack.up()
+    assert server_state(oracle.rule(rule_id)) == expected_state(spec)
+
+    # Deleted outside Pulumi: refresh drops it from state, up creates it again.
+    oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule_id))
+    refreshed = stack.refresh()
+    assert "deleted" in refreshed.stdout
+    stack.up()
+    new_id = stack.outputs()["rule_id"]
+    assert new_id != rule_id
+    assert server_state(oracle.rule(new_id)) == expected_state(spec)
+
+    stack.destroy()
+    assert oracle.rules() == []
+
+
+def test_pin_and_api_secret_never_in_state_and_provider_is_small(pulumi_stack, oracle, livekit):
+    stack = pulumi_stack(PROGRAMS / "rule")
+    declare(stack, {"kind": "direct", "rule": {"room_name": "safe-room", "pin": "80417"},
+                    "trunk_ids": [unique_trunk()]}, secret=True)
+    stack.up()
+    exported = json.dumps(stack.export())
+    assert "80417" not in exported
+    assert livekit.credentials.api_secret not in exported
+    assert stack.outputs()["rule_id"].startswith("SDR_")
+    assert oracle.rule(stack.outputs()["rule_id"]).rule.dispatch_rule_direct.pin == "80417"
+
+    [resource] = stack.resources("DispatchRule")
+    assert resource["outputs"]["pin"]["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+    assert "pin" not in resource["outputs"]["rule"]["dispatch_rule_direct"]
+    provider = resource["outputs"]["__provider"]
+    assert isinstance(provider, str) and len(provider) <= 2048
+    assert resource["inputs"]["__provider"] == provider
+
+
+def test_import_adopts_an_existing_rule_without_changes(pulumi_stack, oracle):
+    trunk = unique_trunk()
+    spec = {"kind": "individual", "rule": {"room_prefix": "call-"}, "name": "made by hand", "trunk_ids": [trunk],
+            "room_config": {"agents": [{"agent_name": "inbound-agent"}]}}
+    made = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+        dispatch_rule=json_format.ParseDict(expected_state(spec), lkapi.SIPDispatchRuleInfo())))
+
+    stack = pulumi_stack(PROGRAMS / "rule")
+    declare(stack, spec)
+    stack.set_config("importId", made.sip_dispatch_rule_id)
+    imported = stack.up()
+    assert "1 imported" in imported.stdout, imported.stdout
+    assert stack.outputs()["rule_id"] == made.sip_dispatch_rule_id
+    assert server_state(oracle.rule(made.sip_dispatch_rule_id)) == server_state(made)
+    stack.preview("--expect-no-changes")
+
+    spec["name"] = "managed by pulumi"
+    declare(stack, spec)
+    stack.up()
+    assert oracle.rule(made.sip_dispatch_rule_id).name == "managed by pulumi"
+    assert len(oracle.rules()) == 1
+
+
+def test_import_with_a_different_declaration_previews_the_difference(pulumi_stack, oracle):
+    made = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+        dispatch_rule=lkapi.SIPDispatchRuleInfo(
+            name="made by hand", trunk_ids=[unique_trunk()],
+            rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="a")))))
+    stack = pulumi_stack(PROGRAMS / "rule")
+    declare(stack, {"kind": "direct", "rule": {"room_name": "b"}, "name": "made by hand",
+                    "trunk_ids": list(made.trunk_ids)})
+    stack.set_config("importId", made.sip_dispatch_rule_id)
+    result = stack.preview()
+    assert "= 1 to import" in result.stdout and "~ 1 to update" in result.stdout
+    assert '"a"' in result.stdout and '"b"' in result.stdout  # room_name: "a" => "b"
+    assert server_state(oracle.rule(made.sip_dispatch_rule_id)) == server_state(made)
+
+
+BAD_INPUTS = [
+    ({"kind": "direct", "rule": {"room_name": ""}}, "rule.dispatch_rule_direct.room_name", "required"),
+    ({"kind": "direct", "rule": {"room_name": "r", "pin": "12a4"}}, "rule.dispatch_rule_direct.pin", "digits"),
+    ({"kind": "raw", "rule": {"dispatchRuleDirect": {"roomName": "r"}, "dispatchRuleCallee": {}}}, "rule",
+     "only one of"),
+    ({"kind": "raw", "rule": {}}, "rule", "must set one rule kind"),
+    ({"kind": "raw", "rule": {"dispatchRuleDirekt": {"roomName": "r"}}}, "rule.dispatchRuleDirekt", "unknown field"),
+    ({"kind": "individual", "rule": {}, "attributes": {"team": 7}}, "attributes.team", "expected a string"),
+    ({"kind": "individual", "rule": {}, "room_config_raw": {"agentz": []}}, "room_config.agentz", "unknown field"),
+    ({"kind": "individual", "rule": {}, "trunk_ids": "ST_one"}, "trunk_ids", "expected a list"),
+    ({"kind": "individual", "rule": {}, "hide_phone_number": "yes"}, "hide_phone_number", "true or false"),
+    ({"kind": "individual", "rule": {}, "media_encryption": "AES"}, "media_encryption", "SIP_MEDIA_ENCRYPT_ALLOW"),
+    ({"kind": "individual", "rule": {}, "room_config_raw": {"max_participants": -1}}, "room_config.max_participants",
+     "negative"),
+]
+
+
+@pytest.mark.parametrize("spec,path,problem", BAD_INPUTS, ids=[b[1] + ":" + b[2] for b in BAD_INPUTS])
+def test_bad_input_fails_at_check_before_any_request(spec, path, problem, pulumi_stack, livekit, oracle):
+    with FaultProxy(livekit.credentials.url) as proxy:
+        stack = pulumi_stack(PROGRAMS / "rule")
+        stack.set_config("livekit:url", proxy.url)
+        declare(stack, spec)
+        result = stack.up(check=False)
+        assert result.returncode != 0
+        assert path in result.output and problem in result.output, result.output
+        assert proxy.count() == 0, proxy.counts
+    assert oracle.rules() == []
+
+
+def test_conflicting_rule_names_the_resource_and_carries_the_server_text(pulumi_stack, oracle):
+    trunk = unique_trunk()
+    oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=lkapi.SIPDispatchRuleInfo(
+        name="already there", trunk_ids=[trunk],
+        rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="a")))))
+    stack = pulumi_stack(PROGRAMS / "rule")
+    declare(stack, {"kind": "direct", "rule": {"room_name": "b"}, "trunk_ids": [trunk]})
+    result = stack.up(check=False)
+    assert result.returncode != 0
+    assert "already exists" in result.output and "already there" in result.output
+    assert "DispatchRule" in result.output and "rule" in result.output
+    assert len(oracle.rules()) == 1
+
+
+def test_every_input_accepts_outputs(pulumi_stack, oracle):
+    stack = pulumi_stack(PROGRAMS / "outputs")
+    stack.up()
+    outputs = stack.outputs()
+    stored = oracle.rule(outputs["rule_id"])
+    assert server_state(stored) == {
+        "rule": {"dispatch_rule_direct": {"room_name": "output-room", "pin": "2580"}},
+        "name": "rule for output-room",
+        "trunk_ids": ["ST_outputs"],
+        "attributes": {"room": "output-room"},
+        "room_config": {"agents": [{"agent_name": "agent", "metadata": "output-room"}]},
+    }
+    # The PIN was a secret going in, so the whole rule output is too; it never reaches state in plaintext.
+    assert "2580" not in json.dumps(stack.export())
+    stack.preview("--expect-no-changes")

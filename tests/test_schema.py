@@ -1,0 +1,111 @@
+"""Pure functions: validation, normalisation and spec loading (no server, no engine)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from livekit.protocol import sip as sip_pb
+
+from pulumi_livekit import ValidationError
+from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._schema import UNKNOWN, canonicalize, prune, validate_message
+from pulumi_livekit._spec import load_spec
+
+RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR
+
+
+def test_camel_and_snake_case_give_the_same_canonical_form():
+    camel = {"rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}}, "roomConfig":
+             {"agents": [{"agentName": "inbound-agent"}]}, "hidePhoneNumber": False, "trunkIds": []}
+    snake = {"rule": {"dispatch_rule_individual": {"room_prefix": "call-"}}, "room_config":
+             {"agents": [{"agent_name": "inbound-agent"}]}}
+    expected = {"rule": {"dispatch_rule_individual": {"room_prefix": "call-"}},
+                "room_config": {"agents": [{"agent_name": "inbound-agent"}]}}
+    for spelling in (camel, snake):
+        assert canonicalize(sip_pb.SIPDispatchRuleInfo, validate_message(RULE, spelling, "")) == expected
+
+
+@pytest.mark.parametrize("value,path,problem", [
+    ({"nmae": "x"}, "nmae", "unknown field"),
+    ({"name": "a", "Name": "b"}, "Name", "unknown field"),
+    ({"trunkIds": ["a"], "trunk_ids": ["b"]}, "trunk_ids", "given twice"),
+    ({"attributes": {"a": 1}}, "attributes.a", "expected a string, got a number"),
+    ({"attributes": ["a"]}, "attributes", "expected an object"),
+    ({"hidePhoneNumber": "true"}, "hidePhoneNumber", "expected true or false, got a string"),
+    ({"roomConfig": {"emptyTimeout": 1.5}}, "roomConfig.emptyTimeout", "whole number"),
+    ({"roomConfig": {"agents": [{"agentName": 3}]}}, "roomConfig.agents[0].agentName", "expected a string"),
+    ({"rule": {"dispatchRuleDirect": {}, "dispatchRuleIndividual": {}}}, "rule", "only one of"),
+    ({"mediaEncryption": "MAYBE"}, "mediaEncryption", "SIP_MEDIA_ENCRYPT_REQUIRE"),
+    ({"createdAt": "2024-01-01T00:00:00Z"}, "createdAt", "unknown field"),
+    ({"media": {"mediaTimeout": "soon"}}, "media.mediaTimeout", "duration"),
+])
+def test_validation_names_the_path_and_the_problem(value, path, problem):
+    with pytest.raises(ValidationError) as raised:
+        validate_message(RULE, value, "", exclude=frozenset({"created_at", "updated_at", "sip_dispatch_rule_id"}))
+    assert raised.value.path == path
+    assert problem in raised.value.problem
+
+
+def test_numbers_from_pulumi_arrive_as_floats_and_are_accepted_as_whole_numbers():
+    checked = validate_message(RULE, {"roomConfig": {"maxParticipants": 3.0}}, "")
+    assert checked == {"room_config": {"max_participants": 3}}
+
+
+def test_unknown_values_pass_validation_untouched():
+    checked = validate_message(RULE, {"trunkIds": [UNKNOWN], "name": UNKNOWN}, "")
+    assert checked == {"trunk_ids": [UNKNOWN], "name": UNKNOWN}
+
+
+def test_legacy_media_encryption_is_also_spelled_as_media_encryption():
+    assert canonicalize(sip_pb.SIPDispatchRuleInfo, {"media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW"}) == {
+        "media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW", "media": {"encryption": "SIP_MEDIA_ENCRYPT_ALLOW"}}
+
+
+def test_prune_drops_unset_values_but_keeps_list_positions():
+    assert prune({"a": "", "b": [], "c": {"d": None}, "e": 0, "f": False, "g": [{}, {"h": 1}]}) == {
+        "g": [{}, {"h": 1}]}
+
+
+def test_check_splits_the_pin_out_of_the_rule_and_reports_every_failure():
+    provider = DispatchRuleProvider()
+    ok = provider.check({}, {"__provider": "p", "rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": "1234",
+                             "connection": {"url": "http://x", "api_key": "k", "api_secret": "s"}})
+    assert ok.failures == []
+    assert ok.inputs["rule"] == {"dispatch_rule_direct": {"room_name": "r"}}
+    assert ok.inputs["pin"] == "1234"
+
+    bad = provider.check({}, {"__provider": "p", "rule": {"dispatchRuleDirect": {"roomName": ""}}, "pin": "12#",
+                              "attributes": {"a": 1}, "connection": {"url": "ftp://x", "api_key": "k"}})
+    failures = {f.property: f.reason for f in bad.failures}
+    assert set(failures) == {"attributes.a", "rule.dispatch_rule_direct.room_name", "rule.dispatch_rule_direct.pin",
+                             "connection.url"}
+    assert "12#" not in json.dumps(failures)
+
+
+@pytest.mark.parametrize("spec", [
+    '{"dispatch_rule": {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "name": "n",}}',
+    '{"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "name": "n"}',
+    {"dispatchRule": {"rule": {"dispatch_rule_direct": {"room_name": "r"}}, "name": "n"}},
+])
+def test_load_spec_accepts_every_spelling_lk_and_the_dashboard_use(spec):
+    fields = load_spec(spec, sip_pb.SIPDispatchRuleInfo, envelope="dispatch_rule")
+    assert fields == {"rule": {"dispatch_rule_direct": {"room_name": "r"}}, "name": "n"}
+
+
+def test_load_spec_keeps_commas_inside_strings():
+    fields = load_spec('{"name": "a,}", "metadata": "[1,]"}', sip_pb.SIPDispatchRuleInfo, envelope="dispatch_rule")
+    assert fields == {"name": "a,}", "metadata": "[1,]"}
+
+
+@pytest.mark.parametrize("spec,path,problem", [
+    ('{"rule": ', "spec", "not valid JSON"),
+    ("/nonexistent/rule.json", "/nonexistent/rule.json", "cannot read"),
+    ('{"dispatch_rule": {"rule": {}, "colour": "red"}}', "dispatch_rule.colour", "unknown field"),
+    ("[1, 2]", "spec", "expected a JSON object"),
+])
+def test_load_spec_errors_name_the_source_and_field(spec, path, problem):
+    with pytest.raises(ValidationError) as raised:
+        load_spec(spec, sip_pb.SIPDispatchRuleInfo, envelope="dispatch_rule")
+    assert raised.value.path == path
+    assert problem in raised.value.problem
