@@ -579,7 +579,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not args.no_results_md:
         (HERE / "RESULTS.md").write_text(
             "# Benchmark results\n\nThe latest `make bench` (benchmarks/run.py); regenerate with `make bench`. "
-            "How to read it: benchmarks/README.md.\n\n" + table + "\n")
+            "How to read it: benchmarks/README.md.\n\n![time against N](RESULTS.png)\n\n" + table + "\n")
+        shutil.copyfile(RESULTS / plot_name, HERE / "RESULTS.png")
     log(f"results: {RESULTS / f'bench-{stamp}.md'}, {RESULTS / plot_name}")
     return 0
 

@@ -12,7 +12,7 @@ from . import _schema
 from ._client import SIPClient
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
-from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input
+from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
 
 RULE_KINDS = ("dispatch_rule_individual", "dispatch_rule_direct", "dispatch_rule_callee")
 PIN = "pin"
@@ -146,6 +146,10 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         inputs = declared_inputs(locals())
-        full_rule = pulumi.Output.from_input(as_input(rule))
-        inputs.update(rule=pulumi.Output.unsecret(full_rule.apply(_without_pin)), pin=full_rule.apply(_pin_of))
+        rule = as_input(rule)
+        if holds_outputs(rule):  # split once its values are known
+            full_rule = pulumi.Output.from_input(rule)
+            inputs.update(rule=pulumi.Output.unsecret(full_rule.apply(_without_pin)), pin=full_rule.apply(_pin_of))
+        else:  # the usual case, and cheaper: no Outputs to create per resource
+            inputs.update(rule=_without_pin(rule), pin=_pin_of(rule))
         super().__init__(resource_name, inputs, connection, opts)

@@ -33,7 +33,8 @@ class SIPResource(Resource):
         }
         props.update({key: as_input(value) for key, value in inputs.items()})
         for key in provider.secret_keys:
-            props[key] = pulumi.Output.secret(props.get(key))
+            if props.get(key) is not None:
+                props[key] = pulumi.Output.secret(props[key])
         props[CONNECTION] = _secret_connection(connection)
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[*provider.secret_keys, CONNECTION])
         super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(opts, secret_outputs))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
@@ -116,3 +117,12 @@ def as_input(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [as_input(v) for v in value]
     return value
+
+
+def holds_outputs(value: Any) -> bool:
+    """Whether a (converted) input has an Output or awaitable anywhere inside."""
+    if isinstance(value, Mapping):
+        return any(holds_outputs(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_outputs(v) for v in value)
+    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
