@@ -17,6 +17,7 @@ the client looks again and adopts the stored rule.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -32,6 +33,7 @@ from ._config import Endpoint
 from ._exceptions import (
     APIError,
     AuthenticationError,
+    ConfigurationError,
     InvalidArgumentError,
     NotFoundError,
     ResourceExhaustedError,
@@ -63,6 +65,21 @@ class RetryPolicy:
 
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=15.0)
+TIMEOUT_ENV = "PULUMI_LIVEKIT_TIMEOUT"
+
+
+def configured_timeout() -> httpx.Timeout:
+    """`DEFAULT_TIMEOUT`, or every phase (connect, write, read, pool) set to $PULUMI_LIVEKIT_TIMEOUT seconds."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ConfigurationError(f"{TIMEOUT_ENV} must be a positive number of seconds, got {raw!r}", field="timeout")
+    return httpx.Timeout(seconds)
 
 
 class _Retryable(Exception):
@@ -81,10 +98,11 @@ class SIPClient:
         self,
         connection: Endpoint,
         *,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: Optional[httpx.Timeout] = None,
         retry: Optional[RetryPolicy] = None,
         transport: Optional[httpx.BaseTransport] = None,
     ) -> None:
+        timeout = configured_timeout() if timeout is None else timeout
         self.connection = connection
         self._base = connection.twirp_base
         self._tokens = TokenSource(connection.api_key, connection.api_secret)
@@ -242,7 +260,8 @@ class SIPClient:
             if attempt:
                 time.sleep(self._retry.delay(attempt))
             if maybe_applied:
-                existing = self._find_quietly(find_applied)
+                existing = (self._find_settled(find_applied) if _timed_out(last)
+                            else self._find_quietly(find_applied))
                 if existing is not None:
                     log.info("%s: adopting %s stored by an earlier attempt", method, _object_id(existing))
                     return existing
@@ -265,6 +284,17 @@ class SIPClient:
             return find_applied()
         except (TransportError, UnavailableError, ResourceExhaustedError):
             return None
+
+    def _find_settled(self, find_applied: Callable[[], Optional[M]]) -> Optional[M]:
+        """After a timed-out create, which may still be on its way to the server: look for it for as
+        long again as the answer was awaited before sending it anew. LiveKit stores identical outbound
+        trunks side by side, so a repeat sent while the first is still in flight would make a twin."""
+        deadline = time.monotonic() + (self._http.timeout.read or 0.0)
+        while True:
+            existing = self._find_quietly(find_applied)
+            if existing is not None or time.monotonic() >= deadline:
+                return existing
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
     def _attempt(self, method: str, request: Message, response_type: type[M], request_id: str) -> M:
         url = f"{self._base}/twirp/{SERVICE}/{method}"
@@ -328,6 +358,10 @@ def _parse_twirp_error(response: httpx.Response) -> tuple[str, str]:
         status = response.status_code
         code = _CODES_BY_STATUS.get(status, "unavailable" if status >= 500 else "unknown")
         return code, text or response.reason_phrase
+
+
+def _timed_out(failure: Optional[_Retryable]) -> bool:
+    return failure is not None and isinstance(failure.error, TransportError) and failure.error.code == "deadline_exceeded"
 
 
 def _new_request_id() -> str:
