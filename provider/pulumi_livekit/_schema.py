@@ -15,7 +15,7 @@ import functools
 # collections.abc, not typing: isinstance() against typing.Mapping goes through typing's slow
 # __instancecheck__, and check()/diff() run these tests for every resource on every preview.
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -214,12 +214,17 @@ def normalize_unknowns(value: Any) -> Any:
     return value
 
 
-def contains_unknown(value: Any) -> bool:
+def any_leaf(value: Any, predicate: Callable[[Any], bool]) -> bool:
+    """Whether `predicate` holds for any value inside nested dicts and lists."""
     if isinstance(value, Mapping):
-        return any(contains_unknown(v) for v in value.values())
+        return any(any_leaf(v, predicate) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return any(contains_unknown(v) for v in value)
-    return value == UNKNOWN
+        return any(any_leaf(v, predicate) for v in value)
+    return predicate(value)
+
+
+def contains_unknown(value: Any) -> bool:
+    return any_leaf(value, lambda leaf: leaf == UNKNOWN)
 
 
 def to_message(message_type: type[Message], canonical: Mapping[str, Any]) -> Message:

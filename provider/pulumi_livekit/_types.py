@@ -10,6 +10,8 @@ from typing import Any, ClassVar, Mapping, Optional, Sequence
 
 import pulumi
 
+from ._schema import any_leaf
+
 
 @dataclass
 class _Input:
@@ -121,8 +123,4 @@ def as_input(value: Any) -> Any:
 
 def holds_outputs(value: Any) -> bool:
     """Whether a (converted) input has an Output or awaitable anywhere inside."""
-    if isinstance(value, Mapping):
-        return any(holds_outputs(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(holds_outputs(v) for v in value)
-    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
+    return any_leaf(value, lambda leaf: isinstance(leaf, pulumi.Output) or inspect.isawaitable(leaf))
