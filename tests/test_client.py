@@ -224,71 +224,50 @@ def test_dispatch_rule_rpcs_round_trip_with_the_official_sdk(client, oracle):
     assert client.list_dispatch_rules() == []
 
 
-def test_inbound_trunk_rpcs_round_trip_with_the_official_sdk(client, oracle):
-    created = client.create_inbound_trunk(rich_inbound())
+TRUNK_KINDS = {
+    "inbound": (rich_inbound, lkapi.SIPInboundTrunkInfo(
+        name="renamed", numbers=["+15553001"], auth_username="u2", auth_password="p2", headers={"X-Z": "z"}),
+        sdk_inbound, lkapi.CreateSIPInboundTrunkRequest, "+1555300"),
+    "outbound": (rich_outbound, lkapi.SIPOutboundTrunkInfo(
+        name="renamed", address="sip2.example.com", numbers=["+15554001"], transport=lkapi.SIP_TRANSPORT_UDP),
+        sdk_outbound, lkapi.CreateSIPOutboundTrunkRequest, "+1555400"),
+}
+
+
+@pytest.mark.parametrize("kind", TRUNK_KINDS)
+def test_trunk_rpcs_round_trip_with_the_official_sdk(kind, client, oracle):
+    rich, replacement, sdk_read, create_request, number = TRUNK_KINDS[kind]
+    create, update, get, list_ = (getattr(client, f"{verb}_{kind}_trunk{suffix}") for verb, suffix in
+                                  (("create", ""), ("update", ""), ("get", ""), ("list", "s")))
+
+    created = create(rich())
     trunk_id = created.sip_trunk_id
     assert trunk_id.startswith("ST_")
-    assert stored(created) == with_id(rich_inbound(), trunk_id)
-    assert stored(sdk_inbound(oracle, trunk_id)) == stored(created)
-    assert stored(client.get_inbound_trunk(trunk_id)) == stored(created)
-    assert [stored(t) for t in client.list_inbound_trunks()] == [stored(created)]
-    assert [t.sip_trunk_id for t in client.list_inbound_trunks(trunk_ids=[trunk_id])] == [trunk_id]
-    assert [t.sip_trunk_id for t in client.list_inbound_trunks(numbers=["+15553000"])] == [trunk_id]
+    assert stored(created) == with_id(rich(), trunk_id)
+    assert stored(sdk_read(oracle, trunk_id)) == stored(created)
+    assert stored(get(trunk_id)) == stored(created)
+    assert [stored(t) for t in list_()] == [stored(created)]
+    assert [t.sip_trunk_id for t in list_(trunk_ids=[trunk_id])] == [trunk_id]
+    assert [t.sip_trunk_id for t in list_(numbers=[number + "0"])] == [trunk_id]
 
-    replacement = lkapi.SIPInboundTrunkInfo(name="renamed", numbers=["+15553001"], auth_username="u2",
-                                            auth_password="p2", headers={"X-Z": "z"})
-    updated = client.update_inbound_trunk(trunk_id, replacement)
+    updated = update(trunk_id, replacement)
     assert stored(updated) == with_id(replacement, trunk_id)
-    assert stored(sdk_inbound(oracle, trunk_id)) == stored(updated)
+    assert stored(sdk_read(oracle, trunk_id)) == stored(updated)
 
-    sdk_version = rich_inbound(number="+15553002", name="sdk-updated")
-    oracle.call("update_inbound_trunk", trunk_id, sdk_version)
-    assert stored(client.get_inbound_trunk(trunk_id)) == with_id(sdk_version, trunk_id)
+    sdk_version = rich(number=number + "2", name="sdk-updated")
+    oracle.call(f"update_{kind}_trunk", trunk_id, sdk_version)
+    assert stored(get(trunk_id)) == with_id(sdk_version, trunk_id)
 
-    sdk_trunk = oracle.call("create_inbound_trunk", lkapi.CreateSIPInboundTrunkRequest(
-        trunk=rich_inbound(number="+15553999", name="from-sdk")))
-    assert stored(client.get_inbound_trunk(sdk_trunk.sip_trunk_id)) == stored(sdk_trunk)
-    assert {t.sip_trunk_id: stored(t) for t in client.list_inbound_trunks()} == {
+    sdk_trunk = oracle.call(f"create_{kind}_trunk", create_request(trunk=rich(number=number + "9", name="from-sdk")))
+    assert stored(get(sdk_trunk.sip_trunk_id)) == stored(sdk_trunk)
+    assert {t.sip_trunk_id: stored(t) for t in list_()} == {
         trunk_id: with_id(sdk_version, trunk_id), sdk_trunk.sip_trunk_id: stored(sdk_trunk)}
 
     client.delete_trunk(trunk_id)
-    assert sdk_inbound(oracle, trunk_id) is None
+    assert sdk_read(oracle, trunk_id) is None
     oracle.call("delete_trunk", lkapi.DeleteSIPTrunkRequest(sip_trunk_id=sdk_trunk.sip_trunk_id))
-    assert client.get_inbound_trunk(sdk_trunk.sip_trunk_id) is None
-    assert client.list_inbound_trunks() == []
-
-
-def test_outbound_trunk_rpcs_round_trip_with_the_official_sdk(client, oracle):
-    created = client.create_outbound_trunk(rich_outbound())
-    trunk_id = created.sip_trunk_id
-    assert trunk_id.startswith("ST_")
-    assert stored(created) == with_id(rich_outbound(), trunk_id)
-    assert stored(sdk_outbound(oracle, trunk_id)) == stored(created)
-    assert stored(client.get_outbound_trunk(trunk_id)) == stored(created)
-    assert [stored(t) for t in client.list_outbound_trunks()] == [stored(created)]
-    assert [t.sip_trunk_id for t in client.list_outbound_trunks(trunk_ids=[trunk_id])] == [trunk_id]
-
-    replacement = lkapi.SIPOutboundTrunkInfo(name="renamed", address="sip2.example.com", numbers=["+15554001"],
-                                             transport=lkapi.SIP_TRANSPORT_UDP)
-    updated = client.update_outbound_trunk(trunk_id, replacement)
-    assert stored(updated) == with_id(replacement, trunk_id)
-    assert stored(sdk_outbound(oracle, trunk_id)) == stored(updated)
-
-    sdk_version = rich_outbound(number="+15554002", name="sdk-updated")
-    oracle.call("update_outbound_trunk", trunk_id, sdk_version)
-    assert stored(client.get_outbound_trunk(trunk_id)) == with_id(sdk_version, trunk_id)
-
-    sdk_trunk = oracle.call("create_outbound_trunk", lkapi.CreateSIPOutboundTrunkRequest(
-        trunk=rich_outbound(number="+15554999", name="from-sdk")))
-    assert stored(client.get_outbound_trunk(sdk_trunk.sip_trunk_id)) == stored(sdk_trunk)
-    assert {t.sip_trunk_id: stored(t) for t in client.list_outbound_trunks()} == {
-        trunk_id: with_id(sdk_version, trunk_id), sdk_trunk.sip_trunk_id: stored(sdk_trunk)}
-
-    client.delete_trunk(trunk_id)
-    assert sdk_outbound(oracle, trunk_id) is None
-    oracle.call("delete_trunk", lkapi.DeleteSIPTrunkRequest(sip_trunk_id=sdk_trunk.sip_trunk_id))
-    assert client.get_outbound_trunk(sdk_trunk.sip_trunk_id) is None
-    assert client.list_outbound_trunks() == []
+    assert get(sdk_trunk.sip_trunk_id) is None
+    assert list_() == []
 
 
 def test_listing_follows_pages_without_duplicates_or_gaps(proxied, proxy, oracle, monkeypatch):
