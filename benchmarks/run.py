@@ -253,9 +253,9 @@ def state_figures(export: dict[str, Any], type_suffix: str) -> dict[str, Any]:
     if not resources:
         return {}
     with_provider, without_provider, providers = [], [], set()
-    for resource in resources:
-        with_provider.append(len(json.dumps(resource, separators=(",", ":")).encode()))
-        stripped = json.loads(json.dumps(resource))
+    for entry in resources:
+        with_provider.append(len(json.dumps(entry, separators=(",", ":")).encode()))
+        stripped = json.loads(json.dumps(entry))
         for section in ("inputs", "outputs"):
             value = (stripped.get(section) or {}).pop("__provider", None)
             if value is not None:

@@ -10,7 +10,6 @@ import secrets
 import signal
 import sys
 import time
-from pathlib import Path
 
 from pulumi_livekit.testing import REPO_ROOT, LocalLiveKit
 

@@ -84,7 +84,7 @@ class SIPResourceProvider(ResourceProvider):
         for key, value in self.join_secrets(state).items():
             try:
                 desired.update(_schema.validate_message(
-                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=frozenset(_schema.OUTPUT_ONLY)))
+                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=_schema.OUTPUT_ONLY))
             except ValidationError as error:
                 failures.append(CheckFailure(error.path, error.problem))
         # Resource rules see only the properties that passed the schema; one problem per property.

@@ -17,7 +17,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from google.protobuf import json_format
+from google.protobuf import duration_pb2, json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -43,7 +43,7 @@ _FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 # Server-assigned fields: never inputs.
-OUTPUT_ONLY = {"created_at", "updated_at", "sip_dispatch_rule_id", "sip_trunk_id"}
+OUTPUT_ONLY = frozenset({"created_at", "updated_at", "sip_dispatch_rule_id", "sip_trunk_id"})
 
 
 def join(path: str, key: Any) -> str:
@@ -67,7 +67,7 @@ _JSON_TYPE_NAMES = {bool: "true/false", int: "a number", float: "a number", str:
 
 def field_name(descriptor: Descriptor, key: str) -> str:
     """The snake_case name of the field `key` spells in either case; `key` itself if none."""
-    field = descriptor.fields_by_name.get(key) or descriptor.fields_by_camelcase_name.get(key)
+    field = _field_lookup(descriptor).get(key)
     return field.name if field is not None else key
 
 
@@ -189,8 +189,6 @@ def _validate_duration(value: Any, path: str) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = f"{value}s"
     if isinstance(value, str):
-        from google.protobuf import duration_pb2
-
         try:
             duration_pb2.Duration().FromJsonString(value)
             return value
@@ -231,10 +229,10 @@ def to_message(message_type: type[Message], canonical: Mapping[str, Any]) -> Mes
     return json_format.ParseDict(canonical, message_type())
 
 
-def canonical_from_message(message: Message, *, drop: frozenset = frozenset(OUTPUT_ONLY)) -> dict:
+def canonical_from_message(message: Message) -> dict:
     raw = json_format.MessageToDict(message, preserving_proto_field_name=True)
     _upgrade_media(raw)
-    return prune({k: v for k, v in raw.items() if k not in drop}) or {}
+    return prune({k: v for k, v in raw.items() if k not in OUTPUT_ONLY}) or {}
 
 
 def _upgrade_media(raw: dict) -> None:

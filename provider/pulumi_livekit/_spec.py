@@ -26,7 +26,7 @@ def load_spec(spec: Any, message_type: type[Message], *, envelope: str) -> dict[
         source = _schema.join(source, next(iter(data)))
         data = next(iter(data.values()))
     fields = _schema.validate_message(
-        message_type.DESCRIPTOR, data, source, exclude=frozenset(_schema.OUTPUT_ONLY))
+        message_type.DESCRIPTOR, data, source, exclude=_schema.OUTPUT_ONLY)
     return fields
 
 
