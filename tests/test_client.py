@@ -18,7 +18,13 @@ from google.protobuf import duration_pb2
 from google.protobuf.message import Message
 from livekit import api as lkapi
 
-from pulumi_livekit._client import REQUEST_ID_HEADER, RetryPolicy, SIPClient
+from pulumi_livekit._client import (
+    DEADLINE_ENV,
+    DEFAULT_DEADLINE,
+    REQUEST_ID_HEADER,
+    RetryPolicy,
+    SIPClient,
+)
 from pulumi_livekit._config import Endpoint, resolve_connection
 from pulumi_livekit._exceptions import (
     APIError,
@@ -451,9 +457,11 @@ def test_a_conflicting_rule_is_an_invalid_argument_with_the_servers_text_and_is_
     assert (error.code, error.status, error.rpc) == ("invalid_argument", 400, "CreateSIPDispatchRule")
     assert "already exists" in error.server_message and "already exists" in str(error)
     assert first.sip_dispatch_rule_id in error.server_message
-    # Not ambiguous: neither repeated nor followed by a search for an applied create.
+    # Not ambiguous: neither repeated nor followed by a search for an applied create (the one List
+    # is the look at what was there before).
     assert proxy.count("CreateSIPDispatchRule") == 1
-    assert proxy.count() == 1
+    assert proxy.count("ListSIPDispatchRule") == 1
+    assert proxy.count() == 2
     assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [first.sip_dispatch_rule_id]
 
     # The same through an update: one request, the target rule unchanged.
@@ -478,12 +486,12 @@ def test_a_stopped_server_is_a_transport_error_within_the_timeout(tmp_path):
         with SIPClient(endpoint_for(server), timeout=timeout, retry=retry) as sip:
             assert sip.list_dispatch_rules() == []  # leaves a pooled connection to the live server
             server.stop_server()
-            calls = {
-                "ListSIPDispatchRule": sip.list_dispatch_rules,
-                "CreateSIPDispatchRule": lambda: sip.create_dispatch_rule(simple_rule("ST_gone")),
-                "DeleteSIPDispatchRule": lambda: sip.delete_dispatch_rule("SDR_gone"),
-            }
-            for rpc, call in calls.items():
+            calls = [  # (the request that fails, the call); a create begins with a look at what is there
+                ("ListSIPDispatchRule", sip.list_dispatch_rules),
+                ("ListSIPDispatchRule", lambda: sip.create_dispatch_rule(simple_rule("ST_gone"))),
+                ("DeleteSIPDispatchRule", lambda: sip.delete_dispatch_rule("SDR_gone")),
+            ]
+            for rpc, call in calls:
                 start = time.monotonic()
                 with pytest.raises(TransportError) as raised:
                     call()
@@ -603,10 +611,11 @@ def test_creates_are_retried_through_bursts_of_503_and_429_and_store_one_object(
     created = getattr(proxied, create)(make())
     assert_retried_as_one_call(proxy, method)
     assert [stored(o) for o in getattr(oracle, read_all)()] == [stored(created)]
-    # Before each repeat the client looked for an applied create, each look a call with an ID of its own.
+    # Before the create the client noted the identical objects already there, and before each repeat it
+    # looked for an applied create: each look a call with an ID of its own.
     create_ids = request_ids(proxy, method)
     searches = [request_id for request_id in request_ids(proxy, None) if request_id not in create_ids]
-    assert len(set(searches)) == len(searches) == len(BURST)
+    assert len(set(searches)) == len(searches) == 1 + len(BURST)
 
 
 @pytest.mark.parametrize("kind", CREATES)
@@ -617,6 +626,59 @@ def test_a_create_applied_but_unanswered_is_adopted_not_repeated(kind, proxied, 
     on_server = getattr(oracle, read_all)()
     assert [stored(o) for o in on_server] == [stored(created)]  # exactly one, and the one returned
     assert proxy.count(method) == 1  # found by content and adopted before any repeat
+
+
+def test_an_identical_outbound_trunk_made_before_the_create_is_never_adopted(proxied, proxy, oracle):
+    """Another stack's twin: LiveKit stores identical outbound trunks side by side, and our create
+    must not take over the older one, whether its own request was applied or not."""
+    twin = oracle.call("create_outbound_trunk", lkapi.CreateSIPOutboundTrunkRequest(trunk=rich_outbound()))
+    proxy.inject("CreateSIPOutboundTrunk", Fault.drop_after_forward())  # ours stored, answer lost
+    applied = proxied.create_outbound_trunk(rich_outbound())
+    proxy.inject("CreateSIPOutboundTrunk", Fault.drop_before_forward())  # ours never arrived
+    resent = proxied.create_outbound_trunk(rich_outbound())
+    on_server = {t.sip_trunk_id for t in oracle.outbound_trunks()}
+    assert len({twin.sip_trunk_id, applied.sip_trunk_id, resent.sip_trunk_id}) == 3
+    assert on_server == {twin.sip_trunk_id, applied.sip_trunk_id, resent.sip_trunk_id}
+    assert proxy.count("CreateSIPOutboundTrunk") == 3  # adopted once, sent again once
+
+
+def test_the_search_after_a_failed_create_makes_one_request_per_attempt(proxied, proxy, oracle):
+    """One retry layer: the look for an applied create is a single request inside the create's loop."""
+    proxy.inject("CreateSIPDispatchRule", Fault.status_code(503), times=2)
+    proxy.inject("ListSIPDispatchRule", Fault.delay(0))  # the look at what is there before the create
+    proxy.inject("ListSIPDispatchRule", Fault.status_code(503), times=100)  # every look after a failure
+    created = proxied.create_dispatch_rule(CREATES["dispatch_rule"][3]())
+    assert proxy.count("CreateSIPDispatchRule") == 3
+    assert proxy.count("ListSIPDispatchRule") == 1 + 2  # what was there before, then one look per repeat
+    assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [created.sip_dispatch_rule_id]
+
+
+def test_an_operation_ends_at_its_deadline_however_many_attempts_remain():
+    retry = RetryPolicy(attempts=50, base_delay=0.01, max_delay=0.01)
+    with socket.socket() as silent:  # accepts connections (kernel backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with SIPClient(Endpoint(url, "key", "secret"), timeout=httpx.Timeout(30.0), retry=retry, deadline=1.5) as sip:
+            for call in (lambda: sip.get_inbound_trunk("ST_any"),
+                         lambda: sip.create_outbound_trunk(rich_outbound())):
+                start = time.monotonic()
+                with pytest.raises(TransportError) as raised:
+                    call()
+                assert time.monotonic() - start < 1.5 + SLACK_SECONDS
+                assert raised.value.code == "deadline_exceeded"
+
+
+def test_the_deadline_setting_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv(DEADLINE_ENV, "7.5")
+    with SIPClient(Endpoint("http://127.0.0.1:1", "key", "secret")) as sip:
+        assert sip.deadline == 7.5
+    monkeypatch.setenv(DEADLINE_ENV, "-1")
+    with pytest.raises(ConfigurationError, match=f"{DEADLINE_ENV} must be a positive number of seconds"):
+        SIPClient(Endpoint("http://127.0.0.1:1", "key", "secret"))
+    monkeypatch.delenv(DEADLINE_ENV)
+    with SIPClient(Endpoint("http://127.0.0.1:1", "key", "secret")) as sip:
+        assert sip.deadline == DEFAULT_DEADLINE
 
 
 def test_a_request_id_is_reused_across_the_retries_of_one_call_only(proxied, proxy):

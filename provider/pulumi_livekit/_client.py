@@ -2,16 +2,21 @@
 
 `POST {base}/twirp/livekit.SIP/{Method}` with protobuf bodies from `livekit-protocol`.
 
-Retries. Reads, updates (full replace) and deletes are safe to repeat and are retried
-with jittered exponential backoff on connection errors, timeouts, 5xx and 429.
-A create is different: the server may have stored the object even though its answer
-was lost. A create therefore retries freely only when the request never left this
-machine (connection refused). After an ambiguous failure it first looks for the
-object it was creating, by content (`find_applied`), and adopts it when found; only
-otherwise does it send the create again, with the same `X-Livekit-Request-Id`.
-LiveKit refuses a second dispatch rule with the same trunk/number/PIN, so a create
-applied late still cannot produce a duplicate: the repeat fails as a conflict, and
-the client looks again and adopts the stored rule.
+Retries. Every operation has one retry loop, bounded by a number of attempts and by an
+overall deadline (`PULUMI_LIVEKIT_DEADLINE`, default 60 s), whichever ends first; each
+request's own timeout is cut to what is left of the deadline. Reads, updates (full
+replace) and deletes are safe to repeat and are retried with jittered exponential backoff
+on connection errors, timeouts, 5xx and 429. A create is different: the server may have
+stored the object even though its answer was lost. A create therefore repeats freely only
+when the request never left this machine (connection refused, no connection or pool slot
+in time). It first notes which identical objects exist already (one filtered List: LiveKit
+stamps no creation time to tell them apart later), so that an object that was there before
+(another stack's twin outbound trunk) is never taken over. After an ambiguous failure it
+looks for the object it was creating, by content (`find_applied`, one request, no retries of
+its own), and adopts it when found; only otherwise does it send the create again, with the
+same `X-Livekit-Request-Id`. LiveKit refuses a second dispatch rule with the
+same trunk/number/PIN, so a create applied late still cannot produce a duplicate rule: the
+repeat fails as a conflict, and the client looks again and adopts the stored rule.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from ._config import Endpoint
 from ._exceptions import (
     APIError,
     AuthenticationError,
+    LiveKitError,
     ConfigurationError,
     InvalidArgumentError,
     NotFoundError,
@@ -66,20 +72,33 @@ class RetryPolicy:
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=15.0)
 TIMEOUT_ENV = "PULUMI_LIVEKIT_TIMEOUT"
+DEFAULT_DEADLINE = 60.0
+DEADLINE_ENV = "PULUMI_LIVEKIT_DEADLINE"
 
 
-def configured_timeout() -> httpx.Timeout:
-    """`DEFAULT_TIMEOUT`, or every phase (connect, write, read, pool) set to $PULUMI_LIVEKIT_TIMEOUT seconds."""
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+def _seconds_from_env(name: str, what: str) -> Optional[float]:
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return DEFAULT_TIMEOUT
+        return None
     try:
         seconds = float(raw)
     except ValueError:
         seconds = float("nan")
     if not 0 < seconds < float("inf"):
-        raise ConfigurationError(f"{TIMEOUT_ENV} must be a positive number of seconds, got {raw!r}", field="timeout")
-    return httpx.Timeout(seconds)
+        raise ConfigurationError(f"{name} must be a positive number of seconds, got {raw!r}", field=what)
+    return seconds
+
+
+def configured_timeout() -> httpx.Timeout:
+    """`DEFAULT_TIMEOUT`, or every phase (connect, write, read, pool) set to $PULUMI_LIVEKIT_TIMEOUT seconds."""
+    seconds = _seconds_from_env(TIMEOUT_ENV, "timeout")
+    return DEFAULT_TIMEOUT if seconds is None else httpx.Timeout(seconds)
+
+
+def configured_deadline() -> float:
+    """Seconds one operation may take in all, retries included: $PULUMI_LIVEKIT_DEADLINE or 60."""
+    seconds = _seconds_from_env(DEADLINE_ENV, "deadline")
+    return DEFAULT_DEADLINE if seconds is None else seconds
 
 
 class _Retryable(Exception):
@@ -87,8 +106,40 @@ class _Retryable(Exception):
 
     def __init__(self, error: Exception, *, sent: bool) -> None:
         self.error = error
-        # False when the request provably never reached the server (connect failed).
+        # False when the request provably never reached the server (no connection was made).
         self.sent = sent
+
+
+class _Operation:
+    """The budget of one API operation: its attempts and its overall deadline."""
+
+    def __init__(self, retry: RetryPolicy, deadline: float, *, attempts: Optional[int] = None) -> None:
+        self.retry = retry
+        self.attempts = retry.attempts if attempts is None else attempts
+        self.deadline = deadline
+        self.started = 0
+
+    def once(self) -> "_Operation":
+        """A single attempt within what is left of this operation's deadline."""
+        return _Operation(self.retry, self.deadline, attempts=1)
+
+    def fresh(self) -> "_Operation":
+        """A step of its own (its own attempts) within what is left of this operation's deadline."""
+        return _Operation(self.retry, self.deadline)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def next_attempt(self) -> bool:
+        """Wait out the backoff before a repeat; False once the attempts or the time are used up."""
+        if self.started >= self.attempts:
+            return False
+        if self.started:
+            time.sleep(max(0.0, min(self.retry.delay(self.started), self.remaining())))
+        if self.remaining() <= 0:
+            return False
+        self.started += 1
+        return True
 
 
 class SIPClient:
@@ -100,9 +151,11 @@ class SIPClient:
         *,
         timeout: Optional[httpx.Timeout] = None,
         retry: Optional[RetryPolicy] = None,
+        deadline: Optional[float] = None,
         transport: Optional[httpx.BaseTransport] = None,
     ) -> None:
         timeout = configured_timeout() if timeout is None else timeout
+        self.deadline = configured_deadline() if deadline is None else deadline
         self.connection = connection
         self._base = connection.twirp_base
         self._tokens = TokenSource(connection.api_key, connection.api_secret)
@@ -125,13 +178,14 @@ class SIPClient:
     # ---- dispatch rules -------------------------------------------------------------
 
     def create_dispatch_rule(self, info: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
-        def find_applied() -> Optional[sip_pb.SIPDispatchRuleInfo]:
-            return _find_same(self.list_dispatch_rules(trunk_ids=info.trunk_ids), info)
+        def find_applied(operation: _Operation) -> list[sip_pb.SIPDispatchRuleInfo]:
+            return self.list_dispatch_rules(trunk_ids=info.trunk_ids, operation=operation)
 
         return self._create(
             "CreateSIPDispatchRule",
             sip_pb.CreateSIPDispatchRuleRequest(dispatch_rule=info),
             sip_pb.SIPDispatchRuleInfo,
+            info,
             find_applied,
         )
 
@@ -140,10 +194,11 @@ class SIPClient:
         return self._call("UpdateSIPDispatchRule", request, sip_pb.SIPDispatchRuleInfo)
 
     def list_dispatch_rules(
-        self, *, rule_ids: Iterable[str] = (), trunk_ids: Iterable[str] = ()
+        self, *, rule_ids: Iterable[str] = (), trunk_ids: Iterable[str] = (), operation: Optional[_Operation] = None
     ) -> list[sip_pb.SIPDispatchRuleInfo]:
         request = sip_pb.ListSIPDispatchRuleRequest(dispatch_rule_ids=list(rule_ids), trunk_ids=list(trunk_ids))
-        return self._list("ListSIPDispatchRule", request, sip_pb.ListSIPDispatchRuleResponse, "sip_dispatch_rule_id")
+        return self._list("ListSIPDispatchRule", request, sip_pb.ListSIPDispatchRuleResponse, "sip_dispatch_rule_id",
+                          operation)
 
     def get_dispatch_rule(self, rule_id: str) -> Optional[sip_pb.SIPDispatchRuleInfo]:
         """One List call filtered by ID; None when the rule does not exist."""
@@ -158,24 +213,26 @@ class SIPClient:
     # ---- trunks ---------------------------------------------------------------------
 
     def create_inbound_trunk(self, info: sip_pb.SIPInboundTrunkInfo) -> sip_pb.SIPInboundTrunkInfo:
-        def find_applied() -> Optional[sip_pb.SIPInboundTrunkInfo]:
-            return _find_same(self.list_inbound_trunks(numbers=info.numbers), info)
+        def find_applied(operation: _Operation) -> list[sip_pb.SIPInboundTrunkInfo]:
+            return self.list_inbound_trunks(numbers=info.numbers, operation=operation)
 
         return self._create(
             "CreateSIPInboundTrunk",
             sip_pb.CreateSIPInboundTrunkRequest(trunk=info),
             sip_pb.SIPInboundTrunkInfo,
+            info,
             find_applied,
         )
 
     def create_outbound_trunk(self, info: sip_pb.SIPOutboundTrunkInfo) -> sip_pb.SIPOutboundTrunkInfo:
-        def find_applied() -> Optional[sip_pb.SIPOutboundTrunkInfo]:
-            return _find_same(self.list_outbound_trunks(numbers=info.numbers), info)
+        def find_applied(operation: _Operation) -> list[sip_pb.SIPOutboundTrunkInfo]:
+            return self.list_outbound_trunks(numbers=info.numbers, operation=operation)
 
         return self._create(
             "CreateSIPOutboundTrunk",
             sip_pb.CreateSIPOutboundTrunkRequest(trunk=info),
             sip_pb.SIPOutboundTrunkInfo,
+            info,
             find_applied,
         )
 
@@ -196,16 +253,16 @@ class SIPClient:
                                sip_pb.GetSIPOutboundTrunkResponse)
 
     def list_inbound_trunks(
-        self, *, trunk_ids: Iterable[str] = (), numbers: Iterable[str] = ()
+        self, *, trunk_ids: Iterable[str] = (), numbers: Iterable[str] = (), operation: Optional[_Operation] = None
     ) -> list[sip_pb.SIPInboundTrunkInfo]:
         request = sip_pb.ListSIPInboundTrunkRequest(trunk_ids=list(trunk_ids), numbers=list(numbers))
-        return self._list("ListSIPInboundTrunk", request, sip_pb.ListSIPInboundTrunkResponse, "sip_trunk_id")
+        return self._list("ListSIPInboundTrunk", request, sip_pb.ListSIPInboundTrunkResponse, "sip_trunk_id", operation)
 
     def list_outbound_trunks(
-        self, *, trunk_ids: Iterable[str] = (), numbers: Iterable[str] = ()
+        self, *, trunk_ids: Iterable[str] = (), numbers: Iterable[str] = (), operation: Optional[_Operation] = None
     ) -> list[sip_pb.SIPOutboundTrunkInfo]:
         request = sip_pb.ListSIPOutboundTrunkRequest(trunk_ids=list(trunk_ids), numbers=list(numbers))
-        return self._list("ListSIPOutboundTrunk", request, sip_pb.ListSIPOutboundTrunkResponse, "sip_trunk_id")
+        return self._list("ListSIPOutboundTrunk", request, sip_pb.ListSIPOutboundTrunkResponse, "sip_trunk_id", operation)
 
     def delete_trunk(self, trunk_id: str) -> None:
         self._call("DeleteSIPTrunk", sip_pb.DeleteSIPTrunkRequest(sip_trunk_id=trunk_id), sip_pb.SIPTrunkInfo)
@@ -218,12 +275,15 @@ class SIPClient:
         except NotFoundError:
             return None
 
-    def _list(self, method: str, request: Message, response_type: type[Message], id_field: str) -> list:
-        """Follow `page.after_id` until a short page; servers that ignore paging answer everything at once."""
+    def _list(self, method: str, request: Message, response_type: type[Message], id_field: str,
+              operation: Optional[_Operation] = None) -> list:
+        """Follow `page.after_id` until a short page; servers that ignore paging answer everything at once.
+        Every page shares one operation's budget."""
+        operation = operation or self._operation()
         items: dict[str, Message] = {}
         request.page.limit = PAGE_SIZE
         while True:
-            page = self._call(method, request, response_type).items
+            page = self._call(method, request, response_type, operation).items
             fresh = [item for item in page if getattr(item, id_field) not in items]
             for item in fresh:
                 items[getattr(item, id_field)] = item
@@ -231,72 +291,84 @@ class SIPClient:
                 return list(items.values())
             request.page.after_id = getattr(page[-1], id_field)
 
-    def _call(self, method: str, request: Message, response_type: type[M]) -> M:
-        """An RPC that is safe to repeat: retried on any retryable failure."""
+    def _operation(self) -> _Operation:
+        return _Operation(self._retry, time.monotonic() + self.deadline)
+
+    def _call(self, method: str, request: Message, response_type: type[M],
+              operation: Optional[_Operation] = None) -> M:
+        """An RPC that is safe to repeat: retried on any retryable failure, within the operation's budget."""
+        operation = operation or self._operation()
         request_id = _new_request_id()
         last: Optional[_Retryable] = None
-        for attempt in range(self._retry.attempts):
-            if attempt:
-                time.sleep(self._retry.delay(attempt))
+        while operation.next_attempt():
             try:
-                return self._attempt(method, request, response_type, request_id)
+                return self._attempt(method, request, response_type, request_id, operation)
             except _Retryable as failure:
                 last = failure
-                log.debug("%s attempt %d failed: %s", method, attempt + 1, failure.error)
-        assert last is not None
-        raise last.error
+                log.debug("%s attempt %d failed: %s", method, operation.started, failure.error)
+        raise self._gave_up(method, last)
 
     def _create(
         self,
         method: str,
         request: Message,
         response_type: type[M],
-        find_applied: Callable[[], Optional[M]],
+        wanted: M,
+        find_applied: Callable[[_Operation], list[M]],
     ) -> M:
+        operation = self._operation()
         request_id = _new_request_id()
+        others = {_object_id(twin) for twin in _same_as(find_applied(operation.fresh()), wanted)}
         maybe_applied = False
         last: Optional[_Retryable] = None
-        for attempt in range(self._retry.attempts):
-            if attempt:
-                time.sleep(self._retry.delay(attempt))
+        while operation.next_attempt():
             if maybe_applied:
-                existing = (self._find_settled(find_applied) if _timed_out(last)
-                            else self._find_quietly(find_applied))
+                existing = self._find_ours(find_applied, wanted, others, operation, settle=_timed_out(last))
                 if existing is not None:
                     log.info("%s: adopting %s stored by an earlier attempt", method, _object_id(existing))
                     return existing
             try:
-                return self._attempt(method, request, response_type, request_id)
+                return self._attempt(method, request, response_type, request_id, operation)
             except _Retryable as failure:
                 last = failure
                 maybe_applied = maybe_applied or failure.sent
             except InvalidArgumentError:
                 # A repeat of a create that the server applied late conflicts with itself.
-                existing = self._find_quietly(find_applied) if maybe_applied else None
+                existing = self._find_ours(find_applied, wanted, others, operation) if maybe_applied else None
                 if existing is not None:
                     return existing
                 raise
-        assert last is not None
-        raise last.error
+        raise self._gave_up(method, last)
 
-    def _find_quietly(self, find_applied: Callable[[], Optional[M]]) -> Optional[M]:
-        try:
-            return find_applied()
-        except (TransportError, UnavailableError, ResourceExhaustedError):
-            return None
+    def _find_ours(self, find_applied: Callable[[_Operation], list[M]], wanted: M, others: set[str],
+                   operation: _Operation, *, settle: bool = False) -> Optional[M]:
+        """The object this create stored, if the server has it: equal to `wanted`, and none of `others`
+        (the identical objects that were there before).
 
-    def _find_settled(self, find_applied: Callable[[], Optional[M]]) -> Optional[M]:
-        """After a timed-out create, which may still be on its way to the server: look for it for as
-        long again as the answer was awaited before sending it anew. LiveKit stores identical outbound
-        trunks side by side, so a repeat sent while the first is still in flight would make a twin."""
-        deadline = time.monotonic() + (self._http.timeout.read or 0.0)
+        After a timed-out create, which may still be on its way to the server, look for it for as long
+        again as the answer was awaited (within the deadline) before it is sent anew: LiveKit stores
+        identical outbound trunks side by side, so a repeat sent while the first is in flight would
+        make a twin."""
+        settle_until = min(operation.deadline, time.monotonic() + (self._http.timeout.read or 0.0)) if settle else 0.0
         while True:
-            existing = self._find_quietly(find_applied)
-            if existing is not None or time.monotonic() >= deadline:
+            try:
+                candidates = _same_as(find_applied(operation.once()), wanted)
+                existing = next((c for c in candidates if _object_id(c) not in others), None)
+            except (TransportError, UnavailableError, ResourceExhaustedError):
+                existing = None
+            if existing is not None or time.monotonic() >= settle_until:
                 return existing
-            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+            time.sleep(min(0.5, max(0.0, settle_until - time.monotonic())))
 
-    def _attempt(self, method: str, request: Message, response_type: type[M], request_id: str) -> M:
+    def _gave_up(self, method: str, last: Optional[_Retryable]) -> LiveKitError:
+        if last is not None:
+            return last.error
+        return TransportError(
+            f"{method}: gave up after the {self.deadline:g} s allowed to one operation ({DEADLINE_ENV})",
+            rpc=method, url=self._base, code="deadline_exceeded")
+
+    def _attempt(self, method: str, request: Message, response_type: type[M], request_id: str,
+                 operation: _Operation) -> M:
         url = f"{self._base}/twirp/{SERVICE}/{method}"
         headers = {
             "Authorization": f"Bearer {self._tokens.token()}",
@@ -305,8 +377,10 @@ class SIPClient:
             REQUEST_ID_HEADER: request_id,
         }
         try:
-            response = self._http.post(url, content=request.SerializeToString(), headers=headers)
-        except httpx.ConnectError as exc:
+            response = self._http.post(url, content=request.SerializeToString(), headers=headers,
+                                       timeout=_within(self._http.timeout, operation.remaining()))
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # No connection was made (or none was free): the server cannot have seen the request.
             raise _Retryable(self._transport_error(method, exc), sent=False) from exc
         except httpx.TransportError as exc:
             raise _Retryable(self._transport_error(method, exc), sent=True) from exc
@@ -372,11 +446,20 @@ def _object_id(message: Message) -> str:
     return getattr(message, "sip_dispatch_rule_id", "") or getattr(message, "sip_trunk_id", "")
 
 
-def _find_same(candidates: Iterable[M], wanted: M) -> Optional[M]:
-    """The candidate equal to `wanted` in the canonical form, which ignores IDs and timestamps and
+def _same_as(candidates: Iterable[M], wanted: M) -> list[M]:
+    """The candidates equal to `wanted` in the canonical form, which ignores IDs and timestamps and
     reads the server's "upgraded" spelling (`media` added, legacy `media_encryption` copied in)."""
     target = canonical_from_message(wanted)
-    return next((c for c in candidates if canonical_from_message(c) == target), None)
+    return [c for c in candidates if canonical_from_message(c) == target]
+
+
+def _within(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
+    """Each phase of `timeout`, cut to the time left of the operation."""
+    remaining = max(remaining, 0.001)
+    return httpx.Timeout(connect=min(timeout.connect or remaining, remaining),
+                         read=min(timeout.read or remaining, remaining),
+                         write=min(timeout.write or remaining, remaining),
+                         pool=min(timeout.pool or remaining, remaining))
 
 
 _clients: dict[Endpoint, SIPClient] = {}
