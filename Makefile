@@ -1,7 +1,8 @@
 # The two commands: `make demo` and `make test`. Everything else is plumbing.
 SHELL := /bin/bash
 PY := .venv/bin/python
-export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/.venv/bin:$(PATH)
+# The test bed's Pulumi install folder; no virtualenv on PATH: programs name theirs in Pulumi.yaml.
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
 .PHONY: demo test bootstrap down bench clean
 

@@ -1,10 +1,14 @@
 """The test bed itself: a real livekit-server answering the SIP API, and the real Pulumi engine."""
 
+import os
+import subprocess
+import sys
+
 from livekit import api as lkapi
 
 from pulumi_livekit.testing import PulumiStack
 
-from conftest import PROGRAMS
+from conftest import PROGRAMS, REPO
 
 
 def test_official_sdk_creates_lists_and_deletes_a_dispatch_rule(oracle):
@@ -38,3 +42,88 @@ def test_pulumi_up_and_destroy_a_dynamic_resource_through_the_built_engine(tmp_p
     stack.preview("--expect-no-changes")
     stack.destroy()
     assert stack.resources("dynamic:Resource") == []
+
+
+USER_PROGRAM = '''\
+"""An infra repo's program: a rule, and a probe that reports where the provider process runs."""
+import sys
+
+import pulumi
+from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+import pulumi_livekit as livekit
+
+
+class WhereProvider(ResourceProvider):
+    def create(self, props):
+        return CreateResult("where", {"prefix": sys.prefix, "package": livekit.__file__})
+
+
+class Where(Resource):
+    prefix: pulumi.Output[str]
+    package: pulumi.Output[str]
+
+    def __init__(self, name):
+        super().__init__(WhereProvider(), name, {"prefix": None, "package": None})
+
+
+rule = livekit.DispatchRule("support", rule=livekit.DispatchRuleDirect(room_name="support"), trunk_ids=["ST_user"])
+provider = Where("provider")
+pulumi.export("rule_id", rule.id)
+pulumi.export("program", {"prefix": sys.prefix, "package": livekit.__file__})
+pulumi.export("provider", {"prefix": provider.prefix, "package": provider.package})
+'''
+
+
+def test_a_user_project_runs_in_its_own_virtualenv_with_the_package_installed_from_the_clone(
+        tmp_path, livekit, oracle):
+    """The README's quick start for an infra repo: `pulumi new python`'s layout, `pip install <clone>`
+    into the project's virtualenv, and `pulumi` run by a PATH without that virtualenv."""
+    project = tmp_path / "infra"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(
+        "name: user-infra\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n")
+    (project / "__main__.py").write_text(USER_PROGRAM)
+    venv = project / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO)], check=True,
+                   capture_output=True)
+
+    stack = PulumiStack(project, "dev", workdir=tmp_path / "pulumi", copy_program=False)
+    assert str(venv) not in stack.env["PATH"] and "VIRTUAL_ENV" not in stack.env
+    creds = livekit.credentials
+    stack.set_config("livekit:url", creds.url)
+    stack.set_config("livekit:apiKey", creds.api_key)
+    stack.set_config("livekit:apiSecret", creds.api_secret, secret=True)
+    stack.up()
+    outputs = stack.outputs()
+    assert oracle.rule(outputs["rule_id"]).rule.dispatch_rule_direct.room_name == "support"
+    site_packages = str(venv / "lib")
+    for process in ("program", "provider"):
+        assert outputs[process]["prefix"] == str(venv), process
+        assert outputs[process]["package"].startswith(site_packages), outputs[process]  # not the clone's source
+    stack.preview("--expect-no-changes")
+    stack.destroy()
+    assert oracle.rules() == []
+
+
+def test_bootstrap_twice_keeps_every_tool_link_working(tmp_path):
+    """`make` puts .tools/bin first on PATH; a second bootstrap must not link a tool to itself."""
+    env = {**os.environ, "PATH": os.pathsep.join([str(REPO / ".tools" / "bin"), os.environ["PATH"]])}
+    for _ in range(2):
+        run = subprocess.run([str(REPO / "scripts" / "bootstrap")], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+    assert "Too many levels of symbolic links" not in run.stderr
+    for tool in ("redis-server", "redis-cli", "livekit-server", "pulumi", "pulumi-language-python",
+                 "pulumi-language-python-exec", "pulumi-resource-pulumi-python"):
+        path = REPO / ".tools" / "bin" / tool
+        assert os.access(path.resolve(strict=True), os.X_OK), tool
+    ready = run.stderr.strip().splitlines()[-1]
+    assert ready.startswith("bootstrap: ready: v3.") and "redis " in ready, ready
+
+
+def test_the_install_folder_holds_pulumis_own_dynamic_provider_launcher():
+    """An official install's layout: Pulumi's launcher script beside `pulumi`, not this package's host."""
+    launcher = REPO / ".tools" / "bin" / "pulumi-resource-pulumi-python"
+    assert not launcher.is_symlink()
+    assert launcher.read_text().startswith("#!/bin/sh") and "-m pulumi.dynamic" in launcher.read_text()

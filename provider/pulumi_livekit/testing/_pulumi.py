@@ -1,7 +1,9 @@
 """Drive the real `pulumi` CLI on a program directory, isolated from the user's setup.
 
 Each `PulumiStack` has its own local file backend and PULUMI_HOME in a temporary
-folder, a passphrase for secrets, no update check and no plugin downloads.
+folder, a passphrase for secrets, no update check and no plugin downloads. The CLI runs
+as a user runs it: from the test bed's install folder, with a PATH that does not hold any
+virtualenv; programs name theirs in Pulumi.yaml (`runtime.options.virtualenv`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from ._tools import REPO_ROOT, tool_path, tools_path_env
+import yaml
+
+from ._tools import tool_path, tools_path_env
 
 PASSPHRASE = "pulumi-livekit-test-passphrase"
 _STACK_COMMANDS = {"up", "preview", "refresh", "destroy", "import", "config", "state", "cancel"}
@@ -58,6 +62,7 @@ class PulumiStack:
             self.program_dir = self.workdir / "program"
             shutil.copytree(source, self.program_dir, ignore=shutil.ignore_patterns(
                 "__pycache__", "Pulumi.*.yaml", ".git", ".venv", ".tools", ".state", "tests", "benchmarks"))
+            _anchor_project_paths(self.program_dir / "Pulumi.yaml", source)
         else:
             self.program_dir = source
         self.stack = stack
@@ -75,11 +80,12 @@ class PulumiStack:
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_SKIP_CONFIRMATIONS": "true",
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-            "PULUMI_PYTHON_CMD": str(REPO_ROOT / ".venv" / "bin" / "python"),
-            "VIRTUAL_ENV": str(REPO_ROOT / ".venv"),
             "NO_COLOR": "1",
             **(env or {}),
         }
+        # Whatever virtualenv runs these tests is not the program's: Pulumi.yaml says which is.
+        for variable in ("VIRTUAL_ENV", "PULUMI_PYTHON_CMD", "PYTHONPATH", "PYTHONHOME"):
+            self.env.pop(variable, None)
         self.run("stack", "init", stack)
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> Result:
@@ -120,3 +126,17 @@ class PulumiStack:
 
     def remove(self) -> None:
         self.run("stack", "rm", "--yes", "--force", "--stack", self.stack, check=False)
+
+
+def _anchor_project_paths(project_file: Path, source: Path) -> None:
+    """Paths in a copied Pulumi.yaml (the virtualenv, project plugins) made absolute against the
+    original's folder, so the copy runs with the same virtualenv and plugins as the original."""
+    project = yaml.safe_load(project_file.read_text())
+    runtime = project.get("runtime")
+    options = runtime.get("options", {}) if isinstance(runtime, dict) else {}
+    if options.get("virtualenv"):
+        options["virtualenv"] = str((source / options["virtualenv"]).resolve())
+    for plugin in (project.get("plugins") or {}).get("providers") or []:
+        if plugin.get("path"):
+            plugin["path"] = str((source / plugin["path"]).resolve())
+    project_file.write_text(yaml.safe_dump(project, sort_keys=False))

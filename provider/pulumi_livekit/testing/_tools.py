@@ -21,6 +21,10 @@ def tool_path(name: str) -> str:
 
 
 def tools_path_env() -> str:
-    """PATH with the test bed's tools and the project's virtualenv first."""
-    venv_bin = REPO_ROOT / ".venv" / "bin"
-    return os.pathsep.join([str(TOOLS_BIN), str(venv_bin), os.environ.get("PATH", "")])
+    """PATH as a user has it: the test bed's Pulumi install folder first, and no virtualenv on it
+    (not even the one running this code)."""
+    venv_bins = {str(Path(os.environ["VIRTUAL_ENV"]) / "bin")} if os.environ.get("VIRTUAL_ENV") else set()
+    venv_bins.add(str(REPO_ROOT / ".venv" / "bin"))
+    rest = [entry for entry in os.environ.get("PATH", "").split(os.pathsep)
+            if entry and entry not in venv_bins and entry != str(TOOLS_BIN)]
+    return os.pathsep.join([str(TOOLS_BIN), *rest])
