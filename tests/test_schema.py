@@ -9,6 +9,7 @@ from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit import ValidationError
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
 from pulumi_livekit._schema import UNKNOWN, canonicalize, prune, validate_message
 from pulumi_livekit._spec import load_spec
 
@@ -65,6 +66,53 @@ def test_legacy_media_encryption_is_also_spelled_as_media_encryption():
 def test_prune_drops_unset_values_but_keeps_list_positions():
     assert prune({"a": "", "b": [], "c": {"d": None}, "e": 0, "f": False, "g": [{}, {"h": 1}]}) == {
         "g": [{}, {"h": 1}]}
+
+
+def test_prune_never_changes_the_type_of_a_list_element():
+    assert prune({"numbers": ["", "+15550100"], "flags": [False, 0], "nested": [[], {"a": None}]}) == {
+        "numbers": ["", "+15550100"], "flags": [False, 0], "nested": [[], {}]}
+
+
+CONNECTION = {"url": "http://x", "api_key": "k", "api_secret": "s"}
+# Every repeated string field of every resource, at the index where the empty entry stands.
+EMPTY_LIST_ENTRIES = [
+    (DispatchRuleProvider, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "numbers": ["", "+15550100"]},
+     "numbers[0]"),
+    (DispatchRuleProvider, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "trunkIds": ["ST_a", " "]},
+     "trunkIds[1]"),
+    (DispatchRuleProvider, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "inbound_numbers": ["+1555", ""]},
+     "inbound_numbers[1]"),
+    (InboundTrunkProvider, {"numbers": ["+15550100", ""]}, "numbers[1]"),
+    (InboundTrunkProvider, {"numbers": ["+15550100"], "allowedAddresses": [""]}, "allowedAddresses[0]"),
+    (InboundTrunkProvider, {"numbers": ["+15550100"], "allowed_numbers": ["", "+1"]}, "allowed_numbers[0]"),
+    (OutboundTrunkProvider, {"address": "sip.example.com", "numbers": ["", "+15550100"]}, "numbers[0]"),
+    (DispatchRuleProvider, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "numbers": ["+1", "\t"]},
+     "numbers[1]"),
+]
+
+
+@pytest.mark.parametrize("provider,news,path", EMPTY_LIST_ENTRIES, ids=[e[2] for e in EMPTY_LIST_ENTRIES])
+def test_an_empty_string_in_any_list_field_is_refused_at_check_naming_the_index(provider, news, path):
+    result = provider().check({}, {**news, "connection": CONNECTION})
+    assert [(f.property, f.reason) for f in result.failures] == [(path, "must not be empty")]
+
+
+def test_a_rule_unknown_at_preview_passes_check_with_its_pin_unknown_too():
+    result = DispatchRuleProvider().check({}, {"rule": UNKNOWN, "pin": UNKNOWN, "name": "x", "connection": CONNECTION})
+    assert result.failures == []
+    assert result.inputs == {"rule": UNKNOWN, "pin": UNKNOWN, "name": "x", "connection": CONNECTION}
+    partly = DispatchRuleProvider().check({}, {"rule": {"dispatchRuleDirect": UNKNOWN}, "pin": UNKNOWN,
+                                               "connection": CONNECTION})
+    assert partly.failures == []
+
+
+@pytest.mark.parametrize("pin", ["١٢٣٤", "１２３４", "12³4", "12 34"])
+def test_a_pin_is_ascii_digits_only(pin):
+    result = DispatchRuleProvider().check({}, {"rule": {"dispatchRuleDirect": {"roomName": "r", "pin": pin}},
+                                               "connection": CONNECTION})
+    assert [(f.property, f.reason) for f in result.failures] == [
+        ("rule.dispatch_rule_direct.pin", "must contain the digits 0-9 only (callers type it on a keypad)")]
+    assert pin not in str(result.failures[0].reason)
 
 
 def test_check_splits_the_pin_out_of_the_rule_and_reports_every_failure():

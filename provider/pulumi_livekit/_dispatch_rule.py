@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
@@ -14,6 +15,8 @@ from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
 
+# str.isdigit() also accepts other scripts' digits, which no keypad sends.
+_KEYPAD_DIGITS = re.compile(r"[0-9]+")
 RULE_KINDS = ("dispatch_rule_individual", "dispatch_rule_direct", "dispatch_rule_callee")
 PIN = "pin"
 
@@ -28,11 +31,23 @@ def _rule_kind(rule: Any) -> Optional[str]:
 
 def _without_pin(rule: Any) -> Any:
     """The rule with no PIN anywhere in it. `rule` is not a secret, and the engine echoes the value of an
-    invalid property in its error, so a malformed rule (two kinds, a misspelt kind) loses its PINs too."""
+    invalid property in its error, so a malformed rule (two kinds, a misspelt kind) loses its PINs too.
+
+    Outputs inside the rule are stripped inside their own apply, so the result is secret only where the
+    user marked something other than the PIN secret."""
+    if isinstance(rule, pulumi.Output):
+        return rule.apply(_without_pin)
     if not isinstance(rule, Mapping):
         return rule
-    return {k: {f: v for f, v in body.items() if f != PIN} if isinstance(body, Mapping) else body
-            for k, body in rule.items() if k != PIN}
+    return {k: _body_without_pin(body) for k, body in rule.items() if k != PIN}
+
+
+def _body_without_pin(body: Any) -> Any:
+    if isinstance(body, pulumi.Output):
+        return body.apply(_body_without_pin)
+    if not isinstance(body, Mapping):
+        return body
+    return {f: v for f, v in body.items() if f != PIN}
 
 
 def _pin_of(rule: Any) -> Optional[str]:
@@ -49,6 +64,8 @@ class DispatchRuleProvider(SIPResourceProvider):
 
     def split_secrets(self, desired: dict[str, Any]) -> dict[str, Any]:
         rule = desired.get("rule")
+        if rule == _schema.UNKNOWN:  # at preview, before another resource's output is known
+            return {**desired, PIN: _schema.UNKNOWN}
         pin = _pin_of(rule)
         split = {**desired, "rule": _without_pin(rule)} if rule is not None else dict(desired)
         if pin:
@@ -58,10 +75,13 @@ class DispatchRuleProvider(SIPResourceProvider):
     def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
         joined = {k: v for k, v in state.items() if k != PIN}
         pin = state.get(PIN)
-        kind = _rule_kind(joined.get("rule"))
-        if pin is not None and kind is not None and isinstance(joined["rule"][kind], Mapping):
-            joined["rule"] = {**joined["rule"], kind: {**joined["rule"][kind], PIN: pin}}
-        elif pin is not None:
+        rule = joined.get("rule")
+        kind = _rule_kind(rule)
+        if pin is None or _schema.UNKNOWN in (rule, kind and rule[kind]):
+            return joined  # no PIN, or a rule not known yet: its PIN comes with it
+        if kind is not None and isinstance(rule[kind], Mapping):
+            joined["rule"] = {**rule, kind: {**rule[kind], PIN: pin}}
+        else:
             joined[PIN] = pin  # nowhere to put it: let the schema name the stray field
         return joined
 
@@ -86,12 +106,9 @@ class DispatchRuleProvider(SIPResourceProvider):
         if kind == "dispatch_rule_direct" and not body.get("room_name"):
             failures.append(CheckFailure(f"{path}.room_name", "is required for a direct rule and must not be empty"))
         pin = body.get(PIN)
-        if isinstance(pin, str) and pin != _schema.UNKNOWN and pin and not pin.isdigit():
+        if isinstance(pin, str) and pin != _schema.UNKNOWN and pin and not _KEYPAD_DIGITS.fullmatch(pin):
             # Never echo the value: it is a secret.
-            failures.append(CheckFailure(f"{path}.pin", "must contain digits only (callers type it on a keypad)"))
-        for index, trunk_id in enumerate(desired.get("trunk_ids") or []):
-            if isinstance(trunk_id, str) and not trunk_id.strip():
-                failures.append(CheckFailure(f"trunk_ids[{index}]", "must not be empty"))
+            failures.append(CheckFailure(f"{path}.pin", "must contain the digits 0-9 only (callers type it on a keypad)"))
 
     def api_create(self, client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
         return client.create_dispatch_rule(message)
@@ -148,8 +165,8 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
         inputs = declared_inputs(locals())
         rule = as_input(rule)
         if holds_outputs(rule):  # split once its values are known
-            full_rule = pulumi.Output.from_input(rule)
-            inputs.update(rule=pulumi.Output.unsecret(full_rule.apply(_without_pin)), pin=full_rule.apply(_pin_of))
+            inputs.update(rule=pulumi.Output.from_input(_without_pin(rule)),
+                          pin=pulumi.Output.from_input(rule).apply(_pin_of))
         else:  # the usual case, and cheaper: no Outputs to create per resource
             inputs.update(rule=_without_pin(rule), pin=_pin_of(rule))
         super().__init__(resource_name, inputs, connection, opts)

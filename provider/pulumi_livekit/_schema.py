@@ -121,7 +121,13 @@ def _validate_field(field: FieldDescriptor, value: Any, path: str) -> Any:
     if field.is_repeated:
         if not isinstance(value, (list, tuple)):
             raise ValidationError(path, f"expected a list, got {_type_name(value)}")
-        return [_validate_single(field, item, join(path, i)) for i, item in enumerate(value)]
+        items = [_validate_single(field, item, join(path, i)) for i, item in enumerate(value)]
+        if field.type in _STRING_TYPES:
+            # An empty entry would be sent as is and match nothing (or everything) on the server.
+            for index, item in enumerate(items):
+                if not item.strip():
+                    raise ValidationError(join(path, index), "must not be empty")
+        return items
     return _validate_single(field, value, path)
 
 
@@ -254,10 +260,18 @@ def prune(value: Any) -> Optional[Any]:
         pruned = {k: p for k, v in value.items() if (p := prune(v)) is not None}
         return pruned or None
     if isinstance(value, (list, tuple)):
-        items = [prune(v) for v in value]
-        return [v if v is not None else {} for v in items] or None
+        # A list keeps every element, each in its own type: an element pruned to nothing stays an empty one.
+        return [_empty_like(v) if (p := prune(v)) is None else p for v in value] or None
     if value is None or value == "" or value is False:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
         return None
     return value
+
+
+def _empty_like(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {}
+    if isinstance(value, (list, tuple)):
+        return []
+    return value  # "", False, 0 or None: already the empty value of its type

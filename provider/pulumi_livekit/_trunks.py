@@ -32,7 +32,7 @@ def _set(value: Any) -> bool:
     return value == _schema.UNKNOWN or bool(_schema.prune(value))
 
 
-def _check_strings(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
+def _check_unique(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
     values = desired.get(key)
     if not isinstance(values, list):  # unset, or a whole list not known until apply
         return
@@ -40,9 +40,7 @@ def _check_strings(desired: Mapping[str, Any], key: str, failures: list[CheckFai
     for index, value in enumerate(values):
         if not isinstance(value, str) or value == _schema.UNKNOWN:
             continue
-        if not value.strip():
-            failures.append(CheckFailure(f"{key}[{index}]", "must not be empty"))
-        elif value in seen:
+        if value in seen:
             failures.append(CheckFailure(f"{key}[{index}]", f"{value!r} is listed twice (also {key}[{seen[value]}])"))
         else:
             seen[value] = index
@@ -76,7 +74,7 @@ class _TrunkProvider(SIPResourceProvider):
 
     def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
         for key in ("numbers", "allowed_addresses", "allowed_numbers"):
-            _check_strings(desired, key, failures)
+            _check_unique(desired, key, failures)
         # Digest authentication needs both halves. Never echo the password: it is a secret.
         if _set(desired.get(AUTH_PASSWORD)) and not _set(desired.get(AUTH_USERNAME)):
             failures.append(CheckFailure(AUTH_USERNAME, "is required when auth_password is set"))
