@@ -62,7 +62,7 @@ def from_stack_export(text: str) -> Objects:
     trunks, rules = [], []
     for resource in deployment.get("resources") or []:
         outputs = resource.get("outputs") or {}
-        kind = _kind(resource.get("type", ""), outputs)
+        kind = _KINDS.get(resource.get("type", ""))
         if kind == "rule":
             rules.append(_rule_from_outputs(outputs))
         elif kind == "inbound_trunk":
@@ -70,14 +70,9 @@ def from_stack_export(text: str) -> Objects:
     return trunks, rules
 
 
-def _kind(type_token: str, outputs: Mapping[str, Any]) -> str:
-    if not type_token.startswith("pulumi-python:dynamic"):
-        return ""
-    if type_token.endswith(":DispatchRule") or "sip_dispatch_rule_id" in outputs:
-        return "rule"
-    if type_token.endswith(":InboundTrunk") or ("sip_trunk_id" in outputs and "allowed_addresses" in outputs):
-        return "inbound_trunk"
-    return ""
+# This package's resources in state: `pulumi-python:dynamic/livekit:<class>`.
+_KINDS = {"pulumi-python:dynamic/livekit:DispatchRule": "rule",
+          "pulumi-python:dynamic/livekit:InboundTrunk": "inbound_trunk"}
 
 
 def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:

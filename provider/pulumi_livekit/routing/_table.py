@@ -112,7 +112,7 @@ def _warnings(trunks, rules, table: Table, reachable_ids: set[str]) -> list[str]
             warnings.append(f"rule {label} can never match: a rule tried before it takes every call it would")
         for number in rule.numbers:
             if not any(same_number(number, s) for s in served):
-                if not has_default_trunk and rule.trunk_ids:
+                if not has_default_trunk:
                     warnings.append(f"rule {label}: number {number} is served by no trunk")
             elif number not in served:
                 spelled = next(s for s in served if same_number(number, s))
