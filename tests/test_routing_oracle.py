@@ -105,7 +105,8 @@ def random_trunk(rng: random.Random) -> dict:
         trunk["allowed_numbers"] = some_numbers(rng, CALLERS)
     if rng.random() < 0.4 or "numbers" not in trunk:
         trunk["allowed_addresses"] = rng.sample(
-            ["10.0.0.0/24", "10.0.1.5", "192.0.2.0/28", "carrier.example", "2001:db8::/32"], rng.randint(1, 2))
+            ["10.0.0.0/24", "10.0.1.5", "192.0.2.0/28", "carrier.example", "2001:db8::/32",
+             "10.0.1.0/24, 10.0.0.0/24"], rng.randint(1, 2))
     if rng.random() < 0.15:
         trunk["auth_username"], trunk["auth_password"] = "carrier", "trunk-password"
     return trunk

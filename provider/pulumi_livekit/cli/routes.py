@@ -14,7 +14,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Optional, Sequence, TextIO
+from typing import Mapping, Optional, Sequence, TextIO
 
 from .._exceptions import LiveKitError
 from ..routing import ACCEPT, ANY, REQUEST_PIN, Call, Decision, Table, evaluate, routing_table
@@ -64,8 +64,8 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     stack.add_argument("--stack", metavar="NAME", help="a stack of the Pulumi project in the current directory")
 
 
-def main(argv: Optional[Sequence[str]] = None, *, stdout: TextIO = None, stderr: TextIO = None,
-         environ=None) -> int:
+def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = None,
+         stderr: Optional[TextIO] = None, environ: Optional[Mapping[str, str]] = None) -> int:
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     parser = build_parser()
     try:

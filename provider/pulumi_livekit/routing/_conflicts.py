@@ -63,14 +63,14 @@ def _conflicts(kind, items, keys, id_field, stop_at_first=False) -> list[Conflic
     found: list[Conflict] = []
     for item in items:
         reported: set[int] = set()
-        seen_keys: set = set()
+        own_keys: set = set()
         for key, reason in keys(item):
             holder = claimed.setdefault(key, item)
-            if holder is item and key not in seen_keys:
-                seen_keys.add(key)
+            if holder is item and key not in own_keys:
+                own_keys.add(key)
                 continue
-            if (holder is not item and getattr(item, id_field)
-                                  and getattr(holder, id_field) == getattr(item, id_field)):
+            # Another version of the same object (an update) does not conflict with itself.
+            if holder is not item and getattr(item, id_field) and getattr(holder, id_field) == getattr(item, id_field):
                 continue
             if id(holder) not in reported:  # one conflict per pair, however many keys they share
                 reported.add(id(holder))
