@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 from livekit import api as lkapi
 
-from pulumi_livekit.testing import Credentials, LocalLiveKit, PulumiStack
+from pulumi_livekit.testing import Credentials, LocalLiveKit, PulumiStack, RoutingOracle
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -63,6 +63,12 @@ class Oracle:
 
     def outbound_trunks(self) -> list:
         return list(self.call("list_outbound_trunk", lkapi.ListSIPOutboundTrunkRequest()).items)
+
+
+@pytest.fixture
+def routing_oracle(livekit: LocalLiveKit) -> RoutingOracle:
+    """Asks the test server how it routes described inbound calls (EvaluateSIPDispatchRules)."""
+    return RoutingOracle(f"127.0.0.1:{livekit.redis_port}")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ to test their own programs the same way.
 from ._livekit import Credentials, LocalLiveKit, free_port
 from ._proxy import Fault, FaultProxy
 from ._pulumi import PulumiCommandError, PulumiStack, Result
+from ._routing_oracle import RoutingOracle, RoutingOracleError
 from ._tools import REPO_ROOT, tool_path
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "PulumiStack",
     "REPO_ROOT",
     "Result",
+    "RoutingOracle",
+    "RoutingOracleError",
     "free_port",
     "tool_path",
 ]

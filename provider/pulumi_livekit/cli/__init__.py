@@ -1,0 +1,1 @@
+"""Commands people run: `livekit-routes` (python -m pulumi_livekit.routes)."""

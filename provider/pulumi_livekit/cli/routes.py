@@ -1,0 +1,187 @@
+"""livekit-routes: the routing table of a LiveKit project, and where a given call goes.
+
+    livekit-routes table                      # from LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET
+    livekit-routes table --stack-export state.json
+    livekit-routes explain --from +15550001111 --to +15559990000 --json
+
+Exit codes: 0 done (explain: the call is accepted or asks for a PIN); 1 `table` found warnings,
+or `explain`'s call is dropped or refused; 2 bad arguments; 3 the project could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Mapping, Optional, Sequence, TextIO
+
+from .._exceptions import LiveKitError
+from ..routing import ACCEPT, ANY, REQUEST_PIN, Call, Decision, Table, evaluate, routing_table
+from . import _sources
+
+EXIT_OK, EXIT_FLAGGED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livekit-routes",
+        description="Show how LiveKit routes inbound calls: the routing table of a project, or the decision "
+                    "for one call, computed from its inbound trunks and dispatch rules.",
+        epilog="Exit codes: 0 ok; 1 table warnings / call not accepted; 2 bad arguments; 3 project unreadable.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{table,explain}")
+    table = commands.add_parser("table", help="the routing table: per trunk and number, the rules in the order "
+                                              "the server tries them, with warnings")
+    _add_source_arguments(table)
+    table.add_argument("--json", action="store_true", help="print the table as JSON")
+    explain = commands.add_parser("explain", help="the server's decision for one inbound call")
+    _add_source_arguments(explain)
+    explain.add_argument("--from", dest="from_number", required=True, metavar="NUMBER", help="calling number")
+    explain.add_argument("--to", dest="to_number", required=True, metavar="NUMBER", help="called number")
+    explain.add_argument("--from-host", default="", metavar="HOST", help="calling SIP host")
+    explain.add_argument("--to-host", default="", metavar="HOST", help="called SIP host")
+    explain.add_argument("--trunk", default="", metavar="ID", help="trunk ID chosen by SIP authentication")
+    explain.add_argument("--src", default="", metavar="IP", help="source IP address of the call")
+    pin = explain.add_mutually_exclusive_group()
+    pin.add_argument("--pin", default="", help="PIN the caller entered")
+    pin.add_argument("--no-pin", action="store_true", help="the caller declined to enter a PIN")
+    explain.add_argument("--attribute", action="append", default=[], metavar="KEY=VALUE",
+                         help="extra participant attribute from the SIP bridge (repeatable)")
+    explain.add_argument("--call-id", default="", metavar="ID", help="SIP call ID (shown in sip.callID)")
+    explain.add_argument("--json", action="store_true",
+                         help="print the decision as EvaluateSIPDispatchRulesResponse JSON")
+    return parser
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_argument_group("where to read the project (default: the LiveKit server)")
+    source.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
+    source.add_argument("--api-key", help="API key (default: $LIVEKIT_API_KEY)")
+    source.add_argument("--api-secret", help="API secret (default: $LIVEKIT_API_SECRET)")
+    stack = source.add_mutually_exclusive_group()
+    stack.add_argument("--stack-export", metavar="FILE", help="`pulumi stack export` JSON, '-' for stdin")
+    stack.add_argument("--stack", metavar="NAME", help="a stack of the Pulumi project in the current directory")
+
+
+def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = None,
+         stderr: Optional[TextIO] = None, environ: Optional[Mapping[str, str]] = None) -> int:
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_OK if exit_.code == 0 else EXIT_USAGE
+    try:
+        call = _call(args) if args.command == "explain" else None
+    except ValueError as exc:
+        print(f"livekit-routes: error: {exc}", file=stderr)
+        return EXIT_USAGE
+    try:
+        trunks, rules = _read(args, os.environ if environ is None else environ)
+    except LiveKitError as exc:
+        print(f"livekit-routes: cannot read the project: {exc}", file=stderr)
+        return EXIT_UNREADABLE
+    if call is not None:
+        decision = evaluate(trunks, rules, call)
+        stdout.write(json.dumps(decision.to_json(), indent=2) + "\n" if args.json else _format_decision(decision))
+        return EXIT_OK if decision.result in (ACCEPT, REQUEST_PIN) else EXIT_FLAGGED
+    table = routing_table(trunks, rules)
+    stdout.write(json.dumps(_table_json(table), indent=2) + "\n" if args.json else _format_table(table))
+    return EXIT_FLAGGED if table.warnings else EXIT_OK
+
+
+def _call(args: argparse.Namespace) -> Call:
+    attributes = {}
+    for item in args.attribute:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--attribute must be KEY=VALUE, got {item!r}")
+        attributes[key] = value
+    for flag, number in (("--from", args.from_number), ("--to", args.to_number)):
+        if not number.strip():
+            raise ValueError(f"{flag} must not be empty")
+    return Call(from_number=args.from_number, to_number=args.to_number, from_host=args.from_host,
+                to_host=args.to_host, src_address=args.src, trunk_id=args.trunk, pin=args.pin,
+                no_pin=args.no_pin, extra_attributes=attributes, call_id=args.call_id)
+
+
+def _read(args: argparse.Namespace, environ) -> _sources.Objects:
+    if args.stack_export:
+        if args.stack_export == "-":
+            return _sources.from_stack_export(sys.stdin.read())
+        try:
+            with open(args.stack_export, encoding="utf-8") as f:
+                return _sources.from_stack_export(f.read())
+        except OSError as exc:
+            raise _sources.SourceError(f"--stack-export: {exc.strerror}: {args.stack_export}") from exc
+    if args.stack:
+        return _sources.from_stack_name(args.stack)
+    return _sources.from_server(args.url, args.api_key, args.api_secret, environ)
+
+
+# ---- human output ------------------------------------------------------------------------
+
+def _columns(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n" for row in rows)
+
+
+def _format_table(table: Table) -> str:
+    header = ["TRUNK", "NUMBER", "#", "RULE", "KIND", "SCOPE", "CALLERS", "ROOM", "PIN", "AGENTS"]
+    rows = [header]
+    for row in table.rows:
+        trunk = row.trunk_id or "(no trunk)"
+        if row.trunk_name:
+            trunk += f" ({row.trunk_name})"
+        number = "any" if row.number == ANY else row.number
+        if not row.routes:
+            rows.append([trunk, number, "-", "(no rule: calls dropped)", "", "", "", "", "", ""])
+        for order, route in enumerate(row.routes, 1):
+            rule = route.rule_id + (f" ({route.name})" if route.name else "")
+            rows.append([trunk if order == 1 else "", number if order == 1 else "",
+                         str(order) if route.reachable else f"{order}!", rule, route.kind, route.scope,
+                         ",".join(route.callers) or "any", route.room, "yes" if route.pin_required else "no",
+                         ",".join(route.agents) or "-"])
+    text = _columns(rows) if len(rows) > 1 else "no inbound trunks or dispatch rules\n"
+    text += "\n(# is the order the server tries the rules; '!' marks a rule never reached there. "
+    text += "{caller}, {called}: the numbers of the call; {random}: the server's random suffix)\n"
+    if table.warnings:
+        text += "\nwarnings:\n" + "".join(f"  - {w}\n" for w in table.warnings)
+    return text
+
+
+def _table_json(table: Table) -> dict:
+    return {
+        "rows": [{"trunkId": row.trunk_id, "trunkName": row.trunk_name, "number": row.number,
+                  "rules": [{"ruleId": r.rule_id, "name": r.name, "kind": r.kind, "scope": r.scope,
+                             "callers": list(r.callers), "room": r.room, "pinRequired": r.pin_required,
+                             "agents": list(r.agents), "reachable": r.reachable} for r in row.routes]}
+                 for row in table.rows],
+        "warnings": table.warnings,
+    }
+
+
+def _format_decision(decision: Decision) -> str:
+    if decision.error is not None:
+        return f"refused by the server ({decision.error.code}): {decision.error.message}\n"
+    rows = [["result", decision.result],
+            ["trunk", decision.trunk_id or "(none matched)"],
+            ["rule", decision.rule_id or "(none matched)"]]
+    if decision.result == ACCEPT:
+        rows += [["room", decision.room_name], ["identity", decision.participant_identity],
+                 ["name", decision.participant_name]]
+        if decision.participant_metadata:
+            rows.append(["metadata", decision.participant_metadata])
+        rows += [[f"attribute {k}", v] for k, v in sorted(decision.participant_attributes.items())]
+        agents = decision.room_config.get("agents") or []
+        rows.append(["agents", ", ".join(a.get("agentName", "(default agent)") for a in agents) or "-"])
+    return _columns(rows)
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

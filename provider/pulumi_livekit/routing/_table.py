@@ -1,0 +1,141 @@
+"""The routing table of a project: per trunk and number, the rules in the order the server tries
+them, and what looks wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from livekit.protocol import sip as sip_pb
+
+from ._evaluate import room_name
+from ._numbers import same_number
+from ._objects import KIND_NAMES, RuleLike, TrunkLike, as_rules, as_trunks, precedes, rule_kind, rule_pin, server_order
+
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class Route:
+    rule_id: str
+    name: str
+    kind: str  # direct, individual or callee
+    room: str  # room name pattern: {caller}, {called} and {random} stand for the parts filled per call
+    pin_required: bool
+    callers: tuple[str, ...]  # inbound_numbers; empty: anyone
+    agents: tuple[str, ...]
+    scope: str  # "trunk" (the rule names this trunk) or "any trunk"
+    reachable: bool  # False when a rule tried earlier takes every call it would
+
+
+@dataclass(frozen=True)
+class Row:
+    trunk_id: str  # "" for calls no trunk takes
+    trunk_name: str
+    number: str  # the called number, ANY for a trunk without numbers
+    routes: tuple[Route, ...]
+
+
+@dataclass
+class Table:
+    rows: list[Row] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def routing_table(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike]) -> Table:
+    trunks = server_order(as_trunks(trunks), "sip_trunk_id")
+    rules = server_order(as_rules(rules), "sip_dispatch_rule_id")
+    wildcard = _by_precedence([r for r in rules if not r.trunk_ids])
+    table = Table()
+    reachable_ids: set[str] = set()
+    for trunk in trunks:
+        scoped = _by_precedence([r for r in rules if trunk.sip_trunk_id in r.trunk_ids])
+        for number in list(trunk.numbers) or [ANY]:
+            row = _row(trunk, number, scoped, wildcard)
+            table.rows.append(row)
+            reachable_ids.update(r.rule_id for r in row.routes if r.reachable)
+    no_trunk = _row(None, ANY, [], wildcard)
+    if no_trunk.routes:
+        table.rows.append(no_trunk)
+        reachable_ids.update(r.rule_id for r in no_trunk.routes if r.reachable)
+    table.warnings = _warnings(trunks, rules, table, reachable_ids)
+    return table
+
+
+def _by_precedence(rules: list[sip_pb.SIPDispatchRuleInfo]) -> list[sip_pb.SIPDispatchRuleInfo]:
+    ordered: list[sip_pb.SIPDispatchRuleInfo] = []
+    for rule in rules:  # insertion keeps the server's tie-break: the earlier ID wins
+        at = next((i for i, other in enumerate(ordered) if precedes(rule, other)), len(ordered))
+        ordered.insert(at, rule)
+    return ordered
+
+
+def _row(trunk: Optional[sip_pb.SIPInboundTrunkInfo], number: str, scoped, wildcard) -> Row:
+    routes = []
+    blocked = False  # an open catch-all for the trunk takes every call the rules after it could
+    for rule, scope in [(r, "trunk") for r in scoped] + [(r, "any trunk") for r in wildcard]:
+        if rule.numbers and number != ANY and not any(same_number(n, number) for n in rule.numbers):
+            continue
+        routes.append(_route(rule, scope, reachable=not blocked and bool(rule_kind(rule))))
+        if scope == "trunk" and _open_catch_all(rule):
+            blocked = True
+    return Row(trunk.sip_trunk_id if trunk else "", trunk.name if trunk else "", number, tuple(routes))
+
+
+def _open_catch_all(rule: sip_pb.SIPDispatchRuleInfo) -> bool:
+    return bool(rule_kind(rule)) and not rule_pin(rule) and not rule.inbound_numbers and not rule.numbers
+
+
+def _route(rule: sip_pb.SIPDispatchRuleInfo, scope: str, reachable: bool) -> Route:
+    kind = rule_kind(rule)
+    caller = "{caller-last-4}" if rule.hide_phone_number else "{caller}"
+    return Route(
+        rule_id=rule.sip_dispatch_rule_id, name=rule.name, kind=KIND_NAMES.get(kind, "(none)"),
+        room=room_name(rule, caller, "{called}") if kind else "",
+        pin_required=bool(rule_pin(rule)), callers=tuple(rule.inbound_numbers),
+        agents=tuple(a.agent_name or "(default agent)" for a in rule.room_config.agents),
+        scope=scope, reachable=reachable,
+    )
+
+
+def _warnings(trunks, rules, table: Table, reachable_ids: set[str]) -> list[str]:
+    warnings = []
+    trunk_ids = {t.sip_trunk_id for t in trunks}
+    served = [n for t in trunks for n in t.numbers]
+    has_default_trunk = any(not t.numbers for t in trunks)
+    for rule in rules:
+        label = _label(rule.sip_dispatch_rule_id, rule.name)
+        unknown = [t for t in rule.trunk_ids if t not in trunk_ids]
+        if rule.trunk_ids and len(unknown) == len(rule.trunk_ids):
+            warnings.append(f"rule {label} can never match: no trunk {', '.join(unknown)} exists")
+        elif rule.sip_dispatch_rule_id not in reachable_ids:
+            warnings.append(f"rule {label} can never match: a rule tried before it takes every call it would")
+        for number in rule.numbers:
+            if not any(same_number(number, s) for s in served):
+                if not has_default_trunk:
+                    warnings.append(f"rule {label}: number {number} is served by no trunk")
+            elif number not in served:
+                spelled = next(s for s in served if same_number(number, s))
+                warnings.append(f"rule {label}: number {number} matches a call only when the carrier sends it exactly "
+                                f"so (rules compare numbers as written; the trunk has it as {spelled})")
+        if _open_catch_all_for_anyone(rule, trunks):
+            warnings.append(f"rule {label} accepts calls from any source without a PIN")
+    for trunk in trunks:
+        routed = any(row.routes for row in table.rows if row.trunk_id == trunk.sip_trunk_id)
+        if not routed:
+            warnings.append(f"trunk {_label(trunk.sip_trunk_id, trunk.name)} has no rule: its calls are dropped")
+    return warnings
+
+
+def _open_catch_all_for_anyone(rule, trunks) -> bool:
+    if rule_pin(rule) or rule.inbound_numbers or not rule_kind(rule):
+        return False
+    if not rule.trunk_ids:
+        return True  # also takes calls that match no trunk at all
+    scoped = [t for t in trunks if t.sip_trunk_id in rule.trunk_ids]
+    return any(not (t.allowed_addresses or t.allowed_numbers or t.auth_username) for t in scoped)
+
+
+def _label(object_id: str, name: str) -> str:
+    return f"{object_id} ({name})" if name else object_id
+

@@ -1,0 +1,157 @@
+"""`livekit-routes`, run as a user runs it (a subprocess) against the real server and a real stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from google.protobuf import json_format
+from livekit.protocol import sip as sip_pb
+
+from pulumi_livekit._client import SIPClient
+from pulumi_livekit._config import Endpoint
+from pulumi_livekit.routing import Call
+
+from conftest import PROGRAMS
+
+CALLER, CALLED, OTHER_NUMBER = "+15550001111", "+15559990000", "+15558880000"
+PIN = "40571"
+
+
+def run(*args: str, env: dict | None = None, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pulumi_livekit.routes", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, input=stdin, cwd=cwd, timeout=120)
+
+
+@pytest.fixture
+def project(livekit):
+    """A trunk for CALLED with a PIN rule and an open rule, a catch-all rule, and a trunk without rules."""
+    creds = livekit.credentials
+    with SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)) as sip:
+        def rule(spec: dict) -> sip_pb.SIPDispatchRuleInfo:
+            return sip.create_dispatch_rule(json_format.ParseDict(spec, sip_pb.SIPDispatchRuleInfo()))
+
+        line = sip.create_inbound_trunk(sip_pb.SIPInboundTrunkInfo(name="main line", numbers=[CALLED],
+                                                                   allowed_addresses=["10.0.0.0/24"]))
+        silent = sip.create_inbound_trunk(sip_pb.SIPInboundTrunkInfo(name="silent", numbers=[OTHER_NUMBER],
+                                                                     allowed_addresses=["10.0.0.0/24"]))
+        vip = rule({"name": "vip", "trunkIds": [line.sip_trunk_id],
+                    "rule": {"dispatchRuleDirect": {"roomName": "vip", "pin": PIN}}})
+        support = rule({"name": "support", "trunkIds": [line.sip_trunk_id], "inboundNumbers": [CALLER],
+                        "rule": {"dispatchRuleIndividual": {"roomPrefix": "support"}},
+                        "roomConfig": {"agents": [{"agentName": "support-agent"}]}})
+        catch_all = rule({"name": "catch-all", "numbers": ["+1 555 777 0000"],
+                          "rule": {"dispatchRuleCallee": {"roomPrefix": "line", "randomize": True}}})
+    return {"line": line, "silent": silent, "vip": vip, "support": support, "catch_all": catch_all,
+            "env": creds.env()}
+
+
+def test_help_and_bad_flags_exit_2_with_a_clear_message():
+    assert run("--help").returncode == 0 and "explain" in run("--help").stdout
+    assert "--no-pin" in run("explain", "--help").stdout
+    missing = run("explain", "--from", CALLER)
+    assert missing.returncode == 2 and "--to" in missing.stderr
+    both = run("explain", "--from", CALLER, "--to", CALLED, "--pin", "1", "--no-pin")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    attribute = run("explain", "--from", CALLER, "--to", CALLED, "--attribute", "novalue",
+                    env={"LIVEKIT_URL": "http://127.0.0.1:9"})
+    assert attribute.returncode == 2 and "--attribute must be KEY=VALUE" in attribute.stderr
+
+
+def test_an_unreachable_server_or_missing_settings_exit_3_naming_the_problem(livekit):
+    down = run("table", "--url", "http://127.0.0.1:9", "--api-key", "k", "--api-secret", "s")
+    assert down.returncode == 3 and "http://127.0.0.1:9" in down.stderr and "Traceback" not in down.stderr
+    unset = run("table", env={"LIVEKIT_URL": "", "LIVEKIT_API_KEY": "", "LIVEKIT_API_SECRET": ""})
+    assert unset.returncode == 3 and "LIVEKIT_URL" in unset.stderr and "Traceback" not in unset.stderr
+
+
+def test_explain_shows_where_a_call_lands(project):
+    known = run("explain", "--from", CALLER, "--to", CALLED, "--src", "10.0.0.7", env=project["env"])
+    assert known.returncode == 0, known.stderr
+    # A rule for given callers outranks a PIN rule for anyone.
+    assert re.search(r"room\s+support_\+15550001111_\{random\}", known.stdout)
+    assert re.search(r"agents\s+support-agent", known.stdout)
+    stranger = run("explain", "--from", "+15550002222", "--to", CALLED, "--src", "10.0.0.7", env=project["env"])
+    assert stranger.returncode == 0 and re.search(r"result\s+REQUEST_PIN", stranger.stdout)
+    assert PIN not in stranger.stdout
+    declined = run("explain", "--from", "+15550002222", "--to", CALLED, "--src", "10.0.0.7", "--no-pin",
+                   env=project["env"])
+    assert declined.returncode == 1 and re.search(r"result\s+DROP", declined.stdout)
+    elsewhere = run("explain", "--from", CALLER, "--to", CALLED, "--src", "192.0.2.1", env=project["env"])
+    assert elsewhere.returncode == 1 and re.search(r"trunk\s+\(none matched\)", elsewhere.stdout)
+
+
+def test_explain_json_is_the_servers_answer(project, routing_oracle):
+    stranger = "+15550002222"
+    calls = [Call(CALLER, CALLED, src_address="10.0.0.7", extra_attributes={"x": "1"}),
+             Call(stranger, CALLED, src_address="10.0.0.7"),
+             Call(stranger, CALLED, src_address="10.0.0.7", pin=PIN),
+             Call(stranger, CALLED, src_address="10.0.0.7", no_pin=True),
+             Call(stranger, "+1 555 777 0000", src_address="10.0.0.7"),
+             Call(CALLER, OTHER_NUMBER, src_address="10.0.0.7")]
+    answers = routing_oracle.evaluate(calls)
+    assert [a["response"]["result"] for a in answers] == ["ACCEPT", "REQUEST_PIN", "ACCEPT", "DROP", "ACCEPT", "DROP"]
+    for call, answer in zip(calls, answers):
+        argv = ["explain", "--from", call.from_number, "--to", call.to_number, "--src", call.src_address, "--json"]
+        argv += ["--pin", call.pin] if call.pin else (["--no-pin"] if call.no_pin else [])
+        argv += [f"--attribute={k}={v}" for k, v in call.extra_attributes.items()]
+        explained = json.loads(run(*argv, env=project["env"]).stdout)
+        server = {k: v for k, v in answer["response"].items() if k in explained or k == "roomName"}
+        if "{random}" in explained.get("roomName", ""):
+            pattern = re.escape(explained["roomName"]).replace(re.escape("{random}"), "[0-9A-Za-z]{12}")
+            assert re.fullmatch(pattern, server.pop("roomName")), answer
+            explained.pop("roomName")
+        assert explained == server
+
+
+def test_table_from_the_server_lists_rules_in_the_servers_order_with_warnings(project):
+    shown = run("table", env=project["env"])
+    assert shown.returncode == 1, shown.stderr  # warnings
+    assert PIN not in shown.stdout
+    line_rows = [l for l in shown.stdout.splitlines() if project["vip"].sip_dispatch_rule_id in l
+                 or project["support"].sip_dispatch_rule_id in l]
+    assert "support" in line_rows[0] and "vip" in line_rows[1]  # given callers (1101) before a PIN for anyone (2000)
+    warnings = shown.stdout.split("warnings:")[1]
+    assert f"trunk {project['silent'].sip_trunk_id} (silent) has no rule" in warnings
+    assert f"rule {project['catch_all'].sip_dispatch_rule_id} (catch-all) accepts calls from any source" in warnings
+    assert "+1 555 777 0000" in warnings  # a number no trunk serves
+    as_json = json.loads(run("table", "--json", env=project["env"]).stdout)
+    first = next(r for r in as_json["rows"] if r["trunkId"] == project["line"].sip_trunk_id)
+    assert [(r["ruleId"], r["pinRequired"]) for r in first["rules"]] == [
+        (project["support"].sip_dispatch_rule_id, False), (project["vip"].sip_dispatch_rule_id, True)]
+
+
+def test_table_from_a_stack_never_shows_the_pin(pulumi_stack, tmp_path):
+    stack = pulumi_stack(PROGRAMS / "declared")
+    stack.set_config("resources", json.dumps([
+        {"type": "InboundTrunk", "name": "line", "args": {"numbers": [CALLED], "allowed_numbers": [CALLER]}},
+        {"type": "DispatchRule", "name": "vip", "trunk": "line",
+         "args": {"rule": {"dispatchRuleDirect": {"roomName": "vip", "pin": PIN}}}},
+        {"type": "DispatchRule", "name": "open", "trunk": "line",
+         "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}},
+                  "room_config": {"agents": [{"agent_name": "inbound-agent"}]}}},
+    ]), secret=True)
+    stack.up()
+    ids = stack.outputs()["ids"]
+    export = tmp_path / "state.json"
+    export.write_text(stack.run("stack", "export").stdout)
+    from_file = run("table", "--stack-export", str(export))
+    from_stdin = run("table", "--stack-export", "-", stdin=export.read_text())
+    by_name = run("table", "--stack", stack.stack, env=stack.env, cwd=stack.program_dir)
+    for shown in (from_file, from_stdin, by_name):
+        assert shown.returncode == 0, shown.stderr + shown.stdout  # nothing to warn about
+        assert PIN not in shown.stdout
+        rows = [l for l in shown.stdout.splitlines() if ids["vip"] in l or ids["open"] in l]
+        assert ids["vip"] in rows[0] and re.search(r"\byes\b", rows[0])  # PIN required, shown first
+        assert "call-_{caller}_{random}" in rows[1] and "inbound-agent" in rows[1]
+
+
+def test_the_console_script_is_installed():
+    script = shutil.which("livekit-routes")
+    assert script is not None, "pip install -e . installs the livekit-routes console script"
+    assert subprocess.run([script, "--help"], capture_output=True, text=True).returncode == 0
