@@ -233,6 +233,9 @@ def test_filters_pick_trunks_with_their_rules_kinds_and_names(livekit, oracle):
     assert declared(by_trunk.stdout) == [f"InboundTrunk {support}",
                                          *(f"DispatchRule {r.sip_dispatch_rule_id}" for r in support_rules)]
     assert by_trunk.stdout.count("trunk_ids=[support_line.id],") == 2
+    as_module = subprocess.run([str(VENV / "bin" / "python"), "-m", "pulumi_livekit.adopt", "--dry-run", "--trunk",
+                                support], env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    assert as_module.returncode == 0 and as_module.stdout == by_trunk.stdout, as_module.stderr
 
     outbound_only = adopt("--dry-run", "--kind", "outbound-trunk", env=env)
     assert [d.split()[0] for d in declared(outbound_only.stdout)] == ["OutboundTrunk"] * 5
