@@ -57,13 +57,18 @@ def resolve_connection(
     explicit: Optional[Mapping[str, Any]],
     stack_config: Callable[[str], Any],
     environ: Mapping[str, str] = os.environ,
+    *,
+    explicit_source: Callable[[str], str] = "connection.{}".format,
 ) -> Endpoint:
-    """Build an Endpoint, naming the setting that is missing or malformed."""
+    """Build an Endpoint, naming the setting that is missing or malformed.
+
+    `explicit_source` names where an explicit value came from in messages (a command line names its flags).
+    """
     explicit = explicit or {}
     values: dict[str, str] = {}
     for name, config_key, env_var in SETTINGS:
         value = explicit.get(name)
-        source = f"connection.{name}"
+        source = explicit_source(name)
         if value is None:
             value, source = stack_config(config_key), config_key
         if value is None:

@@ -99,3 +99,7 @@ def api_error_class(code: str, status: int) -> type[APIError]:
     if cls is None and status == 429:
         cls = ResourceExhaustedError
     return cls or UnavailableError
+
+
+class AdoptError(LiveKitError):
+    """`livekit-adopt` cannot write the program asked for (files in the way, nothing matched, a field it cannot declare)."""

@@ -1,0 +1,326 @@
+"""From LiveKit objects to the Pulumi program a person would have written to manage them.
+
+Each object becomes one resource: its fields in the provider's canonical form (the form an
+import is compared against) as keyword arguments in the order of the resource's constructor,
+nested messages as the typed classes that mirror them, the IDs of adopted trunks as references,
+PINs and trunk passwords read from secret stack config, and `import_` set to the object's ID.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import keyword
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, Iterable, Mapping, Optional
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from .. import _schema
+from .._dispatch_rule import DispatchRule
+from .._exceptions import AdoptError
+from .._provider import SIPResourceProvider
+from .._trunks import InboundTrunk, OutboundTrunk
+from .._types import (
+    DispatchRuleCallee,
+    DispatchRuleDirect,
+    DispatchRuleIndividual,
+    RoomAgentDispatch,
+    RoomConfiguration,
+    SIPMediaConfig,
+)
+
+WIDTH = 100
+INDENT = "    "
+
+
+@dataclass(frozen=True)
+class Kind:
+    option: str  # the `--kind` value
+    resource: type
+    noun: str
+
+    @property
+    def provider(self) -> SIPResourceProvider:
+        return self.resource._provider
+
+
+INBOUND_TRUNK = Kind("inbound-trunk", InboundTrunk, "inbound trunk")
+OUTBOUND_TRUNK = Kind("outbound-trunk", OutboundTrunk, "outbound trunk")
+DISPATCH_RULE = Kind("dispatch-rule", DispatchRule, "dispatch rule")
+# Also the order of resources in a program: the rules refer to the trunks.
+KINDS = (INBOUND_TRUNK, OUTBOUND_TRUNK, DISPATCH_RULE)
+
+
+@dataclass(frozen=True)
+class LiveKitObject:
+    kind: Kind
+    message: Message
+
+    @property
+    def id(self) -> str:
+        return getattr(self.message, self.kind.provider.id_field)
+
+    @property
+    def name(self) -> str:
+        return self.message.name
+
+    @property
+    def trunk_ids(self) -> tuple[str, ...]:
+        return tuple(getattr(self.message, "trunk_ids", ()))
+
+
+@dataclass(frozen=True)
+class Adopted:
+    source: LiveKitObject
+    resource_name: str
+    variable: str
+
+
+@dataclass(frozen=True)
+class SecretSetting:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Program:
+    source: str
+    adopted: tuple[Adopted, ...]
+    secrets: tuple[SecretSetting, ...]
+
+
+# The stack config key of a secret is the resource name plus this suffix.
+_SECRET_SUFFIXES = {"pin": "pin", "auth_password": "password"}
+# Each typed input class mirrors the LiveKit message of the same name.
+_TYPED = {cls.__name__: cls for cls in (RoomConfiguration, RoomAgentDispatch, SIPMediaConfig)}
+_RULE_KINDS = {cls.kind: cls for cls in (DispatchRuleIndividual, DispatchRuleDirect, DispatchRuleCallee)}
+# Names the program itself uses.
+_TAKEN_VARIABLES = frozenset({"pulumi", "livekit", "config"})
+
+
+class Code(str):
+    """Python source emitted as it is (a reference, a call), not as a string literal."""
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    arguments: tuple[tuple[Optional[str], Any], ...]  # (keyword, or None for a positional argument; value)
+
+
+# ---- names ------------------------------------------------------------------------------
+
+
+def slug(text: str) -> str:
+    """Lowercase ASCII letters and digits, `-` between words: `Main line (EU)` -> `main-line-eu`."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _unique(base: str, taken: set[str], separator: str) -> str:
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}{separator}{number}"
+    taken.add(candidate)
+    return candidate
+
+
+def name_resources(objects: Iterable[LiveKitObject]) -> list[Adopted]:
+    """Resource and variable names from the objects' names (their IDs when unnamed), unique, in program order.
+
+    The order (kind, then name, then ID) does not depend on the order LiveKit lists objects in, so the
+    same objects always get the same names."""
+    ordered = sorted(objects, key=lambda o: (KINDS.index(o.kind), o.name.casefold(), o.name, o.id))
+    names: set[str] = set()
+    variables: set[str] = set(_TAKEN_VARIABLES)
+    adopted = []
+    for item in ordered:
+        resource_name = _unique(slug(item.name) or slug(item.id), names, "-")
+        variable = resource_name.replace("-", "_")
+        if variable[0].isdigit() or keyword.iskeyword(variable) or variable in _TAKEN_VARIABLES:
+            variable = f"{item.kind.noun.replace(' ', '_')}_{variable}"
+        adopted.append(Adopted(item, resource_name, _unique(variable, variables, "_")))
+    return adopted
+
+
+# ---- the program ------------------------------------------------------------------------
+
+_HEADER = '''"""LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt.
+
+Each resource names the object it adopts (`import_`), so the first `pulumi up` imports them all
+unchanged. PINs and trunk passwords are read from secret stack config.
+"""
+
+import pulumi
+
+import pulumi_livekit as livekit
+'''
+
+
+def generate(objects: Iterable[LiveKitObject]) -> Program:
+    adopted = tuple(name_resources(objects))
+    trunk_references = {item.source.id: Code(f"{item.variable}.id")
+                        for item in adopted if item.source.kind is not DISPATCH_RULE}
+    secrets: list[SecretSetting] = []
+    statements = []
+    for item in adopted:
+        call, item_secrets = _declaration(item, trunk_references)
+        secrets += item_secrets
+        statements.append(f"{item.variable} = {_broken(call, '')}\n")
+    preamble = [_HEADER] + (["\nconfig = pulumi.Config()\n"] if secrets else [])
+    source = "".join(preamble) + "".join(f"\n{statement}" for statement in statements)
+    return Program(source, adopted, tuple(secrets))
+
+
+def _declaration(item: Adopted, trunk_references: Mapping[str, Code]) -> tuple[Call, list[SecretSetting]]:
+    kind, message = item.source.kind, item.source.message
+    provider = kind.provider
+    fields = provider.split_secrets(_schema.canonical_from_message(message))
+    secrets = []
+    for key in provider.secret_keys:
+        if fields.get(key):
+            setting = SecretSetting(f"{item.resource_name}-{_SECRET_SUFFIXES[key]}", fields[key])
+            fields[key] = Code(f"config.require_secret({_literal(setting.key)})")
+            secrets.append(setting)
+    fields = provider.join_secrets(fields)
+    if kind is DISPATCH_RULE and "rule" not in fields:
+        # A rule kind with nothing set is still the rule's kind; the canonical form drops it as empty.
+        fields["rule"] = {message.rule.WhichOneof("rule"): {}}
+    if fields.get("media_encryption") and fields.get("media") == {"encryption": fields["media_encryption"]}:
+        del fields["media"]  # LiveKit's copy of the legacy field; the provider makes the same copy of a declaration
+    if "trunk_ids" in fields:
+        fields["trunk_ids"] = [trunk_references.get(trunk_id, trunk_id) for trunk_id in fields["trunk_ids"]]
+
+    parameters = [name for name in inspect.signature(kind.resource.__init__).parameters
+                  if name not in ("self", "resource_name", "connection", "opts")]
+    undeclarable = sorted(set(fields) - set(parameters))
+    if undeclarable:
+        raise AdoptError(f"{kind.noun} {item.source.id} sets {', '.join(undeclarable)}, which this version of "
+                         f"pulumi-livekit cannot declare: upgrade pulumi-livekit, or leave it out with --name/--kind")
+    descriptor = message.DESCRIPTOR
+    arguments: list[tuple[Optional[str], Any]] = [(None, item.resource_name)]
+    arguments += [(name, _value(descriptor.fields_by_name[name], fields[name])) for name in parameters if name in fields]
+    arguments.append(("opts", Call("pulumi.ResourceOptions", (("import_", item.source.id),))))
+    return Call(f"livekit.{kind.resource.__name__}", tuple(arguments)), secrets
+
+
+def _value(field: FieldDescriptor, value: Any) -> Any:
+    message_type = field.message_type
+    if message_type is None or message_type.GetOptions().map_entry or message_type.full_name.startswith(
+            "google.protobuf."):
+        return value  # scalars, string maps, durations: as they are
+    if field.is_repeated:
+        return [_message(message_type, item) for item in value]
+    return _message(message_type, value)
+
+
+def _message(descriptor: Descriptor, value: Mapping[str, Any]) -> Any:
+    if descriptor.full_name == "livekit.SIPDispatchRule" and len(value) == 1:
+        [(kind, body)] = value.items()
+        return _typed(_RULE_KINDS[kind], descriptor.fields_by_name[kind].message_type, body)
+    cls = _TYPED.get(descriptor.name)
+    if cls is not None:
+        return _typed(cls, descriptor, value)
+    return {key: _value(descriptor.fields_by_name[key], item) for key, item in value.items()}
+
+
+def _typed(cls: type, descriptor: Descriptor, value: Mapping[str, Any]) -> Any:
+    fields = {key: _value(descriptor.fields_by_name[key], item) for key, item in value.items()}
+    order = [f.name for f in dataclasses.fields(cls)]
+    if not set(fields) <= set(order):
+        return fields  # a field the class lacks (a newer LiveKit): the dict form takes every field
+    return Call(f"livekit.{cls.__name__}", tuple((name, fields[name]) for name in order if name in fields))
+
+
+# ---- the emitter ------------------------------------------------------------------------
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)  # JSON's escapes are Python's too
+        if '\\"' in text and "'" not in value:  # JSON in metadata reads better without escaped quotes
+            text = "'" + text[1:-1].replace('\\"', '"') + "'"
+        return text
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    raise TypeError(f"cannot write {type(value).__name__} as a Python literal")
+
+
+def _argument(keyword_name: Optional[str]) -> str:
+    return f"{keyword_name}=" if keyword_name else ""
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, Code):
+        return str(value)
+    if isinstance(value, Call):
+        return f"{value.function}({', '.join(_argument(k) + _flat(v) for k, v in value.arguments)})"
+    if isinstance(value, list):
+        return f"[{', '.join(_flat(item) for item in value)}]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_literal(k)}: {_flat(v)}" for k, v in _sorted_items(value)) + "}"
+    return _literal(value)
+
+
+def _sorted_items(mapping: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    # LiveKit hands maps (attributes, headers) back in no particular order.
+    return sorted(mapping.items(), key=lambda item: item[0])
+
+
+def _render(value: Any, indent: str, taken: int) -> str:
+    """`value` starting `taken` characters into a line indented by `indent`: on that line when it fits,
+    otherwise one item per line."""
+    flat = _flat(value)
+    if len(indent) + taken + len(flat) <= WIDTH or not isinstance(value, (Call, list, Mapping)):
+        return flat
+    return _broken(value, indent)
+
+
+def _broken(value: Any, indent: str) -> str:
+    if isinstance(value, Call):
+        opening, closing = f"{value.function}(", ")"
+        items = [(_argument(k), v) for k, v in value.arguments]
+    elif isinstance(value, list):
+        opening, closing, items = "[", "]", [("", item) for item in value]
+    else:
+        opening, closing = "{", "}"
+        items = [(f"{_literal(k)}: ", v) for k, v in _sorted_items(value)]
+    inner = indent + INDENT
+    lines = [f"{inner}{prefix}{_render(item, inner, len(prefix) + 1)}," for prefix, item in items]
+    return "\n".join([opening, *lines, f"{indent}{closing}"])
+
+
+# ---- the project files ------------------------------------------------------------------
+
+
+def _yaml_scalar(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9_./-]+", text) else json.dumps(text)
+
+
+def pulumi_yaml(project: str, virtualenv: str) -> str:
+    """What `pulumi new python` writes, plus the project plugin entry import needs."""
+    return f"""name: {_yaml_scalar(project)}
+description: LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt
+runtime:
+  name: python
+  options:
+    toolchain: pip
+    virtualenv: {_yaml_scalar(virtualenv)}
+# Importing dynamic resources needs this package's dynamic-provider host, the
+# pulumi-resource-pulumi-python that pip installs into the virtualenv; Pulumi's bundled one cannot.
+plugins:
+  providers:
+    - name: pulumi-python
+      path: {_yaml_scalar(virtualenv.rstrip('/') + '/bin')}
+"""
+
+
+def requirements() -> str:
+    return f"pulumi-livekit>={metadata.version('pulumi-livekit')}\n"

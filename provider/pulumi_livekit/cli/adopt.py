@@ -1,0 +1,171 @@
+"""`livekit-adopt`: write the Pulumi program that manages a LiveKit project's existing SIP objects.
+
+    livekit-adopt --out infra/livekit      # writes __main__.py, Pulumi.yaml, requirements.txt
+    cd infra/livekit && pulumi up          # imports every object: no create, update or delete
+
+Reads the inbound trunks, outbound trunks and dispatch rules (one List request per kind), with
+the connection from --url/--api-key/--api-secret or LIVEKIT_URL/LIVEKIT_API_KEY/LIVEKIT_API_SECRET.
+Also `python -m pulumi_livekit.adopt`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Iterable, Mapping, NoReturn, Optional, Sequence, TextIO
+
+from .._client import SIPClient
+from .._config import SETTINGS, Endpoint, resolve_connection
+from .._exceptions import AdoptError, ConfigurationError, LiveKitError
+from .._redact import register_secrets, redact
+from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program, generate
+from ._codegen import pulumi_yaml, requirements, slug
+
+PROG = "livekit-adopt"
+FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt")
+HIDDEN = "********"
+
+_FLAGS = {"url": "--url", "api_key": "--api-key", "api_secret": "--api-secret"}
+_LABELS = {"url": "URL", "api_key": "API key", "api_secret": "API secret"}
+_LISTS = {
+    INBOUND_TRUNK: SIPClient.list_inbound_trunks,
+    OUTBOUND_TRUNK: SIPClient.list_outbound_trunks,
+    DISPATCH_RULE: SIPClient.list_dispatch_rules,
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description=(
+        "Write a Pulumi program that adopts a LiveKit project's SIP trunks and dispatch rules: "
+        "every resource carries its import ID, so the first `pulumi up` imports them unchanged."))
+    parser.add_argument("--out", metavar="DIR", help="write __main__.py, Pulumi.yaml and requirements.txt here")
+    parser.add_argument("--dry-run", action="store_true", help="print the program instead; write nothing")
+    parser.add_argument("--force", action="store_true", help="overwrite those files when DIR has them")
+    parser.add_argument("--kind", action="append", choices=[k.option for k in KINDS],
+                        help="adopt only objects of this kind (repeatable; default: all three)")
+    parser.add_argument("--trunk", action="append", metavar="ID",
+                        help="adopt only this trunk and the rules that name it in trunk_ids (repeatable)")
+    parser.add_argument("--name", action="append", metavar="PATTERN",
+                        help="adopt only objects whose name matches this shell pattern, e.g. 'support*' (repeatable)")
+    parser.add_argument("--show-secrets", action="store_true",
+                        help="print PINs and trunk passwords in the `pulumi config set --secret` commands")
+    parser.add_argument("--virtualenv", default="venv", metavar="DIR",
+                        help="the program's virtualenv, relative to DIR (default: venv)")
+    parser.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
+    parser.add_argument("--api-key", dest="api_key", help="API key (default: $LIVEKIT_API_KEY)")
+    parser.add_argument("--api-secret", dest="api_secret",
+                        help="API secret (default: $LIVEKIT_API_SECRET, which other users cannot see in the process list)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.out is None and not args.dry_run:
+        parser.error("pass --out DIR to write the program, or --dry-run to print it")
+    if args.trunk and any(not trunk_id.strip() for trunk_id in args.trunk):
+        parser.error("--trunk needs a trunk ID, e.g. ST_abc123")
+    if args.api_secret:
+        register_secrets([args.api_secret])
+    try:
+        _adopt(args)
+    except LiveKitError as error:
+        print(f"{PROG}: error: {redact(str(error))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _adopt(args: argparse.Namespace) -> None:
+    out = Path(args.out) if args.out else None
+    if out is not None and not args.dry_run and not args.force:
+        in_the_way = [name for name in FILES if (out / name).exists()]
+        if in_the_way:
+            raise AdoptError(f"{out} already has {', '.join(in_the_way)}: pass --force to overwrite, or choose "
+                             f"another --out")
+    endpoint = endpoint_from(args, os.environ)
+    register_secrets([endpoint.api_secret])
+    kinds = [kind for kind in KINDS if not args.kind or kind.option in args.kind]
+    with SIPClient(endpoint) as client:
+        found = [LiveKitObject(kind, message) for kind in kinds for message in _LISTS[kind](client)]
+    objects = select(found, trunk_ids=args.trunk or (), name_patterns=args.name or ())
+    if not objects:
+        raise AdoptError(f"nothing to adopt: {endpoint.url} has {len(found)} {' or '.join(k.noun + 's' for k in kinds)}"
+                         f"{', none matching the filters' if found else ''}")
+    program = generate(objects)
+    if args.dry_run:
+        sys.stdout.write(program.source)
+        _report(program, None, args, endpoint, sys.stderr)
+        return
+    assert out is not None
+    out.mkdir(parents=True, exist_ok=True)
+    project = slug(out.resolve().name) or "livekit"
+    contents = {"__main__.py": program.source, "Pulumi.yaml": pulumi_yaml(project, args.virtualenv),
+                "requirements.txt": requirements()}
+    for name in FILES:
+        (out / name).write_text(contents[name], encoding="utf-8")
+    _report(program, out, args, endpoint, sys.stdout)
+
+
+def endpoint_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Endpoint:
+    """The connection from flags, else the environment; an error names the flag and the variable."""
+    explicit = {name: getattr(args, name) for name in _FLAGS if getattr(args, name) is not None}
+    for name, _config_key, env_var in SETTINGS:
+        if name not in explicit and env_var not in environ:
+            raise ConfigurationError(f"no LiveKit {_LABELS[name]}: pass {_FLAGS[name]} or export {env_var}", field=name)
+    return resolve_connection(explicit, lambda _key: None, environ, explicit_source=_FLAGS.__getitem__)
+
+
+def select(objects: Iterable[LiveKitObject], *, trunk_ids: Iterable[str] = (),
+           name_patterns: Iterable[str] = ()) -> list[LiveKitObject]:
+    """The objects every given filter lets through: a listed trunk or a rule naming one; a name matching a pattern."""
+    trunks, patterns = set(trunk_ids), list(name_patterns)
+
+    def wanted(item: LiveKitObject) -> bool:
+        if trunks and not trunks & {item.id, *item.trunk_ids}:
+            return False
+        return not patterns or any(fnmatch.fnmatchcase(item.name, pattern) for pattern in patterns)
+
+    return [item for item in objects if wanted(item)]
+
+
+def config_commands(program: Program, endpoint: Endpoint, *, show_secrets: bool) -> list[str]:
+    """The `pulumi config set` commands the program needs; secret values hidden unless asked, the API secret always."""
+    commands = [f"pulumi config set livekit:url {shlex.quote(endpoint.url)}",
+                f"pulumi config set livekit:apiKey {shlex.quote(endpoint.api_key)}",
+                f"pulumi config set --secret livekit:apiSecret {HIDDEN}"]
+    for setting in program.secrets:
+        value = shlex.quote(setting.value) if show_secrets else HIDDEN
+        separator = "-- " if show_secrets and setting.value.startswith("-") else ""
+        commands.append(f"pulumi config set --secret {setting.key} {separator}{value}")
+    return commands
+
+
+def _report(program: Program, out: Optional[Path], args: argparse.Namespace, endpoint: Endpoint,
+            stream: TextIO) -> None:
+    counts = ", ".join(f"{n} {kind.noun}{'' if n == 1 else 's'}" for kind in KINDS
+                       if (n := sum(1 for a in program.adopted if a.source.kind is kind)))
+    where = f"wrote {', '.join(str(out / name) for name in FILES)}" if out is not None else "dry run, nothing written"
+    lines = [f"Adopted {counts} from {endpoint.url} ({where}).",
+             f"Next{f', in {out}' if out is not None else ''}:",
+             "  pulumi install",
+             "  pulumi stack init dev",
+             *(f"  {command}" for command in config_commands(program, endpoint, show_secrets=args.show_secrets)),
+             "  pulumi up"]
+    if program.secrets and not args.show_secrets:
+        lines.append(f"Secret values are shown as {HIDDEN}: rerun with --show-secrets to print them.")
+    lines.append("The API secret is never printed: set it yourself, or keep LIVEKIT_URL, LIVEKIT_API_KEY and "
+                 "LIVEKIT_API_SECRET exported instead of the three livekit: settings.")
+    stream.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""The pure pieces of `livekit-adopt`: names, the emitted program, secrets, filters, connection flags."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import random
+
+import pytest
+import yaml
+from livekit.protocol import agent_dispatch as agent_pb
+from livekit.protocol import room as room_pb
+from livekit.protocol import sip as sip_pb
+
+from pulumi_livekit import ConfigurationError
+from pulumi_livekit._config import Endpoint
+from pulumi_livekit.cli import _codegen as codegen
+from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select
+from pulumi_livekit.cli._codegen import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, LiveKitObject
+
+
+def inbound(trunk_id: str, name: str = "", **fields) -> LiveKitObject:
+    return LiveKitObject(INBOUND_TRUNK, sip_pb.SIPInboundTrunkInfo(sip_trunk_id=trunk_id, name=name, **fields))
+
+
+def outbound(trunk_id: str, name: str = "", **fields) -> LiveKitObject:
+    return LiveKitObject(OUTBOUND_TRUNK, sip_pb.SIPOutboundTrunkInfo(sip_trunk_id=trunk_id, name=name, **fields))
+
+
+def rule(rule_id: str, name: str = "", *, kind: str = "dispatch_rule_individual", body=None, **fields) -> LiveKitObject:
+    body_type = {"dispatch_rule_individual": sip_pb.SIPDispatchRuleIndividual,
+                 "dispatch_rule_direct": sip_pb.SIPDispatchRuleDirect,
+                 "dispatch_rule_callee": sip_pb.SIPDispatchRuleCallee}[kind]
+    message = sip_pb.SIPDispatchRuleInfo(sip_dispatch_rule_id=rule_id, name=name, **fields,
+                                         rule=sip_pb.SIPDispatchRule(**{kind: body_type(**(body or {}))}))
+    return LiveKitObject(DISPATCH_RULE, message)
+
+
+def project() -> list[LiveKitObject]:
+    return [
+        rule("SDR_b", "Support", kind="dispatch_rule_direct", body={"room_name": "support", "pin": "80417"},
+             trunk_ids=["ST_main", "ST_elsewhere"], attributes={"z": "1", "a": "2", "m": "3"},
+             metadata='{"team": "support"}',
+             room_config=room_pb.RoomConfiguration(agents=[agent_pb.RoomAgentDispatch(
+                 agent_name="support-agent", metadata='{"queue": "tier-1"}', attributes={"lang": "en"})])),
+        rule("SDR_a", "", body={"room_prefix": "call-"}, inbound_numbers=["+15550100"],
+             media_encryption=sip_pb.SIP_MEDIA_ENCRYPT_ALLOW),
+        rule("SDR_c", "class", kind="dispatch_rule_callee", body={}),
+        inbound("ST_main", "Main line", numbers=["+15550100"], auth_username="pbx", auth_password="s3cret-pw",
+                headers_to_attributes={"X-B": "b", "X-A": "a"}),
+        inbound("ST_dup", "Main line", numbers=["+15550101"]),
+        outbound("ST_out", "Carrier (EU) — Zürich", address="sip.example.com", numbers=["+15550199"],
+                 transport=sip_pb.SIP_TRANSPORT_TLS),
+    ]
+
+
+def test_slugs_are_lowercase_ascii_words():
+    assert codegen.slug("Carrier (EU) — Zürich") == "carrier-eu-zurich"
+    assert codegen.slug("  Main   line ") == "main-line"
+    assert codegen.slug("SDR_AbC12") == "sdr-abc12"
+    assert codegen.slug("电话") == ""
+
+
+def test_names_are_unique_valid_and_independent_of_listing_order():
+    objects = project()
+    names = [(a.source.id, a.resource_name, a.variable) for a in codegen.name_resources(objects)]
+    assert names == [
+        ("ST_dup", "main-line", "main_line"),          # same name: sorted by ID, the second gets a suffix
+        ("ST_main", "main-line-2", "main_line_2"),
+        ("ST_out", "carrier-eu-zurich", "carrier_eu_zurich"),
+        ("SDR_a", "sdr-a", "sdr_a"),                    # unnamed: named after its ID
+        ("SDR_c", "class", "dispatch_rule_class"),      # a Python keyword is no variable
+        ("SDR_b", "support", "support"),
+    ]
+    for seed in range(5):
+        shuffled = objects[:]
+        random.Random(seed).shuffle(shuffled)
+        assert [(a.source.id, a.resource_name, a.variable) for a in codegen.name_resources(shuffled)] == names
+    colliding = [rule("SDR_1", "config"), rule("SDR_2", "2 pulumi"), rule("SDR_3", "dispatch-rule-config")]
+    variables = [a.variable for a in codegen.name_resources(colliding)]
+    assert variables == ["dispatch_rule_2_pulumi", "dispatch_rule_config", "dispatch_rule_config_2"]
+    assert all(v.isidentifier() for v in variables)
+
+
+def test_the_program_compiles_is_deterministic_and_declares_typed_inputs():
+    program = codegen.generate(project())
+    compile(program.source, "__main__.py", "exec")
+    shuffled = project()[::-1]
+    assert codegen.generate(shuffled).source == program.source
+
+    # Adopted trunks are references, others stay literal IDs; maps are sorted; fields in constructor order.
+    assert '''support = livekit.DispatchRule(
+    "support",
+    rule=livekit.DispatchRuleDirect(room_name="support", pin=config.require_secret("support-pin")),
+    name="Support",
+    trunk_ids=[main_line_2.id, "ST_elsewhere"],
+    metadata='{"team": "support"}',
+    attributes={"a": "2", "m": "3", "z": "1"},
+    room_config=livekit.RoomConfiguration(
+        agents=[
+            livekit.RoomAgentDispatch(
+                agent_name="support-agent",
+                metadata='{"queue": "tier-1"}',
+                attributes={"lang": "en"},
+            ),
+        ],
+    ),
+    opts=pulumi.ResourceOptions(import_="SDR_b"),
+)''' in program.source
+    # A kind with nothing set keeps its class; LiveKit's copy of the legacy encryption field is not repeated.
+    assert 'rule=livekit.DispatchRuleCallee(),' in program.source
+    assert 'media_encryption="SIP_MEDIA_ENCRYPT_ALLOW",\n    opts=' in program.source
+    assert 'auth_password=config.require_secret("main-line-2-password"),' in program.source
+    assert 'transport="SIP_TRANSPORT_TLS",' in program.source
+    assert "config = pulumi.Config()" in program.source
+    assert max(len(line) for line in program.source.splitlines()) <= codegen.WIDTH
+
+    # Trunks first, then rules; every resource imports its object.
+    tree = ast.parse(program.source)
+    calls = [node.value for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)]
+    declared = [(ast.unparse(c.func), c.args[0].value) for c in calls if ast.unparse(c.func) != "pulumi.Config"]
+    assert declared == [("livekit.InboundTrunk", "main-line"), ("livekit.InboundTrunk", "main-line-2"),
+                        ("livekit.OutboundTrunk", "carrier-eu-zurich"), ("livekit.DispatchRule", "sdr-a"),
+                        ("livekit.DispatchRule", "class"), ("livekit.DispatchRule", "support")]
+    assert program.source.count("import_=") == 6
+
+
+def test_secrets_go_to_config_and_never_into_the_program():
+    program = codegen.generate(project())
+    assert [(s.key, s.value) for s in program.secrets] == [("main-line-2-password", "s3cret-pw"),
+                                                            ("support-pin", "80417")]
+    assert "s3cret-pw" not in program.source and "80417" not in program.source
+    no_secrets = codegen.generate([rule("SDR_x", "open")])
+    assert no_secrets.secrets == () and "pulumi.Config()" not in no_secrets.source
+
+    endpoint = Endpoint("http://127.0.0.1:7880", "devkey", "the-api-secret")
+    hidden = "\n".join(config_commands(program, endpoint, show_secrets=False))
+    assert "pulumi config set --secret support-pin ********" in hidden
+    assert "80417" not in hidden and "s3cret-pw" not in hidden and "the-api-secret" not in hidden
+    shown = "\n".join(config_commands(program, endpoint, show_secrets=True))
+    assert "pulumi config set --secret support-pin 80417" in shown
+    assert "pulumi config set --secret main-line-2-password s3cret-pw" in shown
+    assert "the-api-secret" not in shown
+    dashed = codegen.generate([inbound("ST_1", "x", auth_username="u", auth_password="-rf it's")])
+    assert config_commands(dashed, endpoint, show_secrets=True)[-1] == \
+        """pulumi config set --secret x-password -- '-rf it'"'"'s'"""
+
+
+@pytest.mark.parametrize("text", ['plain', 'say "hi"', "it's \"both\"", "back\\slash \\\" quote", "tab\tnew\nline",
+                                  "nul\x00 del\x7f", "ünï ☎ \u2028", '{"json": ["a", "b\\n"]}'])
+def test_string_literals_read_back_as_the_same_string(text):
+    source = codegen.generate([rule("SDR_1", "r", metadata=text)]).source
+    [call] = [n.value for n in ast.parse(source).body if isinstance(n, ast.Assign)]
+    [metadata] = [k.value for k in call.keywords if k.arg == "metadata"]
+    assert ast.literal_eval(metadata) == text
+
+
+def test_pulumi_yaml_is_the_stock_layout_plus_the_plugin_entry():
+    data = yaml.safe_load(codegen.pulumi_yaml("livekit", "venv"))
+    assert data["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert data["plugins"] == {"providers": [{"name": "pulumi-python", "path": "venv/bin"}]}
+    odd = yaml.safe_load(codegen.pulumi_yaml("livekit", "my env/"))
+    assert odd["runtime"]["options"]["virtualenv"] == "my env/" and odd["plugins"]["providers"][0]["path"] == "my env/bin"
+    assert codegen.requirements().startswith("pulumi-livekit>=")
+
+
+def test_filters_by_trunk_and_name():
+    objects = project()
+    by_trunk = select(objects, trunk_ids=["ST_main"])
+    assert [o.id for o in by_trunk] == ["SDR_b", "ST_main"]
+    assert [o.id for o in select(objects, name_patterns=["Main*", "sup*"])] == ["ST_main", "ST_dup"]
+    assert [o.id for o in select(objects, trunk_ids=["ST_main"], name_patterns=["Main*"])] == ["ST_main"]
+    assert select(objects) == objects
+    # A rule whose trunk is not adopted names it by ID.
+    source = codegen.generate(select(objects, name_patterns=["Support"])).source
+    assert 'trunk_ids=["ST_main", "ST_elsewhere"],' in source
+
+
+def _args(**flags) -> argparse.Namespace:
+    return argparse.Namespace(**{"url": None, "api_key": None, "api_secret": None, **flags})
+
+
+def test_connection_errors_name_the_flag_and_the_variable():
+    with pytest.raises(ConfigurationError, match="no LiveKit API key: pass --api-key or export LIVEKIT_API_KEY"):
+        endpoint_from(_args(url="ws://localhost:7880", api_secret="s"), {})
+    with pytest.raises(ConfigurationError, match="--url has scheme 'ftp'"):
+        endpoint_from(_args(url="ftp://host"), {"LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"})
+    with pytest.raises(ConfigurationError, match="LIVEKIT_API_SECRET is empty"):
+        endpoint_from(_args(), {"LIVEKIT_URL": "ws://h", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": " "})
+    flags_win = endpoint_from(_args(url="https://flag.example.com"), {
+        "LIVEKIT_URL": "ws://env", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"})
+    assert flags_win == Endpoint("https://flag.example.com", "k", "s")
