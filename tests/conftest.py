@@ -31,6 +31,23 @@ def livekit_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def other_project_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
+    """A second LiveKit project (its own server and Redis), for resources that move between projects."""
+    server = LocalLiveKit(tmp_path_factory.mktemp("livekit-other"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def other_project(other_project_server: LocalLiveKit) -> LocalLiveKit:
+    other_project_server.flush()
+    return other_project_server
+
+
 @pytest.fixture
 def livekit(livekit_server: LocalLiveKit) -> LocalLiveKit:
     """The session's server with an empty SIP store."""

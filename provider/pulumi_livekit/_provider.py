@@ -35,6 +35,8 @@ from ._redact import register_secrets
 
 PROVIDER_KEY = "__provider"
 CONNECTION = "connection"
+# What a program calls to hand this package's provider host the connection of a resource it imports.
+IMPORT_CONNECTION_TOKEN = "pulumi-python:livekit:importConnection"
 
 
 class SIPResourceProvider(ResourceProvider):
@@ -111,8 +113,10 @@ class SIPResourceProvider(ResourceProvider):
         # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, self.id_field}
         changed = sorted(k for k in keys if _schema.prune(olds.get(k)) != _schema.prune(news.get(k)))
-        # Every field updates in place: replacing would create a conflicting twin first.
-        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+        # Every field updates in place: replacing would create a conflicting twin first. Except a move to
+        # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
+        moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
+        return DiffResult(changes=bool(changed), replaces=[CONNECTION] if moved else [], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         stored = self.api_create(self._client(props), self._message(props))
@@ -128,12 +132,12 @@ class SIPResourceProvider(ResourceProvider):
         if stored is None:
             return ReadResult("", {})
         outputs = self._outputs(stored, props)
-        inputs = {k: v for k, v in outputs.items() if k != self.id_field}
         # The engine re-marks secrets only by name against the state it sent, and on import it sends
-        # none: mark them here, or an imported password/PIN is stored in plaintext in the inputs.
-        for key in self.secret_keys:
-            if inputs.get(key) is not None:
-                inputs[key] = rpc.wrap_rpc_secret(inputs[key])
+        # none: mark them here, or an imported password/PIN/API secret is stored in plaintext.
+        for key in (*self.secret_keys, CONNECTION):
+            if outputs.get(key) is not None:
+                outputs[key] = rpc.wrap_rpc_secret(outputs[key])
+        inputs = {k: v for k, v in outputs.items() if k != self.id_field}
         return ReadResult(object_id, outputs, inputs)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
@@ -151,6 +155,17 @@ class SIPResourceProvider(ResourceProvider):
 
     def _client(self, props: Mapping[str, Any]) -> SIPClient:
         return client_for(self._endpoint(props.get(CONNECTION) or {}))
+
+    def _project(self, connection: Optional[Mapping[str, Any]]) -> Optional[tuple[str, str]]:
+        """Which LiveKit project a resource's connection reaches (URL and API key; a new secret for the
+        same key is the same project), or None while it cannot be told (unknown or incomplete)."""
+        if _schema.contains_unknown(connection or {}):
+            return None
+        try:
+            endpoint = self._endpoint(connection or {})
+        except ConfigurationError:
+            return None
+        return endpoint.twirp_base, endpoint.api_key
 
     def _endpoint(self, explicit: Mapping[str, Any]) -> Endpoint:
         register_secrets([explicit.get("api_secret")])
