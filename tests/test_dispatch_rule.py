@@ -13,7 +13,7 @@ from livekit import api as lkapi
 
 from pulumi_livekit.testing import FaultProxy
 
-from conftest import PROGRAMS
+from conftest import PROGRAMS, Oracle
 
 KIND_FIELDS = {"individual": "dispatch_rule_individual", "direct": "dispatch_rule_direct",
                "callee": "dispatch_rule_callee"}
@@ -226,3 +226,79 @@ def test_every_input_accepts_outputs(pulumi_stack, oracle):
     # The PIN was a secret going in, so the whole rule output is too; it never reaches state in plaintext.
     assert "2580" not in json.dumps(stack.export())
     stack.preview("--expect-no-changes")
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # how Pulumi's state marks a secret value
+
+
+def test_rules_unknown_at_preview_go_up_at_the_first_try_and_secrets_the_user_marked_stay_secret(
+        pulumi_stack, oracle):
+    stack = pulumi_stack(PROGRAMS / "chained")
+    stack.set_config("trunks", json.dumps([unique_trunk() for _ in range(3)]))
+    first_up = stack.run("up", "--yes")  # with its preview, where `chained`'s rule is not known yet
+    assert "+ 4 created" in first_up.stdout, first_up.stdout  # the stack and the three rules
+    ids = stack.outputs()["ids"]
+    chained = oracle.rule(ids["chained"]).rule.dispatch_rule_direct
+    assert (chained.room_name, chained.pin) == (ids["first"], "4321")
+    assert oracle.rule(ids["sealed"]).rule.dispatch_rule_direct.room_name == "sealed-room"
+
+    state = {r["urn"].rsplit("::", 1)[1]: r for r in stack.resources("DispatchRule")}
+    for section in ("inputs", "outputs"):
+        assert SECRET_SIG in state["sealed"][section]["rule"], section  # the user marked it secret
+        # Only its PIN was a secret: the rest of the rule stays readable for reviews.
+        assert state["chained"][section]["rule"] == {"dispatch_rule_direct": {"room_name": ids["first"]}}
+    exported = json.dumps(stack.export())
+    assert "sealed-room" not in exported and "4321" not in exported
+    stack.preview("--expect-no-changes")
+
+
+def test_a_rule_moved_to_another_project_is_made_there_and_removed_here(pulumi_stack, oracle, other_project):
+    """Changing `connection` to another LiveKit project replaces the rule (create there, delete here),
+    and refresh and destroy reach it where it now lives."""
+    stack = pulumi_stack(PROGRAMS / "declared")
+    elsewhere, other_oracle = other_project.credentials, Oracle(other_project.credentials)
+    rule = {"type": "DispatchRule", "name": "moving",
+            "args": {"rule": {"dispatchRuleDirect": {"roomName": "moving"}}, "trunk_ids": [unique_trunk()]}}
+    stack.set_config("resources", json.dumps([rule]))
+    stack.up()
+    [here] = oracle.rules()
+
+    moved = {**rule, "connection": {"url": elsewhere.url, "api_key": elsewhere.api_key,
+                                    "api_secret": elsewhere.api_secret}}
+    stack.set_config("resources", json.dumps([moved]), secret=True)
+    preview = stack.preview()
+    assert "+-1 to replace" in preview.stdout or "1 to replace" in preview.stdout, preview.stdout
+    stack.up()
+    [there] = other_oracle.rules()
+    assert oracle.rules() == []
+    assert there.sip_dispatch_rule_id != here.sip_dispatch_rule_id
+    assert stack.outputs()["ids"] == {"moving": there.sip_dispatch_rule_id}
+
+    other_oracle.call("update_dispatch_rule_fields", there.sip_dispatch_rule_id, name="renamed over there")
+    stack.refresh()
+    [resource] = stack.resources("DispatchRule")
+    assert resource["outputs"]["name"] == "renamed over there"
+    stack.destroy()
+    assert other_oracle.rules() == [] and oracle.rules() == []
+
+
+def test_import_reads_from_the_project_the_resource_connection_names(pulumi_stack, oracle, other_project):
+    elsewhere, other_oracle = other_project.credentials, Oracle(other_project.credentials)
+    trunk = unique_trunk()
+    made = other_oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+        dispatch_rule=lkapi.SIPDispatchRuleInfo(name="made over there", trunk_ids=[trunk], rule=lkapi.SIPDispatchRule(
+            dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="there", pin="8642")))))
+    stack = pulumi_stack(PROGRAMS / "declared")  # its livekit:* config names the first project
+    stack.set_config("resources", json.dumps([{
+        "type": "DispatchRule", "name": "adopted", "import": made.sip_dispatch_rule_id,
+        "args": {"name": "made over there", "trunk_ids": [trunk],
+                 "rule": {"dispatchRuleDirect": {"roomName": "there", "pin": "8642"}}},
+        "connection": {"url": elsewhere.url, "api_key": elsewhere.api_key, "api_secret": elsewhere.api_secret},
+    }]), secret=True)
+    imported = stack.up()
+    assert "1 imported" in imported.stdout, imported.stdout
+    assert stack.outputs()["ids"] == {"adopted": made.sip_dispatch_rule_id}
+    stack.preview("--expect-no-changes")
+    exported = json.dumps(stack.export())
+    assert elsewhere.api_secret not in exported and "8642" not in exported
+    assert oracle.rules() == [] and len(other_oracle.rules()) == 1

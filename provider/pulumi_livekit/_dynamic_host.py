@@ -9,8 +9,10 @@ resource's URN, and that our own errors (already actionable and redacted) reach 
 as their message instead of a Python traceback.
 
 The stock module calls `main()` at import time, so it is loaded without that last call
-and started from here. Installed as the console script `pulumi-resource-pulumi-python`:
-with the virtualenv on PATH, the engine prefers it to the bundled launcher.
+and started from here. Should a Pulumi SDK outside the tested range change that module's
+shape, the stock host runs unchanged (everything but import keeps working) and says so once.
+Installed as the console script `pulumi-resource-pulumi-python`; a project points the engine
+at it with a `plugins:` entry in Pulumi.yaml (see the README, "Importing existing objects").
 """
 
 from __future__ import annotations
@@ -18,25 +20,48 @@ from __future__ import annotations
 import ast
 import importlib.util
 import io
+import runpy
 import sys
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import grpc
 from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2
 
 from ._exceptions import LiveKitError
+from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN
 from ._redact import redact
 
 
+STOCK_HOST = "pulumi.dynamic.__main__"
+
+
+class UnexpectedHostShape(Exception):
+    """The installed Pulumi SDK's dynamic-provider host is not laid out as this module expects."""
+
+
 def _load_stock_host() -> dict[str, Any]:
-    spec = importlib.util.find_spec("pulumi.dynamic.__main__")
-    assert spec is not None and spec.loader is not None and spec.origin is not None
-    tree = ast.parse(spec.loader.get_source(spec.name), spec.origin)
-    tree.body = [node for node in tree.body if not (_is_bare_main_call(node) or _defines(node, "_abort_with_traceback"))]
+    """The stock host's namespace, loaded without its trailing `main()` and with our error decorator."""
+    spec = importlib.util.find_spec(STOCK_HOST)
+    source = spec.loader.get_source(spec.name) if spec and spec.loader and spec.origin else None
+    if source is None:
+        raise UnexpectedHostShape(f"{STOCK_HOST} has no source")
+    tree = ast.parse(source, spec.origin)
+    main_calls = [node for node in tree.body if _is_bare_main_call(node)]
+    if len(main_calls) != 1:
+        raise UnexpectedHostShape(f"{STOCK_HOST} has {len(main_calls)} main() calls, expected one")
+    # Older SDKs have no error decorator to replace: their errors keep Pulumi's own form.
+    tree.body = [node for node in tree.body if node not in main_calls and not _defines(node, "_abort_with_traceback")]
     namespace: dict[str, Any] = {"__name__": "pulumi.dynamic.__host__", "__package__": "pulumi.dynamic",
                                  "__file__": spec.origin, "_abort_with_traceback": _abort_with_traceback}
     exec(compile(tree, spec.origin, "exec"), namespace)
+    for name in ("DynamicResourceProviderServicer", "main"):
+        if not callable(namespace.get(name)):
+            raise UnexpectedHostShape(f"{STOCK_HOST} defines no {name}")
+    if not callable(getattr(namespace["DynamicResourceProviderServicer"], "Read", None)):
+        raise UnexpectedHostShape(f"{STOCK_HOST}'s servicer has no Read")
     return namespace
 
 
@@ -77,24 +102,48 @@ def _type_of(urn: str) -> str:
     return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
 
 
-def main() -> None:
-    # The engine reads the port from our first stdout line; the stock launcher gets that
-    # unbuffered from `python -u`, a console script does not.
-    sys.stdout = io.TextIOWrapper(open(sys.stdout.fileno(), "wb", buffering=0, closefd=False), write_through=True)
-    host = _load_stock_host()
+def _host_with_import() -> Optional[dict[str, Any]]:
+    try:
+        host = _load_stock_host()
+    except Exception as problem:  # noqa: BLE001 - any surprise in the stock module: run it untouched
+        print(f"pulumi_livekit: running Pulumi's dynamic-provider host unchanged, without import support for "
+              f"pulumi_livekit resources: {problem}. Use a pulumi version that pulumi-livekit supports "
+              f"(see its pyproject.toml).", file=sys.stderr)
+        return None
     stock_servicer = host["DynamicResourceProviderServicer"]
     providers = _serialized_providers()
+    import_connections: dict[str, dict] = {}  # import ID -> the connection its program declared
 
     class Servicer(stock_servicer):  # type: ignore[misc, valid-type]
+        def Invoke(self, request, context):
+            if request.tok != IMPORT_CONNECTION_TOKEN:
+                return super().Invoke(request, context)
+            args = rpc.deserialize_properties(request.args)
+            import_connections[args["id"]] = {k: rpc.unwrap_rpc_secret(v) for k, v in args["connection"].items()}
+            return provider_pb2.InvokeResponse()
+
         def Read(self, request, context):
             provider = providers.get(_type_of(request.urn))
             if (provider is not None and PROVIDER_KEY not in request.properties.fields
                     and PROVIDER_KEY not in request.inputs.fields):
                 request.inputs.fields[PROVIDER_KEY].string_value = provider
+                if request.id in import_connections:
+                    request.inputs.fields[CONNECTION].struct_value.update(import_connections[request.id])
             return super().Read(request, context)
 
     host["DynamicResourceProviderServicer"] = Servicer
-    host["main"]()
+    return host
+
+
+def main() -> None:
+    # The engine reads the port from our first stdout line; the stock launcher gets that
+    # unbuffered from `python -u`, a console script does not.
+    sys.stdout = io.TextIOWrapper(open(sys.stdout.fileno(), "wb", buffering=0, closefd=False), write_through=True)
+    host = _host_with_import()
+    if host is None:
+        runpy.run_module(STOCK_HOST, run_name="__main__")
+    else:
+        host["main"]()
 
 
 if __name__ == "__main__":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
+from pathlib import Path
 from typing import Any, ClassVar, Mapping, Optional
 
 import pulumi
+import yaml
 from pulumi.dynamic import Resource
 
-from ._provider import CONNECTION, SIPResourceProvider
+from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, SIPResourceProvider
 from ._spec import load_spec
 from ._types import Connection, as_input
 
@@ -26,6 +31,9 @@ class SIPResource(Resource):
         connection: Optional[Connection],
         opts: Optional[pulumi.ResourceOptions],
     ) -> None:
+        importing = opts.import_ if opts is not None else None
+        if importing:
+            _require_import_host()
         provider = self._provider
         # Every output key must be present for `resource.<name>` to resolve.
         props: dict[str, Any] = {
@@ -36,6 +44,8 @@ class SIPResource(Resource):
             if props.get(key) is not None:
                 props[key] = pulumi.Output.secret(props[key])
         props[CONNECTION] = _secret_connection(connection)
+        if importing and props[CONNECTION] is not None:
+            props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[*provider.secret_keys, CONNECTION])
         super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(opts, secret_outputs))
 
@@ -69,3 +79,53 @@ def _secret_connection(connection: Optional[Connection]) -> Optional[dict]:
     if values.get("api_secret") is not None:
         values["api_secret"] = pulumi.Output.secret(values["api_secret"])
     return values
+
+
+def _announced_for_import(import_id: str, connection: dict) -> pulumi.Output:
+    """The connection, once this package's provider host knows it for `import_id`.
+
+    The engine's Read on import carries only the resource's URN and ID, not its inputs, so the host
+    could not tell which LiveKit project to read from. Registering the resource waits for this
+    Output, so the host has the connection before the engine asks it to read."""
+    receipt = pulumi.runtime.invoke_output(IMPORT_CONNECTION_TOKEN, {"id": import_id, "connection": connection})
+    return pulumi.Output.all(receipt, connection).apply(lambda both: both[1])
+
+
+HOST_PLUGIN = "pulumi-python"  # the engine's name for the plugin that serves every Python dynamic provider
+HOST_EXECUTABLE = f"pulumi-resource-{HOST_PLUGIN}"
+
+
+class ImportHostError(pulumi.RunError):
+    """An import was declared in a project whose Pulumi.yaml does not name this package's provider host."""
+
+
+@functools.lru_cache(maxsize=None)
+def _require_import_host() -> None:
+    """Fail an import early and clearly, unless Pulumi.yaml points the engine at this package's host.
+
+    Pulumi's own dynamic-provider host cannot import (the engine's Read on import carries no
+    `__provider`, and it fails with `KeyError: '__provider'`, pulumi/pulumi#16175); the console script
+    this package installs can. The engine looks for project plugins first, so one entry suffices."""
+    project_file = _project_file(Path.cwd())
+    bin_dir = Path(sys.prefix) / "bin"
+    if project_file is not None:
+        project = yaml.safe_load(project_file.read_text()) or {}
+        for plugin in (project.get("plugins") or {}).get("providers") or []:
+            path = plugin.get("path")
+            if plugin.get("name") == HOST_PLUGIN and path and (project_file.parent / path / HOST_EXECUTABLE).is_file():
+                return
+        where = os.path.relpath(bin_dir, project_file.parent)
+    else:
+        project_file, where = Path("Pulumi.yaml"), str(bin_dir)
+    raise ImportHostError(
+        f"importing pulumi_livekit resources needs the provider host this package installs in {bin_dir}; "
+        f"Pulumi's own host cannot import dynamic resources. Add to {project_file}:\n"
+        f"plugins:\n  providers:\n    - name: {HOST_PLUGIN}\n      path: {where}")
+
+
+def _project_file(directory: Path) -> Optional[Path]:
+    for folder in (directory, *directory.parents):
+        for name in ("Pulumi.yaml", "Pulumi.yml"):
+            if (folder / name).is_file():
+                return folder / name
+    return None

@@ -4,7 +4,8 @@ Each item: {"type": "DispatchRule" | "InboundTrunk" | "OutboundTrunk", "name": .
   "args": keyword arguments, JSON-shaped (a rule is LiveKit's JSON, e.g. {"dispatchRuleDirect": {...}}),
   "from_json": a spec for `from_json` (a dict, a JSON string, or "file:<path relative to this program>"),
 optionally "trunk": the name of a trunk declared earlier in the list, whose ID becomes the rule's
-`trunk_ids`; "depends_on": names declared earlier; "connection": Connection(...) keyword arguments, or "connection_raw": a dict passed as is}.
+`trunk_ids`; "depends_on": names declared earlier; "connection": Connection(...) keyword arguments, or "connection_raw": a dict passed as is;
+"import": the ID of an existing object to adopt}.
 Exports `ids`: resource name -> ID.
 """
 
@@ -19,7 +20,8 @@ config = pulumi.Config()
 declared = {}
 for item in json.loads(config.require("resources")):
     cls = getattr(livekit, item["type"])
-    opts = pulumi.ResourceOptions(depends_on=[declared[name] for name in item.get("depends_on", [])])
+    opts = pulumi.ResourceOptions(depends_on=[declared[name] for name in item.get("depends_on", [])],
+                                  import_=item.get("import"))
     extra = {}
     if "connection" in item:
         extra["connection"] = livekit.Connection(**item["connection"])

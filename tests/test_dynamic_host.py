@@ -1,0 +1,58 @@
+"""This package's dynamic-provider host (`pulumi-resource-pulumi-python`) on the lowest and the
+highest Pulumi SDK that pyproject.toml allows, and its fallback when the SDK's host is not shaped
+as it expects. Import through it is proven end to end in test_dispatch_rule.py and test_trunks.py."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from pulumi_livekit import _dynamic_host
+
+from conftest import REPO
+
+
+def supported_pulumi() -> tuple[str, str]:
+    """The lowest and highest pulumi versions the package's requirement admits."""
+    [(lowest, highest)] = re.findall(r'"pulumi>=([\d.]+),<=([\d.]+)"', (REPO / "pyproject.toml").read_text())
+    return lowest, highest
+
+
+def start_host(executable: str) -> tuple[str, str]:
+    """Start a host as the engine does and return (its first stdout line, its stderr so far)."""
+    process = subprocess.Popen([executable], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = process.stdout.readline().strip()
+    finally:
+        process.kill()
+        _, stderr = process.communicate()
+    return port, stderr
+
+
+@pytest.mark.parametrize("bound", ["lowest", "highest"])
+def test_the_host_serves_import_on_both_ends_of_the_supported_pulumi_range(bound, tmp_path):
+    version = dict(zip(("lowest", "highest"), supported_pulumi()))[bound]
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", f"pulumi=={version}", str(REPO)],
+                   check=True, capture_output=True)
+    shape = subprocess.run(
+        [str(venv / "bin" / "python"), "-c",
+         "import importlib.metadata as m, pulumi_livekit._dynamic_host as h; print(m.version(\"pulumi\"), h._host_with_import() is not None)"],
+        check=True, capture_output=True, text=True)
+    assert shape.stdout.split() == [version, "True"], shape.stderr
+    port, stderr = start_host(str(venv / "bin" / "pulumi-resource-pulumi-python"))
+    assert port.isdigit(), stderr
+    assert "unchanged" not in stderr
+
+
+def test_an_sdk_host_of_another_shape_runs_unchanged_and_says_so_once(monkeypatch, capsys):
+    # A module of the SDK that is not shaped like its dynamic-provider host stands in for a future one.
+    monkeypatch.setattr(_dynamic_host, "STOCK_HOST", "pulumi.dynamic.dynamic")
+    assert _dynamic_host._host_with_import() is None
+    message = capsys.readouterr().err
+    assert message.count("running Pulumi's dynamic-provider host unchanged") == 1
+    assert "0 main() calls, expected one" in message
