@@ -8,12 +8,13 @@ import json
 import uuid
 
 import pytest
+import yaml
 from google.protobuf import json_format
 from livekit import api as lkapi
 
 from pulumi_livekit.testing import FaultProxy
 
-from conftest import PROGRAMS, Oracle
+from conftest import PROGRAMS, REPO, Oracle
 
 KIND_FIELDS = {"individual": "dispatch_rule_individual", "direct": "dispatch_rule_direct",
                "callee": "dispatch_rule_callee"}
@@ -150,6 +151,30 @@ def test_import_adopts_an_existing_rule_without_changes(pulumi_stack, oracle):
     stack.up()
     assert oracle.rule(made.sip_dispatch_rule_id).name == "managed by pulumi"
     assert len(oracle.rules()) == 1
+
+
+def test_import_without_the_plugins_entry_names_the_entry_to_add_and_sends_nothing(pulumi_stack, oracle, livekit):
+    made = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+        dispatch_rule=lkapi.SIPDispatchRuleInfo(trunk_ids=[unique_trunk()], rule=lkapi.SIPDispatchRule(
+            dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="a")))))
+    with FaultProxy(livekit.credentials.url) as proxy:
+        stack = pulumi_stack(PROGRAMS / "rule")
+        project_file = stack.program_dir / "Pulumi.yaml"
+        project = yaml.safe_load(project_file.read_text())
+        del project["plugins"]  # a stock project: Pulumi's own host would fail with KeyError: '__provider'
+        project_file.write_text(yaml.safe_dump(project))
+        stack.set_config("livekit:url", proxy.url)
+        declare(stack, {"kind": "direct", "rule": {"room_name": "a"}, "trunk_ids": list(made.trunk_ids)})
+        stack.set_config("importId", made.sip_dispatch_rule_id)
+        result = stack.up(check=False)
+        assert proxy.count() == 0, proxy.counts
+    assert result.returncode != 0
+    diagnostic = [line.strip() for line in result.output.splitlines()]
+    entry = diagnostic.index("plugins:")
+    assert diagnostic[entry:entry + 4] == ["plugins:", "providers:", "- name: pulumi-python",
+                                           f"path: {REPO / '.venv' / 'bin'}"], result.output
+    assert "KeyError" not in result.output and "Traceback" not in result.output
+    assert stack.resources("DispatchRule") == []
 
 
 def test_import_with_a_different_declaration_previews_the_difference(pulumi_stack, oracle):

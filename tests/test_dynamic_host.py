@@ -1,18 +1,21 @@
 """This package's dynamic-provider host (`pulumi-resource-pulumi-python`) on the lowest and the
-highest Pulumi SDK that pyproject.toml allows, and its fallback when the SDK's host is not shaped
-as it expects. Import through it is proven end to end in test_dispatch_rule.py and test_trunks.py."""
+highest Pulumi SDK that pyproject.toml allows, its fallback when the SDK's host is not shaped as it
+expects, and `pulumi import` through it. Import with `import_` is proven in test_dispatch_rule.py and
+test_trunks.py."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 
 import pytest
+from livekit import api as lkapi
 
 from pulumi_livekit import _dynamic_host
 
-from conftest import REPO
+from conftest import PROGRAMS, REPO
 
 
 def supported_pulumi() -> tuple[str, str]:
@@ -56,3 +59,34 @@ def test_an_sdk_host_of_another_shape_runs_unchanged_and_says_so_once(monkeypatc
     message = capsys.readouterr().err
     assert message.count("running Pulumi's dynamic-provider host unchanged") == 1
     assert "0 main() calls, expected one" in message
+
+
+def test_pulumi_import_adopts_each_kind_and_the_program_then_previews_clean(pulumi_stack, oracle):
+    """`pulumi import TYPE NAME ID` (no program involved) through the host a plugins entry names."""
+    inbound = oracle.call("create_inbound_trunk", lkapi.CreateSIPInboundTrunkRequest(trunk=lkapi.SIPInboundTrunkInfo(
+        name="main", numbers=["+15550100"], auth_username="user", auth_password="in-Imp0rt-pw")))
+    outbound = oracle.call("create_outbound_trunk", lkapi.CreateSIPOutboundTrunkRequest(
+        trunk=lkapi.SIPOutboundTrunkInfo(name="out", address="sip.example.com", numbers=["+15550100"])))
+    rule = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=lkapi.SIPDispatchRuleInfo(
+        name="support", trunk_ids=[inbound.sip_trunk_id],
+        rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="support", pin="3141")))))
+    stack = pulumi_stack(PROGRAMS / "declared")
+    stack.set_config("resources", "[]")
+    for kind, name, object_id in (("InboundTrunk", "main", inbound.sip_trunk_id),
+                                  ("OutboundTrunk", "out", outbound.sip_trunk_id),
+                                  ("DispatchRule", "support", rule.sip_dispatch_rule_id)):
+        imported = stack.run("import", f"pulumi-python:dynamic/livekit:{kind}", name, object_id, "--yes",
+                             "--generate-code=false")
+        assert "= 1 imported" in imported.stdout, imported.stdout
+    stack.set_config("resources", json.dumps([
+        {"type": "InboundTrunk", "name": "main",
+         "args": {"name": "main", "numbers": ["+15550100"], "auth_username": "user", "auth_password": "in-Imp0rt-pw"}},
+        {"type": "OutboundTrunk", "name": "out",
+         "args": {"name": "out", "address": "sip.example.com", "numbers": ["+15550100"]}},
+        {"type": "DispatchRule", "name": "support", "trunk": "main",
+         "args": {"name": "support", "rule": {"dispatchRuleDirect": {"roomName": "support", "pin": "3141"}}}},
+    ]), secret=True)
+    stack.preview("--expect-no-changes")
+    exported = json.dumps(stack.export())
+    assert "in-Imp0rt-pw" not in exported and "3141" not in exported
+    assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [rule.sip_dispatch_rule_id]

@@ -114,7 +114,8 @@ def _require_import_host() -> None:
             path = plugin.get("path")
             if plugin.get("name") == HOST_PLUGIN and path and (project_file.parent / path / HOST_EXECUTABLE).is_file():
                 return
-        where = os.path.relpath(bin_dir, project_file.parent)
+        inside = os.path.relpath(bin_dir, project_file.parent)
+        where = str(bin_dir) if inside.startswith("..") else inside  # the project's own venv: relative
     else:
         project_file, where = Path("Pulumi.yaml"), str(bin_dir)
     raise ImportHostError(
