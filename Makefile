@@ -19,6 +19,7 @@ test: bootstrap
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: bootstrap
+	@$(PY) -m pip install -q -e ".[dev,bench]"
 	@$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean: down

@@ -47,7 +47,10 @@ sys.path.insert(0, str(HERE))
 
 from livekit import api as lkapi  # noqa: E402
 
-from png import Panel, Series, plot_panels  # noqa: E402
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # files only, no display
+from matplotlib import pyplot  # noqa: E402
 from pulumi_livekit._client import SIPClient  # noqa: E402
 from pulumi_livekit._config import Endpoint  # noqa: E402
 from pulumi_livekit._dispatch_rule import DispatchRule  # noqa: E402
@@ -507,22 +510,34 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
 
 
 def plot(results: list[SizeResult], path: Path) -> None:
-    red, blue, green, grey, orange = (214, 39, 40), (31, 119, 180), (44, 160, 44), (140, 140, 140), (255, 127, 14)
-    panels = []
-    for op in OPS:
-        def points(side: str) -> list[tuple[float, float]]:
-            return [(r.n, med(r.times[side][op])) for r in results if r.times[side].get(op)]
+    """One log-log panel per operation, wall seconds against N; the legend in the spare panel."""
+    columns = 3
+    rows = -(-(len(OPS) + 1) // columns)
+    figure, axes = pyplot.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), sharey=True,
+                                   layout="constrained")
+    sizes = [r.n for r in results]
+    for axis, op in zip(axes.flat, OPS):
+        def seconds(side: str) -> list[float]:
+            return [med(r.times[side][op]) if r.times[side].get(op) else float("nan") for r in results]
 
-        series = [Series("ours (pulumi-livekit)", red, points("ours")),
-                  Series("engine floor (no-op dynamic resources)", blue, points("engine"), marker="square"),
-                  Series("API floor (livekit-api SDK, sequential)", green, points("api"), marker="diamond"),
-                  Series("engine floor + API floor (no overhead of ours)", grey,
-                         [(r.n, med(r.times["engine"][op]) + med(r.times["api"].get(op, [0.0])))
-                          for r in results], dash=(6, 4), marker="none"),
-                  Series("our provider alone (in-process, sequential)", orange, points("alone"), dash=(2, 3))]
-        panels.append(Panel(OP_TITLES[op], series))
-    plot_panels(panels, path, title="pulumi-livekit: wall seconds against N dispatch rules (log-log)",
-                x_label="N resources")
+        axis.loglog(sizes, seconds("ours"), "o-", color="tab:red", label="ours (pulumi-livekit)")
+        axis.loglog(sizes, seconds("engine"), "s-", color="tab:blue", label="engine floor (no-op dynamic resources)")
+        axis.loglog(sizes, seconds("api"), "D-", color="tab:green", label="API floor (livekit-api SDK, sequential)")
+        axis.loglog(sizes, [med(r.times["engine"][op]) + med(r.times["api"].get(op, [0.0])) for r in results],
+                    "--", color="tab:gray", label="engine floor + API floor (no overhead of ours)")
+        axis.loglog(sizes, seconds("alone"), ":", color="tab:orange", label="our provider alone (in-process, sequential)")
+        axis.set_title(OP_TITLES[op], fontsize=10)
+        axis.set_xlabel("N resources")
+        axis.grid(True, which="both", alpha=0.3)
+    legend_slot = axes.flat[len(OPS)]
+    legend_slot.axis("off")
+    legend_slot.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize=8)
+    for unused in list(axes.flat)[len(OPS) + 1:]:
+        unused.axis("off")
+    axes.flat[0].set_ylabel("wall seconds")
+    figure.suptitle("pulumi-livekit: wall seconds against N dispatch rules (log-log)")
+    figure.savefig(path, dpi=100)
+    pyplot.close(figure)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
