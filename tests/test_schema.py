@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import pytest
 from livekit.protocol import sip as sip_pb
 
+import pulumi_livekit as livekit
 from pulumi_livekit import ValidationError
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
-from pulumi_livekit._schema import UNKNOWN, canonicalize, prune, validate_message
+from pulumi_livekit._schema import OUTPUT_ONLY, UNKNOWN, canonicalize, prune, validate_message
 from pulumi_livekit._spec import load_spec
 
 RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR
@@ -157,3 +159,12 @@ def test_load_spec_errors_name_the_source_and_field(spec, path, problem):
         load_spec(spec, sip_pb.SIPDispatchRuleInfo, envelope="dispatch_rule")
     assert raised.value.path == path
     assert problem in raised.value.problem
+
+
+@pytest.mark.parametrize("resource", [livekit.DispatchRule, livekit.InboundTrunk, livekit.OutboundTrunk],
+                         ids=lambda r: r.__name__)
+def test_every_constructor_takes_exactly_the_input_fields_of_its_message(resource):
+    """A livekit-protocol release with a new field fails here, not in a user's `from_json` (a TypeError)."""
+    parameters = set(inspect.signature(resource.__init__).parameters) - {"self", "resource_name", "connection", "opts"}
+    fields = {f.name for f in resource._provider.message_type.DESCRIPTOR.fields} - OUTPUT_ONLY
+    assert parameters == fields
