@@ -48,7 +48,7 @@ from ._exceptions import (
     api_error_class,
 )
 from ._redact import redact
-from ._schema import canonical_from_message
+from ._schema import OUTPUT_ONLY
 
 log = logging.getLogger("pulumi_livekit")
 
@@ -447,10 +447,25 @@ def _object_id(message: Message) -> str:
 
 
 def _same_as(candidates: Iterable[M], wanted: M) -> list[M]:
-    """The candidates equal to `wanted` in the canonical form, which ignores IDs and timestamps and
-    reads the server's "upgraded" spelling (`media` added, legacy `media_encryption` copied in)."""
-    target = canonical_from_message(wanted)
-    return [c for c in candidates if canonical_from_message(c) == target]
+    """The candidates that hold what `wanted` holds, as LiveKit stores it."""
+    target = _as_stored(wanted)
+    return [c for c in candidates if _as_stored(c) == target]
+
+
+def _as_stored(message: M) -> M:
+    """`message` without what the server assigns, in the spelling the server stores: it adds an empty
+    `media` to every object, and reads legacy `media_encryption` as `media.encryption` when that is
+    unset (create stores both, replace only the legacy one)."""
+    stored = type(message)()
+    stored.CopyFrom(message)
+    for name in OUTPUT_ONLY:
+        if name in stored.DESCRIPTOR.fields_by_name:
+            stored.ClearField(name)
+    if stored.media_encryption and not stored.media.encryption:
+        stored.media.encryption = stored.media_encryption
+    if stored.HasField("media") and stored.media == type(stored.media)():
+        stored.ClearField("media")
+    return stored
 
 
 def _within(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
