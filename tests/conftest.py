@@ -23,23 +23,15 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 
 @pytest.fixture(scope="session")
 def livekit_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
-    server = LocalLiveKit(tmp_path_factory.mktemp("livekit"))
-    server.start()
-    try:
+    with LocalLiveKit(tmp_path_factory.mktemp("livekit")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
 def other_project_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
     """A second LiveKit project (its own server and Redis), for resources that move between projects."""
-    server = LocalLiveKit(tmp_path_factory.mktemp("livekit-other"))
-    server.start()
-    try:
+    with LocalLiveKit(tmp_path_factory.mktemp("livekit-other")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
