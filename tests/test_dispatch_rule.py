@@ -12,6 +12,7 @@ import yaml
 from google.protobuf import json_format
 from livekit import api as lkapi
 
+from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 from pulumi_livekit.testing import FaultProxy
 
 from conftest import PROGRAMS, REPO, Oracle
@@ -328,3 +329,56 @@ def test_import_reads_from_the_project_the_resource_connection_names(pulumi_stac
     exported = json.dumps(stack.export())
     assert elsewhere.api_secret not in exported and "8642" not in exported
     assert oracle.rules() == [] and len(other_oracle.rules()) == 1
+
+
+def test_a_refresh_lists_each_kind_once_and_never_reads_stale_state(pulumi_stack, livekit, oracle):
+    rules = [{"type": "DispatchRule", "name": f"rule-{i}",
+              "args": {"name": f"rule {i}", "rule": {"dispatchRuleDirect": {"roomName": f"room-{i}"}},
+                       "trunk_ids": [unique_trunk()]}} for i in range(5)]
+    trunks = [{"type": "InboundTrunk", "name": f"in-{i}", "args": {"numbers": [f"+1555010{i}"]}} for i in range(2)]
+    trunks += [{"type": "OutboundTrunk", "name": f"out-{i}", "args": {"address": "sip.example.com",
+                                                                      "numbers": [f"+1555020{i}"]}} for i in range(2)]
+    with FaultProxy(livekit.credentials.url) as proxy:
+        stack = pulumi_stack(PROGRAMS / "declared")
+        stack.set_config("livekit:url", proxy.url)
+        stack.set_config("resources", json.dumps(rules + trunks))
+        stack.up()
+        rule_id = stack.outputs()["ids"]["rule-0"]
+
+        proxy.clear()
+        stack.refresh()
+        assert dict(proxy.counts) == {"ListSIPDispatchRule": 1, "ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1}
+
+        # Changed out of band between two refreshes: the second one sees it.
+        oracle.call("update_dispatch_rule_fields", rule_id, name="renamed in the dashboard")
+        stack.refresh()
+        [refreshed] = [r for r in stack.resources("DispatchRule") if r["id"] == rule_id]
+        assert refreshed["outputs"]["name"] == "renamed in the dashboard"
+
+        # `up --refresh` refreshes, then updates: the server ends as declared, and a fresh look agrees.
+        oracle.call("update_dispatch_rule_fields", rule_id, name="renamed again")
+        stack.up("--refresh")
+        assert oracle.rule(rule_id).name == "rule 0"
+        stack.preview("--refresh", "--expect-no-changes")
+
+
+def test_a_read_after_a_write_in_the_same_provider_process_lists_again(livekit):
+    """Reads share one listing per kind and process; a write drops it, so no read returns stale state."""
+    creds = livekit.credentials
+    with FaultProxy(creds.url) as proxy:
+        provider = DispatchRuleProvider()
+        connection = {"url": proxy.url, "api_key": creds.api_key, "api_secret": creds.api_secret}
+        declared = provider.check({}, {"rule": {"dispatchRuleDirect": {"roomName": "before"}},
+                                       "trunk_ids": [unique_trunk()], "connection": connection}).inputs
+        created = provider.create(declared)
+        proxy.clear()
+        assert provider.read(created.id, created.outs).outs["rule"] == {"dispatch_rule_direct": {"room_name": "before"}}
+        provider.read(created.id, created.outs)
+        assert proxy.count("ListSIPDispatchRule") == 1  # the second read used the listing
+
+        changed = {**declared, "rule": {"dispatch_rule_direct": {"room_name": "after"}}}
+        provider.update(created.id, created.outs, changed)
+        assert provider.read(created.id, created.outs).outs["rule"] == {"dispatch_rule_direct": {"room_name": "after"}}
+        assert proxy.count("ListSIPDispatchRule") == 2
+        provider.delete(created.id, created.outs)
+        assert provider.read(created.id, created.outs).id == ""

@@ -116,8 +116,8 @@ class DispatchRuleProvider(SIPResourceProvider):
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPDispatchRuleInfo):
         return client.update_dispatch_rule(object_id, message)
 
-    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPDispatchRuleInfo]:
-        return client.get_dispatch_rule(object_id)
+    def api_list(self, client: SIPClient) -> list[sip_pb.SIPDispatchRuleInfo]:
+        return client.list_dispatch_rules()
 
     def api_delete(self, client: SIPClient, object_id: str) -> None:
         client.delete_dispatch_rule(object_id)

@@ -1,8 +1,9 @@
 """The dynamic-provider lifecycle shared by every SIP resource.
 
 A subclass names its protobuf message and its RPCs; this class turns Pulumi's
-check/diff/create/read/update/delete into validated, canonical state and exactly
-one API call per operation (none for check and diff).
+check/diff/create/read/update/delete into validated, canonical state: no API call for
+check and diff, one for update and delete, two for create (see `_client`), and for reads
+one listing per kind of object and LiveKit project per provider process.
 
 Providers are module-level singletons with no state of their own at pickling time,
 so dill stores them by reference: `__provider` is a few hundred bytes, identical for
@@ -12,7 +13,9 @@ process through `configure`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping, Optional
+import contextlib
+import threading
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional
 
 from google.protobuf.message import Message
 from pulumi.runtime import rpc
@@ -30,7 +33,7 @@ from pulumi.dynamic import (
 from . import _schema
 from ._client import SIPClient, client_for
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
-from ._exceptions import ConfigurationError, NotFoundError, ValidationError
+from ._exceptions import ConfigurationError, LiveKitError, NotFoundError, ValidationError
 from ._redact import register_secrets
 
 PROVIDER_KEY = "__provider"
@@ -65,7 +68,7 @@ class SIPResourceProvider(ResourceProvider):
     def api_update(self, client: SIPClient, object_id: str, message: Message) -> Message:
         raise NotImplementedError
 
-    def api_get(self, client: SIPClient, object_id: str) -> Optional[Message]:
+    def api_list(self, client: SIPClient) -> list[Message]:
         raise NotImplementedError
 
     def api_delete(self, client: SIPClient, object_id: str) -> None:
@@ -119,16 +122,22 @@ class SIPResourceProvider(ResourceProvider):
         return DiffResult(changes=bool(changed), replaces=[CONNECTION] if moved else [], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        stored = self.api_create(self._client(props), self._message(props))
+        client = self._client(props)
+        with _LISTINGS.writing(client.connection, self.message_type):
+            stored = self.api_create(client, self._message(props))
         outputs = self._outputs(stored, props)
         return CreateResult(outputs[self.id_field], outputs)
 
     def update(self, object_id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        stored = self.api_update(self._client(news), object_id, self._message(news))
+        client = self._client(news)
+        with _LISTINGS.writing(client.connection, self.message_type):
+            stored = self.api_update(client, object_id, self._message(news))
         return UpdateResult(self._outputs(stored, news))
 
     def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
-        stored = self.api_get(self._client(props), object_id)
+        client = self._client(props)
+        listing = _LISTINGS.of(client.connection, self.message_type, lambda: self.api_list(client), self.id_field)
+        stored = listing.get(object_id)
         if stored is None:
             return ReadResult("", {})
         outputs = self._outputs(stored, props)
@@ -141,8 +150,10 @@ class SIPResourceProvider(ResourceProvider):
         return ReadResult(object_id, outputs, inputs)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
+        client = self._client(props)
         try:
-            self.api_delete(self._client(props), object_id)
+            with _LISTINGS.writing(client.connection, self.message_type):
+                self.api_delete(client, object_id)
         except NotFoundError:
             pass  # already gone: the desired end state
 
@@ -187,6 +198,50 @@ class SIPResourceProvider(ResourceProvider):
         if props.get(CONNECTION):
             outputs[CONNECTION] = props[CONNECTION]
         return outputs
+
+
+class _Listings:
+    """Reads served from one listing per kind of object and LiveKit project, per provider process:
+    a refresh (or import) of N resources makes one List request per kind, not N. A create, update or
+    delete this process makes drops that kind's listing, so a later read lists again and never
+    returns what this process has since changed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listings: dict[tuple[Endpoint, type[Message]], _Listing] = {}
+
+    def of(self, endpoint: Endpoint, kind: type[Message], fetch: Callable[[], list[Message]],
+           id_field: str) -> dict[str, Message]:
+        with self._lock:
+            listing = self._listings.setdefault((endpoint, kind), _Listing())
+        with listing.lock:  # the engine reads several resources at once: list once, the others wait
+            if listing.items is None and listing.error is None:
+                try:
+                    listing.items = {getattr(item, id_field): item for item in fetch()}
+                except LiveKitError as error:  # every read waiting on it fails alike, no one asks again
+                    listing.error = error
+            if listing.error is not None:
+                raise listing.error
+            return listing.items
+
+    @contextlib.contextmanager
+    def writing(self, endpoint: Endpoint, kind: type[Message]) -> Iterator[None]:
+        """Drop the kind's listing once a write is over, succeeded or not (a failed create may have landed)."""
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._listings.pop((endpoint, kind), None)
+
+
+class _Listing:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: Optional[dict[str, Message]] = None
+        self.error: Optional[LiveKitError] = None
+
+
+_LISTINGS = _Listings()
 
 
 def _secret_values(provider: SIPResourceProvider, state: Mapping[str, Any]) -> list[Any]:

@@ -105,8 +105,8 @@ class InboundTrunkProvider(_TrunkProvider):
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPInboundTrunkInfo):
         return client.update_inbound_trunk(object_id, message)
 
-    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPInboundTrunkInfo]:
-        return client.get_inbound_trunk(object_id)
+    def api_list(self, client: SIPClient) -> list[sip_pb.SIPInboundTrunkInfo]:
+        return client.list_inbound_trunks()
 
 
 class OutboundTrunkProvider(_TrunkProvider):
@@ -128,8 +128,8 @@ class OutboundTrunkProvider(_TrunkProvider):
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPOutboundTrunkInfo):
         return client.update_outbound_trunk(object_id, message)
 
-    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPOutboundTrunkInfo]:
-        return client.get_outbound_trunk(object_id)
+    def api_list(self, client: SIPClient) -> list[sip_pb.SIPOutboundTrunkInfo]:
+        return client.list_outbound_trunks()
 
 
 StrInput = pulumi.Input[Optional[str]]
