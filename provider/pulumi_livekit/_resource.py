@@ -12,6 +12,7 @@ import pulumi
 import yaml
 from pulumi.dynamic import Resource
 
+from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, SIPResourceProvider
 from ._spec import load_spec
 from ._types import Connection, as_input
@@ -95,8 +96,9 @@ HOST_PLUGIN = "pulumi-python"  # the engine's name for the plugin that serves ev
 HOST_EXECUTABLE = f"pulumi-resource-{HOST_PLUGIN}"
 
 
-class ImportHostError(pulumi.RunError):
-    """An import was declared in a project whose Pulumi.yaml does not name this package's provider host."""
+class ImportHostError(LiveKitError, pulumi.RunError):
+    """An import was declared in a project whose Pulumi.yaml does not name this package's provider host.
+    A `RunError`, so the engine shows the message without a traceback."""
 
 
 @functools.lru_cache(maxsize=None)
