@@ -186,7 +186,8 @@ def test_unreachable_livekit_fails_the_up_naming_the_url_and_changes_nothing(liv
     assert up.returncode != 0
     errors = diagnostics(up.stdout)
     for name in ("rule-0", "rule-1"):
-        assert f"CreateSIPDispatchRule: connection to LiveKit at {closed} failed" in errors[name], up.stdout
+        # A create starts with a look at the identical rules already there: that is the request that fails.
+        assert f"ListSIPDispatchRule: connection to LiveKit at {closed} failed" in errors[name], up.stdout
         assert "livekit:url" in errors[name] and "LIVEKIT_URL" in errors[name]
     # Connection refused is retried (the request never left), but within the backoff budget.
     assert elapsed < budget(2, per_attempt=0.0), elapsed
@@ -321,7 +322,7 @@ def test_bursts_of_5xx_and_429_are_retried_to_exactly_one_rule_each(livekit, ora
 
     inject_burst(proxy, "ListSIPDispatchRule")
     stack.refresh()
-    assert proxy.count("ListSIPDispatchRule") == count + len(BURST)
+    assert proxy.count("ListSIPDispatchRule") == 1 + len(BURST)  # one listing for every rule, retried
     assert assert_rules_match_state(stack, oracle, trunks) == created
     stack.preview("--expect-no-changes")
 
@@ -699,12 +700,13 @@ def test_refused_credentials_fail_once_per_call_with_a_clear_message(livekit, or
         key = wrong_key if label == "key" else creds.api_key
         for name in set(errors) & {"rule-0", "rule-1"}:
             message = errors[name]
-            assert f"CreateSIPDispatchRule: LiveKit at {proxy.url} rejected API key {key!r}" in message, up.stdout
+            # A create starts with a look at the identical rules already there: that is the refused request.
+            assert f"ListSIPDispatchRule: LiveKit at {proxy.url} rejected API key {key!r}" in message, up.stdout
             assert "livekit:apiSecret" in message and "clock" in message
         # One request per failed call: a refusal is not retried, nor followed by a search.
         failed = set(errors) - {f"declared-{label}"}
         assert failed and failed <= {"rule-0", "rule-1"}
-        assert dict(proxy.counts) == {"CreateSIPDispatchRule": len(failed)}
+        assert dict(proxy.counts) == {"ListSIPDispatchRule": len(failed)}
         assert wrong_secret not in up.output and creds.api_secret not in up.output
         assert stack.resources("DispatchRule") == []
     assert oracle.rules() == []

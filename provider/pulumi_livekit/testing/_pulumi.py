@@ -70,8 +70,11 @@ class PulumiStack:
         backend.mkdir(exist_ok=True)
         home = self.workdir / "pulumi-home"
         home.mkdir(exist_ok=True)
+        # Whatever virtualenv runs these tests is not the program's: Pulumi.yaml says which is.
+        inherited = {k: v for k, v in os.environ.items()
+                     if k not in ("VIRTUAL_ENV", "PULUMI_PYTHON_CMD", "PYTHONPATH", "PYTHONHOME")}
         self.env = {
-            **os.environ,
+            **inherited,
             "PATH": tools_path_env(),
             "PULUMI_BACKEND_URL": f"file://{backend}",
             "PULUMI_HOME": str(home),
@@ -83,9 +86,6 @@ class PulumiStack:
             "NO_COLOR": "1",
             **(env or {}),
         }
-        # Whatever virtualenv runs these tests is not the program's: Pulumi.yaml says which is.
-        for variable in ("VIRTUAL_ENV", "PULUMI_PYTHON_CMD", "PYTHONPATH", "PYTHONHOME"):
-            self.env.pop(variable, None)
         self.run("stack", "init", stack)
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> Result:
