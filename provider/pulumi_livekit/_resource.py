@@ -14,10 +14,9 @@ from pulumi.dynamic import Resource
 
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, SIPResourceProvider
+from ._schema import OUTPUT_ONLY
 from ._spec import load_spec
 from ._types import Connection, as_input
-
-_SERVER_TIMESTAMPS = ("created_at", "updated_at")
 
 
 class SIPResource(Resource):
@@ -36,9 +35,11 @@ class SIPResource(Resource):
         if importing:
             _require_import_host()
         provider = self._provider
-        # Every output key must be present for `resource.<name>` to resolve.
+        # Every output key must be present for `resource.<name>` to resolve; of the server-assigned
+        # fields only the ID is an output.
         props: dict[str, Any] = {
-            f.name: None for f in provider.message_type.DESCRIPTOR.fields if f.name not in _SERVER_TIMESTAMPS
+            f.name: None for f in provider.message_type.DESCRIPTOR.fields
+            if f.name not in OUTPUT_ONLY or f.name == provider.id_field
         }
         props.update({key: as_input(value) for key, value in inputs.items()})
         for key in provider.secret_keys:
