@@ -95,8 +95,8 @@ def _format(changes: list[CallChange], names: dict[str, str], show_all: bool) ->
             lines += [f"    before: {before}", f"    after:  {after}"]
         else:
             lines.append(f"    {before}")
-    lines.append("({caller}, {called}: the numbers of the call; {random}: the server's random suffix. Calls are "
-                 "probed without a PIN; a call from a listed caller is shown where it goes elsewhere than anyone's)")
+    lines.append("({caller}, {called}: the call's numbers; {random}: the server's random suffix; calls probed "
+                 "without a PIN)")
     return "\n".join(lines) + "\n"
 
 
