@@ -420,25 +420,39 @@ def test_conflicts_name_the_resource_carry_the_server_text_and_lose_nothing_else
          "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "mine-"}}, "trunk_ids": ["ST_conflict_outside"]}},
     ]})
 
+    preview = stack.preview(check=False)  # the declared twins fail the preview already
+    assert preview.returncode != 0 and "conflicts with resource" in preview.output
+    assert oracle.rules() == [outside]
+
     up = stack.up(check=False)
     assert up.returncode != 0
     errors = diagnostics(up.stdout)
     refused_twin = "twin-b" if "twin-b" in errors else "twin-a"
     kept_twin = {"twin-a": "twin-b", "twin-b": "twin-a"}[refused_twin]
-    assert set(errors) - {"declared-test"} == {refused_twin, "collider"}, up.stdout  # the stack may sum up
+    # Two declared twins: the provider's check refuses the second before any request, naming the first. A
+    # failed check ends the program's registrations, so the collider is not reached in this `up`.
+    assert set(errors) - {"declared-test"} == {refused_twin}, up.stdout  # the stack may sum up
+    assert f'conflicts with resource "{kept_twin}" of this program: both take calls on trunk ST_conflict_twins ' \
+           "from anyone to +15550190 with the same PIN" in errors[refused_twin], errors[refused_twin]
+    assert "7355608" not in up.output + preview.output  # the PIN of the refused twin stays a secret
+
+    # Without the refused twin, the next `up` reaches the collider, which LiveKit refuses.
+    write_config(stack, {"resources": [r for r in json.loads(stack.run("config", "get", "resources").stdout)
+                                       if r["name"] != refused_twin]})
+    up = stack.up(check=False)
+    assert up.returncode != 0
+    errors = diagnostics(up.stdout)
+    assert set(errors) - {"declared-test"} == {"collider"}, up.stdout
 
     in_state = state_ids(stack, "DispatchRule")
     assert set(in_state) == {"bystander-rule", kept_twin}
-    for name in (refused_twin, "collider"):
-        # The engine names the resource; the message is LiveKit's. It names one of the two colliding
-        # rules: the one in the way, or (depending on the server's iteration order) the new one, "<new>".
-        message = errors[name]
-        assert "CreateSIPDispatchRule: LiveKit answered invalid_argument (HTTP 400): Dispatch rule for the same " \
-               "trunk, inbound number, number, and PIN combination already exists in dispatch rule" in message, message
-    assert re.search(rf'"({in_state[kept_twin]}|<new>)" "twin [ab]"', errors[refused_twin]), errors[refused_twin]
+    # A rule made outside the stack: the engine names the resource; the message is LiveKit's. It names one of the
+    # two colliding rules: the one in the way, or (depending on the server's iteration order) the new one, "<new>".
+    assert "CreateSIPDispatchRule: LiveKit answered invalid_argument (HTTP 400): Dispatch rule for the same " \
+           "trunk, inbound number, number, and PIN combination already exists in dispatch rule" in errors["collider"], \
+        errors["collider"]
     assert re.search(rf'"({outside.sip_dispatch_rule_id}|<new>)" "(made outside|<blank name>)"', errors["collider"]), \
         errors["collider"]
-    assert "7355608" not in up.output  # the PIN of the refused twin stays a secret
 
     # Everything else in the same update was created and recorded, exactly once.
     trunks = state_ids(stack, "InboundTrunk")
@@ -669,7 +683,7 @@ def test_no_secret_in_state_verbose_logs_provider_logs_or_errors(proxy, pulumi_s
     # Errors: LiveKit refusing a rule that reuses a PIN, and a malformed rule carrying one.
     stack.set_config("conflict", "true")
     output = run("conflict", stack.up, ok=False)
-    assert "already exists in dispatch rule" in output
+    assert 'conflicts with resource "pin-direct" of this program' in output
     stack.set_config("conflict", "false")
     stack.set_config("malformed", "true")
     output = run("malformed rule", stack.up, ok=False)

@@ -11,6 +11,7 @@ from pulumi.dynamic import CheckFailure
 
 from . import _schema
 from ._client import SIPClient
+from ._declared import DECLARED_RULES
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
@@ -109,6 +110,18 @@ class DispatchRuleProvider(SIPResourceProvider):
         if isinstance(pin, str) and pin != _schema.UNKNOWN and pin and not _KEYPAD_DIGITS.fullmatch(pin):
             # Never echo the value: it is a secret.
             failures.append(CheckFailure(f"{path}.pin", "must contain the digits 0-9 only (callers type it on a keypad)"))
+
+    def check_declared(self, desired: dict[str, Any], connection: Mapping[str, Any]) -> list[CheckFailure]:
+        project = self._project(connection)
+        if project is None:
+            return []
+        conflict = DECLARED_RULES.claim(project, desired, _schema.to_message(self.message_type, desired))
+        if conflict is None:
+            return []
+        # No property: the engine would echo the property's value, and `rule` may carry the PIN.
+        return [CheckFailure("", f"conflicts with {conflict.other} of this program: {conflict.reason}. LiveKit "
+                                 "refuses the second of two such rules; give one of them other trunk_ids, numbers, "
+                                 "inbound_numbers or PIN")]
 
     def api_create(self, client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
         return client.create_dispatch_rule(message)

@@ -5,8 +5,9 @@ the provider to call in the `__provider` property of the request. On `import_` (
 `pulumi import`) the engine sends a Read with neither state nor inputs, so the stock host
 fails with `KeyError: '__provider'`. This host runs the stock one unchanged, except that
 such a Read for a pulumi_livekit type gets that type's provider, which it can name from the
-resource's URN, and that our own errors (already actionable and redacted) reach the user
-as their message instead of a Python traceback.
+resource's URN, that our own errors (already actionable and redacted) reach the user
+as their message instead of a Python traceback, and that a Check tells the provider the URN
+it checks (declared rules are told apart by it, see _declared.py).
 
 The stock module calls `main()` at import time, so it is loaded without that last call
 and started from here. Should a Pulumi SDK outside the tested range change that module's
@@ -30,6 +31,7 @@ from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from ._declared import checking
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN
 from ._redact import redact
@@ -121,6 +123,10 @@ def _host_with_import() -> Optional[dict[str, Any]]:
             args = rpc.deserialize_properties(request.args)
             import_connections[args["id"]] = {k: rpc.unwrap_rpc_secret(v) for k, v in args["connection"].items()}
             return provider_pb2.InvokeResponse()
+
+        def Check(self, request, context):
+            with checking(request.urn):
+                return super().Check(request, context)
 
         def Read(self, request, context):
             provider = providers.get(_type_of(request.urn))

@@ -62,6 +62,10 @@ class SIPResourceProvider(ResourceProvider):
     def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
         return dict(state)
 
+    def check_declared(self, desired: dict[str, Any], connection: Mapping[str, Any]) -> list[CheckFailure]:
+        """Problems with the other resources this deployment declared (desired is known and canonical)."""
+        return []
+
     def api_create(self, client: SIPClient, message: Message) -> Message:
         raise NotImplementedError
 
@@ -107,6 +111,9 @@ class SIPResourceProvider(ResourceProvider):
             return CheckResult(news, failures)
         if not _schema.contains_unknown(desired):
             desired = _schema.canonicalize(self.message_type, desired)
+            failures += self.check_declared(desired, checked_connection or {})
+            if failures:
+                return CheckResult(news, failures)
         inputs = self.split_secrets(_schema.prune(desired) or {})
         if checked_connection:
             inputs[CONNECTION] = checked_connection

@@ -23,6 +23,8 @@ Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInf
 
 # A PIN in stack state is a secret: the table needs to know a rule has one, never its value.
 _HIDDEN_PIN = "[secret]"
+# How `pulumi preview --json` shows a secret value.
+_MASKED_SECRET = "[secret]"
 
 
 class SourceError(LiveKitError):
@@ -61,13 +63,23 @@ def from_stack_export(text: str) -> Objects:
         raise SourceError(f"not a `pulumi stack export` document: {exc}") from exc
     trunks, rules = [], []
     for resource in deployment.get("resources") or []:
-        outputs = resource.get("outputs") or {}
-        kind = _KINDS.get(resource.get("type", ""))
-        if kind == "rule":
-            rules.append(_rule_from_outputs(outputs))
-        elif kind == "inbound_trunk":
-            trunks.append(_message_from_outputs(sip_pb.SIPInboundTrunkInfo, outputs))
+        message = message_from_state(resource.get("type", ""), resource.get("outputs") or {})
+        if isinstance(message, sip_pb.SIPDispatchRuleInfo):
+            rules.append(message)
+        elif message is not None:
+            trunks.append(message)
     return trunks, rules
+
+
+def message_from_state(resource_type: str, props: Mapping[str, Any]):
+    """The dispatch rule or inbound trunk that a resource's stored outputs (or inputs) describe, None
+    for any other resource type."""
+    kind = _KINDS.get(resource_type)
+    if kind == "rule":
+        return _rule_from_outputs(props)
+    if kind == "inbound_trunk":
+        return _message_from_outputs(sip_pb.SIPInboundTrunkInfo, props)
+    return None
 
 
 # This package's resources in state: `pulumi-python:dynamic/livekit:<class>`.
@@ -81,7 +93,8 @@ def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
 
 
 def _is_secret(value: Any) -> bool:
-    return isinstance(value, Mapping) and "ciphertext" in value
+    """Encrypted in a stack export, or masked in `pulumi preview --json`."""
+    return (isinstance(value, Mapping) and "ciphertext" in value) or value == _MASKED_SECRET
 
 
 def _message_from_outputs(message_type, outputs: Mapping[str, Any]):

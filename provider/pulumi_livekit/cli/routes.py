@@ -3,9 +3,11 @@
     livekit-routes table                      # from LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET
     livekit-routes table --stack-export state.json
     livekit-routes explain --from +15550001111 --to +15559990000 --json
+    pulumi preview --json --show-sames | livekit-routes diff --fail-on-change
 
 Exit codes: 0 done (explain: the call is accepted or asks for a PIN); 1 `table` found warnings,
-or `explain`'s call is dropped or refused; 2 bad arguments; 3 the project could not be read.
+`explain`'s call is dropped or refused, or `diff --fail-on-change` found a call whose route
+changes; 2 bad arguments; 3 the project (or the preview) could not be read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Mapping, Optional, Sequence, TextIO
 
 from .._exceptions import LiveKitError
 from ..routing import ACCEPT, ANY, REQUEST_PIN, Call, Decision, Table, evaluate, routing_table
-from . import _sources
+from . import _diff, _sources
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 
@@ -28,9 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="livekit-routes",
         description="Show how LiveKit routes inbound calls: the routing table of a project, or the decision "
                     "for one call, computed from its inbound trunks and dispatch rules.",
-        epilog="Exit codes: 0 ok; 1 table warnings / call not accepted; 2 bad arguments; 3 project unreadable.",
+        epilog="Exit codes: 0 ok; 1 table warnings / call not accepted / diff --fail-on-change found a change; "
+               "2 bad arguments; 3 project or preview unreadable.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{table,explain}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{table,explain,diff}")
     table = commands.add_parser("table", help="the routing table: per trunk and number, the rules in the order "
                                               "the server tries them, with warnings")
     _add_source_arguments(table)
@@ -51,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--call-id", default="", metavar="ID", help="SIP call ID (shown in sip.callID)")
     explain.add_argument("--json", action="store_true",
                          help="print the decision as EvaluateSIPDispatchRulesResponse JSON")
+    _diff.add_parser(commands)
     return parser
 
 
@@ -72,6 +76,13 @@ def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = Non
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
+    if args.command == "diff":
+        try:
+            moved = _diff.run(args, stdout)
+        except LiveKitError as exc:
+            print(f"livekit-routes: cannot read the preview: {exc}", file=stderr)
+            return EXIT_UNREADABLE
+        return EXIT_FLAGGED if moved and args.fail_on_change else EXIT_OK
     try:
         call = _call(args) if args.command == "explain" else None
     except ValueError as exc:

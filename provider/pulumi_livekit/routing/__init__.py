@@ -7,19 +7,20 @@ messages or dicts of their fields.
     decision.result, decision.room_name   # "ACCEPT", "call-_+15550001111_{random}"
 """
 
+from ._changes import ANY_OTHER_NUMBER, ANYONE, REFUSED, CallChange, CallRoute, probe_calls, route_changes, route_of
 from ._conflicts import Conflict, rule_conflicts, trunk_conflicts
 from ._evaluate import (
-    ACCEPT, DROP, RANDOM, REQUEST_PIN, Call, Decision, RoutingError, evaluate, match_trunk, room_name,
-    select_rule,
+    ACCEPT, CALLER, CALLER_LAST_4, DROP, RANDOM, REQUEST_PIN, Call, Decision, RoutingError, evaluate, match_trunk,
+    room_name, room_pattern, select_rule,
 )
 from ._numbers import normalize_number, same_number
 from ._objects import rule_priority
 from ._table import ANY, Route, Row, Table, routing_table
 
 __all__ = [
-    "ACCEPT", "ANY", "DROP", "RANDOM", "REQUEST_PIN",
-    "Call", "Conflict", "Decision", "Route", "RoutingError", "Row", "Table",
-    "evaluate", "match_trunk", "normalize_number", "room_name", "rule_conflicts", "rule_priority",
-    "routing_table",
+    "ACCEPT", "ANY", "ANY_OTHER_NUMBER", "ANYONE", "CALLER", "CALLER_LAST_4", "DROP", "RANDOM", "REFUSED", "REQUEST_PIN",
+    "Call", "CallChange", "CallRoute", "Conflict", "Decision", "Route", "RoutingError", "Row", "Table",
+    "evaluate", "match_trunk", "probe_calls", "normalize_number", "room_name", "room_pattern", "rule_conflicts", "rule_priority",
+    "route_changes", "route_of", "routing_table",
     "same_number", "select_rule", "trunk_conflicts",
 ]

@@ -28,6 +28,8 @@ from ._objects import (
 )
 
 RANDOM = "{random}"  # where the server puts a fresh random suffix in a room name
+# The calling number in a room name pattern: in full, or its last 4 digits when the rule hides it.
+CALLER, CALLER_LAST_4 = "{caller}", "{caller-last-4}"
 
 ACCEPT, REQUEST_PIN, DROP = "ACCEPT", "REQUEST_PIN", "DROP"
 
@@ -234,6 +236,11 @@ def _participant(rule: sip_pb.SIPDispatchRuleInfo, from_number: str) -> tuple[st
     digest = hashlib.sha256(raw).hexdigest()[:16]
     shown = raw[-(4 if len(raw) > 4 else 1):].decode(errors="replace")
     return f"sip_{digest}", f"Phone {shown}", shown
+
+
+def room_pattern(rule: sip_pb.SIPDispatchRuleInfo, to_number: str) -> str:
+    """The room a rule puts any caller in, the calling number written `{caller}` (or `{caller-last-4}`)."""
+    return room_name(rule, CALLER_LAST_4 if rule.hide_phone_number else CALLER, to_number)
 
 
 def room_name(rule: sip_pb.SIPDispatchRuleInfo, from_number: str, to_number: str) -> str:

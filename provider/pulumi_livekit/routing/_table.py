@@ -8,7 +8,7 @@ from typing import Iterable, Optional
 
 from livekit.protocol import sip as sip_pb
 
-from ._evaluate import room_name
+from ._evaluate import room_pattern
 from ._numbers import same_number
 from ._objects import KIND_NAMES, RuleLike, TrunkLike, as_rules, as_trunks, precedes, rule_kind, rule_pin, server_order
 
@@ -88,10 +88,9 @@ def _open_catch_all(rule: sip_pb.SIPDispatchRuleInfo) -> bool:
 
 def _route(rule: sip_pb.SIPDispatchRuleInfo, scope: str, reachable: bool) -> Route:
     kind = rule_kind(rule)
-    caller = "{caller-last-4}" if rule.hide_phone_number else "{caller}"
     return Route(
         rule_id=rule.sip_dispatch_rule_id, name=rule.name, kind=KIND_NAMES.get(kind, "(none)"),
-        room=room_name(rule, caller, "{called}") if kind else "",
+        room=room_pattern(rule, "{called}") if kind else "",
         pin_required=bool(rule_pin(rule)), callers=tuple(rule.inbound_numbers),
         agents=tuple(a.agent_name or "(default agent)" for a in rule.room_config.agents),
         scope=scope, reachable=reachable,

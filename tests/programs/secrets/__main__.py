@@ -3,7 +3,8 @@
 `pin` and `calleePin` protect two dispatch rules on an inbound trunk whose digest password is
 `inboundPassword`; an outbound trunk has `outboundPassword`; the API secret is `livekit:apiSecret`.
 `generation` (a number) renames things, for an update. `conflict: true` adds `pin-twin`, a rule with
-the same trunk, number and PIN as `pin-direct`, which LiveKit refuses: an error message to audit.
+the same trunk, number and PIN as `pin-direct`, which the provider's check refuses (as LiveKit would):
+an error message to audit.
 `malformed: true` adds `pin-malformed`, whose rule sets two kinds, each with the PIN: it fails `check`.
 """
 

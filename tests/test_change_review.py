@@ -1,0 +1,69 @@
+"""examples/change-review: its CI script on the multi-env stacks, through the real engine and server."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from pulumi_livekit.testing import PulumiStack
+
+from conftest import EXAMPLES
+
+REVIEW = EXAMPLES / "change-review"
+MULTI_ENV = EXAMPLES / "multi-env"
+STACKS = ("dev", "prod")
+
+
+def use_stack_files(project: Path, source: Path) -> None:
+    """Each stack's settings from `source`'s Pulumi.<stack>.yaml, kept beside what `stack init` wrote."""
+    for stack in STACKS:
+        target = project / f"Pulumi.{stack}.yaml"
+        settings = yaml.safe_load(target.read_text()) if target.exists() else None
+        settings = settings or {}
+        settings.setdefault("config", {}).update(yaml.safe_load((source / f"Pulumi.{stack}.yaml").read_text())["config"])
+        target.write_text(yaml.safe_dump(settings))
+
+
+def review(dev: PulumiStack, *args: str) -> subprocess.CompletedProcess:
+    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir),
+           "LIVEKIT_ROUTES": str(Path(sys.executable).parent / "livekit-routes")}
+    return subprocess.run([str(REVIEW / "review.sh"), *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_the_review_script_shows_the_resource_diff_and_the_calls_it_moves(livekit, tmp_path):
+    dev = PulumiStack(MULTI_ENV, "dev", workdir=tmp_path, env=livekit.credentials.env())
+    # The same project copy and backend.
+    prod = PulumiStack(dev.program_dir, "prod", workdir=tmp_path, env=livekit.credentials.env(), copy_program=False)
+    stacks = (dev, prod)
+    try:
+        use_stack_files(dev.program_dir, MULTI_ENV)
+        for stack in stacks:
+            stack.up()
+        unchanged = review(dev, "--fail-on-change", *STACKS)
+        assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+        assert unchanged.stdout.count("the change does not move any call") == 2
+
+        use_stack_files(dev.program_dir, REVIEW / "change")
+        changed = review(dev, *STACKS)
+        print(changed.stdout)  # what examples/change-review/README.md shows
+        assert changed.returncode == 0, changed.stderr
+        dev_part, prod_part = changed.stdout.split("=== prod: resources")
+        assert re.search(r'~ to \+15550100 from anyone\n'
+                         r'    before: trunk "inbound" -> rule "support": room dev-call-_\{caller\}_\{random\}, '
+                         r'agent support-agent-dev\n'
+                         r'    after:  trunk "inbound" -> rule "support": room dev-support-_\{caller\}_\{random\}, '
+                         r'agent support-agent-dev\n', dev_part), dev_part
+        assert "3 of 4 calls change route" in prod_part and '+ [2]: "+15105550102"' in prod_part
+        assert re.search(r'~ to \+15105550102 from anyone\n'
+                         r'    before: no trunk, no rule: dropped\n'
+                         r'    after:  trunk "inbound" -> rule "support": room call-_\{caller\}_\{random\}, '
+                         r'agent support-agent-v2\n', prod_part), prod_part
+        gated = review(dev, "--fail-on-change", "prod")
+        assert gated.returncode == 1, gated.stdout + gated.stderr
+    finally:
+        for stack in stacks:
+            stack.destroy(check=False)
