@@ -8,7 +8,7 @@ messages or dicts of their fields.
 """
 
 from ._changes import ANY_OTHER_NUMBER, ANYONE, REFUSED, CallChange, CallRoute, probe_calls, route_changes, route_of
-from ._conflicts import Conflict, rule_conflicts, trunk_conflicts
+from ._conflicts import Conflict, rule_claims, rule_conflicts, trunk_conflicts
 from ._evaluate import (
     ACCEPT, CALLER, CALLER_LAST_4, DROP, RANDOM, REQUEST_PIN, Call, Decision, RoutingError, evaluate, match_trunk,
     room_name, room_pattern, select_rule,
@@ -20,7 +20,8 @@ from ._table import ANY, Route, Row, Table, routing_table
 __all__ = [
     "ACCEPT", "ANY", "ANY_OTHER_NUMBER", "ANYONE", "CALLER", "CALLER_LAST_4", "DROP", "RANDOM", "REFUSED", "REQUEST_PIN",
     "Call", "CallChange", "CallRoute", "Conflict", "Decision", "Route", "RoutingError", "Row", "Table",
-    "evaluate", "match_trunk", "probe_calls", "normalize_number", "room_name", "room_pattern", "rule_conflicts", "rule_priority",
+    "evaluate", "match_trunk", "probe_calls", "normalize_number", "room_name", "room_pattern", "rule_claims", "rule_conflicts",
+    "rule_priority",
     "route_changes", "route_of", "routing_table",
     "same_number", "select_rule", "trunk_conflicts",
 ]

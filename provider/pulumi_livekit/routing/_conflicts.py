@@ -32,7 +32,10 @@ def _trunk_keys(trunk: sip_pb.SIPInboundTrunkInfo) -> Iterator[tuple[tuple[str, 
             yield (number, caller), f"both serve {served} for {source}"
 
 
-def _rule_keys(rule: sip_pb.SIPDispatchRuleInfo) -> Iterator[tuple[tuple[str, str, str, str], str]]:
+def rule_claims(rule: sip_pb.SIPDispatchRuleInfo) -> Iterator[tuple[tuple[str, str, str, str], str]]:
+    """What the rule claims, as the server's conflict check sees it: (PIN, trunk, calling number,
+    called number) keys, "" standing for any, each with how two rules claiming it read in a message.
+    Two rules that claim a key in common cannot be stored side by side."""
     pin = rule_pin(rule)
     # Not deduplicated: LiveKit refuses a rule that names the same trunk or number twice (even as
     # "+1555..." and "1555..."), as a conflict with itself.
@@ -50,11 +53,11 @@ def trunk_conflicts(trunks: Iterable[TrunkLike]) -> list[Conflict]:
 
 
 def rule_conflicts(rules: Iterable[RuleLike]) -> list[Conflict]:
-    return _conflicts("dispatch_rule", as_rules(rules), _rule_keys, "sip_dispatch_rule_id")
+    return _conflicts("dispatch_rule", as_rules(rules), rule_claims, "sip_dispatch_rule_id")
 
 
 def first_rule_conflict(rules: list[sip_pb.SIPDispatchRuleInfo]) -> Optional[Conflict]:
-    found = _conflicts("dispatch_rule", rules, _rule_keys, "sip_dispatch_rule_id", stop_at_first=True)
+    found = _conflicts("dispatch_rule", rules, rule_claims, "sip_dispatch_rule_id", stop_at_first=True)
     return found[0] if found else None
 
 
