@@ -285,6 +285,17 @@ def test_listing_follows_pages_without_duplicates_or_gaps(proxied, proxy, oracle
     assert proxy.count("ListSIPDispatchRule") >= 2
 
 
+def test_the_search_after_a_lost_create_follows_every_page(proxied, proxy, oracle, monkeypatch):
+    for pin in ("1111", "2222"):  # rules on the same trunk: the search lists more than a page
+        oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+            dispatch_rule=simple_rule("ST_paged", name=f"other {pin}", pin=pin)))
+    monkeypatch.setattr("pulumi_livekit._client.PAGE_SIZE", 2)
+    proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())
+    mine = proxied.create_dispatch_rule(simple_rule("ST_paged", name="mine", pin="3333"))
+    assert mine.name == "mine" and proxy.count("CreateSIPDispatchRule") == 1  # found on the pages, adopted
+    assert len(oracle.rules()) == 3
+
+
 # ---- 2. base URL forms, and the URL/settings resolution behind them --------------------------
 
 

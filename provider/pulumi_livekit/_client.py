@@ -127,6 +127,10 @@ class _Operation:
         """A step of its own (its own attempts) within what is left of this operation's deadline."""
         return _Operation(self.retry, self.deadline)
 
+    def again(self) -> "_Operation":
+        """Another request with as many attempts as this one allows, within the same deadline."""
+        return _Operation(self.retry, self.deadline, attempts=self.attempts)
+
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
@@ -278,12 +282,12 @@ class SIPClient:
     def _list(self, method: str, request: Message, response_type: type[Message], id_field: str,
               operation: Optional[_Operation] = None) -> list:
         """Follow `page.after_id` until a short page; servers that ignore paging answer everything at once.
-        Every page shares one operation's budget."""
+        Each page has the operation's attempts; all of them share its deadline."""
         operation = operation or self._operation()
         items: dict[str, Message] = {}
         request.page.limit = PAGE_SIZE
         while True:
-            page = self._call(method, request, response_type, operation).items
+            page = self._call(method, request, response_type, operation.again()).items
             fresh = [item for item in page if getattr(item, id_field) not in items]
             for item in fresh:
                 items[getattr(item, id_field)] = item
