@@ -266,7 +266,7 @@ def test_rules_unknown_at_preview_go_up_at_the_first_try_and_secrets_the_user_ma
     assert "+ 4 created" in first_up.stdout, first_up.stdout  # the stack and the three rules
     ids = stack.outputs()["ids"]
     chained = oracle.rule(ids["chained"]).rule.dispatch_rule_direct
-    assert (chained.room_name, chained.pin) == (ids["first"], "4321")
+    assert (chained.room_name, chained.pin) == (ids["first"], "43219876012")
     assert oracle.rule(ids["sealed"]).rule.dispatch_rule_direct.room_name == "sealed-room"
 
     state = {r["urn"].rsplit("::", 1)[1]: r for r in stack.resources("DispatchRule")}
@@ -275,7 +275,7 @@ def test_rules_unknown_at_preview_go_up_at_the_first_try_and_secrets_the_user_ma
         # Only its PIN was a secret: the rest of the rule stays readable for reviews.
         assert state["chained"][section]["rule"] == {"dispatch_rule_direct": {"room_name": ids["first"]}}
     exported = json.dumps(stack.export())
-    assert "sealed-room" not in exported and "4321" not in exported
+    assert "sealed-room" not in exported and "43219876012" not in exported
     stack.preview("--expect-no-changes")
 
 
@@ -314,12 +314,12 @@ def test_import_reads_from_the_project_the_resource_connection_names(pulumi_stac
     trunk = unique_trunk()
     made = other_oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
         dispatch_rule=lkapi.SIPDispatchRuleInfo(name="made over there", trunk_ids=[trunk], rule=lkapi.SIPDispatchRule(
-            dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="there", pin="8642")))))
+            dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="there", pin="86420135792")))))
     stack = pulumi_stack(PROGRAMS / "declared")  # its livekit:* config names the first project
     stack.set_config("resources", json.dumps([{
         "type": "DispatchRule", "name": "adopted", "import": made.sip_dispatch_rule_id,
         "args": {"name": "made over there", "trunk_ids": [trunk],
-                 "rule": {"dispatchRuleDirect": {"roomName": "there", "pin": "8642"}}},
+                 "rule": {"dispatchRuleDirect": {"roomName": "there", "pin": "86420135792"}}},
         "connection": {"url": elsewhere.url, "api_key": elsewhere.api_key, "api_secret": elsewhere.api_secret},
     }]), secret=True)
     imported = stack.up()
@@ -327,7 +327,7 @@ def test_import_reads_from_the_project_the_resource_connection_names(pulumi_stac
     assert stack.outputs()["ids"] == {"adopted": made.sip_dispatch_rule_id}
     stack.preview("--expect-no-changes")
     exported = json.dumps(stack.export())
-    assert elsewhere.api_secret not in exported and "8642" not in exported
+    assert elsewhere.api_secret not in exported and "86420135792" not in exported
     assert oracle.rules() == [] and len(other_oracle.rules()) == 1
 
 

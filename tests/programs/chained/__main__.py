@@ -15,7 +15,7 @@ first = livekit.DispatchRule("first", rule=livekit.DispatchRuleIndividual(room_p
                              trunk_ids=[first_trunk])
 chained = livekit.DispatchRule(
     "chained",
-    rule=livekit.DispatchRuleDirect(room_name=first.id, pin=first.id.apply(lambda _: "4321")),
+    rule=livekit.DispatchRuleDirect(room_name=first.id, pin=first.id.apply(lambda _: "43219876012")),
     trunk_ids=[chained_trunk],
 )
 sealed = livekit.DispatchRule("sealed", rule=pulumi.Output.secret(livekit.DispatchRuleDirect(room_name="sealed-room")),
