@@ -123,10 +123,6 @@ class _Operation:
         """A single attempt within what is left of this operation's deadline."""
         return _Operation(self.retry, self.deadline, attempts=1)
 
-    def fresh(self) -> "_Operation":
-        """A step of its own (its own attempts) within what is left of this operation's deadline."""
-        return _Operation(self.retry, self.deadline)
-
     def again(self) -> "_Operation":
         """Another request with as many attempts as this one allows, within the same deadline."""
         return _Operation(self.retry, self.deadline, attempts=self.attempts)
@@ -322,7 +318,7 @@ class SIPClient:
     ) -> M:
         operation = self._operation()
         request_id = _new_request_id()
-        others = {_object_id(twin) for twin in _same_as(find_applied(operation.fresh()), wanted)}
+        others = {_object_id(twin) for twin in _same_as(find_applied(operation.again()), wanted)}
         maybe_applied = False
         last: Optional[_Retryable] = None
         while operation.next_attempt():
