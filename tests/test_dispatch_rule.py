@@ -224,18 +224,18 @@ def test_bad_input_fails_at_check_before_any_request(spec, path, problem, pulumi
     assert oracle.rules() == []
 
 
-def test_conflicting_rule_names_the_resource_and_carries_the_server_text(pulumi_stack, oracle):
+def test_a_rule_that_conflicts_with_one_on_the_server_is_refused_at_check_naming_both(pulumi_stack, oracle):
     trunk = unique_trunk()
-    oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=lkapi.SIPDispatchRuleInfo(
+    there = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=lkapi.SIPDispatchRuleInfo(
         name="already there", trunk_ids=[trunk],
         rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="a")))))
     stack = pulumi_stack(PROGRAMS / "rule")
     declare(stack, {"kind": "direct", "rule": {"room_name": "b"}, "trunk_ids": [trunk]})
     result = stack.up(check=False)
     assert result.returncode != 0
-    assert "already exists" in result.output and "already there" in result.output
-    assert "DispatchRule" in result.output and "rule" in result.output
-    assert len(oracle.rules()) == 1
+    assert (f"DispatchRule resource 'rule' has a problem: conflicts with dispatch rule {there.sip_dispatch_rule_id} "
+            f'"already there" on the LiveKit server: both take calls on trunk {trunk}') in result.output, result.output
+    assert oracle.rules() == [there]
 
 
 def test_every_input_accepts_outputs(pulumi_stack, oracle):
