@@ -89,9 +89,13 @@ class PulumiStack:
         self.run("stack", "init", stack)
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> Result:
+        # Flags go before a "--" in args: what follows it is positional whatever its first character.
+        positional = list(args[args.index("--"):]) if "--" in args else []
+        args = args[:len(args) - len(positional)]
         argv = [tool_path("pulumi"), *args, "--non-interactive", "--color", "never", "--cwd", str(self.program_dir)]
         if args[0] in _STACK_COMMANDS or args[:2] in (("stack", "export"), ("stack", "output"), ("stack", "import")):
             argv += ["--stack", self.stack]
+        argv += positional
         proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=timeout)
         result = Result(args, proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:
@@ -99,7 +103,8 @@ class PulumiStack:
         return result
 
     def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
-        self.run("config", "set", key, value, *(["--secret"] if secret else []))
+        # After "--", a value that starts with "-" (a random secret may) is not read as a flag.
+        self.run("config", "set", *(["--secret"] if secret else []), key, "--", value)
 
     def up(self, *extra: str, check: bool = True) -> Result:
         return self.run("up", "--yes", "--skip-preview", *extra, check=check)
