@@ -12,10 +12,15 @@ import pulumi_livekit as livekit
 from pulumi_livekit import ValidationError
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
-from pulumi_livekit._schema import OUTPUT_ONLY, UNKNOWN, canonicalize, prune, validate_message
+from pulumi_livekit._schema import OUTPUT_ONLY, UNKNOWN, canonical_from_message, prune, to_message, validate_message
 from pulumi_livekit._spec import load_spec
 
 RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR
+
+
+def canonicalize(message_type, value):
+    """What check stores: the value through the message, in the server's spelling."""
+    return canonical_from_message(to_message(message_type, value))
 
 
 def test_camel_and_snake_case_give_the_same_canonical_form():
