@@ -55,10 +55,8 @@ class _Review:
         self._declared.append(item)
         if not self._started:
             self._started = True
-            known = asyncio.get_event_loop().create_future()
-            known.set_result(True)
             # An Output, so that the program waits for the review before it ends.
-            pulumi.Output(set(), asyncio.ensure_future(self._review()), known)
+            pulumi.Output(set(), asyncio.ensure_future(self._review()), _known())
 
     async def _review(self) -> None:
         declared, self._declared = self._declared, []
@@ -76,6 +74,10 @@ class _Review:
                                                    f"{warning.code}:{item.name}]")
         except Exception as problem:  # noqa: BLE001 - a registration failed: the engine reports that, not the review
             pulumi.log.debug(f"pulumi_livekit: routing review stopped: {problem!r}")
+
+
+async def _known() -> bool:
+    return True
 
 
 _REVIEW = _Review()
@@ -118,8 +120,8 @@ async def _message(item: _Declared, review_id: str, review_ids: Mapping[int, str
     """The object as the routing model reads it, or None while a field it reads is unknown (or invalid:
     the provider's check says what is wrong)."""
     inputs = {k: v for k, v in item.inputs.items() if k in _ROUTING_FIELDS}
-    if "trunk_ids" in inputs:
-        inputs["trunk_ids"] = [review_ids.get(id(t), t) for t in inputs["trunk_ids"] or []]
+    if isinstance(inputs.get("trunk_ids"), (list, tuple)):  # each may be the ID output of a trunk declared here
+        inputs["trunk_ids"] = [review_ids.get(id(t), t) for t in inputs["trunk_ids"]]
     values = await _resolved(inputs)
     if any_leaf(values, lambda leaf: leaf is _UNKNOWN):
         return None
