@@ -110,17 +110,19 @@ def test_a_rule_unknown_at_preview_passes_check_with_its_pin_unknown_too():
 
 @pytest.mark.parametrize("pin", ["١٢٣٤", "１２３４", "12³4", "12 34"])
 def test_a_pin_is_ascii_digits_only(pin):
-    result = DispatchRuleProvider().check({}, {"rule": {"dispatchRuleDirect": {"roomName": "r", "pin": pin}},
+    result = DispatchRuleProvider().check({}, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": pin,
                                                "connection": CONNECTION})
     assert [(f.property, f.reason) for f in result.failures] == [
         ("rule.dispatch_rule_direct.pin", "must contain the digits 0-9 only (callers type it on a keypad)")]
     assert pin not in str(result.failures[0].reason)
 
 
-def test_check_splits_the_pin_out_of_the_rule_and_reports_every_failure():
+def test_check_keeps_the_pin_out_of_the_rule_and_reports_every_failure(livekit):
     provider = DispatchRuleProvider()
+    # A new rule: its check looks for conflicting rules on the (empty) server.
+    creds = livekit.credentials
     ok = provider.check({}, {"__provider": "p", "rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": "1234",
-                             "connection": {"url": "http://x", "api_key": "k", "api_secret": "s"}})
+                             "connection": {"url": creds.url, "api_key": creds.api_key, "api_secret": creds.api_secret}})
     assert ok.failures == []
     assert ok.inputs["rule"] == {"dispatch_rule_direct": {"room_name": "r"}}
     assert ok.inputs["pin"] == "1234"
