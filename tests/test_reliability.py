@@ -509,7 +509,7 @@ BAD_INPUTS = [
     Bad("rule unset", "rule", "is required", rule_with(rule=None)),
     Bad("rule kind not an object", "rule.dispatchRuleIndividual", "expected an object",
         rule_with(rule={"dispatchRuleIndividual": "call-"})),
-    Bad("PIN a number", "rule.dispatchRuleDirect.pin", "expected a string",
+    Bad("PIN a number", "rule.dispatch_rule_direct.pin", "expected a string",
         rule_with(rule={"dispatchRuleDirect": {"roomName": "r", "pin": 1234}})),
     Bad("empty trunk ID", "trunk_ids[0]", "must not be empty", rule_with(trunk_ids=[""])),
     Bad("number not a string", "numbers[0]", "expected a string", rule_with(numbers=[15550100])),

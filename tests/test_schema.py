@@ -115,7 +115,7 @@ def test_a_rule_unknown_at_preview_passes_check_with_its_pin_unknown_too():
 
 @pytest.mark.parametrize("pin", ["١٢٣٤", "１２３４", "12³4", "12 34"])
 def test_a_pin_is_ascii_digits_only(pin):
-    result = DispatchRuleProvider().check({}, {"rule": {"dispatchRuleDirect": {"roomName": "r", "pin": pin}},
+    result = DispatchRuleProvider().check({}, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": pin,
                                                "connection": CONNECTION})
     assert [(f.property, f.reason) for f in result.failures] == [
         ("rule.dispatch_rule_direct.pin", "must contain the digits 0-9 only (callers type it on a keypad)")]

@@ -13,7 +13,7 @@ from . import _schema
 from ._client import SIPClient, client_for
 from ._declared import DECLARED_RULES
 from ._exceptions import LiveKitError
-from ._provider import SIPResourceProvider
+from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
 from ._server_rules import RULES_ON_SERVER, claims_of
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
@@ -77,28 +77,20 @@ class DispatchRuleProvider(SIPResourceProvider):
     message_type = sip_pb.SIPDispatchRuleInfo
     id_field = "sip_dispatch_rule_id"
     secret_keys = (PIN,)
+    split_keys = (PIN,)
 
-    def split_secrets(self, desired: dict[str, Any]) -> dict[str, Any]:
-        rule = desired.get("rule")
-        if rule == _schema.UNKNOWN:  # at preview, before another resource's output is known
-            return {**desired, PIN: _schema.UNKNOWN}
-        pin = _pin_of(rule)
-        split = {**desired, "rule": _without_pin(rule)} if rule is not None else dict(desired)
+    def split_secrets(self, canonical: dict[str, Any]) -> dict[str, Any]:
+        pin = _pin_of(canonical.get("rule"))
+        state = {**canonical, "rule": _without_pin(canonical["rule"])} if "rule" in canonical else dict(canonical)
         if pin:
-            split[PIN] = pin
-        return split
+            state[PIN] = pin
+        return state
 
     def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
         joined = {k: v for k, v in state.items() if k != PIN}
-        pin = state.get(PIN)
-        rule = joined.get("rule")
-        kind = _rule_kind(rule)
-        if pin is None or _schema.UNKNOWN in (rule, kind and rule[kind]):
-            return joined  # no PIN, or a rule not known yet: its PIN comes with it
-        if kind is not None and isinstance(rule[kind], Mapping):
-            joined["rule"] = {**rule, kind: {**rule[kind], PIN: pin}}
-        else:
-            joined[PIN] = pin  # nowhere to put it: let the schema name the stray field
+        kind = _rule_kind(joined.get("rule"))
+        if state.get(PIN) and kind is not None:
+            joined["rule"] = {**joined["rule"], kind: {**joined["rule"][kind], PIN: state[PIN]}}
         return joined
 
     def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
@@ -127,9 +119,13 @@ class DispatchRuleProvider(SIPResourceProvider):
         path = f"rule.{kind}"
         if kind == "dispatch_rule_direct" and not body.get("room_name"):
             failures.append(CheckFailure(f"{path}.room_name", "is required for a direct rule and must not be empty"))
-        pin = body.get(PIN)
-        if isinstance(pin, str) and pin != _schema.UNKNOWN and pin and not _KEYPAD_DIGITS.fullmatch(pin):
-            # Never echo the value: it is a secret.
+        # Never echo the PIN: it is a secret. Its path is where the user wrote it.
+        pin = desired.get(PIN)
+        if pin is None or pin == _schema.UNKNOWN or pin == "":
+            return
+        if not isinstance(pin, str):
+            failures.append(CheckFailure(f"{path}.pin", "expected a string of digits"))
+        elif not _KEYPAD_DIGITS.fullmatch(pin):
             failures.append(CheckFailure(f"{path}.pin", "must contain the digits 0-9 only (callers type it on a keypad)"))
 
     def check_against_others(self, olds: Mapping[str, Any], desired: dict[str, Any],
@@ -142,9 +138,12 @@ class DispatchRuleProvider(SIPResourceProvider):
         if declared is not None:
             return [CheckFailure("", f"conflicts with {declared.other} of this program: {declared.reason}. LiveKit "
                                      f"refuses the second of two such rules; {_TELL_APART}")]
-        own_claims = claims_of(self._message(olds)) if olds else frozenset()
+        stored_inputs = {k: v for k, v in olds.items() if k not in (PROVIDER_KEY, CONNECTION)}
+        if stored_inputs and stored_inputs == _schema.prune(desired):
+            return []  # unchanged since the last deployment: what the server holds cannot be in its way
+        own_claims = claims_of(self._message(stored_inputs)) if stored_inputs else frozenset()
         if claims_of(message) == own_claims:
-            return []  # the calls it takes are unchanged: what the server holds cannot be in its way
+            return []  # the calls it takes are unchanged
         endpoint = self._endpoint(connection)
         try:
             found = RULES_ON_SERVER.conflict(endpoint, client_for(endpoint).list_dispatch_rules, message, own_claims)

@@ -47,19 +47,24 @@ class SIPResourceProvider(ResourceProvider):
     id_field: ClassVar[str]
     # Top-level state keys holding secrets; the resource marks them as secret outputs.
     secret_keys: ClassVar[tuple[str, ...]] = ()
+    # Secrets split out of a field into a state key of their own (see `split_secrets`): not message fields,
+    # so the schema leaves them to `validate`.
+    split_keys: ClassVar[tuple[str, ...]] = ()
 
     serialize_as_secret_always = False
 
     # ---- per-resource hooks ---------------------------------------------------------
 
     def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
-        """Resource-specific rules on top of the schema (desired has snake_case keys)."""
+        """Resource-specific rules on top of the schema (desired has snake_case keys, secrets split out)."""
 
-    def split_secrets(self, desired: dict[str, Any]) -> dict[str, Any]:
-        """Move secret values into their own top-level keys (inverse of `join_secrets`)."""
-        return desired
+    def split_secrets(self, canonical: dict[str, Any]) -> dict[str, Any]:
+        """State from the canonical form of a message: secrets nested in a field moved into `split_keys`.
+        Called only where a message becomes state (the resource's constructor does the same for its inputs)."""
+        return canonical
 
     def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
+        """The inverse of `split_secrets`, for a known and valid state about to become a message."""
         return dict(state)
 
     def check_against_others(self, olds: Mapping[str, Any], desired: dict[str, Any], message: Message,
@@ -92,8 +97,8 @@ class SIPResourceProvider(ResourceProvider):
         news = _schema.normalize_unknowns(news)
         state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
         connection = state.pop(CONNECTION, None)
-        desired: dict[str, Any] = {}
-        for key, value in self.join_secrets(state).items():
+        desired: dict[str, Any] = {key: state.pop(key) for key in self.split_keys if key in state}
+        for key, value in state.items():
             try:
                 desired.update(_schema.validate_message(
                     self.message_type.DESCRIPTOR, {key: value}, "", exclude=_schema.OUTPUT_ONLY))
@@ -113,12 +118,12 @@ class SIPResourceProvider(ResourceProvider):
         if failures:
             return CheckResult(news, failures)
         if not _schema.contains_unknown(desired):
-            message = _schema.to_message(self.message_type, desired)
-            desired = _schema.canonical_from_message(message)
+            message = self._message(desired)
+            desired = self._state(message)
             failures += self.check_against_others(olds, desired, message, checked_connection or {})
             if failures:
                 return CheckResult(news, failures)
-        inputs = self.split_secrets(_schema.prune(desired) or {})
+        inputs = _schema.prune(desired) or {}
         if checked_connection:
             inputs[CONNECTION] = checked_connection
         return CheckResult(inputs, [])
@@ -202,9 +207,13 @@ class SIPResourceProvider(ResourceProvider):
         register_secrets(_secret_values(self, props))
         return _schema.to_message(self.message_type, desired)
 
-    def _outputs(self, stored: Message, props: Mapping[str, Any]) -> dict[str, Any]:
-        state = self.split_secrets(_schema.canonical_from_message(stored))
+    def _state(self, message: Message) -> dict[str, Any]:
+        state = self.split_secrets(_schema.canonical_from_message(message))
         register_secrets(_secret_values(self, state))
+        return state
+
+    def _outputs(self, stored: Message, props: Mapping[str, Any]) -> dict[str, Any]:
+        state = self._state(stored)
         outputs = {**state, self.id_field: getattr(stored, self.id_field)}
         if props.get(CONNECTION):
             outputs[CONNECTION] = props[CONNECTION]
