@@ -119,7 +119,7 @@ class DispatchRuleProvider(SIPResourceProvider):
         path = f"rule.{kind}"
         if kind == "dispatch_rule_direct" and not body.get("room_name"):
             failures.append(CheckFailure(f"{path}.room_name", "is required for a direct rule and must not be empty"))
-        # Never echo the PIN: it is a secret. Its path is where the user wrote it.
+        # Never echo the PIN: it is a secret. Its path names the rule kind that carries it.
         pin = desired.get(PIN)
         if pin is None or pin == _schema.UNKNOWN or pin == "":
             return

@@ -70,8 +70,8 @@ class SIPResourceProvider(ResourceProvider):
     def check_against_others(self, olds: Mapping[str, Any], desired: dict[str, Any], message: Message,
                              connection: Mapping[str, Any]) -> list[CheckFailure]:
         """Problems with the other objects of the project: those this deployment declared, those on the
-        server. `desired` is known and canonical, `message` is the same as protobuf, `olds` the inputs
-        the last deployment stored (empty for a resource not created yet)."""
+        server. `desired` is the known, canonical state (secrets split out), `message` the same as protobuf,
+        `olds` the inputs the last deployment stored (empty for a resource not created yet)."""
         return []
 
     def api_create(self, client: SIPClient, message: Message) -> Message:
