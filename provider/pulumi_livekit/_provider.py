@@ -2,8 +2,9 @@
 
 A subclass names its protobuf message and its RPCs; this class turns Pulumi's
 check/diff/create/read/update/delete into validated, canonical state: no API call for
-check and diff, one for update and delete, two for create (see `_client`), and for reads
-one listing per kind of object and LiveKit project per provider process.
+diff, none for check but a dispatch rule's look at the server's rules (one listing per
+process, see `_server_rules`), one for update and delete, two for create (see `_client`),
+and for reads one listing per kind of object and LiveKit project per provider process.
 
 Providers are module-level singletons with no state of their own at pickling time,
 so dill stores them by reference: `__provider` is a few hundred bytes, identical for
