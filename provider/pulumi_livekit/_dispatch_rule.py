@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import pulumi
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
 from . import _schema
-from ._client import SIPClient
 from ._declared import DECLARED_RULES
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
+
+if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
+    from ._client import SIPClient
 
 # str.isdigit() also accepts other scripts' digits, which no keypad sends.
 _KEYPAD_DIGITS = re.compile(r"[0-9]+")
@@ -146,14 +148,15 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
     _provider = DispatchRuleProvider()
     _envelope = "dispatch_rule"
 
-    sip_dispatch_rule_id: pulumi.Output[str]
-    rule: pulumi.Output[dict]
-    pin: pulumi.Output[Optional[str]]
-    name: pulumi.Output[Optional[str]]
-    trunk_ids: pulumi.Output[Optional[list]]
-    room_config: pulumi.Output[Optional[dict]]
-    attributes: pulumi.Output[Optional[dict]]
-    metadata: pulumi.Output[Optional[str]]
+    if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
+        sip_dispatch_rule_id: pulumi.Output[str]
+        rule: pulumi.Output[dict]
+        pin: pulumi.Output[Optional[str]]
+        name: pulumi.Output[Optional[str]]
+        trunk_ids: pulumi.Output[Optional[list]]
+        room_config: pulumi.Output[Optional[dict]]
+        attributes: pulumi.Output[Optional[dict]]
+        metadata: pulumi.Output[Optional[str]]
 
     def __init__(
         self,
