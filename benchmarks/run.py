@@ -461,7 +461,8 @@ def ratios(r: SizeResult, op: str) -> list[float]:
     t = r.times
     if API_OP[op] is None:
         return []
-    return [(o - e) / a for o, e, a in zip(t["ours"][op], t["engine"][op], t["api"][op]) if a > 0]
+    return [(o - e) / a for o, e, a in zip(*(t.get(side, {}).get(op, []) for side in ("ours", "engine", "api")))
+            if a > 0]
 
 
 def side_ratios(per_side: dict[str, dict[str, list[float]]], op: str) -> list[float]:
@@ -816,16 +817,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     info["load_average_end"] = os.getloadavg()
 
     RESULTS.mkdir(exist_ok=True)
+    raw = {"machine": info, "args": vars(args), "elapsed_seconds": elapsed, "results": [r.__dict__ for r in results]}
+    raw_path = RESULTS / f"bench-{stamp}.json"
+    raw_path.write_text(json.dumps(raw, indent=2) + "\n")  # first: the figures survive whatever follows
     plot_name = f"bench-{stamp}.png"
     plot(results, RESULTS / plot_name)
     shutil.copyfile(RESULTS / plot_name, RESULTS / "latest.png")
     table, checks = render(results, info, args, elapsed, plot_name)
     print(table)
     (RESULTS / f"bench-{stamp}.md").write_text(table + "\n")
-    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(
-        {"machine": info, "args": vars(args), "elapsed_seconds": elapsed,
-         "results": [r.__dict__ for r in results],
-         "checks": [{"target": name, "ok": ok, "detail": detail} for name, ok, detail in checks]}, indent=2) + "\n")
+    raw["checks"] = [{"target": name, "ok": ok, "detail": detail} for name, ok, detail in checks]
+    raw_path.write_text(json.dumps(raw, indent=2) + "\n")
     if not args.no_results_md:
         (HERE / "RESULTS.md").write_text(
             "# Benchmark results\n\nThe latest `make bench` (benchmarks/run.py); regenerate with `make bench`. "
