@@ -807,6 +807,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             log(f"N={n}: {'no warm-up' if large else 'warm-up/counting cycle'}, then {repeat} timed cycle(s)")
             livekit.flush()
             results.append(bench_size(n, repeat, not large, ops, livekit, proxy, workdir, args.parallel, log))
+            # The figures so far, in case a long run is stopped before the end.
+            RESULTS.mkdir(exist_ok=True)
+            (RESULTS / f"bench-{stamp}.partial.json").write_text(json.dumps(
+                {"machine": info, "args": vars(args), "results": [r.__dict__ for r in results]}, indent=2) + "\n")
     finally:
         if proxy is not None:
             proxy.close()
@@ -820,6 +824,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     raw = {"machine": info, "args": vars(args), "elapsed_seconds": elapsed, "results": [r.__dict__ for r in results]}
     raw_path = RESULTS / f"bench-{stamp}.json"
     raw_path.write_text(json.dumps(raw, indent=2) + "\n")  # first: the figures survive whatever follows
+    (RESULTS / f"bench-{stamp}.partial.json").unlink(missing_ok=True)
     plot_name = f"bench-{stamp}.png"
     plot(results, RESULTS / plot_name)
     shutil.copyfile(RESULTS / plot_name, RESULTS / "latest.png")
