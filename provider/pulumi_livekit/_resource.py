@@ -6,7 +6,7 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
 
 import pulumi
 import yaml
@@ -51,14 +51,16 @@ class SIPResource(Resource):
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[*provider.secret_keys, CONNECTION])
         super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(opts, secret_outputs))
 
-    def __getattr__(self, name: str) -> pulumi.Output:
-        """An output field this resource did not register: the program did not set it, so the server
-        holds none once the resource is up to date. Resolves with the resource (its ID) and depends on it."""
-        if name not in _lazy_fields(type(self)._provider):
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        output = getattr(self, type(self)._provider.id_field).apply(lambda _id: None)
-        self.__dict__[name] = output
-        return output
+    if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
+
+        def __getattr__(self, name: str) -> pulumi.Output:
+            """An output field this resource did not register: the program did not set it, so the server
+            holds none once the resource is up to date. Resolves with the resource (its ID) and depends on it."""
+            if name not in _lazy_fields(type(self)._provider):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            output = getattr(self, type(self)._provider.id_field).apply(lambda _id: None)
+            self.__dict__[name] = output
+            return output
 
     @classmethod
     def from_json(
