@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,9 @@ RULE_TYPE = "DispatchRule"
 PROGRAMS = HERE / "programs"
 RESULTS = HERE / "results"
 RATIO_TARGET = 1.5
+SIDE_TARGET = 1.10  # ours within 10% of the engine floor (issue 14)
+SMALL_GAP_TARGET = 0.2  # seconds: ours' preview at N=1 over the floor's
+LARGE_N = 1000  # from this size on: fewer repeats, no warm-up cycle, and the create/update/destroy targets
 PROVIDER_BYTES_TARGET = 2048
 
 
@@ -91,6 +95,7 @@ class PulumiSide:
         self.stack.set_config("timingFile", str(self.timing_file))
         self.extra = ["--parallel", str(parallel)] if parallel else []
         self.name = None
+        self.peaks: dict[str, int] = {}
 
     def set_name(self, name: str) -> None:
         if name != self.name:
@@ -99,7 +104,8 @@ class PulumiSide:
 
     def op(self, op: str) -> tuple[float, float]:
         """Wall seconds of the command, and CPU seconds of it and every process it started
-        (engine, language host, program, provider plugin), all of which it waits for."""
+        (engine, language host, program, provider plugin), all of which it waits for.
+        The peak memory of its plugin and program is left in `self.peaks` (KiB by role)."""
         stack = self.stack
         runs: dict[str, Callable[[], Any]] = {
             "create": lambda: stack.up(*self.extra),
@@ -110,8 +116,11 @@ class PulumiSide:
         }
         cpu_before = _children_cpu()
         start = time.perf_counter()
-        runs[op]()
-        return time.perf_counter() - start, _children_cpu() - cpu_before
+        with PeakMemory() as memory:
+            runs[op]()
+        elapsed = time.perf_counter() - start
+        self.peaks = memory.peaks
+        return elapsed, _children_cpu() - cpu_before
 
     def program_figures(self) -> dict[str, list[float]]:
         """What the program wrote since the last call: declare_seconds, program_cpu_seconds."""
@@ -125,6 +134,85 @@ class PulumiSide:
                 if key.endswith("_seconds"):
                     figures.setdefault(key, []).append(value)
         return figures
+
+
+class PeakMemory:
+    """Peak resident memory (VmHWM, KiB) of the processes a command starts, by role, polled from /proc.
+
+    The provider plugin (`python -m pulumi.dynamic`, or this package's `pulumi-resource-pulumi-python`)
+    and the Pulumi program (`pulumi-language-python-exec`) are found among this process's descendants.
+    VmHWM only grows, so the last poll before a process exits holds its peak up to that poll."""
+
+    INTERVAL = 0.2
+    ROLES = (("plugin", ("pulumi.dynamic", "pulumi-resource-pulumi-python")),
+             ("program", ("pulumi-language-python-exec",)))
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, int] = {}
+        self._roles: dict[int, Optional[str]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        while True:
+            self._sample()
+            if self._stop.wait(self.INTERVAL):
+                return
+
+    def _sample(self) -> None:
+        for pid in _descendants(os.getpid()):
+            if pid not in self._roles:
+                self._roles[pid] = self._role(pid)
+            role = self._roles[pid]
+            if role is not None:
+                peak = _vm_hwm_kib(pid)
+                if peak is not None:
+                    self.peaks[role] = max(self.peaks.get(role, 0), peak)
+
+    def _role(self, pid: int) -> Optional[str]:
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return None
+        words = {os.path.basename(a.decode(errors="replace")) for a in argv}
+        return next((role for role, marks in self.ROLES if words & set(marks)), None)
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        parent = int(stat.rsplit(")", 1)[1].split()[1])  # the command name may hold spaces and parentheses
+        children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def _vm_hwm_kib(pid: int) -> Optional[int]:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
 
 
 def _children_cpu() -> float:
@@ -247,7 +335,11 @@ class SizeResult:
     requests: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> method -> count
     declare: dict[str, list[float]] = field(default_factory=dict)  # side -> seconds per program run
     program_cpu: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # side -> op -> CPU seconds
+    # role ("plugin", "program") -> side -> op -> peak resident KiB per timed repeat
+    rss: dict[str, dict[str, dict[str, list[int]]]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    repeat: int = 0
+    warmup_cycle: bool = True
 
 
 def state_figures(export: dict[str, Any], type_suffix: str) -> dict[str, Any]:
@@ -267,6 +359,7 @@ def state_figures(export: dict[str, Any], type_suffix: str) -> dict[str, Any]:
     provider_values = [json.loads(v) for v in providers]
     return {
         "resources": len(resources),
+        "checkpoint_bytes": len(json.dumps(export, separators=(",", ":")).encode()),
         "bytes_per_resource": statistics.mean(with_provider),
         "bytes_per_resource_without_provider": statistics.mean(without_provider),
         "distinct_providers": len(providers),
@@ -280,10 +373,12 @@ def rules_on_server(client: SIPClient, prefix: str) -> list:
     return [r for r in client.list_dispatch_rules() if any(t.startswith(prefix) for t in r.trunk_ids)]
 
 
-def bench_size(n: int, repeat: int, livekit: LocalLiveKit, proxy: FaultProxy, workdir: Path,
-               parallel: Optional[int], log: Callable[[str], None]) -> SizeResult:
+def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit: LocalLiveKit, proxy: FaultProxy,
+               workdir: Path, parallel: Optional[int], log: Callable[[str], None]) -> SizeResult:
+    """`repeat` timed cycles of `ops` at size `n`, after a warm-up cycle through the counting proxy if `warmup`
+    (without it, requests are not counted and the state figures come from the first timed cycle)."""
     creds = livekit.credentials
-    result = SizeResult(n)
+    result = SizeResult(n, repeat=repeat, warmup_cycle=warmup)
     ours = PulumiSide("ours", "rules", n, workdir / f"ours-{n}", parallel)
     engine = PulumiSide("engine", "noop", n, workdir / f"engine-{n}", parallel)
     ours.stack.set_config("livekit:apiKey", creds.api_key)
@@ -293,7 +388,7 @@ def bench_size(n: int, repeat: int, livekit: LocalLiveKit, proxy: FaultProxy, wo
     checker = SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret))
     sides: dict[str, Any] = {"ours": ours, "engine": engine, "api": api, "alone": alone}
     try:
-        for cycle in range(repeat + 1):
+        for cycle in range(0 if warmup else 1, repeat + 1):
             warm = cycle == 0  # the warm-up counts requests through the proxy
             ours.stack.set_config("livekit:url", proxy.url if warm else creds.url)
             for side in (ours, engine):
@@ -301,7 +396,7 @@ def bench_size(n: int, repeat: int, livekit: LocalLiveKit, proxy: FaultProxy, wo
             order = list(sides)
             shift = cycle % len(order)
             order = order[shift:] + order[:shift]  # a different side goes first each cycle
-            for op in OPS:
+            for op in ops:
                 if op == "update":
                     for side in (ours, engine):
                         side.set_name("b")
@@ -318,6 +413,8 @@ def bench_size(n: int, repeat: int, livekit: LocalLiveKit, proxy: FaultProxy, wo
                     else:
                         result.times.setdefault(label, {}).setdefault(op, []).append(seconds)
                         result.cpu.setdefault(label, {}).setdefault(op, []).append(cpu)
+                        for role, peak in getattr(sides[label], "peaks", {}).items():
+                            result.rss.setdefault(role, {}).setdefault(label, {}).setdefault(op, []).append(peak)
                 for side in (ours, engine):
                     figures = side.program_figures()
                     result.declare.setdefault(side.label, []).extend(figures.get("declare_seconds", []))
@@ -325,12 +422,12 @@ def bench_size(n: int, repeat: int, livekit: LocalLiveKit, proxy: FaultProxy, wo
                         result.program_cpu.setdefault(side.label, {}).setdefault(op, []).extend(
                             figures.get("program_cpu_seconds", []))
                 _verify(op, n, checker)
-                if warm and op == "create":
+                if op == "create" and not result.state:
                     result.state["ours"] = state_figures(ours.stack.export(), RULE_TYPE)
                     result.state["engine"] = state_figures(engine.stack.export(), "dynamic:Resource")
             log(f"  N={n} {'warm-up/count' if warm else f'repeat {cycle}/{repeat}'} done: "
                 + ", ".join(f"{op} {result.warmup['ours'][op] if warm else result.times['ours'][op][-1]:.1f}s"
-                            for op in OPS))
+                            for op in ops))
     finally:
         checker.close()
         for side in (ours, engine):
@@ -364,7 +461,29 @@ def ratios(r: SizeResult, op: str) -> list[float]:
     t = r.times
     if API_OP[op] is None:
         return []
-    return [(o - e) / a for o, e, a in zip(t["ours"][op], t["engine"][op], t["api"][op]) if a > 0]
+    return [(o - e) / a for o, e, a in zip(*(t.get(side, {}).get(op, []) for side in ("ours", "engine", "api")))
+            if a > 0]
+
+
+def side_ratios(per_side: dict[str, dict[str, list[float]]], op: str) -> list[float]:
+    """ours / engine floor, per repeat (the two ran back to back)."""
+    ours, engine = per_side.get("ours", {}).get(op, []), per_side.get("engine", {}).get(op, [])
+    return [o / e for o, e in zip(ours, engine) if e > 0]
+
+
+def fmt_ratio(values: list[float]) -> str:
+    if not values:
+        return "—"
+    return f"{med(values):.2f}" if len(values) == 1 else f"{med(values):.2f} [{min(values):.2f}–{max(values):.2f}]"
+
+
+def rss_mib(r: SizeResult, role: str, side: str, op: str) -> float:
+    values = r.rss.get(role, {}).get(side, {}).get(op, [])
+    return max(values) / 1024 if values else float("nan")
+
+
+def ops_of(r: SizeResult) -> list[str]:
+    return [op for op in OPS if r.times.get("ours", {}).get(op)]
 
 
 def machine_info() -> dict[str, Any]:
@@ -419,6 +538,8 @@ def fmt_s(seconds: float) -> str:
 
 
 def fmt_requests(r: SizeResult, op: str) -> str:
+    if not r.warmup_cycle:
+        return "— (not counted)"
     counts = r.requests.get(op, {})
     total = sum(counts.values())
     if not total:
@@ -435,7 +556,8 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
         f"Python {info['python']}; pulumi CLI {info['pulumi_cli']}, Python SDK {info['pulumi_python_sdk']}; "
         f"{info['livekit_server']}; livekit-api {info['livekit_api']}.")
     add(f"Run: {info['started']}, sizes {','.join(str(r.n) for r in results)}, {args.repeat} timed repeat(s) "
-        f"per size after one warm-up/counting cycle, engine --parallel "
+        f"per size after one warm-up/counting cycle ({args.large_repeat} and no warm-up from N={LARGE_N} on), "
+        f"operations {args.ops}, engine --parallel "
         f"{args.parallel or 'default (8)'}; whole run {elapsed / 60:.1f} min; load average "
         f"{' '.join(f'{x:.2f}' for x in info['load_average_start'])} at start, "
         f"{' '.join(f'{x:.2f}' for x in info['load_average_end'])} at end (the machine is shared).")
@@ -453,7 +575,7 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
         "CPU ours | CPU engine | program CPU ours | program CPU engine | requests / resource |")
     add("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
-        for op in OPS:
+        for op in ops_of(r):
             o, e = med(r.times["ours"][op]), med(r.times["engine"][op])
             a = med(r.times["api"].get(op, []))
             rs = ratios(r, op)
@@ -478,18 +600,61 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
             f"| {es.get('bytes_per_resource', 0):.0f} | {prov} | {1000 * med(r.declare.get('ours', [])) / r.n:.2f} | "
             f"{1000 * med(r.declare.get('engine', [])) / r.n:.2f} |")
     add("")
+    add("Ours against the engine floor, per N: ours / floor for each operation (median of the per-repeat ratios "
+        "[min–max]) of wall time, of the CPU of the command and all it started, and of the program's CPU; a ratio "
+        "that stays flat as N grows means ours grows with N as the floor does. Plugin peak RSS: the largest VmHWM "
+        "of the provider plugin process over the timed repeats (polled every "
+        f"{PeakMemory.INTERVAL:g} s from /proc), MiB, ours / floor.")
+    add("")
+    add("| N | operation | wall ours/floor | CPU ours/floor | program CPU ours/floor | program CPU ms/resource "
+        "(ours, floor) | plugin peak RSS MiB (ours, floor) |")
+    add("|---:|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        for op in ops_of(r):
+            program = side_ratios(r.program_cpu, op)
+            per_resource = ", ".join(
+                fmt_s(1000 * med(r.program_cpu.get(side, {}).get(op, [])) / r.n) for side in ("ours", "engine"))
+            rss = ", ".join(f"{rss_mib(r, 'plugin', side, op):.0f}" for side in ("ours", "engine"))
+            add(f"| {r.n} | {OP_TITLES[op]} | {fmt_ratio(side_ratios(r.times, op))} | "
+                f"{fmt_ratio(side_ratios(r.cpu, op))} | {fmt_ratio(program)} | "
+                f"{per_resource if program else '—'} | {rss} |")
+    add("")
+    add("State and memory per N: the whole checkpoint (`pulumi stack export`, compact JSON) after the create, and the "
+        "largest peak RSS of the provider plugin and of the program over all operations. The engine rewrites the "
+        "whole checkpoint after every step, so its work grows with N × checkpoint size; ours/floor shows what ours "
+        "adds to that.")
+    add("")
+    add("| N | checkpoint KiB (ours) | (floor) | ours/floor | plugin peak RSS MiB (ours) | (floor) | ours/floor | "
+        "program peak RSS MiB (ours) | (floor) |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        ours_kib = r.state.get("ours", {}).get("checkpoint_bytes", 0) / 1024
+        floor_kib = r.state.get("engine", {}).get("checkpoint_bytes", 0) / 1024
+        peak = {(role, side): max((rss_mib(r, role, side, op) for op in ops_of(r)), default=float("nan"))
+                for role in ("plugin", "program") for side in ("ours", "engine")}
+        add(f"| {r.n} | {ours_kib:.0f} | {floor_kib:.0f} | {ours_kib / floor_kib if floor_kib else float('nan'):.2f} | "
+            f"{peak['plugin', 'ours']:.0f} | {peak['plugin', 'engine']:.0f} | "
+            f"{peak['plugin', 'ours'] / peak['plugin', 'engine']:.2f} | {peak['program', 'ours']:.0f} | "
+            f"{peak['program', 'engine']:.0f} |")
+    add("")
 
     checks: list[tuple[str, bool, str]] = []
     for r in results:
+        if not r.warmup_cycle:
+            continue  # requests were counted at the smaller sizes only
         preview = sum(r.requests.get("preview", {}).values())
-        checks.append((f"N={r.n}: preview with no changes makes 0 API requests", preview == 0, f"{preview}"))
+        if "preview" in r.requests:
+            checks.append((f"N={r.n}: preview with no changes makes 0 API requests", preview == 0, f"{preview}"))
         # A create first lists the identical rules already there; a refresh lists all rules once.
         expected = {"create": 2 * r.n, "update": r.n, "refresh": 1, "destroy": r.n}
         for op, wanted in expected.items():
+            if op not in r.requests:
+                continue
             counts = r.requests.get(op, {})
             total = sum(counts.values())
             checks.append((f"N={r.n}: {op} makes {wanted} requests", total == wanted,
                            f"{total} for {r.n} ({', '.join(f'{m} {c}' for m, c in counts.items()) or 'none'})"))
+    for r in results:
         s = r.state.get("ours", {})
         if s:
             ok = s["distinct_providers"] == 1 and s["provider_bytes"] <= PROVIDER_BYTES_TARGET
@@ -501,6 +666,7 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
         if rs:
             checks.append((f"N={largest.n}: {op}: (ours − engine floor) ≤ {RATIO_TARGET}× API floor",
                            med(rs) <= RATIO_TARGET, f"median ratio {med(rs):.2f} [{min(rs):.2f}–{max(rs):.2f}]"))
+    checks += ratio_checks(results)
     add("Targets:")
     add("")
     for name, ok, detail in checks:
@@ -511,48 +677,114 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
     return "\n".join(lines), checks
 
 
+def ratio_checks(results: list[SizeResult]) -> list[tuple[str, bool, str]]:
+    """Issue 14's targets against the engine floor, as ratios of the same run."""
+    checks: list[tuple[str, bool, str]] = []
+    by_n = {r.n: r for r in results}
+    for r in results:
+        if r.n == 1 and r.times.get("ours", {}).get("preview"):
+            gaps = [o - e for o, e in zip(r.times["ours"]["preview"], r.times["engine"]["preview"])]
+            checks.append((f"N=1: preview wall ≤ engine floor + {SMALL_GAP_TARGET} s", med(gaps) <= SMALL_GAP_TARGET,
+                           f"ours − floor {med(gaps):+.3f} s (median of {len(gaps)})"))
+        if r.n >= 100:
+            for what, per_side in (("wall", r.times), ("CPU", r.cpu)):
+                values = side_ratios(per_side, "preview")
+                if values:
+                    checks.append((f"N={r.n}: preview {what} ≤ {SIDE_TARGET:g}× engine floor",
+                                   med(values) <= SIDE_TARGET, f"ours/floor {fmt_ratio(values)}"))
+        if r.n >= LARGE_N:
+            for op in ("create", "update", "destroy"):
+                values = side_ratios(r.times, op)
+                if values:
+                    checks.append((f"N={r.n}: {op} wall ≤ {SIDE_TARGET:g}× engine floor",
+                                   med(values) <= SIDE_TARGET, f"ours/floor {fmt_ratio(values)}"))
+    # The program's CPU per resource must grow with N no faster than the floor's: its ratio to the floor's
+    # at the largest N no more than at N=100 (with the same 10% allowance for noise).
+    largest = max(results, key=lambda r: r.n)
+    if 100 in by_n and largest.n > 100:
+        for op in ("create", "update"):
+            at_100, at_largest = side_ratios(by_n[100].program_cpu, op), side_ratios(largest.program_cpu, op)
+            if at_100 and at_largest:
+                checks.append((f"program CPU on {op}: ours/floor at N={largest.n} ≤ {SIDE_TARGET:g}× ours/floor at N=100",
+                               med(at_largest) <= SIDE_TARGET * med(at_100),
+                               f"{med(at_largest):.2f} at N={largest.n}, {med(at_100):.2f} at N=100"))
+    return checks
+
+
 def plot(results: list[SizeResult], path: Path) -> None:
-    """One log-log panel per operation, wall seconds against N; the legend in the spare panel."""
-    columns = 3
-    rows = -(-(len(OPS) + 1) // columns)
-    figure, axes = pyplot.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), sharey=True,
-                                   layout="constrained")
+    """One log-log panel per operation, wall seconds against N, the legend in the spare panel; then ours
+    against the engine floor as ratios per N (wall, CPU), and state and plugin memory against N."""
+    figure = pyplot.figure(figsize=(12.6, 10.2), layout="constrained")
+    grid = figure.add_gridspec(3, 3)
     sizes = [r.n for r in results]
-    for axis, op in zip(axes.flat, OPS):
+    first = None
+    for index, op in enumerate(OPS):
+        axis = figure.add_subplot(grid[index // 3, index % 3], sharey=first)
+        first = first or axis
+
         def seconds(side: str) -> list[float]:
-            return [med(r.times[side][op]) if r.times[side].get(op) else float("nan") for r in results]
+            return [med(r.times[side][op]) if r.times.get(side, {}).get(op) else float("nan") for r in results]
 
         axis.loglog(sizes, seconds("ours"), "o-", color="tab:red", label="ours (pulumi-livekit)")
         axis.loglog(sizes, seconds("engine"), "s-", color="tab:blue", label="engine floor (no-op dynamic resources)")
         axis.loglog(sizes, seconds("api"), "D-", color="tab:green", label="API floor (livekit-api SDK, sequential)")
-        axis.loglog(sizes, [med(r.times["engine"][op]) + med(r.times["api"].get(op, [0.0])) for r in results],
+        axis.loglog(sizes, [e + (a if a == a else 0.0) for e, a in zip(seconds("engine"), seconds("api"))],
                     "--", color="tab:gray", label="engine floor + API floor (no overhead of ours)")
         axis.loglog(sizes, seconds("alone"), ":", color="tab:orange", label="our provider alone (in-process, sequential)")
         axis.set_title(OP_TITLES[op], fontsize=10)
         axis.set_xlabel("N resources")
         axis.grid(True, which="both", alpha=0.3)
-    legend_slot = axes.flat[len(OPS)]
+    first.set_ylabel("wall seconds")
+    legend_slot = figure.add_subplot(grid[1, 2])
     legend_slot.axis("off")
-    legend_slot.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize=8)
-    for unused in list(axes.flat)[len(OPS) + 1:]:
-        unused.axis("off")
-    axes.flat[0].set_ylabel("wall seconds")
-    figure.suptitle("pulumi-livekit: wall seconds against N dispatch rules (log-log)")
+    legend_slot.legend(*first.get_legend_handles_labels(), loc="center", fontsize=8)
+
+    for column, (what, key) in enumerate((("wall", "times"), ("CPU", "cpu"))):
+        axis = figure.add_subplot(grid[2, column])
+        for op in OPS:
+            axis.semilogx(sizes, [med(side_ratios(getattr(r, key), op)) for r in results], "o-", label=OP_TITLES[op])
+        axis.axhline(SIDE_TARGET, color="black", linestyle=":", linewidth=1, label=f"target {SIDE_TARGET:g}")
+        axis.axhline(1.0, color="tab:gray", linewidth=0.8)
+        axis.set_title(f"ours / engine floor, {what}", fontsize=10)
+        axis.set_xlabel("N resources")
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=7)
+    axis = figure.add_subplot(grid[2, 2])
+    for side, colour, marker in (("ours", "tab:red", "o"), ("engine", "tab:blue", "s")):
+        axis.loglog(sizes, [r.state.get(side, {}).get("checkpoint_bytes", float("nan")) / 1024 for r in results],
+                    f"{marker}-", color=colour, label=f"checkpoint KiB ({side})")
+        axis.loglog(sizes, [max((rss_mib(r, "plugin", side, op) for op in ops_of(r)), default=float("nan"))
+                            for r in results], f"{marker}--", color=colour, label=f"plugin peak RSS MiB ({side})")
+    axis.set_title("state and plugin memory", fontsize=10)
+    axis.set_xlabel("N resources")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=7)
+    figure.suptitle("pulumi-livekit against N dispatch rules: wall seconds (log-log), ratios to the engine floor, "
+                    "state and memory")
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="benchmarks/run.py")
-    parser.add_argument("--sizes", default="1,10,100", help="comma-separated resource counts (default 1,10,100)")
+    parser.add_argument("--sizes", default=f"1,10,100,{LARGE_N}",
+                        help=f"comma-separated resource counts (default 1,10,100,{LARGE_N})")
     parser.add_argument("--repeat", type=int, default=3, help="timed cycles per size after the warm-up (default 3)")
+    parser.add_argument("--large-repeat", type=int, default=1,
+                        help=f"timed cycles at sizes of {LARGE_N} and more, which have no warm-up (default 1)")
+    parser.add_argument("--ops", default=",".join(OPS),
+                        help="operations to run, in this order: " + ",".join(OPS) + " (create and destroy always run)")
     parser.add_argument("--parallel", type=int, default=None, help="pass --parallel P to every pulumi command")
     parser.add_argument("--no-results-md", action="store_true", help="do not overwrite benchmarks/RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary stacks and server logs")
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    if not sizes or min(sizes) < 1 or args.repeat < 1:
-        parser.error("sizes must be positive integers and --repeat at least 1")
+    if not sizes or min(sizes) < 1 or args.repeat < 1 or args.large_repeat < 1:
+        parser.error("sizes must be positive integers and --repeat, --large-repeat at least 1")
+    wanted = {op.strip() for op in args.ops.split(",") if op.strip()}
+    if wanted - set(OPS):
+        parser.error(f"unknown operations: {', '.join(sorted(wanted - set(OPS)))}; choose from {', '.join(OPS)}")
+    ops = tuple(op for op in OPS if op in wanted | {"create", "destroy"})
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -570,9 +802,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         livekit.start()
         proxy = FaultProxy(livekit.credentials.url)
         for n in sizes:
-            log(f"N={n}: warm-up/counting cycle, then {args.repeat} timed cycle(s)")
+            large = n >= LARGE_N
+            repeat = args.large_repeat if large else args.repeat
+            log(f"N={n}: {'no warm-up' if large else 'warm-up/counting cycle'}, then {repeat} timed cycle(s)")
             livekit.flush()
-            results.append(bench_size(n, args.repeat, livekit, proxy, workdir, args.parallel, log))
+            results.append(bench_size(n, repeat, not large, ops, livekit, proxy, workdir, args.parallel, log))
+            # The figures so far, in case a long run is stopped before the end.
+            RESULTS.mkdir(exist_ok=True)
+            (RESULTS / f"bench-{stamp}.partial.json").write_text(json.dumps(
+                {"machine": info, "args": vars(args), "results": [r.__dict__ for r in results]}, indent=2) + "\n")
     finally:
         if proxy is not None:
             proxy.close()
@@ -583,16 +821,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     info["load_average_end"] = os.getloadavg()
 
     RESULTS.mkdir(exist_ok=True)
+    raw = {"machine": info, "args": vars(args), "elapsed_seconds": elapsed, "results": [r.__dict__ for r in results]}
+    raw_path = RESULTS / f"bench-{stamp}.json"
+    raw_path.write_text(json.dumps(raw, indent=2) + "\n")  # first: the figures survive whatever follows
+    (RESULTS / f"bench-{stamp}.partial.json").unlink(missing_ok=True)
     plot_name = f"bench-{stamp}.png"
     plot(results, RESULTS / plot_name)
     shutil.copyfile(RESULTS / plot_name, RESULTS / "latest.png")
     table, checks = render(results, info, args, elapsed, plot_name)
     print(table)
     (RESULTS / f"bench-{stamp}.md").write_text(table + "\n")
-    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(
-        {"machine": info, "args": vars(args), "elapsed_seconds": elapsed,
-         "results": [r.__dict__ for r in results],
-         "checks": [{"target": name, "ok": ok, "detail": detail} for name, ok, detail in checks]}, indent=2) + "\n")
+    raw["checks"] = [{"target": name, "ok": ok, "detail": detail} for name, ok, detail in checks]
+    raw_path.write_text(json.dumps(raw, indent=2) + "\n")
     if not args.no_results_md:
         (HERE / "RESULTS.md").write_text(
             "# Benchmark results\n\nThe latest `make bench` (benchmarks/run.py); regenerate with `make bench`. "

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
 
 import pulumi
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
 from . import _schema
-from ._client import SIPClient, client_for
 from ._declared import DECLARED_RULES
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider
@@ -18,6 +17,9 @@ from ._resource import SIPResource, declared_inputs
 from ._server_rules import RULES_ON_SERVER, claims_of
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
 from .routing import normalize_number
+
+if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
+    from ._client import SIPClient
 
 # str.isdigit() also accepts other scripts' digits, which no keypad sends.
 _KEYPAD_DIGITS = re.compile(r"[0-9]+")
@@ -144,9 +146,9 @@ class DispatchRuleProvider(SIPResourceProvider):
         own_claims = claims_of(self._message(stored_inputs)) if stored_inputs else frozenset()
         if claims_of(message) == own_claims:
             return []  # the calls it takes are unchanged
-        endpoint = self._endpoint(connection)
+        client = self._client({CONNECTION: connection})
         try:
-            found = RULES_ON_SERVER.conflict(endpoint, client_for(endpoint).list_dispatch_rules, message, own_claims)
+            found = RULES_ON_SERVER.conflict(client.connection, client.list_dispatch_rules, message, own_claims)
         except LiveKitError as error:
             return [CheckFailure("", f"could not look for conflicting rules on the server: {error}")]
         if found is None:
@@ -187,14 +189,15 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
     _provider = DispatchRuleProvider()
     _envelope = "dispatch_rule"
 
-    sip_dispatch_rule_id: pulumi.Output[str]
-    rule: pulumi.Output[dict]
-    pin: pulumi.Output[Optional[str]]
-    name: pulumi.Output[Optional[str]]
-    trunk_ids: pulumi.Output[Optional[list]]
-    room_config: pulumi.Output[Optional[dict]]
-    attributes: pulumi.Output[Optional[dict]]
-    metadata: pulumi.Output[Optional[str]]
+    if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
+        sip_dispatch_rule_id: pulumi.Output[str]
+        rule: pulumi.Output[dict]
+        pin: pulumi.Output[Optional[str]]
+        name: pulumi.Output[Optional[str]]
+        trunk_ids: pulumi.Output[Optional[list]]
+        room_config: pulumi.Output[Optional[dict]]
+        attributes: pulumi.Output[Optional[dict]]
+        metadata: pulumi.Output[Optional[str]]
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, Optional
 
 from google.protobuf.message import Message
 from pulumi.runtime import rpc
@@ -32,10 +32,12 @@ from pulumi.dynamic import (
 )
 
 from . import _schema
-from ._client import SIPClient, client_for
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
 from ._exceptions import ConfigurationError, LiveKitError, NotFoundError, ValidationError
 from ._redact import register_secrets
+
+if TYPE_CHECKING:
+    from ._client import SIPClient
 
 PROVIDER_KEY = "__provider"
 CONNECTION = "connection"
@@ -182,6 +184,10 @@ class SIPResourceProvider(ResourceProvider):
         return _schema.field_name(self.message_type.DESCRIPTOR, top)
 
     def _client(self, props: Mapping[str, Any]) -> SIPClient:
+        # Imported on first use: programs and previews never call the API, and httpx and jwt are most of
+        # this package's import time, paid by every program run and provider start.
+        from ._client import client_for
+
         return client_for(self._endpoint(props.get(CONNECTION) or {}))
 
     def _project(self, connection: Optional[Mapping[str, Any]]) -> Optional[tuple[str, str]]:

@@ -6,12 +6,13 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
 
 import pulumi
 import yaml
 from pulumi.dynamic import Resource
 
+from . import _schema
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, SIPResourceProvider
 from ._review import declare_for_review
@@ -36,22 +37,32 @@ class SIPResource(Resource):
         if importing:
             _require_import_host()
         provider = self._provider
-        # Every output key must be present for `resource.<name>` to resolve; of the server-assigned
-        # fields only the ID is an output.
-        props: dict[str, Any] = {
-            f.name: None for f in provider.message_type.DESCRIPTOR.fields
-            if f.name not in OUTPUT_ONLY or f.name == provider.id_field
-        }
-        props.update({key: as_input(value) for key, value in inputs.items()})
+        # Only the ID, the fields given and those whose server value outlives the program (ignore_changes)
+        # are registered: the Python SDK pays per registered property and resource, on every preview.
+        # The other fields' outputs are made on first use (__getattr__).
+        props: dict[str, Any] = {provider.id_field: None, **dict.fromkeys(_ignored_fields(opts, provider))}
+        props.update({key: as_input(value) for key, value in inputs.items() if value is not None})
         for key in provider.secret_keys:
             if props.get(key) is not None:
                 props[key] = pulumi.Output.secret(props[key])
-        props[CONNECTION] = _secret_connection(connection)
-        if importing and props[CONNECTION] is not None:
-            props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
+        if connection is not None:
+            props[CONNECTION] = _secret_connection(connection)
+            if importing:
+                props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[*provider.secret_keys, CONNECTION])
         super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(opts, secret_outputs))
-        declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props[CONNECTION])
+        declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
+
+    if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
+
+        def __getattr__(self, name: str) -> pulumi.Output:
+            """An output field this resource did not register: the program did not set it, so the server
+            holds none once the resource is up to date. Resolves with the resource (its ID) and depends on it."""
+            if name not in _lazy_fields(type(self)._provider):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            output = getattr(self, type(self)._provider.id_field).apply(lambda _id: None)
+            self.__dict__[name] = output
+            return output
 
     @classmethod
     def from_json(
@@ -69,6 +80,21 @@ class SIPResource(Resource):
         """
         fields = load_spec(spec, cls._provider.message_type, envelope=cls._envelope)
         return cls(resource_name, connection=connection, opts=opts, **fields)
+
+
+@functools.lru_cache(maxsize=None)
+def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
+    """The outputs a resource has whether registered or not: every field but the server-stamped ones."""
+    fields = {f.name for f in provider.message_type.DESCRIPTOR.fields if f.name not in OUTPUT_ONLY}
+    return frozenset({*fields, *provider.secret_keys, CONNECTION})
+
+
+def _ignored_fields(opts: Optional[pulumi.ResourceOptions], provider: SIPResourceProvider) -> list[str]:
+    """The top-level fields `ignore_changes` names (any spelling): their value is the server's, not the program's."""
+    paths = (opts.ignore_changes if opts is not None else None) or []
+    tops = (_schema.field_name(provider.message_type.DESCRIPTOR, path.split(".", 1)[0].split("[", 1)[0])
+            for path in paths)
+    return [top for top in tops if top in _lazy_fields(provider)]
 
 
 def declared_inputs(arguments: Mapping[str, Any]) -> dict[str, Any]:

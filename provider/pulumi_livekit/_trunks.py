@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 import pulumi
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
 from . import _schema
-from ._client import SIPClient
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
 from ._types import Connection, SIPMediaConfig
+
+if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
+    from ._client import SIPClient
 
 AUTH_USERNAME = "auth_username"
 AUTH_PASSWORD = "auth_password"
@@ -158,25 +160,26 @@ class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
     _provider = InboundTrunkProvider()
     _envelope = "trunk"
 
-    sip_trunk_id: pulumi.Output[str]
-    name: pulumi.Output[Optional[str]]
-    metadata: pulumi.Output[Optional[str]]
-    numbers: pulumi.Output[Optional[list]]
-    allowed_addresses: pulumi.Output[Optional[list]]
-    allowed_numbers: pulumi.Output[Optional[list]]
-    auth_username: pulumi.Output[Optional[str]]
-    auth_password: pulumi.Output[Optional[str]]
-    auth_realm: pulumi.Output[Optional[str]]
-    headers: pulumi.Output[Optional[dict]]
-    headers_to_attributes: pulumi.Output[Optional[dict]]
-    attributes_to_headers: pulumi.Output[Optional[dict]]
-    include_headers: pulumi.Output[Optional[str]]
-    ringing_timeout: pulumi.Output[Optional[str]]
-    ringing_timeout_status: pulumi.Output[Optional[str]]
-    max_call_duration: pulumi.Output[Optional[str]]
-    krisp_enabled: pulumi.Output[Optional[bool]]
-    media_encryption: pulumi.Output[Optional[str]]
-    media: pulumi.Output[Optional[dict]]
+    if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
+        sip_trunk_id: pulumi.Output[str]
+        name: pulumi.Output[Optional[str]]
+        metadata: pulumi.Output[Optional[str]]
+        numbers: pulumi.Output[Optional[list]]
+        allowed_addresses: pulumi.Output[Optional[list]]
+        allowed_numbers: pulumi.Output[Optional[list]]
+        auth_username: pulumi.Output[Optional[str]]
+        auth_password: pulumi.Output[Optional[str]]
+        auth_realm: pulumi.Output[Optional[str]]
+        headers: pulumi.Output[Optional[dict]]
+        headers_to_attributes: pulumi.Output[Optional[dict]]
+        attributes_to_headers: pulumi.Output[Optional[dict]]
+        include_headers: pulumi.Output[Optional[str]]
+        ringing_timeout: pulumi.Output[Optional[str]]
+        ringing_timeout_status: pulumi.Output[Optional[str]]
+        max_call_duration: pulumi.Output[Optional[str]]
+        krisp_enabled: pulumi.Output[Optional[bool]]
+        media_encryption: pulumi.Output[Optional[str]]
+        media: pulumi.Output[Optional[dict]]
 
     def __init__(
         self,
@@ -219,22 +222,23 @@ class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
     _provider = OutboundTrunkProvider()
     _envelope = "trunk"
 
-    sip_trunk_id: pulumi.Output[str]
-    name: pulumi.Output[Optional[str]]
-    metadata: pulumi.Output[Optional[str]]
-    address: pulumi.Output[str]
-    destination_country: pulumi.Output[Optional[str]]
-    transport: pulumi.Output[Optional[str]]
-    numbers: pulumi.Output[list]
-    auth_username: pulumi.Output[Optional[str]]
-    auth_password: pulumi.Output[Optional[str]]
-    headers: pulumi.Output[Optional[dict]]
-    headers_to_attributes: pulumi.Output[Optional[dict]]
-    attributes_to_headers: pulumi.Output[Optional[dict]]
-    include_headers: pulumi.Output[Optional[str]]
-    media_encryption: pulumi.Output[Optional[str]]
-    media: pulumi.Output[Optional[dict]]
-    from_host: pulumi.Output[Optional[str]]
+    if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
+        sip_trunk_id: pulumi.Output[str]
+        name: pulumi.Output[Optional[str]]
+        metadata: pulumi.Output[Optional[str]]
+        address: pulumi.Output[str]
+        destination_country: pulumi.Output[Optional[str]]
+        transport: pulumi.Output[Optional[str]]
+        numbers: pulumi.Output[list]
+        auth_username: pulumi.Output[Optional[str]]
+        auth_password: pulumi.Output[Optional[str]]
+        headers: pulumi.Output[Optional[dict]]
+        headers_to_attributes: pulumi.Output[Optional[dict]]
+        attributes_to_headers: pulumi.Output[Optional[dict]]
+        include_headers: pulumi.Output[Optional[str]]
+        media_encryption: pulumi.Output[Optional[str]]
+        media: pulumi.Output[Optional[dict]]
+        from_host: pulumi.Output[Optional[str]]
 
     def __init__(
         self,
