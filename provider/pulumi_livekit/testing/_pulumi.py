@@ -1,50 +1,156 @@
-"""Drive the real `pulumi` CLI on a program directory, isolated from the user's setup.
+"""Drive the real `pulumi` CLI on a program directory through Pulumi's Automation API, isolated
+from the user's setup.
 
-Each `PulumiStack` has its own local file backend and PULUMI_HOME in a temporary
-folder, a passphrase for secrets, no update check and no plugin downloads. The CLI runs
-as a user runs it: from the test bed's install folder, with a PATH that does not hold any
-virtualenv; programs name theirs in Pulumi.yaml (`runtime.options.virtualenv`).
+Each `PulumiStack` is a `LocalWorkspace` and `Stack` with its own local file backend and
+PULUMI_HOME in a temporary folder, a passphrase for secrets, no update check and no plugin
+downloads. Operations return the engine's structured events (diagnostics per resource, the
+summary of changes) besides the human output. The CLI runs as a user runs it: from the test
+bed's install folder, with a PATH that does not hold any virtualenv and no variable pointing
+at one; programs name theirs in Pulumi.yaml (`runtime.options.virtualenv`).
 """
 
 from __future__ import annotations
 
-import json
+import collections
+import functools
 import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import yaml
+from pulumi import automation as auto
 
 from ._tools import tool_path, tools_path_env
 
 PASSPHRASE = "pulumi-livekit-test-passphrase"
+COMMAND_TIMEOUT = 600.0
+# A virtualenv the tests run in is not the program's: with any of these the engine would use it.
+_NOT_INHERITED = ("VIRTUAL_ENV", "PULUMI_PYTHON_CMD", "PYTHONPATH", "PYTHONHOME")
 _STACK_COMMANDS = {"up", "preview", "refresh", "destroy", "import", "config", "state", "cancel"}
+# Command-line flags of up/preview/refresh/destroy, as the Automation API's options.
+_SWITCHES = {"--expect-no-changes": "expect_no_changes", "--refresh": "refresh", "--diff": "diff",
+             "--logtostderr": "log_to_std_err", "--logflow": "log_flow"}
+_VALUED = {"--parallel": ("parallel", int), "-v": ("log_verbosity", int)}
 
 
-class PulumiCommandError(AssertionError):
-    def __init__(self, result: "Result") -> None:
-        self.result = result
-        super().__init__(f"pulumi {' '.join(result.args)} exited {result.returncode}\n"
-                         f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}")
+@dataclass(frozen=True)
+class Diagnostic:
+    """One diagnostic the engine reported: for a resource (its URN and name) or for the whole run."""
+
+    urn: str
+    severity: str  # "error", "warning", "info", "info#err"
+    message: str
+
+    @property
+    def resource(self) -> str:
+        """The resource's name (the last part of its URN); empty for a message about the whole run."""
+        return self.urn.rsplit("::", 1)[-1] if self.urn else ""
 
 
 @dataclass
 class Result:
+    """A finished CLI command: exit code and human output, and for an engine operation its events."""
+
     args: Sequence[str]
     returncode: int
     stdout: str
     stderr: str
+    events: list[auto.EngineEvent] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)  # the stack's outputs after an `up`
 
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [Diagnostic(d.urn or "", d.severity, d.message.strip())
+                for d in (e.diagnostic_event for e in self.events)
+                if d and not d.ephemeral and d.severity != "debug"]
+
+    def messages(self, severity: str = "error") -> dict[str, str]:
+        """Resource name -> its diagnostics of one severity, one per line (the run's own under "")."""
+        found: dict[str, list[str]] = collections.defaultdict(list)
+        for diagnostic in self.diagnostics:
+            if diagnostic.severity == severity:
+                found[diagnostic.resource].append(diagnostic.message)
+        return {name: "\n".join(lines) for name, lines in found.items()}
+
+    @property
+    def changes(self) -> dict[str, int]:
+        """The engine's summary: operation ("create", "update", "delete", "replace", "import", ...) ->
+        how many resources it applied to; resources left as they were are not counted."""
+        summaries = [e.summary_event for e in self.events if e.summary_event]
+        if not summaries:
+            return {}
+        return {str(op): n for op, n in summaries[-1].resource_changes.items() if n and op != "same"}
+
+    def steps(self, op: Optional[str] = None) -> list[auto.StepEventMetadata]:
+        """The engine's steps (a resource and what was done to it), optionally of one operation only."""
+        return [e.resource_pre_event.metadata for e in self.events if e.resource_pre_event
+                and (op is None or e.resource_pre_event.metadata.op == op)]
+
+
+class PulumiCommandError(AssertionError):
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        errors = "".join(f"\n  {name or '(the run)'}: {text}" for name, text in result.messages().items())
+        super().__init__(f"pulumi {' '.join(result.args)} exited {result.returncode}; errors:{errors or ' none'}\n"
+                         f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}")
+
+
+class _Failed(auto.CommandError):
+    """A failed command, keeping its result for the caller (the Automation API's error keeps text only)."""
+
+    def __init__(self, result: auto.CommandResult) -> None:
+        super().__init__(result)
+        self.result = result
+
+
+class _StockCommand(auto.PulumiCommand):
+    """The test bed's CLI, run with exactly the stack's environment.
+
+    The Automation API merges the caller's os.environ under the workspace's variables, so a
+    virtualenv the tests run in would reach the engine; here the workspace's variables are the
+    whole environment."""
+
+    def __init__(self, installed: auto.PulumiCommand) -> None:  # noqa: the version is known already
+        self.command, self.version = installed.command, installed.version
+
+    def run(self, args: list[str], cwd: str, additional_env: Mapping[str, str],
+            on_output: Optional[auto.OnOutput] = None, on_error: Optional[auto.OnOutput] = None
+            ) -> auto.CommandResult:
+        env = {**additional_env, "PULUMI_AUTOMATION_API": "true"}
+        proc = subprocess.run([self.command, "--non-interactive", *args], cwd=cwd, env=env, capture_output=True,
+                              text=True, timeout=COMMAND_TIMEOUT)
+        for callback, text in ((on_output, proc.stdout), (on_error, proc.stderr)):
+            for line in text.splitlines() if callback else ():
+                callback(line)
+        result = auto.CommandResult(stdout=proc.stdout, stderr=proc.stderr, code=proc.returncode)
+        if proc.returncode != 0:
+            raise _Failed(result)
+        return result
+
+
+@functools.cache
+def _installed_cli() -> auto.PulumiCommand:
+    """The test bed's `pulumi` (newer than this SDK: the version check is skipped)."""
+    return auto.PulumiCommand(root=str(Path(tool_path("pulumi")).parent.parent), skip_version_check=True)
+
 
 class PulumiStack:
+    """A stack of a program, driven through the Automation API.
+
+    `set_config` values are written with the next command, all in one `pulumi config set-all`.
+    `up`, `preview`, `refresh` and `destroy` take the CLI's flags (`"--expect-no-changes"`,
+    `"--refresh"`, `"--parallel", "4"`, `"-v=9"`, `"--logtostderr"`, `"--logflow"`) and return a
+    `Result` with the engine's events; with `check=True` a failure raises `PulumiCommandError`.
+    """
+
     def __init__(
         self,
         program_dir: Path | str,
@@ -70,11 +176,11 @@ class PulumiStack:
         backend.mkdir(exist_ok=True)
         home = self.workdir / "pulumi-home"
         home.mkdir(exist_ok=True)
-        # Whatever virtualenv runs these tests is not the program's: Pulumi.yaml says which is.
-        inherited = {k: v for k, v in os.environ.items()
-                     if k not in ("VIRTUAL_ENV", "PULUMI_PYTHON_CMD", "PYTHONPATH", "PYTHONHOME")}
+        self._workspace = auto.LocalWorkspace(
+            work_dir=str(self.program_dir), pulumi_home=str(home), secrets_provider="passphrase",
+            pulumi_command=_StockCommand(_installed_cli()))
         self.env = {
-            **inherited,
+            **{k: v for k, v in os.environ.items() if k not in _NOT_INHERITED},
             "PATH": tools_path_env(),
             "PULUMI_BACKEND_URL": f"file://{backend}",
             "PULUMI_HOME": str(home),
@@ -86,46 +192,116 @@ class PulumiStack:
             "NO_COLOR": "1",
             **(env or {}),
         }
-        self.run("stack", "init", stack)
+        self._stack = auto.Stack.create(stack, self._workspace)
+        self._pending_config: dict[str, auto.ConfigValue] = {}
+        self._outputs: Optional[dict[str, auto.OutputValue]] = None  # known since the last `up`
 
-    def run(self, *args: str, check: bool = True, timeout: float = 600) -> Result:
-        argv = [tool_path("pulumi"), *args, "--non-interactive", "--color", "never", "--cwd", str(self.program_dir)]
+    @property
+    def env(self) -> dict[str, str]:
+        """The whole environment of every command (nothing else from this process reaches them)."""
+        return dict(self._workspace.env_vars)
+
+    @env.setter
+    def env(self, value: Mapping[str, str]) -> None:
+        self._workspace.env_vars = dict(value)
+
+    def run(self, *args: str, check: bool = True) -> Result:
+        """A CLI command the Automation API has no method for, e.g. `pulumi import --file`."""
+        self._before_command()
+        argv = [*args, "--color", "never"]
         if args[0] in _STACK_COMMANDS or args[:2] in (("stack", "export"), ("stack", "output"), ("stack", "import")):
             argv += ["--stack", self.stack]
-        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=timeout)
-        result = Result(args, proc.returncode, proc.stdout, proc.stderr)
-        if check and proc.returncode != 0:
+        try:
+            done = self._workspace.pulumi_command.run(argv, str(self.program_dir), self._workspace.env_vars)
+        except _Failed as failed:
+            done = failed.result
+        result = Result(args, done.code, done.stdout, done.stderr)
+        if check and done.code != 0:
             raise PulumiCommandError(result)
         return result
 
     def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
-        self.run("config", "set", key, value, *(["--secret"] if secret else []))
+        self._pending_config[key] = auto.ConfigValue(value, secret=secret)
 
-    def up(self, *extra: str, check: bool = True) -> Result:
-        return self.run("up", "--yes", "--skip-preview", *extra, check=check)
+    def up(self, *flags: str, check: bool = True) -> Result:
+        return self._operate("up", self._stack.up, flags, check, show_secrets=False)
 
-    def preview(self, *extra: str, check: bool = True) -> Result:
-        return self.run("preview", "--diff", *extra, check=check)
+    def preview(self, *flags: str, check: bool = True) -> Result:
+        return self._operate("preview", self._stack.preview, ("--diff", *flags), check)
 
-    def refresh(self, *extra: str, check: bool = True) -> Result:
-        return self.run("refresh", "--yes", "--skip-preview", *extra, check=check)
+    def refresh(self, *flags: str, check: bool = True) -> Result:
+        return self._operate("refresh", self._stack.refresh, flags, check, show_secrets=False)
 
-    def destroy(self, *extra: str, check: bool = True) -> Result:
-        return self.run("destroy", "--yes", "--skip-preview", *extra, check=check)
+    def destroy(self, *flags: str, check: bool = True) -> Result:
+        return self._operate("destroy", self._stack.destroy, flags, check, show_secrets=False)
 
     def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
-        return json.loads(self.run(*args).stdout or "{}")
+        """The stack's outputs; secret ones as "[secret]" unless `show_secrets`."""
+        self._before_command(keep_outputs=True)
+        if self._outputs is None:
+            self._outputs = self._stack.outputs()
+        return {key: output.value if show_secrets or not output.secret else "[secret]"
+                for key, output in self._outputs.items()}
 
     def export(self) -> dict[str, Any]:
-        return json.loads(self.run("stack", "export").stdout)
+        """The stack's state, as `pulumi stack export` has it (secrets encrypted)."""
+        self._before_command(keep_outputs=True)
+        deployment = self._stack.export_stack()
+        return {"version": deployment.version, "deployment": deployment.deployment}
 
     def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
-        deployment = self.export().get("deployment", {})
+        deployment = self.export().get("deployment") or {}
         return [r for r in deployment.get("resources") or [] if r.get("type", "").endswith(type_suffix)]
 
     def remove(self) -> None:
-        self.run("stack", "rm", "--yes", "--force", "--stack", self.stack, check=False)
+        try:
+            self._workspace.remove_stack(self.stack, force=True)
+        except _Failed:
+            pass  # already gone: what removing asks for
+
+    def _before_command(self, *, keep_outputs: bool = False) -> None:
+        if not keep_outputs:
+            self._outputs = None
+        if self._pending_config:
+            pending, self._pending_config = self._pending_config, {}
+            self._stack.set_all_config(pending)
+
+    def _operate(self, name: str, operation: Callable[..., Any], flags: Sequence[str], check: bool,
+                 **options: Any) -> Result:
+        self._before_command(keep_outputs=name == "preview")  # a preview changes no state
+        events: list[auto.EngineEvent] = []
+        try:
+            done = operation(on_event=events.append, color="never", **options, **_options(flags))
+        except _Failed as failed:
+            done, code = failed.result, failed.result.code
+        else:
+            code = 0
+        # Delivered by several threads: the sequence number is the engine's order.
+        result = Result((name, *flags), code, done.stdout, done.stderr, sorted(events, key=lambda e: e.sequence))
+        if code == 0 and name == "up":
+            self._outputs = done.outputs
+            result.outputs = self.outputs(show_secrets=True)
+        if check and result.returncode != 0:
+            raise PulumiCommandError(result)
+        return result
+
+
+def _options(flags: Sequence[str]) -> dict[str, Any]:
+    """CLI flags as the Automation API's keyword arguments."""
+    options: dict[str, Any] = {}
+    pending = list(flags)
+    while pending:
+        flag = pending.pop(0)
+        name, _, value = flag.partition("=")
+        if flag in _SWITCHES:
+            options[_SWITCHES[flag]] = True
+        elif name in _VALUED:
+            option, convert = _VALUED[name]
+            options[option] = convert(value if value else pending.pop(0))
+        else:
+            raise ValueError(f"flag {flag!r} is not one PulumiStack passes to the Automation API; "
+                             f"known: {sorted([*_SWITCHES, *_VALUED])}")
+    return options
 
 
 def _anchor_project_paths(project_file: Path, source: Path) -> None:
