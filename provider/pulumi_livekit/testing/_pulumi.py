@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -47,8 +48,13 @@ class Diagnostic:
 
     @property
     def resource(self) -> str:
-        """The resource's name (the last part of its URN); empty for a message about the whole run."""
-        return self.urn.rsplit("::", 1)[-1] if self.urn else ""
+        """The resource's name; empty for a message about the whole run."""
+        return resource_name(self.urn) if self.urn else ""
+
+
+def resource_name(urn: str) -> str:
+    """A resource's name: the last part of its URN."""
+    return urn.rsplit("::", 1)[-1]
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Result:
     stdout: str
     stderr: str
     events: list[auto.EngineEvent] = field(default_factory=list)
+    summary: Mapping[str, int] = field(default_factory=dict)  # the engine's count of resources per operation
     outputs: dict[str, Any] = field(default_factory=dict)  # the stack's outputs after an `up`
 
     @property
@@ -82,17 +89,20 @@ class Result:
 
     @property
     def changes(self) -> dict[str, int]:
-        """The engine's summary: operation ("create", "update", "delete", "replace", "import", ...) ->
-        how many resources it applied to; resources left as they were are not counted."""
-        summaries = [e.summary_event for e in self.events if e.summary_event]
-        if not summaries:
-            return {}
-        return {str(op): n for op, n in summaries[-1].resource_changes.items() if n and op != "same"}
+        """The summary without the resources left as they were: operation ("create", "update",
+        "delete", "replace", "import", ...) -> how many resources it applied to."""
+        return {str(op): n for op, n in self.summary.items() if n and op != "same"}
 
     def steps(self, op: Optional[str] = None) -> list[auto.StepEventMetadata]:
-        """The engine's steps (a resource and what was done to it), optionally of one operation only."""
+        """The steps the engine started (a resource and what it does to it), optionally of one operation."""
         return [e.resource_pre_event.metadata for e in self.events if e.resource_pre_event
                 and (op is None or e.resource_pre_event.metadata.op == op)]
+
+    def applied(self, op: Optional[str] = None) -> list[auto.StepEventMetadata]:
+        """The steps the engine finished, with the resource's state before and after; a refresh
+        starts "refresh" steps and finishes them as "same" or "update"."""
+        return [e.res_outputs_event.metadata for e in self.events if e.res_outputs_event
+                and (op is None or e.res_outputs_event.metadata.op == op)]
 
 
 class PulumiCommandError(AssertionError):
@@ -208,6 +218,9 @@ class PulumiStack:
     def run(self, *args: str, check: bool = True) -> Result:
         """A CLI command the Automation API has no method for, e.g. `pulumi import --file`."""
         self._before_command()
+        return self._cli(args, check)
+
+    def _cli(self, args: Sequence[str], check: bool) -> Result:
         argv = [*args, "--color", "never"]
         if args[0] in _STACK_COMMANDS or args[:2] in (("stack", "export"), ("stack", "output"), ("stack", "import")):
             argv += ["--stack", self.stack]
@@ -235,6 +248,20 @@ class PulumiStack:
     def destroy(self, *flags: str, check: bool = True) -> Result:
         return self._operate("destroy", self._stack.destroy, flags, check, show_secrets=False)
 
+    def import_resources(self, resources: Sequence[Mapping[str, str]], *, check: bool = True) -> Result:
+        """`pulumi import --file`: resources (`type`, `name`, `id`) adopted into the state without the
+        program. The summary is the stack's history entry: the Automation API gives no events here."""
+        self._before_command()
+        try:
+            done = self._stack.import_resources(resources=list(resources), generate_code=False, show_secrets=False)
+        except _Failed as failed:
+            result = Result(("import",), failed.result.code, failed.result.stdout, failed.result.stderr)
+        else:
+            result = Result(("import",), 0, done.stdout, done.stderr, summary=done.summary.resource_changes or {})
+        if check and result.returncode != 0:
+            raise PulumiCommandError(result)
+        return result
+
     def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The stack's outputs; secret ones as "[secret]" unless `show_secrets`."""
         self._before_command(keep_outputs=True)
@@ -243,11 +270,11 @@ class PulumiStack:
         return {key: output.value if show_secrets or not output.secret else "[secret]"
                 for key, output in self._outputs.items()}
 
-    def export(self) -> dict[str, Any]:
-        """The stack's state, as `pulumi stack export` has it (secrets encrypted)."""
+    def export(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """The stack's state as `pulumi stack export` has it: secrets encrypted unless `show_secrets`.
+        (The Automation API's `export_stack` always decrypts them.)"""
         self._before_command(keep_outputs=True)
-        deployment = self._stack.export_stack()
-        return {"version": deployment.version, "deployment": deployment.deployment}
+        return json.loads(self._cli(("stack", "export", *(["--show-secrets"] if show_secrets else [])), True).stdout)
 
     def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
         deployment = self.export().get("deployment") or {}
@@ -277,7 +304,9 @@ class PulumiStack:
         else:
             code = 0
         # Delivered by several threads: the sequence number is the engine's order.
-        result = Result((name, *flags), code, done.stdout, done.stderr, sorted(events, key=lambda e: e.sequence))
+        events.sort(key=lambda e: e.sequence)
+        summaries = [e.summary_event.resource_changes for e in events if e.summary_event]
+        result = Result((name, *flags), code, done.stdout, done.stderr, events, summaries[-1] if summaries else {})
         if code == 0 and name == "up":
             self._outputs = done.outputs
             result.outputs = self.outputs(show_secrets=True)
