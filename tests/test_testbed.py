@@ -6,7 +6,7 @@ import sys
 
 from livekit import api as lkapi
 
-from pulumi_livekit.testing import PulumiStack
+from pulumi_livekit.testing import PulumiStack, resource_name
 
 from conftest import PROGRAMS, REPO
 
@@ -36,7 +36,7 @@ def test_pulumi_up_and_destroy_a_dynamic_resource_through_the_built_engine(tmp_p
     stack.set_config("count", "2")
     up = stack.up()
     assert up.changes == {"create": 3}  # the stack and two dynamic resources
-    assert sorted(step.urn.rsplit("::", 1)[1] for step in up.steps("create")) == [
+    assert sorted(resource_name(step.urn) for step in up.steps("create")) == [
         "default", "noop-0", "noop-1", "noop-test"]  # and the provider, which the summary does not count
     assert up.outputs == stack.outputs() == {"labels": ["label-0", "label-1"]}
     assert len(stack.resources("dynamic:Resource")) == 2
