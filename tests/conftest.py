@@ -96,14 +96,22 @@ def pulumi_stack(tmp_path, livekit: LocalLiveKit):
     def make(program_dir: Path, stack: str = "test", *, config: bool = True, env=None) -> PulumiStack:
         pulumi = PulumiStack(program_dir, stack, workdir=tmp_path / f"{stack}-{len(stacks)}", env=env)
         if config:
-            creds = livekit.credentials
-            pulumi.set_config("livekit:url", creds.url)
-            pulumi.set_config("livekit:apiKey", creds.api_key)
-            pulumi.set_config("livekit:apiSecret", creds.api_secret, secret=True)
+            configure_for(pulumi, livekit.credentials)
         stacks.append(pulumi)
         return pulumi
 
     yield make
-    for pulumi in stacks:  # leave the server empty even when a test failed midway
-        if pulumi.resources():  # a look at the state costs a fraction of an engine run
-            pulumi.destroy(check=False)
+    for pulumi in stacks:
+        destroy_what_is_left(pulumi)
+
+
+def configure_for(stack: PulumiStack, credentials: Credentials) -> None:
+    stack.set_config("livekit:url", credentials.url)
+    stack.set_config("livekit:apiKey", credentials.api_key)
+    stack.set_config("livekit:apiSecret", credentials.api_secret, secret=True)
+
+
+def destroy_what_is_left(stack: PulumiStack) -> None:
+    """Leaves the server empty even when a test failed midway."""
+    if stack.resources():  # a look at the state costs a fraction of an engine run
+        stack.destroy(check=False)

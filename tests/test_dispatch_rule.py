@@ -13,9 +13,9 @@ from google.protobuf import json_format
 from livekit import api as lkapi
 
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit.testing import FaultProxy
+from pulumi_livekit.testing import FaultProxy, PulumiStack
 
-from conftest import PROGRAMS, REPO, Oracle
+from conftest import PROGRAMS, REPO, Oracle, configure_for, destroy_what_is_left
 
 KIND_FIELDS = {"individual": "dispatch_rule_individual", "direct": "dispatch_rule_direct",
                "callee": "dispatch_rule_callee"}
@@ -214,17 +214,27 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("spec,path,problem", BAD_INPUTS, ids=[b[1] + ":" + b[2] for b in BAD_INPUTS])
-def test_bad_input_fails_at_check_before_any_request(spec, path, problem, pulumi_stack, livekit, oracle):
-    with FaultProxy(livekit.credentials.url) as proxy:
-        stack = pulumi_stack(PROGRAMS / "rule")
+@pytest.fixture(scope="module")
+def checked_stack(livekit_server, tmp_path_factory):
+    """One stack, behind a proxy that counts requests, for every bad-input case: each ends at check."""
+    with FaultProxy(livekit_server.credentials.url) as proxy:
+        stack = PulumiStack(PROGRAMS / "rule", workdir=tmp_path_factory.mktemp("checked"))
+        configure_for(stack, livekit_server.credentials)
         stack.set_config("livekit:url", proxy.url)
-        declare(stack, spec)
-        result = stack.up(check=False)
-        assert result.returncode != 0
-        message = result.messages()["rule"]
-        assert path in message and problem in message, message
-        assert proxy.count() == 0, proxy.counts
+        yield stack, proxy
+        destroy_what_is_left(stack)
+
+
+@pytest.mark.parametrize("spec,path,problem", BAD_INPUTS, ids=[b[1] + ":" + b[2] for b in BAD_INPUTS])
+def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checked_stack, oracle):
+    stack, proxy = checked_stack
+    proxy.clear()
+    declare(stack, spec)
+    result = stack.up(check=False)
+    assert result.returncode != 0
+    message = result.messages()["rule"]
+    assert path in message and problem in message, message
+    assert proxy.count() == 0, proxy.counts
     assert oracle.rules() == []
 
 

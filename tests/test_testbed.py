@@ -38,7 +38,7 @@ def test_pulumi_up_and_destroy_a_dynamic_resource_through_the_built_engine(tmp_p
     assert up.changes == {"create": 3}  # the stack and two dynamic resources
     assert sorted(resource_name(step.urn) for step in up.steps("create")) == [
         "default", "noop-0", "noop-1", "noop-test"]  # and the provider, which the summary does not count
-    assert up.outputs == stack.outputs() == {"labels": ["label-0", "label-1"]}
+    assert up.outputs == stack.outputs(show_secrets=True) == {"labels": ["label-0", "label-1"]}  # events, CLI
     assert len(stack.resources("dynamic:Resource")) == 2
 
     assert stack.preview("--expect-no-changes").changes == {}

@@ -1,12 +1,12 @@
-"""Drive the real `pulumi` CLI on a program directory through Pulumi's Automation API, isolated
+"""Drive the real `pulumi` CLI on a program directory with Pulumi's Automation API, isolated
 from the user's setup.
 
 Each `PulumiStack` is a `LocalWorkspace` and `Stack` with its own local file backend and
 PULUMI_HOME in a temporary folder, a passphrase for secrets, no update check and no plugin
-downloads. Operations return the engine's structured events (diagnostics per resource, the
-summary of changes) besides the human output. The CLI runs as a user runs it: from the test
-bed's install folder, with a PATH that does not hold any virtualenv and no variable pointing
-at one; programs name theirs in Pulumi.yaml (`runtime.options.virtualenv`).
+downloads. Operations return the engine's structured events (`EngineEvent`: diagnostics per
+resource, steps, the summary of changes) besides the human output. The CLI runs as a user runs
+it: from the test bed's install folder, with a PATH that does not hold any virtualenv and no
+variable pointing at one; programs name theirs in Pulumi.yaml (`runtime.options.virtualenv`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import yaml
 from pulumi import automation as auto
@@ -32,10 +32,6 @@ COMMAND_TIMEOUT = 600.0
 # A virtualenv the tests run in is not the program's: with any of these the engine would use it.
 _NOT_INHERITED = ("VIRTUAL_ENV", "PULUMI_PYTHON_CMD", "PYTHONPATH", "PYTHONHOME")
 _STACK_COMMANDS = {"up", "preview", "refresh", "destroy", "import", "config", "state", "cancel"}
-# Command-line flags of up/preview/refresh/destroy, as the Automation API's options.
-_SWITCHES = {"--expect-no-changes": "expect_no_changes", "--refresh": "refresh", "--diff": "diff",
-             "--logtostderr": "log_to_std_err", "--logflow": "log_flow"}
-_VALUED = {"--parallel": ("parallel", int), "-v": ("log_verbosity", int)}
 
 
 @dataclass(frozen=True)
@@ -157,8 +153,9 @@ class PulumiStack:
 
     `set_config` values are written with the next command, all in one `pulumi config set-all`.
     `up`, `preview`, `refresh` and `destroy` take the CLI's flags (`"--expect-no-changes"`,
-    `"--refresh"`, `"--parallel", "4"`, `"-v=9"`, `"--logtostderr"`, `"--logflow"`) and return a
-    `Result` with the engine's events; with `check=True` a failure raises `PulumiCommandError`.
+    `"--refresh"`, ...) and return a `Result` with the engine's events; with `check=True` a
+    failure raises `PulumiCommandError`. An `up` leaves the stack's outputs known: `outputs()`
+    needs no command until the next operation.
     """
 
     def __init__(
@@ -199,12 +196,14 @@ class PulumiStack:
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_SKIP_CONFIRMATIONS": "true",
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            "PULUMI_DEBUG_COMMANDS": "true",  # as the Automation API sets it: operations take --event-log
             "NO_COLOR": "1",
             **(env or {}),
         }
         self._stack = auto.Stack.create(stack, self._workspace)
         self._pending_config: dict[str, auto.ConfigValue] = {}
-        self._outputs: Optional[dict[str, auto.OutputValue]] = None  # known since the last `up`
+        self._outputs: Optional[dict[str, Any]] = None  # as `stack output --json` has them, since the last `up`
+        self._operations = 0
 
     @property
     def env(self) -> dict[str, str]:
@@ -237,16 +236,16 @@ class PulumiStack:
         self._pending_config[key] = auto.ConfigValue(value, secret=secret)
 
     def up(self, *flags: str, check: bool = True) -> Result:
-        return self._operate("up", self._stack.up, flags, check, show_secrets=False)
+        return self._operate("up", "--yes", "--skip-preview", *flags, check=check)
 
     def preview(self, *flags: str, check: bool = True) -> Result:
-        return self._operate("preview", self._stack.preview, ("--diff", *flags), check)
+        return self._operate("preview", "--diff", *flags, check=check)
 
     def refresh(self, *flags: str, check: bool = True) -> Result:
-        return self._operate("refresh", self._stack.refresh, flags, check, show_secrets=False)
+        return self._operate("refresh", "--yes", "--skip-preview", *flags, check=check)
 
     def destroy(self, *flags: str, check: bool = True) -> Result:
-        return self._operate("destroy", self._stack.destroy, flags, check, show_secrets=False)
+        return self._operate("destroy", "--yes", "--skip-preview", *flags, check=check)
 
     def import_resources(self, resources: Sequence[Mapping[str, str]], *, check: bool = True) -> Result:
         """`pulumi import --file`: resources (`type`, `name`, `id`) adopted into the state without the
@@ -265,10 +264,11 @@ class PulumiStack:
     def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The stack's outputs; secret ones as "[secret]" unless `show_secrets`."""
         self._before_command(keep_outputs=True)
+        if show_secrets:
+            return json.loads(self._cli(("stack", "output", "--json", "--show-secrets"), True).stdout or "{}")
         if self._outputs is None:
-            self._outputs = self._stack.outputs()
-        return {key: output.value if show_secrets or not output.secret else "[secret]"
-                for key, output in self._outputs.items()}
+            self._outputs = json.loads(self._cli(("stack", "output", "--json"), True).stdout or "{}")
+        return dict(self._outputs)
 
     def export(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The stack's state as `pulumi stack export` has it: secrets encrypted unless `show_secrets`.
@@ -293,44 +293,28 @@ class PulumiStack:
             pending, self._pending_config = self._pending_config, {}
             self._stack.set_all_config(pending)
 
-    def _operate(self, name: str, operation: Callable[..., Any], flags: Sequence[str], check: bool,
-                 **options: Any) -> Result:
-        self._before_command(keep_outputs=name == "preview")  # a preview changes no state
-        events: list[auto.EngineEvent] = []
-        try:
-            done = operation(on_event=events.append, color="never", **options, **_options(flags))
-        except _Failed as failed:
-            done, code = failed.result, failed.result.code
-        else:
-            code = 0
-        # Delivered by several threads: the sequence number is the engine's order.
-        events.sort(key=lambda e: e.sequence)
-        summaries = [e.summary_event.resource_changes for e in events if e.summary_event]
-        result = Result((name, *flags), code, done.stdout, done.stderr, events, summaries[-1] if summaries else {})
-        if code == 0 and name == "up":
-            self._outputs = done.outputs
-            result.outputs = self.outputs(show_secrets=True)
+    def _operate(self, *args: str, check: bool) -> Result:
+        """One engine operation, its events logged to a file the Automation API's event type reads.
+
+        (`Stack.up`, `refresh` and `destroy` run `stack output` twice and `stack history` after the
+        operation: three more CLI starts, for what the events hold already.)"""
+        self._before_command(keep_outputs=args[0] == "preview")  # a preview changes no state
+        self._operations += 1
+        log = self.workdir / f"events-{self._operations}-{args[0]}.jsonl"
+        result = self._cli((*args, "--event-log", str(log)), check=False)
+        result.args = args
+        result.events = [auto.EngineEvent.from_json(json.loads(line)) for line in log.read_text().splitlines()
+                         if line.strip()] if log.exists() else []
+        summaries = [e.summary_event.resource_changes for e in result.events if e.summary_event]
+        result.summary = summaries[-1] if summaries else {}
+        if args[0] == "up" and result.returncode == 0:
+            [stack] = [e.res_outputs_event.metadata for e in result.events if e.res_outputs_event
+                       and e.res_outputs_event.metadata.type == "pulumi:pulumi:Stack"]
+            result.outputs = dict(stack.new.outputs or {})
+            self._outputs = result.outputs
         if check and result.returncode != 0:
             raise PulumiCommandError(result)
         return result
-
-
-def _options(flags: Sequence[str]) -> dict[str, Any]:
-    """CLI flags as the Automation API's keyword arguments."""
-    options: dict[str, Any] = {}
-    pending = list(flags)
-    while pending:
-        flag = pending.pop(0)
-        name, _, value = flag.partition("=")
-        if flag in _SWITCHES:
-            options[_SWITCHES[flag]] = True
-        elif name in _VALUED:
-            option, convert = _VALUED[name]
-            options[option] = convert(value if value else pending.pop(0))
-        else:
-            raise ValueError(f"flag {flag!r} is not one PulumiStack passes to the Automation API; "
-                             f"known: {sorted([*_SWITCHES, *_VALUED])}")
-    return options
 
 
 def _anchor_project_paths(project_file: Path, source: Path) -> None:
