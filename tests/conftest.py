@@ -94,7 +94,8 @@ def pulumi_stack(tmp_path, livekit: LocalLiveKit):
     stacks: list[PulumiStack] = []
 
     def make(program_dir: Path, stack: str = "test", *, config: bool = True, env=None) -> PulumiStack:
-        pulumi = PulumiStack(program_dir, stack, workdir=tmp_path / f"{stack}-{len(stacks)}", env=env)
+        pulumi = PulumiStack(program_dir, stack, workdir=tmp_path / f"{stack}-{len(stacks)}", env=env,
+                             defer_config=True)
         if config:
             configure_for(pulumi, livekit.credentials)
         stacks.append(pulumi)

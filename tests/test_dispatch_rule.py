@@ -218,7 +218,7 @@ BAD_INPUTS = [
 def checked_stack(livekit_server, tmp_path_factory):
     """One stack, behind a proxy that counts requests, for every bad-input case: each ends at check."""
     with FaultProxy(livekit_server.credentials.url) as proxy:
-        stack = PulumiStack(PROGRAMS / "rule", workdir=tmp_path_factory.mktemp("checked"))
+        stack = PulumiStack(PROGRAMS / "rule", workdir=tmp_path_factory.mktemp("checked"), defer_config=True)
         configure_for(stack, livekit_server.credentials)
         stack.set_config("livekit:url", proxy.url)
         yield stack, proxy

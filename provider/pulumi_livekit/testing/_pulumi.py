@@ -151,7 +151,8 @@ def _installed_cli() -> auto.PulumiCommand:
 class PulumiStack:
     """A stack of a program, driven through the Automation API.
 
-    `set_config` values are written with the next command, all in one `pulumi config set-all`.
+    With `defer_config`, `set_config` values wait for the next command and go in one `pulumi config
+    set-all` before it (without, each is written at once: a timed command then runs alone).
     `up`, `preview`, `refresh` and `destroy` take the CLI's flags (`"--expect-no-changes"`,
     `"--refresh"`, ...) and return a `Result` with the engine's events; with `check=True` a
     failure raises `PulumiCommandError`. An `up` leaves the stack's outputs known: `outputs()`
@@ -166,6 +167,7 @@ class PulumiStack:
         env: Optional[Mapping[str, str]] = None,
         workdir: Optional[Path] = None,
         copy_program: bool = True,
+        defer_config: bool = False,
     ) -> None:
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pulumi-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -201,6 +203,7 @@ class PulumiStack:
             **(env or {}),
         }
         self._stack = auto.Stack.create(stack, self._workspace)
+        self._defer_config = defer_config
         self._pending_config: dict[str, auto.ConfigValue] = {}
         self._outputs: Optional[dict[str, Any]] = None  # as `stack output --json` has them, since the last `up`
         self._operations = 0
@@ -234,6 +237,8 @@ class PulumiStack:
 
     def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
         self._pending_config[key] = auto.ConfigValue(value, secret=secret)
+        if not self._defer_config:
+            self._write_config()
 
     def up(self, *flags: str, check: bool = True) -> Result:
         return self._operate("up", "--yes", "--skip-preview", *flags, check=check)
@@ -289,6 +294,9 @@ class PulumiStack:
     def _before_command(self, *, keep_outputs: bool = False) -> None:
         if not keep_outputs:
             self._outputs = None
+        self._write_config()
+
+    def _write_config(self) -> None:
         if self._pending_config:
             pending, self._pending_config = self._pending_config, {}
             self._stack.set_all_config(pending)
