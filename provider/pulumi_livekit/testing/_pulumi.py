@@ -124,7 +124,8 @@ class _StockCommand(auto.PulumiCommand):
     virtualenv the tests run in would reach the engine; here the workspace's variables are the
     whole environment."""
 
-    def __init__(self, installed: auto.PulumiCommand) -> None:  # noqa: the version is known already
+    def __init__(self, installed: auto.PulumiCommand) -> None:
+        # Not the base class's __init__: it would run `pulumi version` again for every stack.
         self.command, self.version = installed.command, installed.version
 
     def run(self, args: list[str], cwd: str, additional_env: Mapping[str, str],
