@@ -206,7 +206,10 @@ class PulumiStack:
         self._stack = auto.Stack.create(stack, self._workspace)
         self._defer_config = defer_config
         self._pending_config: dict[str, auto.ConfigValue] = {}
-        self._outputs: Optional[dict[str, Any]] = None  # as `stack output --json` has them, since the last `up`
+        # What the state holds, known until a command may change it: the outputs (as `stack output
+        # --json` has them) from the last `up`'s events, the export from the last look.
+        self._outputs: Optional[dict[str, Any]] = None
+        self._exported: Optional[str] = None
         self._operations = 0
 
     @property
@@ -269,7 +272,7 @@ class PulumiStack:
 
     def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The stack's outputs; secret ones as "[secret]" unless `show_secrets`."""
-        self._before_command(keep_outputs=True)
+        self._before_command(changes_state=False)
         if show_secrets:
             return json.loads(self._cli(("stack", "output", "--json", "--show-secrets"), True).stdout or "{}")
         if self._outputs is None:
@@ -279,8 +282,12 @@ class PulumiStack:
     def export(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The stack's state as `pulumi stack export` has it: secrets encrypted unless `show_secrets`.
         (The Automation API's `export_stack` always decrypts them.)"""
-        self._before_command(keep_outputs=True)
-        return json.loads(self._cli(("stack", "export", *(["--show-secrets"] if show_secrets else [])), True).stdout)
+        self._before_command(changes_state=False)
+        if show_secrets:
+            return json.loads(self._cli(("stack", "export", "--show-secrets"), True).stdout)
+        if self._exported is None:
+            self._exported = self._cli(("stack", "export"), True).stdout
+        return json.loads(self._exported)
 
     def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
         deployment = self.export().get("deployment") or {}
@@ -292,9 +299,9 @@ class PulumiStack:
         except _Failed:
             pass  # already gone: what removing asks for
 
-    def _before_command(self, *, keep_outputs: bool = False) -> None:
-        if not keep_outputs:
-            self._outputs = None
+    def _before_command(self, *, changes_state: bool = True) -> None:
+        if changes_state:
+            self._outputs = self._exported = None
         self._write_config()
 
     def _write_config(self) -> None:
@@ -307,7 +314,7 @@ class PulumiStack:
 
         (`Stack.up`, `refresh` and `destroy` run `stack output` twice and `stack history` after the
         operation: three more CLI starts, for what the events hold already.)"""
-        self._before_command(keep_outputs=args[0] == "preview")  # a preview changes no state
+        self._before_command(changes_state=args[0] != "preview")
         self._operations += 1
         log = self.workdir / f"events-{self._operations}-{args[0]}.jsonl"
         result = self._cli((*args, "--event-log", str(log)), check=False)
