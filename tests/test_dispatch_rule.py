@@ -238,9 +238,9 @@ def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checke
     assert oracle.rules() == []
 
 
-def test_conflicting_rule_names_the_resource_and_carries_the_server_text(pulumi_stack, oracle):
+def test_a_rule_that_conflicts_with_one_on_the_server_is_refused_at_check_naming_both(pulumi_stack, oracle):
     trunk = unique_trunk()
-    oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=lkapi.SIPDispatchRuleInfo(
+    there = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=lkapi.SIPDispatchRuleInfo(
         name="already there", trunk_ids=[trunk],
         rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="a")))))
     stack = pulumi_stack(PROGRAMS / "rule")
@@ -248,9 +248,10 @@ def test_conflicting_rule_names_the_resource_and_carries_the_server_text(pulumi_
     result = stack.up(check=False)
     assert result.returncode != 0
     errors = result.messages()
-    assert "already exists" in errors["rule"] and "already there" in errors["rule"], errors
-    assert set(errors) - {"", "rule-test"} == {"rule"}  # the run and the stack may sum up
-    assert len(oracle.rules()) == 1
+    assert set(errors) - {"", "rule-test"} == {"rule"}, errors  # the run and the stack may sum up
+    assert (f"DispatchRule resource 'rule' has a problem: conflicts with dispatch rule {there.sip_dispatch_rule_id} "
+            f'"already there" on the LiveKit server: both take calls on trunk {trunk}') in errors["rule"], errors
+    assert oracle.rules() == [there]
 
 
 def test_every_input_accepts_outputs(pulumi_stack, oracle):

@@ -1,4 +1,5 @@
-"""Conflicting dispatch rules fail `pulumi preview`, through the real engine, with no request sent."""
+"""Conflicting dispatch rules fail `pulumi preview`, through the real engine, before anything is written:
+rules declared side by side, and a rule against one on the server outside the stack."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 import pytest
 import yaml
+from livekit import api as lkapi
 
 from pulumi_livekit.testing import FaultProxy
 
@@ -55,7 +57,8 @@ def test_conflicting_declared_rules_fail_the_preview_naming_both_with_no_request
                       r"on trunk ST_preview_twins from anyone to \+15550190 with the same PIN", preview.output)
     assert found and found.group(1) != found.group(2), preview.output
     assert PIN not in preview.output
-    assert proxy.count() == 0
+    # Nothing written: the one request is the listing the first twin's check looks for conflicts on the server in.
+    assert proxy.count() == proxy.count("ListSIPDispatchRule") == 1
 
     # In `up` the same check refuses the second twin before its create; the other rules go ahead.
     up = stack.up(check=False)
@@ -75,3 +78,57 @@ def test_rules_that_do_not_conflict_pass_and_a_no_change_preview_makes_no_reques
     proxy.clear()
     stack.preview("--expect-no-changes")
     assert proxy.count() == 0
+
+
+OUTSIDE_TRUNK = "ST_preview_outside"
+
+
+def test_a_rule_that_conflicts_with_one_outside_the_stack_fails_the_preview_after_one_listing(
+        pulumi_stack, proxy, oracle):
+    outside = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+        dispatch_rule=lkapi.SIPDispatchRuleInfo(
+            name="made outside", trunk_ids=[OUTSIDE_TRUNK],
+            rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="theirs")))))
+    stack = stack_through(pulumi_stack, proxy, stock_host=False)
+    collider = {"type": "DispatchRule", "name": "collider",
+                "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "mine-"}}, "trunk_ids": [OUTSIDE_TRUNK]}}
+    newcomers = [{"type": "DispatchRule", "name": f"newcomer-{i}",
+                  "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": f"n{i}-"}},
+                           "trunk_ids": [f"ST_preview_new_{i}"]}} for i in range(3)]
+    stack.set_config("resources", json.dumps([*newcomers, collider]))
+    preview = stack.preview(check=False)
+    assert preview.returncode != 0, preview.output
+    assert (f"DispatchRule resource 'collider' has a problem: conflicts with dispatch rule "
+            f'{outside.sip_dispatch_rule_id} "made outside" on the LiveKit server: both take calls on trunk '
+            f"{OUTSIDE_TRUNK} from anyone to any number without a PIN") in preview.output, preview.output
+    # Four rules to create, one listing of the server's rules for all their checks, and nothing written.
+    assert (proxy.count(), proxy.count("ListSIPDispatchRule")) == (1, 1)
+    assert oracle.rules() == [outside]
+    # `up` without a preview: the check refuses the collider before its create. The engine starts no step after
+    # a failed one, so how many newcomers go ahead varies; all are checked against the process's one listing.
+    proxy.clear()
+    up = stack.up(check=False)
+    assert up.returncode != 0 and "conflicts with dispatch rule" in up.output
+    created = proxy.count("CreateSIPDispatchRule")
+    assert proxy.count("ListSIPDispatchRule") == 1 + created  # + the filtered List before each create
+    assert "mine-" not in str(oracle.rules()) and len(oracle.rules()) == 1 + created
+    stack.set_config("resources", json.dumps(newcomers))
+    stack.up()
+    assert len(oracle.rules()) == 1 + len(newcomers)
+
+    # A change that leaves every rule's calls alone (a rename) needs no listing; one that moves a rule onto the
+    # outside rule's calls is refused at preview, as a new rule is.
+    renamed = [{**r, "args": {**r["args"], "name": "renamed"}} for r in newcomers]
+    stack.set_config("resources", json.dumps(renamed))
+    proxy.clear()
+    stack.preview()
+    assert proxy.count() == 0
+    moved = [*renamed[:2], {**renamed[2], "args": {**renamed[2]["args"], "trunk_ids": [OUTSIDE_TRUNK]}}]
+    stack.set_config("resources", json.dumps(moved))
+    preview = stack.preview(check=False)
+    assert preview.returncode != 0
+    assert (f"DispatchRule resource 'newcomer-2' has a problem: conflicts with dispatch rule "
+            f"{outside.sip_dispatch_rule_id}") in preview.output, preview.output
+    assert proxy.count() == 1
+    stack.destroy()
+    assert oracle.rules() == [outside]

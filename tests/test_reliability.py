@@ -399,7 +399,7 @@ def test_redis_restarted_under_the_server(restartable, oracle, tmp_path):
 BYSTANDERS = ["bystander-trunk", "bystander-rule"]
 
 
-def test_conflicts_name_the_resource_carry_the_server_text_and_lose_nothing_else(
+def test_conflicts_fail_the_preview_name_the_resource_and_lose_nothing_else(
         livekit, oracle, tmp_path):
     outside = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
         dispatch_rule=lkapi.SIPDispatchRuleInfo(
@@ -438,23 +438,25 @@ def test_conflicts_name_the_resource_carry_the_server_text_and_lose_nothing_else
            "from anyone to +15550190 with the same PIN" in errors[refused_twin], errors[refused_twin]
     assert "7355608" not in up.output + preview.output  # the PIN of the refused twin stays a secret
 
-    # Without the refused twin, the next `up` reaches the collider, which LiveKit refuses.
+    # Without the refused twin, the preview reaches the collider, refused for the rule made outside Pulumi, still
+    # before anything is created; so is the `up`, where the collider's check refuses it before its create.
     write_config(stack, {"resources": [r for r in json.loads(stack.run("config", "get", "resources").stdout)
                                        if r["name"] != refused_twin]})
+    before = oracle.rules()
+    preview = stack.preview(check=False)
+    assert preview.returncode != 0
+    assert "DispatchRule resource 'collider' has a problem: conflicts with dispatch rule " in preview.output
+    assert oracle.rules() == before
     up = stack.up(check=False)
     assert up.returncode != 0
     errors = diagnostics(up.stdout)
     assert set(errors) - {"declared-test"} == {"collider"}, up.stdout
+    assert (f'conflicts with dispatch rule {outside.sip_dispatch_rule_id} "made outside" on the LiveKit server: both '
+            f"take calls on trunk ST_conflict_outside from anyone to any number without a PIN") in errors["collider"], \
+        errors["collider"]
 
     in_state = state_ids(stack, "DispatchRule")
     assert set(in_state) == {"bystander-rule", kept_twin}
-    # A rule made outside the stack: the engine names the resource; the message is LiveKit's. It names one of the
-    # two colliding rules: the one in the way, or (depending on the server's iteration order) the new one, "<new>".
-    assert "CreateSIPDispatchRule: LiveKit answered invalid_argument (HTTP 400): Dispatch rule for the same " \
-           "trunk, inbound number, number, and PIN combination already exists in dispatch rule" in errors["collider"], \
-        errors["collider"]
-    assert re.search(rf'"({outside.sip_dispatch_rule_id}|<new>)" "(made outside|<blank name>)"', errors["collider"]), \
-        errors["collider"]
 
     # Everything else in the same update was created and recorded, exactly once.
     trunks = state_ids(stack, "InboundTrunk")
@@ -514,6 +516,9 @@ BAD_INPUTS = [
     Bad("empty trunk ID", "trunk_ids[0]", "must not be empty", rule_with(trunk_ids=[""])),
     Bad("number not a string", "numbers[0]", "expected a string", rule_with(numbers=[15550100])),
     Bad("empty number before a real one", "numbers[0]", "must not be empty", rule_with(numbers=["", "+15550100"])),
+    Bad("trunk named twice", "trunk_ids[1]", "names it twice", rule_with(trunk_ids=["ST_twice", "ST_twice"])),
+    Bad("number twice in two spellings", "inbound_numbers[1]", "repeats inbound_numbers[0] (+1 555-0100)",
+        rule_with(inbound_numbers=["+15550100", "+1 555-0100"])),
     Bad("PIN in another script's digits", "rule.dispatch_rule_direct.pin", "digits 0-9 only",
         rule_with(rule={"dispatchRuleDirect": {"roomName": "r", "pin": "\u0661\u0662\u0663\u0664"}})),
     Bad("agent name not a string", "room_config.agents[0].agentName", "expected a string",

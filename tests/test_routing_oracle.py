@@ -25,7 +25,9 @@ from pulumi_livekit._client import SIPClient
 from pulumi_livekit._config import Endpoint
 from pulumi_livekit._exceptions import InvalidArgumentError
 from pulumi_livekit.cli import routes
-from pulumi_livekit.routing import RANDOM, Call, evaluate, rule_conflicts, trunk_conflicts
+from pulumi_livekit.routing import (
+    RANDOM, UNREACHABLE_RULE, Call, evaluate, routing_table, rule_conflicts, trunk_conflicts,
+)
 
 CONFIGS = int(os.environ.get("ROUTING_CONFIGS", "200"))
 CALLS_PER_CONFIG = 10
@@ -217,7 +219,7 @@ def test_the_model_and_explain_agree_with_the_server_on_every_call(livekit, sip,
     rng = random.Random(SEED)
     started = time.monotonic()
     disagreements: list[dict] = []
-    calls_asked = refused_creates = 0
+    calls_asked = refused_creates = flagged_never_reached = 0
     results: dict[str, int] = {}
     with routing_oracle:  # one oracle process for the whole run
         for index in range(CONFIGS):
@@ -235,9 +237,17 @@ def test_the_model_and_explain_agree_with_the_server_on_every_call(livekit, sip,
             calls = [random_call(rng, trunk_ids, n) for n in range(CALLS_PER_CONFIG)]
             answers = routing_oracle.evaluate(calls)
             calls_asked += len(calls)
+            # The table's "never reached": no call may land on such a rule.
+            never_reached = {w.about for w in routing_table(trunks, rules).warnings if w.code == UNREACHABLE_RULE}
+            flagged_never_reached += len(never_reached)
             for call, answer in zip(calls, answers):
                 outcome = answer["response"].get("result", "") if "response" in answer else answer["error"]["code"]
                 results[outcome] = results.get(outcome, 0) + 1
+                if answer.get("response", {}).get("sipDispatchRuleId") in never_reached:
+                    disagreements.append({**replay, "source": "table: rule never reached",
+                                          "rules": [json_format.MessageToDict(r) for r in rules],
+                                          "trunks": [json_format.MessageToDict(t) for t in trunks],
+                                          "call": call.__dict__, "server": answer})
                 for source, predicted in (("model", evaluate(trunks, rules, call).to_json()),
                                           ("explain --json", explain_json(livekit, call))):
                     if not same_answer(predicted, answer):
@@ -251,7 +261,8 @@ def test_the_model_and_explain_agree_with_the_server_on_every_call(livekit, sip,
     elapsed = time.monotonic() - started
     print(f"\nrouting differential figures: {CONFIGS} configurations, {calls_asked} calls (each through the model "
           f"and `explain --json`), {refused_creates} creates refused as conflicts (all predicted), "
-          f"server results {dict(sorted(results.items()))}, {len(disagreements)} disagreements, {elapsed:.0f} s")
+          f"server results {dict(sorted(results.items()))}, {flagged_never_reached} rules the table says no call "
+          f"reaches, {len(disagreements)} disagreements, {elapsed:.0f} s")
     for case in disagreements[:5]:
         print(json.dumps(case, indent=1, default=str))
     assert not disagreements, f"{len(disagreements)} disagreements; the first ones are printed above"

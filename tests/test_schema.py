@@ -12,10 +12,15 @@ import pulumi_livekit as livekit
 from pulumi_livekit import ValidationError
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
-from pulumi_livekit._schema import OUTPUT_ONLY, UNKNOWN, canonicalize, prune, validate_message
+from pulumi_livekit._schema import OUTPUT_ONLY, UNKNOWN, canonical_from_message, prune, to_message, validate_message
 from pulumi_livekit._spec import load_spec
 
 RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR
+
+
+def canonicalize(message_type, value):
+    """What check stores: the value through the message, in the server's spelling."""
+    return canonical_from_message(to_message(message_type, value))
 
 
 def test_camel_and_snake_case_give_the_same_canonical_form():
@@ -117,10 +122,12 @@ def test_a_pin_is_ascii_digits_only(pin):
     assert pin not in str(result.failures[0].reason)
 
 
-def test_check_splits_the_pin_out_of_the_rule_and_reports_every_failure():
+def test_check_keeps_the_pin_out_of_the_rule_and_reports_every_failure(livekit):
     provider = DispatchRuleProvider()
+    # A new rule: its check looks for conflicting rules on the (empty) server.
+    creds = livekit.credentials
     ok = provider.check({}, {"__provider": "p", "rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": "1234",
-                             "connection": {"url": "http://x", "api_key": "k", "api_secret": "s"}})
+                             "connection": {"url": creds.url, "api_key": creds.api_key, "api_secret": creds.api_secret}})
     assert ok.failures == []
     assert ok.inputs["rule"] == {"dispatch_rule_direct": {"room_name": "r"}}
     assert ok.inputs["pin"] == "1234"

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import pulumi
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
 from . import _schema
-from ._client import SIPClient
+from ._client import SIPClient, client_for
 from ._declared import DECLARED_RULES
+from ._exceptions import LiveKitError
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
+from ._server_rules import RULES_ON_SERVER, claims_of
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
+from .routing import normalize_number
 
 # str.isdigit() also accepts other scripts' digits, which no keypad sends.
 _KEYPAD_DIGITS = re.compile(r"[0-9]+")
 RULE_KINDS = ("dispatch_rule_individual", "dispatch_rule_direct", "dispatch_rule_callee")
 PIN = "pin"
+_TELL_APART = "give one of them other trunk_ids, numbers, inbound_numbers or PIN"
 
 
 def _rule_kind(rule: Any) -> Optional[str]:
@@ -49,6 +53,17 @@ def _body_without_pin(body: Any) -> Any:
     if not isinstance(body, Mapping):
         return body
     return {f: v for f, v in body.items() if f != PIN}
+
+
+def _first_repeat(values: Any, same: Callable[[str], str]) -> Optional[tuple[int, int, str]]:
+    """(index, index of its first occurrence, value) of the first value that repeats one before it."""
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values if isinstance(values, list) else []):
+        if isinstance(value, str) and value != _schema.UNKNOWN:
+            if same(value) in seen:
+                return index, seen[same(value)], value
+            seen[same(value)] = index
+    return None
 
 
 def _pin_of(rule: Any) -> Optional[str]:
@@ -87,6 +102,12 @@ class DispatchRuleProvider(SIPResourceProvider):
         return joined
 
     def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
+        for field, same in (("trunk_ids", str), ("numbers", normalize_number), ("inbound_numbers", normalize_number)):
+            repeated = _first_repeat(desired.get(field), same)
+            if repeated is not None:
+                index, first, value = repeated
+                failures.append(CheckFailure(f"{field}[{index}]", f"repeats {field}[{first}] ({value}): LiveKit "
+                                                                  "refuses a rule that names it twice"))
         rule = desired.get("rule")
         if rule is None:
             failures.append(CheckFailure(
@@ -111,29 +132,50 @@ class DispatchRuleProvider(SIPResourceProvider):
             # Never echo the value: it is a secret.
             failures.append(CheckFailure(f"{path}.pin", "must contain the digits 0-9 only (callers type it on a keypad)"))
 
-    def check_declared(self, desired: dict[str, Any], connection: Mapping[str, Any]) -> list[CheckFailure]:
+    def check_against_others(self, olds: Mapping[str, Any], desired: dict[str, Any],
+                             message: sip_pb.SIPDispatchRuleInfo, connection: Mapping[str, Any]) -> list[CheckFailure]:
         project = self._project(connection)
         if project is None:
             return []
-        conflict = DECLARED_RULES.claim(project, desired, _schema.to_message(self.message_type, desired))
-        if conflict is None:
+        # No property in these failures: the engine would echo the property's value, and `rule` may carry the PIN.
+        declared = DECLARED_RULES.claim(project, desired, message)
+        if declared is not None:
+            return [CheckFailure("", f"conflicts with {declared.other} of this program: {declared.reason}. LiveKit "
+                                     f"refuses the second of two such rules; {_TELL_APART}")]
+        own_claims = claims_of(self._message(olds)) if olds else frozenset()
+        if claims_of(message) == own_claims:
+            return []  # the calls it takes are unchanged: what the server holds cannot be in its way
+        endpoint = self._endpoint(connection)
+        try:
+            found = RULES_ON_SERVER.conflict(endpoint, client_for(endpoint).list_dispatch_rules, message, own_claims)
+        except LiveKitError as error:
+            return [CheckFailure("", f"could not look for conflicting rules on the server: {error}")]
+        if found is None:
             return []
-        # No property: the engine would echo the property's value, and `rule` may carry the PIN.
-        return [CheckFailure("", f"conflicts with {conflict.other} of this program: {conflict.reason}. LiveKit "
-                                 "refuses the second of two such rules; give one of them other trunk_ids, numbers, "
-                                 "inbound_numbers or PIN")]
+        other, reason = found
+        name = f' "{other.name}"' if other.name else ""
+        return [CheckFailure("", f"conflicts with dispatch rule {other.sip_dispatch_rule_id}{name} on the LiveKit "
+                                 f"server: {reason}. LiveKit would refuse this rule; {_TELL_APART}, or remove the "
+                                 "other rule first (in an earlier deployment, if this stack manages it)")]
 
     def api_create(self, client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
-        return client.create_dispatch_rule(message)
+        stored = client.create_dispatch_rule(message)
+        RULES_ON_SERVER.stored(client.connection, stored)
+        return stored
 
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPDispatchRuleInfo):
-        return client.update_dispatch_rule(object_id, message)
+        stored = client.update_dispatch_rule(object_id, message)
+        RULES_ON_SERVER.stored(client.connection, stored)
+        return stored
 
     def api_list(self, client: SIPClient) -> list[sip_pb.SIPDispatchRuleInfo]:
         return client.list_dispatch_rules()
 
     def api_delete(self, client: SIPClient, object_id: str) -> None:
-        client.delete_dispatch_rule(object_id)
+        try:
+            client.delete_dispatch_rule(object_id)
+        finally:  # gone, or after an error perhaps not: then the server still refuses what conflicts with it
+            RULES_ON_SERVER.deleted(client.connection, object_id)
 
 
 class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):

@@ -62,8 +62,11 @@ class SIPResourceProvider(ResourceProvider):
     def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
         return dict(state)
 
-    def check_declared(self, desired: dict[str, Any], connection: Mapping[str, Any]) -> list[CheckFailure]:
-        """Problems with the other resources this deployment declared (desired is known and canonical)."""
+    def check_against_others(self, olds: Mapping[str, Any], desired: dict[str, Any], message: Message,
+                             connection: Mapping[str, Any]) -> list[CheckFailure]:
+        """Problems with the other objects of the project: those this deployment declared, those on the
+        server. `desired` is known and canonical, `message` is the same as protobuf, `olds` the inputs
+        the last deployment stored (empty for a resource not created yet)."""
         return []
 
     def api_create(self, client: SIPClient, message: Message) -> Message:
@@ -84,7 +87,7 @@ class SIPResourceProvider(ResourceProvider):
         self._stack_config = req.config
         register_secrets([req.config.get("livekit:apiSecret")])
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
         news = _schema.normalize_unknowns(news)
         state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
@@ -110,8 +113,9 @@ class SIPResourceProvider(ResourceProvider):
         if failures:
             return CheckResult(news, failures)
         if not _schema.contains_unknown(desired):
-            desired = _schema.canonicalize(self.message_type, desired)
-            failures += self.check_declared(desired, checked_connection or {})
+            message = _schema.to_message(self.message_type, desired)
+            desired = _schema.canonical_from_message(message)
+            failures += self.check_against_others(olds, desired, message, checked_connection or {})
             if failures:
                 return CheckResult(news, failures)
         inputs = self.split_secrets(_schema.prune(desired) or {})

@@ -14,6 +14,7 @@ from pulumi.dynamic import Resource
 
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, SIPResourceProvider
+from ._review import declare_for_review
 from ._schema import OUTPUT_ONLY
 from ._spec import load_spec
 from ._types import Connection, as_input
@@ -50,6 +51,7 @@ class SIPResource(Resource):
             props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[*provider.secret_keys, CONNECTION])
         super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(opts, secret_outputs))
+        declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props[CONNECTION])
 
     @classmethod
     def from_json(

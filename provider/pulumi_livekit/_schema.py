@@ -249,11 +249,6 @@ def _upgrade_media(raw: dict) -> None:
         raw["media"] = {**raw.get("media", {}), "encryption": legacy}
 
 
-def canonicalize(message_type: type[Message], value: Mapping[str, Any]) -> dict:
-    """Round-trip through the message so numbers, enums and durations take the server's spelling."""
-    return canonical_from_message(to_message(message_type, value))
-
-
 def prune(value: Any) -> Optional[Any]:
     """Drop None, empty strings/lists/objects and False/0 at every level (they mean "unset")."""
     if isinstance(value, Mapping):

@@ -158,7 +158,7 @@ def _format_table(table: Table) -> str:
     text += "\n(# is the order the server tries the rules; '!' marks a rule never reached there. "
     text += "{caller}, {called}: the numbers of the call; {random}: the server's random suffix)\n"
     if table.warnings:
-        text += "\nwarnings:\n" + "".join(f"  - {w}\n" for w in table.warnings)
+        text += "\nwarnings:\n" + "".join(f"  - {w} [{w.code}]\n" for w in table.warnings)
     return text
 
 
@@ -169,7 +169,7 @@ def _table_json(table: Table) -> dict:
                              "callers": list(r.callers), "room": r.room, "pinRequired": r.pin_required,
                              "agents": list(r.agents), "reachable": r.reachable} for r in row.routes]}
                  for row in table.rows],
-        "warnings": table.warnings,
+        "warnings": [{"code": w.code, "about": w.about, "message": w.text} for w in table.warnings],
     }
 
 

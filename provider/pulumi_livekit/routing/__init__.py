@@ -15,11 +15,15 @@ from ._evaluate import (
 )
 from ._numbers import normalize_number, same_number
 from ._objects import rule_priority
-from ._table import ANY, Route, Row, Table, routing_table
+from ._table import (
+    ANY, NUMBER_FORMAT, OPEN_RULE, TRUNK_WITHOUT_RULE, UNREACHABLE_RULE, UNSERVED_NUMBER, WARNING_CODES, Route,
+    RoutingWarning, Row, Table, routing_table,
+)
 
 __all__ = [
-    "ACCEPT", "ANY", "ANY_OTHER_NUMBER", "ANYONE", "CALLER", "CALLER_LAST_4", "DROP", "RANDOM", "REFUSED", "REQUEST_PIN",
-    "Call", "CallChange", "CallRoute", "Conflict", "Decision", "Route", "RoutingError", "Row", "Table",
+    "ACCEPT", "ANY", "ANY_OTHER_NUMBER", "ANYONE", "CALLER", "CALLER_LAST_4", "DROP", "NUMBER_FORMAT", "OPEN_RULE",
+    "RANDOM", "REFUSED", "REQUEST_PIN", "TRUNK_WITHOUT_RULE", "UNREACHABLE_RULE", "UNSERVED_NUMBER", "WARNING_CODES",
+    "Call", "CallChange", "CallRoute", "Conflict", "Decision", "Route", "RoutingError", "RoutingWarning", "Row", "Table",
     "evaluate", "match_trunk", "probe_calls", "normalize_number", "room_name", "room_pattern", "rule_claims", "rule_conflicts",
     "rule_priority",
     "route_changes", "route_of", "routing_table",

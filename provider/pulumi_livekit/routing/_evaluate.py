@@ -23,7 +23,7 @@ from livekit.protocol import sip as sip_pb
 from ._conflicts import first_rule_conflict
 from ._numbers import same_number
 from ._objects import (
-    CALLEE, DIRECT, INDIVIDUAL, RuleLike, TrunkLike, as_rules, as_trunks, precedes, rule_kind, rule_pin,
+    CALLEE, DIRECT, INDIVIDUAL, RuleLike, TrunkLike, as_rules, as_trunks, precedence, rule_kind, rule_pin,
     rule_room, server_order,
 )
 
@@ -170,9 +170,9 @@ def select_rule(trunk: Optional[sip_pb.SIPInboundTrunkInfo], rules: Iterable[Rul
         if not rule_accepts(rule, call):
             continue
         if not rule.trunk_ids:
-            wildcard = rule if wildcard is None or precedes(rule, wildcard) else wildcard
+            wildcard = rule if wildcard is None or precedence(rule) < precedence(wildcard) else wildcard
         else:
-            specific = rule if specific is None or precedes(rule, specific) else specific
+            specific = rule if specific is None or precedence(rule) < precedence(specific) else specific
     return specific or wildcard, None
 
 

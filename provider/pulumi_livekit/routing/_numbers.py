@@ -20,3 +20,8 @@ def normalize_number(number: str) -> str:
 def same_number(a: str, b: str) -> bool:
     """How a trunk compares numbers: equal as written, or equal once normalized."""
     return a == b or normalize_number(a) == normalize_number(b)
+
+
+def formatted(number: str) -> bool:
+    """Whether a phone number is written with spaces, dashes or parentheses, which no call carries."""
+    return bool(_NUMBER.fullmatch(number)) and number != number.translate(_FORMATTING)

@@ -66,9 +66,10 @@ def rule_priority(rule: sip_pb.SIPDispatchRuleInfo) -> int:
     return priority
 
 
-def precedes(a: sip_pb.SIPDispatchRuleInfo, b: sip_pb.SIPDispatchRuleInfo) -> bool:
-    """Whether the server prefers `a` to `b`: priority, then room name or prefix; else the one seen first."""
-    return (rule_priority(a), rule_room(a)) < (rule_priority(b), rule_room(b))
+def precedence(rule: sip_pb.SIPDispatchRuleInfo) -> tuple[int, str]:
+    """The server prefers the rule with the lower precedence: priority, then room name or prefix; between
+    equals, the one it saw first."""
+    return rule_priority(rule), rule_room(rule)
 
 
 def server_order(items: list, id_field: str) -> list:

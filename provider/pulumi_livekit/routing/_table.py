@@ -9,8 +9,8 @@ from typing import Iterable, Optional
 from livekit.protocol import sip as sip_pb
 
 from ._evaluate import room_pattern
-from ._numbers import same_number
-from ._objects import KIND_NAMES, RuleLike, TrunkLike, as_rules, as_trunks, precedes, rule_kind, rule_pin, server_order
+from ._numbers import formatted, normalize_number, same_number
+from ._objects import KIND_NAMES, RuleLike, TrunkLike, as_rules, as_trunks, precedence, rule_kind, rule_pin, server_order
 
 ANY = "*"
 
@@ -36,10 +36,29 @@ class Row:
     routes: tuple[Route, ...]
 
 
+# What each warning is about, by the name that silences it (README, "Routing warnings").
+UNREACHABLE_RULE = "unreachable-rule"  # another rule always takes its calls, or the trunks it names do not exist
+OPEN_RULE = "open-rule"  # takes calls from any source without a PIN
+UNSERVED_NUMBER = "unserved-number"  # a rule's number that no trunk serves
+TRUNK_WITHOUT_RULE = "trunk-without-rule"  # an inbound trunk whose calls no rule takes
+NUMBER_FORMAT = "number-format"  # a rule's number written so that calls will not match it
+WARNING_CODES = (UNREACHABLE_RULE, OPEN_RULE, UNSERVED_NUMBER, TRUNK_WITHOUT_RULE, NUMBER_FORMAT)
+
+
+@dataclass(frozen=True)
+class RoutingWarning:
+    code: str  # one of WARNING_CODES
+    about: str  # the ID of the rule or trunk it is about
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class Table:
     rows: list[Row] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RoutingWarning] = field(default_factory=list)
 
 
 def routing_table(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike]) -> Table:
@@ -54,7 +73,7 @@ def routing_table(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike]) -> Tab
             row = _row(trunk, number, scoped, wildcard)
             table.rows.append(row)
             reachable_ids.update(r.rule_id for r in row.routes if r.reachable)
-    no_trunk = _row(None, ANY, [], wildcard)
+    no_trunk = _row(None, ANY, [], [rule for rule in wildcard if _reaches_no_trunk(rule, trunks)])
     if no_trunk.routes:
         table.rows.append(no_trunk)
         reachable_ids.update(r.rule_id for r in no_trunk.routes if r.reachable)
@@ -63,11 +82,7 @@ def routing_table(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike]) -> Tab
 
 
 def _by_precedence(rules: list[sip_pb.SIPDispatchRuleInfo]) -> list[sip_pb.SIPDispatchRuleInfo]:
-    ordered: list[sip_pb.SIPDispatchRuleInfo] = []
-    for rule in rules:  # insertion keeps the server's tie-break: the earlier ID wins
-        at = next((i for i, other in enumerate(ordered) if precedes(rule, other)), len(ordered))
-        ordered.insert(at, rule)
-    return ordered
+    return sorted(rules, key=precedence)  # stable: among equals the server's tie-break holds, the earlier ID wins
 
 
 def _row(trunk: Optional[sip_pb.SIPInboundTrunkInfo], number: str, scoped, wildcard) -> Row:
@@ -80,6 +95,16 @@ def _row(trunk: Optional[sip_pb.SIPInboundTrunkInfo], number: str, scoped, wildc
         if scope == "trunk" and _open_catch_all(rule):
             blocked = True
     return Row(trunk.sip_trunk_id if trunk else "", trunk.name if trunk else "", number, tuple(routes))
+
+
+def _reaches_no_trunk(rule: sip_pb.SIPDispatchRuleInfo, trunks: list[sip_pb.SIPInboundTrunkInfo]) -> bool:
+    """Whether some call the rule accepts matches no trunk: one to a number that no trunk open to every
+    caller and address serves."""
+    open_trunks = [t for t in trunks if not t.allowed_numbers and not t.allowed_addresses]
+    if any(not t.numbers for t in open_trunks):
+        return False  # an open trunk without numbers takes every call the others do not
+    served = [n for t in open_trunks for n in t.numbers]
+    return not rule.numbers or any(not any(same_number(n, s) for s in served) for n in rule.numbers)
 
 
 def _open_catch_all(rule: sip_pb.SIPDispatchRuleInfo) -> bool:
@@ -97,32 +122,43 @@ def _route(rule: sip_pb.SIPDispatchRuleInfo, scope: str, reachable: bool) -> Rou
     )
 
 
-def _warnings(trunks, rules, table: Table, reachable_ids: set[str]) -> list[str]:
+def _warnings(trunks, rules, table: Table, reachable_ids: set[str]) -> list[RoutingWarning]:
     warnings = []
     trunk_ids = {t.sip_trunk_id for t in trunks}
     served = [n for t in trunks for n in t.numbers]
     has_default_trunk = any(not t.numbers for t in trunks)
     for rule in rules:
         label = _label(rule.sip_dispatch_rule_id, rule.name)
+
+        def warn(code: str, text: str) -> None:
+            warnings.append(RoutingWarning(code, rule.sip_dispatch_rule_id, f"rule {label} {text}"))
+
         unknown = [t for t in rule.trunk_ids if t not in trunk_ids]
+        spellings = {n: [s for s in served if same_number(n, s)] for n in rule.numbers}
+        unserved = [] if has_default_trunk else [n for n in rule.numbers if not spellings[n]]
         if rule.trunk_ids and len(unknown) == len(rule.trunk_ids):
-            warnings.append(f"rule {label} can never match: no trunk {', '.join(unknown)} exists")
-        elif rule.sip_dispatch_rule_id not in reachable_ids:
-            warnings.append(f"rule {label} can never match: a rule tried before it takes every call it would")
+            warn(UNREACHABLE_RULE, f"can never match: no trunk {', '.join(unknown)} exists")
+        elif rule.sip_dispatch_rule_id not in reachable_ids and not (rule.numbers and unserved == list(rule.numbers)):
+            warn(UNREACHABLE_RULE, "can never match: a rule tried before it takes every call it would")
         for number in rule.numbers:
-            if not any(same_number(number, s) for s in served):
-                if not has_default_trunk:
-                    warnings.append(f"rule {label}: number {number} is served by no trunk")
-            elif number not in served:
-                spelled = next(s for s in served if same_number(number, s))
-                warnings.append(f"rule {label}: number {number} matches a call only when the carrier sends it exactly "
-                                f"so (rules compare numbers as written; the trunk has it as {spelled})")
+            if number in unserved:
+                warn(UNSERVED_NUMBER, f"has number {number}, which no trunk serves")
+            elif spellings[number] and number not in spellings[number]:
+                warn(NUMBER_FORMAT, f"has number {number}, which matches a call only when the carrier sends it exactly "
+                                    f"so (rules compare numbers as written; the trunk has it as {spellings[number][0]})")
+        for field_name in ("numbers", "inbound_numbers"):
+            for number in getattr(rule, field_name):
+                if formatted(number):
+                    warn(NUMBER_FORMAT, f"has {number} in {field_name}, which no call matches: rules compare numbers "
+                                        f"as written, and calls carry none with spaces, dashes or parentheses (write "
+                                        f"it as {normalize_number(number)})")
         if _open_catch_all_for_anyone(rule, trunks):
-            warnings.append(f"rule {label} accepts calls from any source without a PIN")
+            warn(OPEN_RULE, "accepts calls from any source without a PIN")
     for trunk in trunks:
         routed = any(row.routes for row in table.rows if row.trunk_id == trunk.sip_trunk_id)
         if not routed:
-            warnings.append(f"trunk {_label(trunk.sip_trunk_id, trunk.name)} has no rule: its calls are dropped")
+            warnings.append(RoutingWarning(TRUNK_WITHOUT_RULE, trunk.sip_trunk_id, f"trunk "
+                                           f"{_label(trunk.sip_trunk_id, trunk.name)} has no rule: its calls are dropped"))
     return warnings
 
 

@@ -227,9 +227,12 @@ class PulumiStack:
         return self._cli(args, check)
 
     def _cli(self, args: Sequence[str], check: bool) -> Result:
-        argv = [*args, "--color", "never"]
+        # Flags go before a "--" in args: what follows it is positional whatever its first character.
+        positional = list(args[args.index("--"):]) if "--" in args else []
+        argv = [*args[:len(args) - len(positional)], "--color", "never"]
         if args[0] in _STACK_COMMANDS or args[:2] in (("stack", "export"), ("stack", "output"), ("stack", "import")):
             argv += ["--stack", self.stack]
+        argv += positional
         try:
             done = self._workspace.pulumi_command.run(argv, str(self.program_dir), self._workspace.env_vars)
         except _Failed as failed:
@@ -240,6 +243,7 @@ class PulumiStack:
         return result
 
     def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
+        # `config set-all` takes `key=value`: a value that starts with "-" (a random secret may) is no flag.
         self._pending_config[key] = auto.ConfigValue(value, secret=secret)
         if not self._defer_config:
             self._write_config()

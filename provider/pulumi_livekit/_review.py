@@ -1,0 +1,182 @@
+"""Routing warnings in `pulumi preview` (and `up`): what the program's inbound trunks and dispatch
+rules do to calls, reviewed with the routing model once the program has declared them all.
+
+A Pulumi program's body runs without yielding to the event loop, so a task started at the first
+declaration runs once every trunk and rule of the body is declared (those declared later, inside an
+`apply`, are not reviewed). It reads the inputs as the program gives them, unknowns included: a rule
+names a trunk of the same program through that trunk's `id` or `sip_trunk_id`, which is recognised
+even before the trunk exists. It sends no request: trunk IDs the program does not declare are trunks
+managed elsewhere, whose numbers it cannot see, so warnings that depend on them are not given.
+
+Each warning is attached to its resource and names the entry of the stack setting
+`livekit:ignoreRoutingWarnings` that silences it: a warning code (everywhere), `<code>:<resource
+name>` (for one resource) or `*` (the review is off).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+import pulumi
+from google.protobuf import json_format
+from livekit.protocol import sip as sip_pb
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.proto import engine_pb2
+
+from ._schema import any_leaf
+from .routing import NUMBER_FORMAT, OPEN_RULE, WARNING_CODES, RoutingWarning, routing_table
+
+IGNORE_SETTING = "ignoreRoutingWarnings"
+_EVERY_WARNING = "*"
+# Warnings about one object alone, given even when the review cannot see every object of the project.
+_ABOUT_ONE_OBJECT = {OPEN_RULE, NUMBER_FORMAT}
+
+
+@dataclass
+class _Declared:
+    name: str  # the resource name
+    resource: pulumi.CustomResource
+    kind: type  # the message type: SIPInboundTrunkInfo or SIPDispatchRuleInfo
+    id_field: str
+    inputs: Mapping[str, Any]
+    connection: Any
+
+
+class _Review:
+    def __init__(self) -> None:
+        self._declared: list[_Declared] = []
+        self._started = False
+
+    def declare(self, item: _Declared) -> None:
+        if item.kind not in (sip_pb.SIPInboundTrunkInfo, sip_pb.SIPDispatchRuleInfo):
+            return
+        self._declared.append(item)
+        if not self._started:
+            self._started = True
+            known = asyncio.get_event_loop().create_future()
+            known.set_result(True)
+            # An Output, so that the program waits for the review before it ends.
+            pulumi.Output(set(), asyncio.ensure_future(self._review()), known)
+
+    async def _review(self) -> None:
+        declared, self._declared = self._declared, []
+        ignored = _ignored()
+        if _EVERY_WARNING in ignored:
+            return
+        projects: dict[Any, list[_Declared]] = {}
+        try:
+            for item in declared:
+                projects.setdefault(_project_of(await _resolved(item.connection)), []).append(item)
+            for items in projects.values():
+                for warning, item in await _review_project(items):
+                    if warning.code not in ignored and f"{warning.code}:{item.name}" not in ignored:
+                        await _warn(item.resource, f"{warning.text} [silence with livekit:{IGNORE_SETTING}: "
+                                                   f"{warning.code}:{item.name}]")
+        except Exception as problem:  # noqa: BLE001 - a registration failed: the engine reports that, not the review
+            pulumi.log.debug(f"pulumi_livekit: routing review stopped: {problem!r}")
+
+
+_REVIEW = _Review()
+
+
+def declare_for_review(name: str, resource: pulumi.CustomResource, kind: type, id_field: str,
+                       inputs: Mapping[str, Any], connection: Any) -> None:
+    """Called by each resource the program declares, with its inputs as the program gave them."""
+    _REVIEW.declare(_Declared(name, resource, kind, id_field, inputs, connection))
+
+
+async def _review_project(items: list[_Declared]) -> list[tuple[RoutingWarning, _Declared]]:
+    """The warnings of one LiveKit project. Those about several objects only when the review sees them all:
+    every trunk and rule known, and every trunk a rule names declared by the program."""
+    trunks = [item for item in items if item.kind is sip_pb.SIPInboundTrunkInfo]
+    rules = [item for item in items if item.kind is sip_pb.SIPDispatchRuleInfo]
+    review_ids: dict[int, str] = {}  # id() of a trunk's ID outputs -> the trunk's ID in the review
+    by_id: dict[str, _Declared] = {}
+    messages: dict[type, list[Any]] = {sip_pb.SIPInboundTrunkInfo: [], sip_pb.SIPDispatchRuleInfo: []}
+    complete = bool(trunks)
+    for item in trunks + rules:  # trunks first: the rules' trunk_ids name them
+        known_id = await _resolved(item.resource.id)
+        review_id = known_id if isinstance(known_id, str) and known_id else item.name
+        if item.kind is sip_pb.SIPInboundTrunkInfo:
+            review_ids.update({id(item.resource.id): review_id, id(getattr(item.resource, item.id_field)): review_id})
+        message = await _message(item, review_id, review_ids)
+        if message is None:
+            complete = False
+            continue
+        if item.kind is sip_pb.SIPDispatchRuleInfo and not set(message.trunk_ids) <= set(review_ids.values()):
+            complete = False  # it names a trunk managed elsewhere, whose numbers the review cannot see
+        messages[item.kind].append(message)
+        by_id[review_id] = item
+    table = routing_table(messages[sip_pb.SIPInboundTrunkInfo], messages[sip_pb.SIPDispatchRuleInfo])
+    return [(warning, by_id[warning.about]) for warning in table.warnings
+            if complete or warning.code in _ABOUT_ONE_OBJECT]
+
+
+async def _message(item: _Declared, review_id: str, review_ids: Mapping[int, str]) -> Optional[Any]:
+    """The object as the routing model reads it, or None while a field it reads is unknown (or invalid:
+    the provider's check says what is wrong)."""
+    inputs = {k: v for k, v in item.inputs.items() if k in _ROUTING_FIELDS}
+    if "trunk_ids" in inputs:
+        inputs["trunk_ids"] = [review_ids.get(id(t), t) for t in inputs["trunk_ids"] or []]
+    values = await _resolved(inputs)
+    if any_leaf(values, lambda leaf: leaf is _UNKNOWN):
+        return None
+    pin = values.pop("pin", None)
+    rule = values.get("rule")
+    if pin and isinstance(rule, dict) and len(rule) == 1:
+        (kind, body), = rule.items()
+        values["rule"] = {kind: {**body, "pin": pin}}
+    message = item.kind()
+    try:
+        json_format.ParseDict({k: v for k, v in values.items() if v is not None}, message)
+    except (json_format.ParseError, TypeError, ValueError):
+        return None
+    setattr(message, item.id_field, review_id)
+    return message
+
+
+_ROUTING_FIELDS = {"name", "rule", "pin", "trunk_ids", "numbers", "inbound_numbers", "allowed_addresses",
+                   "allowed_numbers", "auth_username"}
+_UNKNOWN = object()
+
+
+async def _resolved(value: Any) -> Any:
+    """The value with every Output in it awaited; `_UNKNOWN` where one is not known yet (at preview)."""
+    if isinstance(value, pulumi.Output):
+        if not await value.is_known():
+            return _UNKNOWN
+        return await _resolved(await value.future(with_unknowns=True))
+    if isinstance(value, Mapping):
+        return {k: await _resolved(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [await _resolved(v) for v in value]
+    return value
+
+
+def _project_of(connection: Any) -> Any:
+    if not isinstance(connection, Mapping):
+        return None  # the stack's own settings
+    return connection.get("url"), connection.get("api_key")
+
+
+def _ignored() -> set[str]:
+    entries = pulumi.Config("livekit").get_object(IGNORE_SETTING) or []
+    entries = [entries] if isinstance(entries, str) else list(entries)
+    for entry in entries:
+        code = str(entry).split(":", 1)[0]
+        if entry != _EVERY_WARNING and code not in WARNING_CODES:
+            pulumi.log.warn(f"livekit:{IGNORE_SETTING}: {entry!r} names no routing warning; the codes are "
+                            f"{', '.join(WARNING_CODES)} (add :<resource name> for one resource), or {_EVERY_WARNING}")
+    return {str(entry) for entry in entries}
+
+
+async def _warn(resource: pulumi.Resource, text: str) -> None:
+    # Sent now, not from a task of its own (as pulumi.log.warn does for a resource): the program may end first.
+    urn = await resource.urn.future()
+    engine = runtime_settings.get_engine()
+    if engine is None:
+        pulumi.log.warn(text, resource)
+        return
+    engine.Log(engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=text, urn=urn or ""))
