@@ -222,7 +222,7 @@ class PulumiStack:
         self._workspace.env_vars = dict(value)
 
     def run(self, *args: str, check: bool = True) -> Result:
-        """A CLI command the Automation API has no method for, e.g. `pulumi import --file`."""
+        """A CLI command the Automation API has no method for, e.g. `pulumi config get` or `preview --json`."""
         self._before_command()
         return self._cli(args, check)
 
@@ -328,8 +328,9 @@ class PulumiStack:
         summaries = [e.summary_event.resource_changes for e in result.events if e.summary_event]
         result.summary = summaries[-1] if summaries else {}
         if args[0] == "up" and result.returncode == 0:
-            [stack] = [e.res_outputs_event.metadata for e in result.events if e.res_outputs_event
-                       and e.res_outputs_event.metadata.type == "pulumi:pulumi:Stack"]
+            # The stack's last step (`up --refresh` refreshes it first) carries the outputs.
+            stack = [e.res_outputs_event.metadata for e in result.events if e.res_outputs_event
+                     and e.res_outputs_event.metadata.type == "pulumi:pulumi:Stack"][-1]
             result.outputs = dict(stack.new.outputs or {})
             self._outputs = result.outputs
         if check and result.returncode != 0:
