@@ -13,7 +13,7 @@ from google.protobuf import json_format
 from livekit import api as lkapi
 
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit.testing import FaultProxy, PulumiStack
+from pulumi_livekit.testing import FaultProxy, PulumiStack, resource_name
 
 from conftest import PROGRAMS, REPO, Oracle, configure_for, destroy_what_is_left
 
@@ -191,7 +191,8 @@ def test_import_with_a_different_declaration_previews_the_difference(pulumi_stac
     stack.set_config("importId", made.sip_dispatch_rule_id)
     result = stack.preview()
     assert result.changes == {"create": 1, "import": 1, "update": 1}  # the stack; the rule imported, then updated
-    [step] = result.steps("import")
+    assert [resource_name(step.urn) for step in result.steps("import")] == ["rule"]
+    [step] = result.steps("update")  # what the import read, and what the program declares
     assert step.old.outputs["rule"] == {"dispatch_rule_direct": {"room_name": "a"}}
     assert step.new.inputs["rule"] == {"dispatch_rule_direct": {"room_name": "b"}}
     assert server_state(oracle.rule(made.sip_dispatch_rule_id)) == server_state(made)
