@@ -31,6 +31,7 @@ PASSPHRASE = "pulumi-livekit-test-passphrase"
 COMMAND_TIMEOUT = 600.0
 # A virtualenv the tests run in is not the program's: with any of these the engine would use it.
 _NOT_INHERITED = ("VIRTUAL_ENV", "PULUMI_PYTHON_CMD", "PYTHONPATH", "PYTHONHOME")
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"  # how the engine marks a secret value in its events
 _STACK_COMMANDS = {"up", "preview", "refresh", "destroy", "import", "config", "state", "cancel"}
 
 
@@ -331,11 +332,20 @@ class PulumiStack:
             # The stack's last step (`up --refresh` refreshes it first) carries the outputs.
             stack = [e.res_outputs_event.metadata for e in result.events if e.res_outputs_event
                      and e.res_outputs_event.metadata.type == "pulumi:pulumi:Stack"][-1]
-            result.outputs = dict(stack.new.outputs or {})
+            result.outputs = {key: _masked(value) for key, value in (stack.new.outputs or {}).items()}
             self._outputs = result.outputs
         if check and result.returncode != 0:
             raise PulumiCommandError(result)
         return result
+
+
+def _masked(value: Any) -> Any:
+    """A value of an engine event as `pulumi stack output --json` shows it: a secret as "[secret]"."""
+    if isinstance(value, dict):
+        return "[secret]" if _SECRET_SIG in value else {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
 
 
 def _anchor_project_paths(project_file: Path, source: Path) -> None:
