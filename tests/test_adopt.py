@@ -188,7 +188,7 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
             stack.set_config(key, value, secret=True)
 
         up = stack.up()
-        assert "21 imported" in up.stdout, up.stdout
+        assert up.changes == {"create": 1, "import": 21}, up.summary  # the stack, and every object
         assert mutations(proxy) == {}, proxy.counts
         assert server_objects(oracle) == before  # same IDs, same fields, same timestamps
         reads = sum(proxy.counts.values())
@@ -204,7 +204,7 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
         assert source.count("metadata='{\"owner\": \"ops\"}',") == 1
         program.write_text(source.replace("metadata='{\"owner\": \"ops\"}',", "metadata='{\"owner\": \"voice\"}',"))
         up = stack.up()
-        assert "~ 1 updated" in up.stdout and "21 unchanged" in up.stdout, up.stdout  # 20 objects + the stack
+        assert up.changes == {"update": 1} and up.summary["same"] == 21, up.summary  # 20 objects + the stack
         assert mutations(proxy) == {"UpdateSIPDispatchRule": 1}, proxy.counts
 
     after = server_objects(oracle)

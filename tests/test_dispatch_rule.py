@@ -13,9 +13,9 @@ from google.protobuf import json_format
 from livekit import api as lkapi
 
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit.testing import FaultProxy
+from pulumi_livekit.testing import FaultProxy, PulumiStack, resource_name
 
-from conftest import PROGRAMS, REPO, Oracle
+from conftest import PROGRAMS, REPO, Oracle, configure_for, destroy_what_is_left
 
 KIND_FIELDS = {"individual": "dispatch_rule_individual", "direct": "dispatch_rule_direct",
                "callee": "dispatch_rule_callee"}
@@ -78,8 +78,8 @@ def test_rule_lifecycle(kind, pulumi_stack, oracle):
         spec.update(change)
         declare(stack, spec)
         update = stack.up()
-        assert "1 updated" in update.stdout, update.stdout
-        assert stack.outputs()["rule_id"] == rule_id
+        assert update.changes == {"update": 1}
+        assert update.outputs["rule_id"] == rule_id
         assert server_state(oracle.rule(rule_id)) == expected_state(spec)
 
     other_kind = {"individual": "direct", "direct": "callee", "callee": "individual"}[kind]
@@ -95,16 +95,17 @@ def test_rule_lifecycle(kind, pulumi_stack, oracle):
     stack.refresh()
     drift = stack.preview("--expect-no-changes", check=False)
     assert drift.returncode != 0
-    assert "edited-in-dashboard" in drift.stdout and "oob" in drift.stdout
+    [step] = drift.steps("update")
+    assert (step.old.outputs["name"], step.old.outputs["metadata"]) == ("edited-in-dashboard", "oob")
+    assert (step.new.inputs["name"], step.new.inputs["metadata"]) == (spec["name"], spec["metadata"])
     stack.up()
     assert server_state(oracle.rule(rule_id)) == expected_state(spec)
 
     # Deleted outside Pulumi: refresh drops it from state, up creates it again.
     oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule_id))
     refreshed = stack.refresh()
-    assert "deleted" in refreshed.stdout
-    stack.up()
-    new_id = stack.outputs()["rule_id"]
+    assert refreshed.changes == {"delete": 1}
+    new_id = stack.up().outputs["rule_id"]
     assert new_id != rule_id
     assert server_state(oracle.rule(new_id)) == expected_state(spec)
 
@@ -142,9 +143,9 @@ def test_import_adopts_an_existing_rule_without_changes(pulumi_stack, oracle):
     declare(stack, spec)
     stack.set_config("importId", made.sip_dispatch_rule_id)
     imported = stack.up()
-    assert "1 imported" in imported.stdout, imported.stdout
+    assert imported.changes == {"create": 1, "import": 1}  # the stack, and the rule
     assert "warning" not in imported.output.lower(), imported.output  # the plugins entry is quiet
-    assert stack.outputs()["rule_id"] == made.sip_dispatch_rule_id
+    assert imported.outputs["rule_id"] == made.sip_dispatch_rule_id
     assert server_state(oracle.rule(made.sip_dispatch_rule_id)) == server_state(made)
     stack.preview("--expect-no-changes")
 
@@ -171,10 +172,10 @@ def test_import_without_the_plugins_entry_names_the_entry_to_add_and_sends_nothi
         result = stack.up(check=False)
         assert proxy.count() == 0, proxy.counts
     assert result.returncode != 0
-    diagnostic = [line.strip() for line in result.output.splitlines()]
+    diagnostic = [line.strip() for line in result.messages()[""].splitlines()]  # the program's own error
     entry = diagnostic.index("plugins:")
     assert diagnostic[entry:entry + 4] == ["plugins:", "providers:", "- name: pulumi-python",
-                                           f"path: {REPO / '.venv' / 'bin'}"], result.output
+                                           f"path: {REPO / '.venv' / 'bin'}"], result.messages()
     assert "KeyError" not in result.output and "Traceback" not in result.output
     assert stack.resources("DispatchRule") == []
 
@@ -189,8 +190,11 @@ def test_import_with_a_different_declaration_previews_the_difference(pulumi_stac
                     "trunk_ids": list(made.trunk_ids)})
     stack.set_config("importId", made.sip_dispatch_rule_id)
     result = stack.preview()
-    assert "= 1 to import" in result.stdout and "~ 1 to update" in result.stdout
-    assert '"a"' in result.stdout and '"b"' in result.stdout  # room_name: "a" => "b"
+    assert result.changes == {"create": 1, "import": 1, "update": 1}  # the stack; the rule imported, then updated
+    assert [resource_name(step.urn) for step in result.steps("import")] == ["rule"]
+    [step] = result.steps("update")  # what the import read, and what the program declares
+    assert step.old.outputs["rule"] == {"dispatch_rule_direct": {"room_name": "a"}}
+    assert step.new.inputs["rule"] == {"dispatch_rule_direct": {"room_name": "b"}}
     assert server_state(oracle.rule(made.sip_dispatch_rule_id)) == server_state(made)
 
 
@@ -211,16 +215,27 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("spec,path,problem", BAD_INPUTS, ids=[b[1] + ":" + b[2] for b in BAD_INPUTS])
-def test_bad_input_fails_at_check_before_any_request(spec, path, problem, pulumi_stack, livekit, oracle):
-    with FaultProxy(livekit.credentials.url) as proxy:
-        stack = pulumi_stack(PROGRAMS / "rule")
+@pytest.fixture(scope="module")
+def checked_stack(livekit_server, tmp_path_factory):
+    """One stack, behind a proxy that counts requests, for every bad-input case: each ends at check."""
+    with FaultProxy(livekit_server.credentials.url) as proxy:
+        stack = PulumiStack(PROGRAMS / "rule", workdir=tmp_path_factory.mktemp("checked"), defer_config=True)
+        configure_for(stack, livekit_server.credentials)
         stack.set_config("livekit:url", proxy.url)
-        declare(stack, spec)
-        result = stack.up(check=False)
-        assert result.returncode != 0
-        assert path in result.output and problem in result.output, result.output
-        assert proxy.count() == 0, proxy.counts
+        yield stack, proxy
+        destroy_what_is_left(stack)
+
+
+@pytest.mark.parametrize("spec,path,problem", BAD_INPUTS, ids=[b[1] + ":" + b[2] for b in BAD_INPUTS])
+def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checked_stack, oracle):
+    stack, proxy = checked_stack
+    proxy.clear()
+    declare(stack, spec)
+    result = stack.up(check=False)
+    assert result.returncode != 0
+    message = result.messages()["rule"]
+    assert path in message and problem in message, message
+    assert proxy.count() == 0, proxy.counts
     assert oracle.rules() == []
 
 
@@ -233,8 +248,10 @@ def test_a_rule_that_conflicts_with_one_on_the_server_is_refused_at_check_naming
     declare(stack, {"kind": "direct", "rule": {"room_name": "b"}, "trunk_ids": [trunk]})
     result = stack.up(check=False)
     assert result.returncode != 0
+    errors = result.messages()
+    assert set(errors) - {"", "rule-test"} == {"rule"}, errors  # the run and the stack may sum up
     assert (f"DispatchRule resource 'rule' has a problem: conflicts with dispatch rule {there.sip_dispatch_rule_id} "
-            f'"already there" on the LiveKit server: both take calls on trunk {trunk}') in result.output, result.output
+            f'"already there" on the LiveKit server: both take calls on trunk {trunk}') in errors["rule"], errors
     assert oracle.rules() == [there]
 
 
@@ -262,9 +279,11 @@ def test_rules_unknown_at_preview_go_up_at_the_first_try_and_secrets_the_user_ma
         pulumi_stack, oracle):
     stack = pulumi_stack(PROGRAMS / "chained")
     stack.set_config("trunks", json.dumps([unique_trunk() for _ in range(3)]))
-    first_up = stack.run("up", "--yes")  # with its preview, where `chained`'s rule is not known yet
-    assert "+ 4 created" in first_up.stdout, first_up.stdout  # the stack and the three rules
-    ids = stack.outputs()["ids"]
+    # The preview, where `chained`'s rule is not known yet, then the update.
+    assert stack.preview().changes == {"create": 4}  # the stack and the three rules
+    first_up = stack.up()
+    assert first_up.changes == {"create": 4}
+    ids = first_up.outputs["ids"]
     chained = oracle.rule(ids["chained"]).rule.dispatch_rule_direct
     assert (chained.room_name, chained.pin) == (ids["first"], "43219876012")
     assert oracle.rule(ids["sealed"]).rule.dispatch_rule_direct.room_name == "sealed-room"
@@ -293,8 +312,7 @@ def test_a_rule_moved_to_another_project_is_made_there_and_removed_here(pulumi_s
     moved = {**rule, "connection": {"url": elsewhere.url, "api_key": elsewhere.api_key,
                                     "api_secret": elsewhere.api_secret}}
     stack.set_config("resources", json.dumps([moved]), secret=True)
-    preview = stack.preview()
-    assert "+-1 to replace" in preview.stdout or "1 to replace" in preview.stdout, preview.stdout
+    assert stack.preview().changes == {"replace": 1}
     stack.up()
     [there] = other_oracle.rules()
     assert oracle.rules() == []
@@ -323,8 +341,8 @@ def test_import_reads_from_the_project_the_resource_connection_names(pulumi_stac
         "connection": {"url": elsewhere.url, "api_key": elsewhere.api_key, "api_secret": elsewhere.api_secret},
     }]), secret=True)
     imported = stack.up()
-    assert "1 imported" in imported.stdout, imported.stdout
-    assert stack.outputs()["ids"] == {"adopted": made.sip_dispatch_rule_id}
+    assert imported.changes == {"create": 1, "import": 1}  # the stack, and the rule
+    assert imported.outputs["ids"] == {"adopted": made.sip_dispatch_rule_id}
     stack.preview("--expect-no-changes")
     exported = json.dumps(stack.export())
     assert elsewhere.api_secret not in exported and "86420135792" not in exported

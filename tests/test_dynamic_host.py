@@ -62,7 +62,7 @@ def test_an_sdk_host_of_another_shape_runs_unchanged_and_says_so_once(monkeypatc
 
 
 def test_pulumi_import_adopts_each_kind_and_the_program_then_previews_clean(pulumi_stack, oracle):
-    """`pulumi import TYPE NAME ID` (no program involved) through the host a plugins entry names."""
+    """`pulumi import --file` (no program involved) through the host a plugins entry names."""
     inbound = oracle.call("create_inbound_trunk", lkapi.CreateSIPInboundTrunkRequest(trunk=lkapi.SIPInboundTrunkInfo(
         name="main", numbers=["+15550100"], auth_username="user", auth_password="in-Imp0rt-pw")))
     outbound = oracle.call("create_outbound_trunk", lkapi.CreateSIPOutboundTrunkRequest(
@@ -74,12 +74,12 @@ def test_pulumi_import_adopts_each_kind_and_the_program_then_previews_clean(pulu
             room_name="support", pin="80417236651")))))
     stack = pulumi_stack(PROGRAMS / "declared")
     stack.set_config("resources", "[]")
-    for kind, name, object_id in (("InboundTrunk", "main", inbound.sip_trunk_id),
-                                  ("OutboundTrunk", "out", outbound.sip_trunk_id),
-                                  ("DispatchRule", "support", rule.sip_dispatch_rule_id)):
-        imported = stack.run("import", f"pulumi-python:dynamic/livekit:{kind}", name, object_id, "--yes",
-                             "--generate-code=false")
-        assert "= 1 imported" in imported.stdout, imported.stdout
+    imported = stack.import_resources([
+        {"type": f"pulumi-python:dynamic/livekit:{kind}", "name": name, "id": object_id}
+        for kind, name, object_id in (("InboundTrunk", "main", inbound.sip_trunk_id),
+                                      ("OutboundTrunk", "out", outbound.sip_trunk_id),
+                                      ("DispatchRule", "support", rule.sip_dispatch_rule_id))])
+    assert imported.changes == {"create": 1, "import": 3}, imported.summary  # the stack, and the three
     stack.set_config("resources", json.dumps([
         {"type": "InboundTrunk", "name": "main",
          "args": {"name": "main", "numbers": ["+15550100"], "auth_username": "user", "auth_password": "in-Imp0rt-pw"}},

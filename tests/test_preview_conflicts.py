@@ -54,15 +54,16 @@ def test_conflicting_declared_rules_fail_the_preview_naming_both_with_no_request
     # Whichever twin the engine checks second is refused; the engine names it, the message the other.
     other = r'"twin ([ab])"' if stock_host else r'resource "twin-([ab])"'
     found = re.search(rf"DispatchRule resource 'twin-([ab])' has a problem: conflicts with {other} of this program: both take calls "
-                      r"on trunk ST_preview_twins from anyone to \+15550190 with the same PIN", preview.output)
-    assert found and found.group(1) != found.group(2), preview.output
+                      r"on trunk ST_preview_twins from anyone to \+15550190 with the same PIN",
+                      "\n".join(preview.messages().values()))
+    assert found and found.group(1) != found.group(2), preview.messages()
     assert PIN not in preview.output
     # Nothing written: the one request is the listing the first twin's check looks for conflicts on the server in.
     assert proxy.count() == proxy.count("ListSIPDispatchRule") == 1
 
     # In `up` the same check refuses the second twin before its create; the other rules go ahead.
     up = stack.up(check=False)
-    assert up.returncode != 0 and "conflicts with" in up.output
+    assert up.returncode != 0 and "conflicts with" in "\n".join(up.messages().values())
     created = sorted(r.name for r in oracle.rules())
     assert created in (["", "twin a"], ["", "twin b"])  # whichever twin the engine checked first
     assert proxy.count("CreateSIPDispatchRule") == 2
@@ -100,7 +101,8 @@ def test_a_rule_that_conflicts_with_one_outside_the_stack_fails_the_preview_afte
     assert preview.returncode != 0, preview.output
     assert (f"DispatchRule resource 'collider' has a problem: conflicts with dispatch rule "
             f'{outside.sip_dispatch_rule_id} "made outside" on the LiveKit server: both take calls on trunk '
-            f"{OUTSIDE_TRUNK} from anyone to any number without a PIN") in preview.output, preview.output
+            f"{OUTSIDE_TRUNK} from anyone to any number without a PIN") in preview.messages().get("collider", ""), \
+        preview.messages()
     # Four rules to create, one listing of the server's rules for all their checks, and nothing written.
     assert (proxy.count(), proxy.count("ListSIPDispatchRule")) == (1, 1)
     assert oracle.rules() == [outside]
@@ -108,7 +110,7 @@ def test_a_rule_that_conflicts_with_one_outside_the_stack_fails_the_preview_afte
     # a failed one, so how many newcomers go ahead varies; all are checked against the process's one listing.
     proxy.clear()
     up = stack.up(check=False)
-    assert up.returncode != 0 and "conflicts with dispatch rule" in up.output
+    assert up.returncode != 0 and "conflicts with dispatch rule" in up.messages().get("collider", "")
     created = proxy.count("CreateSIPDispatchRule")
     assert proxy.count("ListSIPDispatchRule") == 1 + created  # + the filtered List before each create
     assert "mine-" not in str(oracle.rules()) and len(oracle.rules()) == 1 + created
@@ -128,7 +130,7 @@ def test_a_rule_that_conflicts_with_one_outside_the_stack_fails_the_preview_afte
     preview = stack.preview(check=False)
     assert preview.returncode != 0
     assert (f"DispatchRule resource 'newcomer-2' has a problem: conflicts with dispatch rule "
-            f"{outside.sip_dispatch_rule_id}") in preview.output, preview.output
+            f"{outside.sip_dispatch_rule_id}") in preview.messages().get("newcomer-2", ""), preview.messages()
     assert proxy.count() == 1
     stack.destroy()
     assert oracle.rules() == [outside]

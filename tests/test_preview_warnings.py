@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from pulumi_livekit.routing import WARNING_CODES
+from pulumi_livekit.testing import Result
 
 from conftest import PROGRAMS
 
@@ -33,40 +34,38 @@ EXPECTED = {  # resource -> the warnings about it
 }
 
 
-def warnings_of(stack, *extra: str) -> dict[str, set[str]]:
-    """Resource name -> the codes of the routing warnings `pulumi preview --json` attached to it."""
-    preview = json.loads(stack.run("preview", "--json", *extra).stdout)
+def warnings_of(preview: Result) -> dict[str, set[str]]:
+    """Resource name -> the codes of the routing warnings the preview's engine events attach to it."""
     found: dict[str, set[str]] = {}
-    for diagnostic in preview.get("diagnostics") or []:
-        message = diagnostic.get("message", "")
-        if diagnostic.get("severity") == "warning" and "livekit:ignoreRoutingWarnings" in message:
-            code = message.rsplit("ignoreRoutingWarnings: ", 1)[1].split(":", 1)[0]
-            assert code in WARNING_CODES, message
-            found.setdefault(diagnostic["urn"].rsplit("::", 1)[-1], set()).add(code)
+    for diagnostic in preview.diagnostics:
+        if diagnostic.severity == "warning" and "livekit:ignoreRoutingWarnings" in diagnostic.message:
+            code = diagnostic.message.rsplit("ignoreRoutingWarnings: ", 1)[1].split(":", 1)[0]
+            assert code in WARNING_CODES, diagnostic.message
+            found.setdefault(diagnostic.resource, set()).add(code)
     return found
 
 
 def test_each_routing_warning_reaches_the_preview_on_its_resource_and_each_can_be_silenced(pulumi_stack, oracle):
     stack = pulumi_stack(PROGRAMS / "declared")
     stack.set_config("resources", json.dumps(RESOURCES), secret=True)
-    assert warnings_of(stack) == EXPECTED  # before anything exists: the trunks' IDs are unknown
-
-    human = stack.preview()  # what a reviewer reads
+    preview = stack.preview()
+    assert warnings_of(preview) == EXPECTED  # before anything exists: the trunks' IDs are unknown
+    human = preview.output  # what a reviewer reads
     assert "has no rule: its calls are dropped [silence with livekit:ignoreRoutingWarnings: " \
-           "trunk-without-rule:silent]" in human.output, human.output
-    assert "has +1 555-0300 in inbound_numbers, which no call matches" in human.output
-    assert PIN not in human.output
+           "trunk-without-rule:silent]" in human, human
+    assert "has +1 555-0300 in inbound_numbers, which no call matches" in human
+    assert PIN not in human
 
     stack.up()  # the same review once everything exists, under the server's IDs
-    assert warnings_of(stack) == EXPECTED
+    assert warnings_of(stack.preview()) == EXPECTED
     assert len(oracle.rules()) == 4
 
     # One code everywhere, one code for one resource.
     stack.set_config("livekit:ignoreRoutingWarnings", json.dumps(["open-rule", "unreachable-rule:shadowed"]))
-    assert warnings_of(stack) == {
+    assert warnings_of(stack.preview()) == {
         "unserved": {"unserved-number"}, "formatted": {"number-format"}, "silent": {"trunk-without-rule"}}
     stack.set_config("livekit:ignoreRoutingWarnings", '["*"]')
-    assert warnings_of(stack) == {}
+    assert warnings_of(stack.preview()) == {}
     stack.destroy()
 
 
@@ -80,4 +79,4 @@ def test_a_project_that_routes_well_previews_without_routing_warnings(pulumi_sta
         # Names a trunk managed elsewhere: only what can be told of the rule alone is reviewed.
         {"type": "DispatchRule", "name": "elsewhere", "args": {"rule": OPEN, "trunk_ids": ["ST_managed_elsewhere"]}},
     ]))
-    assert warnings_of(stack) == {}
+    assert warnings_of(stack.preview()) == {}

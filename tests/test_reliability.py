@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import collections
 import json
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +32,7 @@ from pulumi_livekit import _auth
 from pulumi_livekit._client import DEFAULT_TIMEOUT, TIMEOUT_ENV, RetryPolicy, SIPClient
 from pulumi_livekit._config import Endpoint
 from pulumi_livekit._exceptions import AuthenticationError
-from pulumi_livekit.testing import Fault, FaultProxy, LocalLiveKit, PulumiStack, free_port
+from pulumi_livekit.testing import Fault, FaultProxy, LocalLiveKit, PulumiStack, Result, free_port
 
 from conftest import PROGRAMS
 from test_dispatch_rule import BAD_INPUTS as DISPATCH_RULE_BAD_INPUTS
@@ -137,16 +136,6 @@ def assert_rules_match_state(stack: PulumiStack, oracle, expected_trunks: list[s
     return in_state
 
 
-def diagnostics(stdout: str) -> dict[str, str]:
-    """The engine's "Diagnostics:" section: resource name -> its messages."""
-    if "Diagnostics:" not in stdout:
-        return {}
-    section = stdout.split("Diagnostics:", 1)[1]
-    section = re.split(r"\n(?:Resources|Outputs|Duration):", section, maxsplit=1)[0]
-    blocks = re.split(r"\n  (\S[^\n]*) \(([^)\n]+)\):\n", "\n" + section)
-    return {blocks[i + 1]: blocks[i + 2] for i in range(1, len(blocks) - 2, 3)}
-
-
 def budget(calls: int, *, per_attempt: float, retry: RetryPolicy = RETRY) -> float:
     """Worst case for `calls` sequential calls that fail every attempt, plus the slack."""
     backoff = sum(min(retry.max_delay, retry.base_delay * 2 ** a) for a in range(1, retry.attempts))
@@ -184,14 +173,15 @@ def test_unreachable_livekit_fails_the_up_naming_the_url_and_changes_nothing(liv
     elapsed = time.monotonic() - started
 
     assert up.returncode != 0
-    errors = {name: text for name, text in diagnostics(up.stdout).items() if name.startswith("rule-")}
-    # A new rule's check starts with a look at the rules on the server: that is the request that fails, and the
-    # engine registers nothing after a failed check.
-    assert errors, up.stdout
-    for text in errors.values():
+    errors = up.messages()
+    # A rule's check looks for conflicting rules on the server: that is the request that fails. A failed check
+    # ends the program's registrations, so the other rule may not be reached.
+    failed = set(errors) - {"", "many_rules-test"}
+    assert failed and failed <= {"rule-0", "rule-1"}, errors
+    for name in failed:
         assert f"could not look for conflicting rules on the server: ListSIPDispatchRule: connection to LiveKit " \
-               f"at {closed} failed" in text, up.stdout
-        assert "livekit:url" in text and "LIVEKIT_URL" in text
+               f"at {closed} failed" in errors[name], errors
+        assert "livekit:url" in errors[name] and "LIVEKIT_URL" in errors[name]
     # Connection refused is retried (the request never left), but within the backoff budget.
     assert elapsed < budget(2, per_attempt=0.0), elapsed
     assert stack.resources("DispatchRule") == []
@@ -210,10 +200,7 @@ def test_server_killed_mid_update_then_restarted_converges_without_duplicates_or
     killed_at: list[int] = []
 
     def kill_when_some_landed() -> None:
-        deadline = time.monotonic() + 300
-        while proxy.count("CreateSIPDispatchRule") < 6 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        killed_at.append(proxy.count("CreateSIPDispatchRule"))
+        killed_at.append(proxy.wait_for("CreateSIPDispatchRule", 6, timeout=300))
         livekit.stop_server()  # Redis, and the rules in it, stay
 
     killer = threading.Thread(target=kill_when_some_landed)
@@ -222,7 +209,8 @@ def test_server_killed_mid_update_then_restarted_converges_without_duplicates_or
     killer.join(timeout=300)
     assert not killer.is_alive() and killed_at
     assert first.returncode != 0
-    assert "CreateSIPDispatchRule: LiveKit answered unavailable (HTTP 502)" in first.stdout, first.stdout
+    assert any("CreateSIPDispatchRule: LiveKit answered unavailable (HTTP 502)" in message
+               for message in first.messages().values()), first.messages()
 
     livekit.start_server()
     landed = {r.sip_dispatch_rule_id: tuple(r.trunk_ids) for r in oracle.rules()}
@@ -235,12 +223,12 @@ def test_server_killed_mid_update_then_restarted_converges_without_duplicates_or
 
     proxy.clear()
     second = stack.up()
-    assert f"+ {count - len(landed)} created" in second.stdout, second.stdout
+    assert second.changes.get("create") == count - len(landed), second.changes
     final = assert_rules_match_state(stack, oracle, trunks)
     lost = set(landed) - set(final.values())
     FIGURES["objects_lost"] += len(lost)
     assert not lost, "rules created before the crash were replaced"
-    assert stack.outputs()["rule_ids"] == final
+    assert second.outputs["rule_ids"] == final
     stack.refresh()
     stack.preview("--expect-no-changes")
     survived("server killed mid-update and restarted")
@@ -263,9 +251,8 @@ def test_answers_slower_than_the_timeout_end_with_exactly_one_object_each(liveki
     # The trunk's lands while the client is still looking for it: adopted, never sent again.
     proxy.inject("CreateSIPOutboundTrunk", Fault.delay(trunk_delay))
 
-    started = time.monotonic()
     stack.up()
-    time.sleep(max(0.0, started + rule_delay + 1 - time.monotonic()))  # every delayed request has landed
+    proxy.wait_idle(timeout=rule_delay + SLACK_SECONDS)  # every delayed request has landed
     rules, trunks = oracle.rules(), oracle.outbound_trunks()
     FIGURES["duplicates_found"] += max(0, len(rules) - 1) + max(0, len(trunks) - 1)
     [rule], [trunk] = rules, trunks
@@ -283,7 +270,10 @@ def test_answers_slower_than_the_timeout_end_with_exactly_one_object_each(liveki
     refresh = stack.refresh(check=False)
     elapsed = time.monotonic() - started
     assert refresh.returncode != 0
-    assert f"connection to LiveKit at {proxy.url} timed out" in refresh.stdout, refresh.stdout
+    errors = refresh.messages()
+    assert set(errors) - {"", "declared-test"} == {"slow-rule", "slow-trunk"}, errors  # the run and stack sum up
+    for name in ("slow-rule", "slow-trunk"):
+        assert f"connection to LiveKit at {proxy.url} timed out" in errors[name], errors
     # Two reads, one per resource, in parallel; each gives up after its attempts.
     assert elapsed < budget(1, per_attempt=SHORT_TIMEOUT), elapsed
     assert proxy.count() <= 2 * RETRY.attempts
@@ -318,7 +308,7 @@ def test_bursts_of_5xx_and_429_are_retried_to_exactly_one_rule_each(livekit, ora
     write_config(stack, {"generation": 2})
     inject_burst(proxy, "UpdateSIPDispatchRule")
     update = stack.up()
-    assert f"~ {count} updated" in update.stdout, update.stdout
+    assert update.changes == {"update": count}
     assert proxy.count("UpdateSIPDispatchRule") == count + len(BURST)
     assert assert_rules_match_state(stack, oracle, trunks) == created
     assert sorted(r.name for r in oracle.rules()) == sorted(f"reliability {i} g2" for i in range(count))
@@ -343,11 +333,11 @@ def test_answers_lost_after_the_server_applied_them_leave_one_rule_each_in_state
     stack = make_stack(tmp_path, MANY_RULES, livekit, url=proxy.url, config={"count": count})
 
     proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward(), times=2)
-    stack.up()
+    up = stack.up()
     # The two creates whose answer was lost were found on the server and adopted, never sent again.
     assert proxy.count("CreateSIPDispatchRule") == count
     created = assert_rules_match_state(stack, oracle, trunks)
-    assert stack.outputs()["rule_ids"] == created
+    assert up.outputs["rule_ids"] == created
     stack.preview("--expect-no-changes")
 
     proxy.clear()
@@ -379,15 +369,17 @@ def test_redis_restarted_under_the_server(restartable, oracle, tmp_path):
     livekit.stop_redis()
     refresh = stack.refresh(check=False)
     assert refresh.returncode != 0
-    assert "ListSIPDispatchRule: LiveKit answered" in refresh.stdout and "connection refused" in refresh.stdout, \
-        refresh.stdout
+    errors = refresh.messages()
+    assert set(errors) - {"", "many_rules-test"} == {f"rule-{i}" for i in range(count)}, errors
+    for message in (errors[f"rule-{i}"] for i in range(count)):
+        assert "ListSIPDispatchRule: LiveKit answered" in message and "connection refused" in message, message
     assert state_ids(stack, "DispatchRule") == before
 
     # Redis back, empty (the test Redis has no persistence). The running server reconnects by itself;
     # `up --refresh` sees the rules gone and creates them again, once each.
     livekit.start_redis()
     up = stack.up("--refresh")
-    assert f"+ {count} created" in up.stdout, up.stdout
+    assert up.changes == {"create": count}
     after = assert_rules_match_state(stack, oracle, trunks)
     assert set(after) == set(before) and not set(after.values()) & set(before.values())
     stack.preview("--expect-no-changes")
@@ -424,17 +416,18 @@ def test_conflicts_fail_the_preview_name_the_resource_and_lose_nothing_else(
     ]})
 
     preview = stack.preview(check=False)  # the declared twins fail the preview already
-    assert preview.returncode != 0 and "conflicts with resource" in preview.output
+    assert preview.returncode != 0
+    assert set(preview.messages()) - {"", "declared-test"} in ({"twin-a"}, {"twin-b"}), preview.messages()
     assert oracle.rules() == [outside]
 
     up = stack.up(check=False)
     assert up.returncode != 0
-    errors = diagnostics(up.stdout)
+    errors = up.messages()
     refused_twin = "twin-b" if "twin-b" in errors else "twin-a"
     kept_twin = {"twin-a": "twin-b", "twin-b": "twin-a"}[refused_twin]
     # Two declared twins: the provider's check refuses the second before any request, naming the first. A
     # failed check ends the program's registrations, so the collider is not reached in this `up`.
-    assert set(errors) - {"declared-test"} == {refused_twin}, up.stdout  # the stack may sum up
+    assert set(errors) - {"", "declared-test"} == {refused_twin}, errors  # the run and the stack may sum up
     assert f'conflicts with resource "{kept_twin}" of this program: both take calls on trunk ST_conflict_twins ' \
            "from anyone to +15550190 with the same PIN" in errors[refused_twin], errors[refused_twin]
     assert "7355608" not in up.output + preview.output  # the PIN of the refused twin stays a secret
@@ -446,12 +439,13 @@ def test_conflicts_fail_the_preview_name_the_resource_and_lose_nothing_else(
     before = oracle.rules()
     preview = stack.preview(check=False)
     assert preview.returncode != 0
-    assert "DispatchRule resource 'collider' has a problem: conflicts with dispatch rule " in preview.output
+    assert set(preview.messages()) - {"", "declared-test"} == {"collider"}, preview.messages()
+    assert "conflicts with dispatch rule " in preview.messages()["collider"]
     assert oracle.rules() == before
     up = stack.up(check=False)
     assert up.returncode != 0
-    errors = diagnostics(up.stdout)
-    assert set(errors) - {"declared-test"} == {"collider"}, up.stdout
+    errors = up.messages()
+    assert set(errors) - {"", "declared-test"} == {"collider"}, errors
     assert (f'conflicts with dispatch rule {outside.sip_dispatch_rule_id} "made outside" on the LiveKit server: both '
             f"take calls on trunk ST_conflict_outside from anyone to any number without a PIN") in errors["collider"], \
         errors["collider"]
@@ -593,11 +587,12 @@ def test_bad_input_fails_before_any_request_naming_the_field(livekit, oracle, tm
         problems = []
         if up.returncode == 0:
             problems.append("the update succeeded")
-        if bad.field not in up.output or bad.problem not in up.output:
-            problems.append(f"no {bad.field!r} / {bad.problem!r} in the output")
+        errors = up.messages()
+        if not any(bad.field in message and bad.problem in message for message in errors.values()):
+            problems.append(f"no {bad.field!r} / {bad.problem!r} in one diagnostic")
         if proxy.count():
             problems.append(f"{proxy.count()} requests reached LiveKit: {dict(proxy.counts)}")
-        return f"{bad.name}: {'; '.join(problems)}\n{up.output[-3000:]}" if problems else None
+        return f"{bad.name}: {'; '.join(problems)}\n{errors or up.output[-3000:]}" if problems else None
 
     def run_lane(lane: int) -> list[Optional[str]]:
         return [run(lane, bad) for bad in BAD_INPUTS[lane::workers]]
@@ -659,25 +654,26 @@ def test_no_secret_in_state_verbose_logs_provider_logs_or_errors(proxy, pulumi_s
         assert not leaks, f"{step}: {leaks} in plaintext:\n" + "\n".join(
             line[:300] for line in text.splitlines() if any(secrets[n] in line for n in leaks))
 
-    def run(step: str, command, *args, ok: bool = True) -> str:
+    def run(step: str, command, *args, ok: bool = True) -> Result:
         result = command(*args, *VERBOSE, check=False)
         assert (result.returncode == 0) == ok, result.output[-4000:]
         assert '"level":"INFO"' in result.stderr  # the engine's verbose log was captured
         audit(f"{step}: output and verbose log", result.output)
+        audit(f"{step}: engine events", "\n".join(repr(event) for event in result.events))
         audit(f"{step}: stack export", json.dumps(stack.export()))
-        return result.output
+        return result
 
     # Faults make the provider log: a retried create, and a lost answer it adopts.
     proxy.inject("CreateSIPDispatchRule", Fault.status_code(503), times=2)
     proxy.inject("CreateSIPInboundTrunk", Fault.drop_after_forward())
-    output = run("up", stack.up)
-    assert "provider-log pulumi_livekit INFO CreateSIPInboundTrunk: adopting" in output
-    assert "provider-log httpx INFO HTTP Request: POST" in output
-    ids = stack.outputs()["ids"]
+    up = run("up", stack.up)
+    assert "provider-log pulumi_livekit INFO CreateSIPInboundTrunk: adopting" in up.stderr
+    assert "provider-log httpx INFO HTTP Request: POST" in up.stderr
+    ids = up.outputs["ids"]
     # The audit looks for the right strings: they are on the server, and encrypted in state.
     assert oracle.rule(ids["direct"]).rule.dispatch_rule_direct.pin == AUDITED["pin"]
     assert [t.auth_password for t in oracle.inbound_trunks()] == [AUDITED["inboundPassword"]]
-    revealed = stack.run("stack", "export", "--show-secrets").stdout
+    revealed = json.dumps(stack.export(show_secrets=True))
     assert all(value in revealed for value in AUDITED.values())
 
     stack.set_config("generation", "2")
@@ -690,18 +686,18 @@ def test_no_secret_in_state_verbose_logs_provider_logs_or_errors(proxy, pulumi_s
 
     # Errors: LiveKit refusing a rule that reuses a PIN, and a malformed rule carrying one.
     stack.set_config("conflict", "true")
-    output = run("conflict", stack.up, ok=False)
+    errors = run("conflict", stack.up, ok=False).messages()
     # Pulumi's own host runs this program (no plugins entry): the other rule is named by its name field.
-    assert 'conflicts with "audited direct g2" of this program' in output
+    assert 'conflicts with "audited direct g2" of this program' in errors["pin-twin"], errors
     stack.set_config("conflict", "false")
     stack.set_config("malformed", "true")
-    output = run("malformed rule", stack.up, ok=False)
-    assert "set only one of dispatchRuleDirect, dispatchRuleCallee" in output
+    errors = run("malformed rule", stack.up, ok=False).messages()
+    assert "set only one of dispatchRuleDirect, dispatchRuleCallee" in errors["pin-malformed"], errors
     stack.set_config("malformed", "false")
 
     run("destroy", stack.destroy)
     assert oracle.rules() == [] and oracle.inbound_trunks() == [] and oracle.outbound_trunks() == []
-    assert len(audited) == 12
+    assert len(audited) == 18
 
 
 # ---- 5. authentication --------------------------------------------------------------------------
@@ -719,15 +715,15 @@ def test_refused_credentials_fail_once_per_call_with_a_clear_message(livekit, or
         proxy.clear()
         up = stack.up(check=False)
         assert up.returncode != 0
-        errors = diagnostics(up.stdout)
+        errors = up.messages()
         key = wrong_key if label == "key" else creds.api_key
         for name in set(errors) & {"rule-0", "rule-1"}:
             message = errors[name]
             # A create starts with a look at the identical rules already there: that is the refused request.
-            assert f"ListSIPDispatchRule: LiveKit at {proxy.url} rejected API key {key!r}" in message, up.stdout
+            assert f"ListSIPDispatchRule: LiveKit at {proxy.url} rejected API key {key!r}" in message, errors
             assert "livekit:apiSecret" in message and "clock" in message
         # One request per failed call: a refusal is not retried, nor followed by a search.
-        failed = set(errors) - {f"declared-{label}"}
+        failed = set(errors) - {"", f"declared-{label}"}
         assert failed and failed <= {"rule-0", "rule-1"}
         assert dict(proxy.counts) == {"ListSIPDispatchRule": len(failed)}
         assert wrong_secret not in up.output and creds.api_secret not in up.output

@@ -139,7 +139,7 @@ def test_table_from_a_stack_never_shows_the_pin(pulumi_stack, tmp_path):
     stack.up()
     ids = stack.outputs()["ids"]
     export = tmp_path / "state.json"
-    export.write_text(stack.run("stack", "export").stdout)
+    export.write_text(json.dumps(stack.export()))
     from_file = run("table", "--stack-export", str(export))
     from_stdin = run("table", "--stack-export", "-", stdin=export.read_text())
     by_name = run("table", "--stack", stack.stack, env=stack.env, cwd=stack.program_dir)

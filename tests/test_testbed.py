@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 from livekit import api as lkapi
+from pulumi import automation as auto
 
-from pulumi_livekit.testing import PulumiStack
+from pulumi_livekit.testing import PulumiStack, Result, resource_name
 
 from conftest import PROGRAMS, REPO
 
@@ -35,17 +36,20 @@ def test_pulumi_up_and_destroy_a_dynamic_resource_through_the_built_engine(tmp_p
 
     stack.set_config("count", "2")
     up = stack.up()
-    assert "+ 3 created" in up.stdout  # the stack and two dynamic resources
-    assert stack.outputs() == {"labels": ["label-0", "label-1"]}
+    assert up.changes == {"create": 3}  # the stack and two dynamic resources
+    assert sorted(resource_name(step.urn) for step in up.steps("create")) == [
+        "default", "noop-0", "noop-1", "noop-test"]  # and the provider, which the summary does not count
+    assert up.outputs == stack.outputs(show_secrets=True) == {"labels": ["label-0", "label-1"]}  # events, CLI
     assert len(stack.resources("dynamic:Resource")) == 2
 
-    stack.preview("--expect-no-changes")
-    stack.destroy()
+    assert stack.preview("--expect-no-changes").changes == {}
+    assert stack.destroy().changes == {"delete": 3}
     assert stack.resources("dynamic:Resource") == []
 
 
 USER_PROGRAM = '''\
 """An infra repo's program: a rule, and a probe that reports where the provider process runs."""
+import os
 import sys
 
 import pulumi
@@ -54,31 +58,47 @@ from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 import pulumi_livekit as livekit
 
 
+def where():
+    """This process's Python, the package it imports, and the variables that could point it elsewhere."""
+    return {"prefix": sys.prefix, "package": livekit.__file__, "path": os.environ["PATH"],
+            "env": [k for k in ("VIRTUAL_ENV", "PULUMI_PYTHON_CMD", "PYTHONPATH", "PYTHONHOME") if k in os.environ]}
+
+
 class WhereProvider(ResourceProvider):
     def create(self, props):
-        return CreateResult("where", {"prefix": sys.prefix, "package": livekit.__file__})
+        return CreateResult("where", where())
 
 
 class Where(Resource):
     prefix: pulumi.Output[str]
     package: pulumi.Output[str]
+    path: pulumi.Output[str]
+    env: pulumi.Output[list]
 
     def __init__(self, name):
-        super().__init__(WhereProvider(), name, {"prefix": None, "package": None})
+        super().__init__(WhereProvider(), name, {"prefix": None, "package": None, "path": None, "env": None})
 
 
 rule = livekit.DispatchRule("support", rule=livekit.DispatchRuleDirect(room_name="support"), trunk_ids=["ST_user"])
 provider = Where("provider")
 pulumi.export("rule_id", rule.id)
-pulumi.export("program", {"prefix": sys.prefix, "package": livekit.__file__})
-pulumi.export("provider", {"prefix": provider.prefix, "package": provider.package})
+pulumi.export("program", where())
+pulumi.export("provider", {"prefix": provider.prefix, "package": provider.package, "path": provider.path,
+                           "env": provider.env})
 '''
 
 
 def test_a_user_project_runs_in_its_own_virtualenv_with_the_package_installed_from_the_clone(
-        tmp_path, livekit, oracle):
+        tmp_path, livekit, oracle, monkeypatch):
     """The README's quick start for an infra repo: `pulumi new python`'s layout, `pip install <clone>`
-    into the project's virtualenv, and `pulumi` run by a PATH without that virtualenv."""
+    into the project's virtualenv, and `pulumi` run by a PATH without that virtualenv.
+
+    The tests run in an activated virtualenv of their own here, which must not reach the engine."""
+    tests_venv = str(REPO / ".venv")
+    monkeypatch.setenv("VIRTUAL_ENV", tests_venv)
+    monkeypatch.setenv("PATH", os.pathsep.join([os.path.join(tests_venv, "bin"), os.environ["PATH"]]))
+    monkeypatch.setenv("PYTHONPATH", str(REPO / "provider"))
+    monkeypatch.setenv("PULUMI_PYTHON_CMD", os.path.join(tests_venv, "bin", "python"))
     project = tmp_path / "infra"
     project.mkdir()
     (project / "Pulumi.yaml").write_text(
@@ -90,18 +110,20 @@ def test_a_user_project_runs_in_its_own_virtualenv_with_the_package_installed_fr
                    capture_output=True)
 
     stack = PulumiStack(project, "dev", workdir=tmp_path / "pulumi", copy_program=False)
-    assert str(venv) not in stack.env["PATH"] and "VIRTUAL_ENV" not in stack.env
+    assert tests_venv not in stack.env["PATH"] and "VIRTUAL_ENV" not in stack.env
     creds = livekit.credentials
     stack.set_config("livekit:url", creds.url)
     stack.set_config("livekit:apiKey", creds.api_key)
     stack.set_config("livekit:apiSecret", creds.api_secret, secret=True)
-    stack.up()
-    outputs = stack.outputs()
+    outputs = stack.up().outputs
     assert oracle.rule(outputs["rule_id"]).rule.dispatch_rule_direct.room_name == "support"
     site_packages = str(venv / "lib")
     for process in ("program", "provider"):
         assert outputs[process]["prefix"] == str(venv), process
         assert outputs[process]["package"].startswith(site_packages), outputs[process]  # not the clone's source
+        # Pulumi's host runs the project's virtualenv's Python: nothing points at the tests' virtualenv.
+        assert outputs[process]["env"] == [], (process, outputs[process]["env"])
+        assert tests_venv not in outputs[process]["path"], (process, outputs[process]["path"])
     stack.preview("--expect-no-changes")
     stack.destroy()
     assert oracle.rules() == []
@@ -127,3 +149,23 @@ def test_the_install_folder_holds_pulumis_own_dynamic_provider_launcher():
     launcher = REPO / ".tools" / "bin" / "pulumi-resource-pulumi-python"
     assert not launcher.is_symlink()
     assert launcher.read_text().startswith("#!/bin/sh") and "-m pulumi.dynamic" in launcher.read_text()
+
+
+def test_a_result_groups_diagnostics_by_resource_and_sums_up_only_what_changed():
+    def diagnostic(sequence, urn, severity, message, ephemeral=None):
+        return auto.EngineEvent(sequence, 0, diagnostic_event=auto.DiagnosticEvent(
+            message, "never", severity, ephemeral=ephemeral, urn=urn))
+
+    rule = "urn:pulumi:test::declared::pulumi-python:dynamic/livekit:DispatchRule::rule-0"
+    result = Result(("up",), 255, "", "", events=[
+        diagnostic(1, rule, "debug", "registering resource"),
+        diagnostic(2, rule, "error", "first problem\n"),
+        diagnostic(3, rule, "info", "progress", ephemeral=True),
+        diagnostic(4, rule, "error", "second problem"),
+        diagnostic(5, None, "error", "update failed"),
+        diagnostic(6, rule, "warning", "deprecated"),
+    ], summary={"same": 2, "create": 1, "update": 0})
+    assert result.messages() == {"rule-0": "first problem\nsecond problem", "": "update failed"}
+    assert result.messages("warning") == {"rule-0": "deprecated"}
+    assert [d.severity for d in result.diagnostics] == ["error", "error", "error", "warning"]
+    assert result.changes == {"create": 1}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 
 import pytest
 import yaml
@@ -16,6 +15,7 @@ from livekit import api as lkapi
 
 import pulumi_livekit as livekit
 from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
+from pulumi_livekit.testing import resource_name
 
 from conftest import EXAMPLES, PROGRAMS
 
@@ -38,6 +38,12 @@ def by_id(items, id_field="sip_trunk_id") -> dict:
     return {getattr(item, id_field): item for item in items}
 
 
+def changed_outputs(step) -> set[str]:
+    """The outputs a finished step changed."""
+    old, new = step.old.outputs, step.new.outputs
+    return {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+
+
 def assert_no_plaintext(stack, *secrets: str) -> None:
     exported = json.dumps(stack.export())
     for secret in secrets:
@@ -54,12 +60,11 @@ def test_composite_program_up_update_numbers_in_place_and_destroy(pulumi_stack, 
     stack = pulumi_stack(TRUNKS)
 
     # Preview of a fresh stack: the rules' trunk_ids are unknown until the trunk exists.
-    preview = stack.preview()
-    assert "+ 5 to create" in preview.stdout, preview.stdout
+    assert stack.preview().changes == {"create": 5}
 
     up = stack.up()
-    assert "+ 5 created" in up.stdout, up.stdout
-    out = stack.outputs()
+    assert up.changes == {"create": 5}
+    out = up.outputs
     inbound_id, outbound_id, rule_ids = out["inbound_id"], out["outbound_id"], out["rule_ids"]
     assert inbound_id.startswith("ST_") and outbound_id.startswith("ST_")
 
@@ -102,11 +107,13 @@ def test_composite_program_up_update_numbers_in_place_and_destroy(pulumi_stack, 
     # Add a number: an in-place update of the same trunk, nothing replaced.
     stack.set_config("inboundNumbers", "+15550100,+15550101,+15550102")
     preview = stack.preview()
-    assert '+ [2]: "+15550102"' in preview.stdout, preview.stdout
-    assert "~ 1 to update" in preview.stdout and "replace" not in preview.stdout, preview.stdout
+    assert preview.changes == {"update": 1}
+    [step] = [step for step in preview.steps("update") if resource_name(step.urn) == "inbound"]
+    assert (step.old.outputs["numbers"], step.new.inputs["numbers"]) == (
+        ["+15550100", "+15550101"], ["+15550100", "+15550101", "+15550102"])
     update = stack.up()
-    assert "~ 1 updated" in update.stdout and "created" not in update.stdout, update.stdout
-    out = stack.outputs()
+    assert update.changes == {"update": 1}
+    out = update.outputs
     assert (out["inbound_id"], out["outbound_id"], out["rule_ids"]) == (inbound_id, outbound_id, rule_ids)
     [inbound] = oracle.inbound_trunks()
     assert inbound.sip_trunk_id == inbound_id
@@ -117,8 +124,7 @@ def test_composite_program_up_update_numbers_in_place_and_destroy(pulumi_stack, 
     assert_no_plaintext(stack, INBOUND_PASSWORD, OUTBOUND_PASSWORD)
 
     # The engine deletes the rules before the trunk they reference.
-    destroy = stack.destroy()
-    assert "- 5 deleted" in destroy.stdout, destroy.stdout
+    assert stack.destroy().changes == {"delete": 5}
     assert oracle.inbound_trunks() == [] and oracle.outbound_trunks() == [] and oracle.rules() == []
 
 
@@ -142,13 +148,14 @@ def test_agents_example_routes_its_number_to_the_named_agent(pulumi_stack, oracl
 def _multi_env_stack(pulumi_stack, env: str):
     """A stack of examples/multi-env with the example's own Pulumi.<env>.yaml settings.
 
-    PulumiStack does not copy Pulumi.*.yaml, and `stack init` / `config set --secret` already wrote
-    this stack's file (encryption salt, livekit:*), so the example's config is merged into it."""
+    PulumiStack does not copy Pulumi.*.yaml, and `stack init` already wrote this stack's file (the
+    encryption salt; livekit:* joins it before the first command), so the example's config is merged
+    into it."""
     stack = pulumi_stack(EXAMPLES / "multi-env", env)
     example = yaml.safe_load((EXAMPLES / "multi-env" / f"Pulumi.{env}.yaml").read_text())
     target = stack.program_dir / f"Pulumi.{env}.yaml"
     settings = yaml.safe_load(target.read_text())
-    settings["config"].update(example["config"])
+    settings.setdefault("config", {}).update(example["config"])
     target.write_text(yaml.safe_dump(settings))
     return stack
 
@@ -204,17 +211,21 @@ def test_out_of_band_trunk_edits_show_in_refresh_and_preview_and_up_restores_the
     sip(oracle, lambda s: s.update_outbound_trunk_fields(outbound_id, auth_password=oracle_password))
 
     refresh = stack.refresh()
-    assert re.search(r"InboundTrunk inbound updated .*\[diff: ~name,numbers\]", refresh.stdout), refresh.stdout
-    assert "~ 2 updated" in refresh.stdout, refresh.stdout  # the password drift counts, unprinted
+    assert refresh.changes == {"update": 2}  # the password drift counts, unprinted
+    read = {resource_name(step.urn): step for step in refresh.applied("update")}
+    assert {key: read["inbound"].new.outputs[key] for key in changed_outputs(read["inbound"])} == {
+        "name": "renamed in dashboard", "numbers": ["+15550100", "+15550101", "+15550188"]}
+    assert changed_outputs(read["outbound"]) == set()  # its password alone, an equal "[secret]" either side
     assert oracle_password not in refresh.output
     # The password read back from the server is a secret in state too.
     assert_no_plaintext(stack, INBOUND_PASSWORD, OUTBOUND_PASSWORD, oracle_password)
 
     preview = stack.preview()
-    assert '~ name                 : "renamed in dashboard" => "Support line"' in preview.stdout, preview.stdout
-    assert '- [2]: "+15550188"' in preview.stdout, preview.stdout
     # Both trunks go back: the outbound one for its password alone (shown only as [secret]).
-    assert "~ 2 to update" in preview.stdout and "replace" not in preview.stdout, preview.stdout
+    assert preview.changes == {"update": 2}
+    [inbound] = [step for step in preview.steps("update") if resource_name(step.urn) == "inbound"]
+    assert (inbound.old.outputs["name"], inbound.new.inputs["name"]) == ("renamed in dashboard", "Support line")
+    assert inbound.new.inputs["numbers"] == ["+15550100", "+15550101"]
     assert oracle_password not in preview.output
 
     stack.up()
@@ -239,12 +250,11 @@ def test_conflicting_inbound_trunk_fails_with_the_server_text_naming_the_resourc
     assert list(main.numbers) == ["+15550177"] and main.name == "Main line"
 
     # The diagnostic is attached to the second trunk and carries LiveKit's own explanation.
-    diagnostics = up.stdout.split("Diagnostics:", 1)[1]
-    block = diagnostics.split("livekit:InboundTrunk (duplicate-line):", 1)[1]
-    block = re.split(r"\n  \S", block, maxsplit=1)[0]  # up to the next resource's diagnostics
-    assert "Conflicting inbound SIP Trunks" in block, up.stdout
-    assert main.sip_trunk_id in block and '["+15550177"]' in block and "AllowedNumbers" in block, up.stdout
-    assert "livekit:InboundTrunk (main-line):" not in diagnostics
+    errors = up.messages()
+    block = errors["duplicate-line"]
+    assert "Conflicting inbound SIP Trunks" in block, errors
+    assert main.sip_trunk_id in block and '["+15550177"]' in block and "AllowedNumbers" in block, errors
+    assert "main-line" not in errors
 
     assert [r["id"] for r in stack.resources("InboundTrunk")] == [main.sip_trunk_id]
     stack.destroy()
@@ -260,8 +270,8 @@ def test_from_json_trunks_from_lk_cli_specs_with_import_of_an_existing_trunk(pul
     stack = pulumi_stack(program)
     stack.set_config("importInbound", existing.sip_trunk_id)
     up = stack.up()
-    assert "= 1 imported" in up.stdout and "+ 2 created" in up.stdout, up.stdout  # the stack + outbound
-    out = stack.outputs()
+    assert up.changes == {"import": 1, "create": 2}  # the stack + outbound
+    out = up.outputs
     assert out["inbound_id"] == existing.sip_trunk_id
 
     [inbound] = oracle.inbound_trunks()

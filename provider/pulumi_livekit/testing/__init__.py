@@ -6,12 +6,13 @@ to test their own programs the same way.
 
 from ._livekit import Credentials, LocalLiveKit, free_port
 from ._proxy import Fault, FaultProxy
-from ._pulumi import PulumiCommandError, PulumiStack, Result
+from ._pulumi import Diagnostic, PulumiCommandError, PulumiStack, Result, resource_name
 from ._routing_oracle import RoutingOracle, RoutingOracleError
 from ._tools import REPO_ROOT, tool_path
 
 __all__ = [
     "Credentials",
+    "Diagnostic",
     "Fault",
     "FaultProxy",
     "LocalLiveKit",
@@ -22,5 +23,6 @@ __all__ = [
     "RoutingOracle",
     "RoutingOracleError",
     "free_port",
+    "resource_name",
     "tool_path",
 ]

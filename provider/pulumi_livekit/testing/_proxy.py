@@ -57,6 +57,8 @@ class FaultProxy:
         self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
         self._faults: dict[Optional[str], collections.deque] = collections.defaultdict(collections.deque)
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a request arrived or was done with
+        self._in_flight = 0
         self.counts: collections.Counter = collections.Counter()
         self._requests: list[tuple[str, dict[str, str]]] = []
         self._upstream = httpx.Client(timeout=60)
@@ -90,7 +92,22 @@ class FaultProxy:
 
     def count(self, method: Optional[str] = None) -> int:
         with self._lock:
-            return sum(self.counts.values()) if method is None else self.counts[method]
+            return self._count(method)
+
+    def wait_for(self, method: Optional[str], count: int, timeout: float) -> int:
+        """Until `count` requests for `method` (or any) have arrived, or `timeout` seconds; returns the count."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._count(method) >= count, timeout)
+            return self._count(method)
+
+    def wait_idle(self, timeout: float) -> None:
+        """Until every request that arrived has been answered or dropped, the delayed ones included."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._in_flight == 0, timeout):
+                raise TimeoutError(f"{self._in_flight} requests still in the proxy after {timeout}s")
+
+    def _count(self, method: Optional[str]) -> int:
+        return sum(self.counts.values()) if method is None else self.counts[method]
 
     def requests(self, method: Optional[str] = None) -> list[dict[str, str]]:
         """The headers (names lower-cased) of each request that arrived for `method`, or any, in order."""
@@ -109,15 +126,26 @@ class FaultProxy:
         self.close()
 
     def _next_fault(self, method: str, headers: dict[str, str]) -> Optional[Fault]:
-        with self._lock:
+        with self._changed:
             self.counts[method] += 1
             self._requests.append((method, headers))
+            self._changed.notify_all()
             for key in (method, None):
                 if self._faults.get(key):
                     return self._faults[key].popleft()
         return None
 
     def _handle(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self._in_flight += 1
+        try:
+            self._forward(handler)
+        finally:
+            with self._changed:
+                self._in_flight -= 1
+                self._changed.notify_all()
+
+    def _forward(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
         path = handler.path
         if self.path_prefix:
