@@ -15,8 +15,11 @@ demo: bootstrap
 down:
 	@$(PY) scripts/local_livekit.py down
 
+# Two workers, whole files each (a file's tests share stacks); each worker starts its own LiveKit.
+TEST_WORKERS ?= 2
+
 test: bootstrap
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: bootstrap
 	@$(PY) -m pip install -q -e ".[dev,bench]"
