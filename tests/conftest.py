@@ -14,11 +14,22 @@ from typing import Iterator
 import pytest
 from livekit import api as lkapi
 
+from pulumi_livekit import _redact
 from pulumi_livekit.testing import Credentials, LocalLiveKit, PulumiStack, RoutingOracle
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+@pytest.fixture(autouse=True)
+def _secrets_registered_by_a_test_stay_with_it() -> Iterator[None]:
+    """Providers called in the test process register the secrets they see, to scrub them from messages;
+    one test's (an API secret "s") must not scrub the next test's messages on the same worker."""
+    before = set(_redact._secrets)
+    yield
+    with _redact._lock:
+        _redact._secrets.intersection_update(before)
 
 
 @pytest.fixture(scope="session")
