@@ -95,7 +95,7 @@ async def _review_project(items: list[_Declared]) -> list[tuple[RoutingWarning, 
     trunks = [item for item in items if item.kind is sip_pb.SIPInboundTrunkInfo]
     rules = [item for item in items if item.kind is sip_pb.SIPDispatchRuleInfo]
     review_ids: dict[int, str] = {}  # id() of a trunk's ID outputs -> the trunk's ID in the review
-    by_id: dict[str, _Declared] = {}
+    by_id: dict[tuple[str, str], _Declared] = {}  # ("rule" or "trunk", ID in the review) -> its resource
     messages: dict[type, list[Any]] = {sip_pb.SIPInboundTrunkInfo: [], sip_pb.SIPDispatchRuleInfo: []}
     complete = bool(trunks)
     for item in trunks + rules:  # trunks first: the rules' trunk_ids name them
@@ -110,9 +110,9 @@ async def _review_project(items: list[_Declared]) -> list[tuple[RoutingWarning, 
         if item.kind is sip_pb.SIPDispatchRuleInfo and not set(message.trunk_ids) <= set(review_ids.values()):
             complete = False  # it names a trunk managed elsewhere, whose numbers the review cannot see
         messages[item.kind].append(message)
-        by_id[review_id] = item
+        by_id["trunk" if item.kind is sip_pb.SIPInboundTrunkInfo else "rule", review_id] = item
     table = routing_table(messages[sip_pb.SIPInboundTrunkInfo], messages[sip_pb.SIPDispatchRuleInfo])
-    return [(warning, by_id[warning.about]) for warning in table.warnings
+    return [(warning, by_id[warning.kind, warning.about]) for warning in table.warnings
             if complete or warning.code in _ABOUT_ONE_OBJECT]
 
 

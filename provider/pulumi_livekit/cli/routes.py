@@ -169,7 +169,7 @@ def _table_json(table: Table) -> dict:
                              "callers": list(r.callers), "room": r.room, "pinRequired": r.pin_required,
                              "agents": list(r.agents), "reachable": r.reachable} for r in row.routes]}
                  for row in table.rows],
-        "warnings": [{"code": w.code, "about": w.about, "message": w.text} for w in table.warnings],
+        "warnings": [{"code": w.code, "kind": w.kind, "about": w.about, "message": w.text} for w in table.warnings],
     }
 
 

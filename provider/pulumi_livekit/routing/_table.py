@@ -48,7 +48,8 @@ WARNING_CODES = (UNREACHABLE_RULE, OPEN_RULE, UNSERVED_NUMBER, TRUNK_WITHOUT_RUL
 @dataclass(frozen=True)
 class RoutingWarning:
     code: str  # one of WARNING_CODES
-    about: str  # the ID of the rule or trunk it is about
+    kind: str  # what it is about: "rule" or "trunk"
+    about: str  # the ID of that rule or trunk
     text: str
 
     def __str__(self) -> str:
@@ -131,7 +132,7 @@ def _warnings(trunks, rules, table: Table, reachable_ids: set[str]) -> list[Rout
         label = _label(rule.sip_dispatch_rule_id, rule.name)
 
         def warn(code: str, text: str) -> None:
-            warnings.append(RoutingWarning(code, rule.sip_dispatch_rule_id, f"rule {label} {text}"))
+            warnings.append(RoutingWarning(code, "rule", rule.sip_dispatch_rule_id, f"rule {label} {text}"))
 
         unknown = [t for t in rule.trunk_ids if t not in trunk_ids]
         spellings = {n: [s for s in served if same_number(n, s)] for n in rule.numbers}
@@ -157,7 +158,7 @@ def _warnings(trunks, rules, table: Table, reachable_ids: set[str]) -> list[Rout
     for trunk in trunks:
         routed = any(row.routes for row in table.rows if row.trunk_id == trunk.sip_trunk_id)
         if not routed:
-            warnings.append(RoutingWarning(TRUNK_WITHOUT_RULE, trunk.sip_trunk_id, f"trunk "
+            warnings.append(RoutingWarning(TRUNK_WITHOUT_RULE, "trunk", trunk.sip_trunk_id, f"trunk "
                                            f"{_label(trunk.sip_trunk_id, trunk.name)} has no rule: its calls are dropped"))
     return warnings
 
