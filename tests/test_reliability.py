@@ -404,14 +404,14 @@ def test_conflicts_fail_the_preview_name_the_resource_and_lose_nothing_else(
         {"type": "InboundTrunk", "name": "bystander-trunk", "args": {"numbers": ["+15550191"]}},
         {"type": "DispatchRule", "name": "bystander-rule", "trunk": "bystander-trunk",
          "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "by-"}}}},
-        # Same trunk, number and PIN: whichever reaches LiveKit second is refused. (The engine starts no
-        # new step once one failed, so the conflicts wait for the bystanders: all three are in flight at once.)
+        # Same trunk, number and PIN: whichever is checked second is refused. (The engine starts no new step
+        # once one failed, so the twins wait for the bystanders.)
         {"type": "DispatchRule", "name": "twin-a", "depends_on": BYSTANDERS,
          "args": {"rule": twin_rule, "name": "twin a", **twin_args}},
         {"type": "DispatchRule", "name": "twin-b", "depends_on": BYSTANDERS,
          "args": {"rule": twin_rule, "name": "twin b", **twin_args}},
-        # Collides with the rule made outside Pulumi.
-        {"type": "DispatchRule", "name": "collider", "depends_on": BYSTANDERS,
+        # Collides with the rule made outside Pulumi; checked after the twins, so each preview meets one conflict.
+        {"type": "DispatchRule", "name": "collider", "depends_on": [*BYSTANDERS, "twin-a", "twin-b"],
          "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "mine-"}}, "trunk_ids": ["ST_conflict_outside"]}},
     ]})
 
@@ -434,8 +434,10 @@ def test_conflicts_fail_the_preview_name_the_resource_and_lose_nothing_else(
 
     # Without the refused twin, the preview reaches the collider, refused for the rule made outside Pulumi, still
     # before anything is created; so is the `up`, where the collider's check refuses it before its create.
-    write_config(stack, {"resources": [r for r in json.loads(stack.run("config", "get", "resources").stdout)
-                                       if r["name"] != refused_twin]})
+    kept = [r for r in json.loads(stack.run("config", "get", "resources").stdout) if r["name"] != refused_twin]
+    for resource in kept:
+        resource["depends_on"] = [name for name in resource.get("depends_on", []) if name != refused_twin]
+    write_config(stack, {"resources": kept})
     before = oracle.rules()
     preview = stack.preview(check=False)
     assert preview.returncode != 0
