@@ -65,8 +65,9 @@ def test_conflicting_declared_rules_fail_the_preview_naming_both_with_no_request
     up = stack.up(check=False)
     assert up.returncode != 0 and "conflicts with" in "\n".join(up.messages().values())
     created = sorted(r.name for r in oracle.rules())
-    assert created in (["", "twin a"], ["", "twin b"])  # whichever twin the engine checked first
-    assert proxy.count("CreateSIPDispatchRule") == 2
+    # Whichever twin the engine checked first; the bystander too, unless the refused check came before it.
+    assert created in (["", "twin a"], ["", "twin b"], ["twin a"], ["twin b"]), created
+    assert proxy.count("CreateSIPDispatchRule") == len(created)
 
 
 def test_rules_that_do_not_conflict_pass_and_a_no_change_preview_makes_no_request(pulumi_stack, proxy, oracle):
