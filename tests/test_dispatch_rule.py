@@ -55,59 +55,73 @@ def declare(stack, spec: dict, *, secret: bool = False) -> None:
     stack.set_config("spec", json.dumps(spec), secret=secret)
 
 
-@pytest.mark.parametrize("kind", ["individual", "direct", "callee"])
-def test_rule_lifecycle(kind, pulumi_stack, oracle):
+def test_rule_lifecycle_of_every_kind(pulumi_stack, oracle):
+    """A rule of each kind through create, each kind of update, a switch of kind, drift, deletion outside
+    Pulumi and destroy: the three side by side in one stack (each with its own trunk), so every step is
+    one engine run for all of them."""
     stack = pulumi_stack(PROGRAMS / "rule")
-    trunk = unique_trunk()
-    spec = {"kind": kind, "rule": dict(INITIAL_RULES[kind]), "name": "lifecycle", "trunk_ids": [trunk]}
+    specs = {kind: {"kind": kind, "rule": dict(INITIAL_RULES[kind]), "name": f"lifecycle {kind}",
+                    "trunk_ids": [unique_trunk()]} for kind in KIND_FIELDS}
 
-    declare(stack, spec)
-    stack.up()
-    rule_id = stack.outputs()["rule_id"]
-    assert server_state(oracle.rule(rule_id)) == expected_state(spec)
+    def declare_all() -> None:
+        stack.set_config("specs", json.dumps(specs))
+
+    def assert_server_has_the_specs(rule_ids: dict) -> None:
+        on_server = {rule.sip_dispatch_rule_id: rule for rule in oracle.rules()}
+        assert len(on_server) == len(specs)
+        for kind, spec in specs.items():
+            assert server_state(on_server[rule_ids[kind]]) == expected_state(spec), kind
+
+    declare_all()
+    rule_ids = stack.up().outputs["rule_ids"]
+    assert_server_has_the_specs(rule_ids)
     stack.preview("--expect-no-changes")
 
     changes = [
-        {"name": "renamed", "metadata": json.dumps({"is_internal": True})},
-        {"attributes": {"team": "support", "tier": "gold"}, "hide_phone_number": True,
-         "room_config": {"agents": [{"agent_name": "inbound-agent", "metadata": "job dispatch metadata"}]}},
-        {"trunk_ids": [trunk, unique_trunk()], "rule": {**spec["rule"], "pin": "4321"}},
-        {"room_config": {"agents": [{"agent_name": "second-agent"}]}, "rule": {**spec["rule"], "pin": "98765"}},
+        lambda spec: {"name": f"renamed {spec['kind']}", "metadata": json.dumps({"is_internal": True})},
+        lambda spec: {"attributes": {"team": "support", "tier": "gold"}, "hide_phone_number": True,
+                      "room_config": {"agents": [{"agent_name": "inbound-agent", "metadata": "job dispatch metadata"}]}},
+        lambda spec: {"trunk_ids": [*spec["trunk_ids"], unique_trunk()], "rule": {**spec["rule"], "pin": "4321"}},
+        lambda spec: {"room_config": {"agents": [{"agent_name": "second-agent"}]}, "rule": {**spec["rule"], "pin": "98765"}},
     ]
     for change in changes:
-        spec.update(change)
-        declare(stack, spec)
+        for spec in specs.values():
+            spec.update(change(spec))
+        declare_all()
         update = stack.up()
-        assert update.changes == {"update": 1}
-        assert update.outputs["rule_id"] == rule_id
-        assert server_state(oracle.rule(rule_id)) == expected_state(spec)
+        assert update.changes == {"update": len(specs)}
+        assert update.outputs["rule_ids"] == rule_ids
+        assert_server_has_the_specs(rule_ids)
 
-    other_kind = {"individual": "direct", "direct": "callee", "callee": "individual"}[kind]
-    spec.update(kind=other_kind, rule={**INITIAL_RULES[other_kind], "pin": "2468"})
-    declare(stack, spec)
-    stack.up()
-    assert stack.outputs()["rule_id"] == rule_id, "switching the rule kind must keep the rule"
-    assert server_state(oracle.rule(rule_id)) == expected_state(spec)
+    for kind, spec in specs.items():
+        other_kind = {"individual": "direct", "direct": "callee", "callee": "individual"}[kind]
+        spec.update(kind=other_kind, rule={**INITIAL_RULES[other_kind], "pin": "2468"})
+    declare_all()
+    assert stack.up().outputs["rule_ids"] == rule_ids, "switching the rule kind must keep the rule"
+    assert_server_has_the_specs(rule_ids)
     stack.preview("--expect-no-changes")
 
     # Drift made outside Pulumi (the dashboard, `lk`): refresh sees it, preview shows it, up reverts it.
-    oracle.call("update_dispatch_rule_fields", rule_id, name="edited-in-dashboard", metadata="oob")
+    for kind, rule_id in rule_ids.items():
+        oracle.call("update_dispatch_rule_fields", rule_id, name=f"edited in dashboard {kind}", metadata="oob")
     stack.refresh()
     drift = stack.preview("--expect-no-changes", check=False)
     assert drift.returncode != 0
-    [step] = drift.steps("update")
-    assert (step.old.outputs["name"], step.old.outputs["metadata"]) == ("edited-in-dashboard", "oob")
-    assert (step.new.inputs["name"], step.new.inputs["metadata"]) == (spec["name"], spec["metadata"])
+    steps = {resource_name(step.urn): step for step in drift.steps("update")}
+    assert sorted(steps) == sorted(specs)
+    for kind, step in steps.items():
+        assert (step.old.outputs["name"], step.old.outputs["metadata"]) == (f"edited in dashboard {kind}", "oob")
+        assert (step.new.inputs["name"], step.new.inputs["metadata"]) == (specs[kind]["name"], specs[kind]["metadata"])
     stack.up()
-    assert server_state(oracle.rule(rule_id)) == expected_state(spec)
+    assert_server_has_the_specs(rule_ids)
 
-    # Deleted outside Pulumi: refresh drops it from state, up creates it again.
-    oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule_id))
-    refreshed = stack.refresh()
-    assert refreshed.changes == {"delete": 1}
-    new_id = stack.up().outputs["rule_id"]
-    assert new_id != rule_id
-    assert server_state(oracle.rule(new_id)) == expected_state(spec)
+    # Deleted outside Pulumi: refresh drops them from state, up creates them again.
+    for rule_id in rule_ids.values():
+        oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule_id))
+    assert stack.refresh().changes == {"delete": len(specs)}
+    new_ids = stack.up().outputs["rule_ids"]
+    assert not set(new_ids.values()) & set(rule_ids.values())
+    assert_server_has_the_specs(new_ids)
 
     stack.destroy()
     assert oracle.rules() == []
