@@ -96,9 +96,12 @@ class SIPResourceProvider(ResourceProvider):
         register_secrets([req.config.get("livekit:apiSecret")])
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        given = _given_inputs(news)
+        if given and given == _given_inputs(olds) and not _schema.contains_unknown(given):
+            return self._recheck(olds, news, given)
         failures: list[CheckFailure] = []
         news = _schema.normalize_unknowns(news)
-        state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
+        state = _given_inputs(news)
         connection = state.pop(CONNECTION, None)
         desired: dict[str, Any] = {key: state.pop(key) for key in self.split_keys if key in state}
         for key, value in state.items():
@@ -113,11 +116,8 @@ class SIPResourceProvider(ResourceProvider):
         self.validate(desired, resource_failures)
         failures += [f for f in resource_failures if self._property_of(f) not in failed]
         checked_connection = _check_connection(connection, failures)
-        if not failures and not _schema.contains_unknown(checked_connection or {}):
-            try:
-                self._endpoint(checked_connection or {})
-            except ConfigurationError as error:
-                failures.append(CheckFailure(f"connection.{error.field}", str(error)))
+        if not failures:
+            failures += self._endpoint_failures(checked_connection)
         if failures:
             return CheckResult(news, failures)
         if not _schema.contains_unknown(desired):
@@ -134,7 +134,9 @@ class SIPResourceProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, self.id_field}
-        changed = sorted(k for k in keys if _schema.prune(olds.get(k)) != _schema.prune(news.get(k)))
+        # Equal values prune alike: only values that differ as given are compared in canonical form.
+        changed = sorted(k for k in keys if olds.get(k) != news.get(k)
+                         and _schema.prune(olds.get(k)) != _schema.prune(news.get(k)))
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
@@ -177,6 +179,29 @@ class SIPResourceProvider(ResourceProvider):
             pass  # already gone: the desired end state
 
     # ---- helpers --------------------------------------------------------------------
+
+    def _recheck(self, olds: dict[str, Any], news: dict[str, Any], given: dict[str, Any]) -> CheckResult:
+        """Check inputs equal to those the last check returned (a resource the program did not change).
+
+        They passed the schema and the resource rules then and are in canonical form, which a check
+        leaves as it is (tests/test_check_fast_path.py): only what lies outside them is looked at
+        again, the settings the connection falls back to and the other objects of the project."""
+        connection = given.get(CONNECTION)
+        desired = {k: v for k, v in given.items() if k != CONNECTION}
+        failures = self._endpoint_failures(connection)
+        if not failures:  # _message registers the secrets among the inputs, _endpoint_failures the connection's
+            failures = self.check_against_others(olds, desired, self._message(desired), connection or {})
+        return CheckResult(news, failures) if failures else CheckResult(given, [])
+
+    def _endpoint_failures(self, connection: Optional[Mapping[str, Any]]) -> list[CheckFailure]:
+        """Whether the connection, completed from stack config and environment, reaches a LiveKit project."""
+        if _schema.contains_unknown(connection or {}):
+            return []
+        try:
+            self._endpoint(connection or {})
+        except ConfigurationError as error:
+            return [CheckFailure(f"connection.{error.field}", str(error))]
+        return []
 
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""
@@ -269,6 +294,11 @@ class _Listing:
 
 
 _LISTINGS = _Listings()
+
+
+def _given_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs set in a Check's olds or news: without the serialized provider and unset values."""
+    return {k: v for k, v in props.items() if k != PROVIDER_KEY and v is not None}
 
 
 def _secret_values(provider: SIPResourceProvider, state: Mapping[str, Any]) -> list[Any]:
