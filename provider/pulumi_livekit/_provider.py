@@ -71,10 +71,11 @@ class SIPResourceProvider(ResourceProvider):
         return dict(state)
 
     def check_against_others(self, olds: Mapping[str, Any], desired: dict[str, Any], message: Message,
-                             connection: Mapping[str, Any]) -> list[CheckFailure]:
+                             endpoint: Optional[Endpoint]) -> list[CheckFailure]:
         """Problems with the other objects of the project: those this deployment declared, those on the
         server. `desired` is the known, canonical state (secrets split out), `message` the same as protobuf,
-        `olds` the inputs the last deployment stored (empty for a resource not created yet)."""
+        `olds` the inputs the last deployment stored (empty for a resource not created yet), `endpoint`
+        where the resource lives (None while its connection is unknown)."""
         return []
 
     def api_create(self, client: SIPClient, message: Message) -> Message:
@@ -116,14 +117,13 @@ class SIPResourceProvider(ResourceProvider):
         self.validate(desired, resource_failures)
         failures += [f for f in resource_failures if self._property_of(f) not in failed]
         checked_connection = _check_connection(connection, failures)
-        if not failures:
-            failures += self._endpoint_failures(checked_connection)
+        endpoint = None if failures else self._checked_endpoint(checked_connection, failures)
         if failures:
             return CheckResult(news, failures)
         if not _schema.contains_unknown(desired):
             message = self._message(desired)
             desired = self._state(message)
-            failures += self.check_against_others(olds, desired, message, checked_connection or {})
+            failures += self.check_against_others(olds, desired, message, endpoint)
             if failures:
                 return CheckResult(news, failures)
         inputs = _schema.prune(desired) or {}
@@ -186,22 +186,24 @@ class SIPResourceProvider(ResourceProvider):
         They passed the schema and the resource rules then and are in canonical form, which a check
         leaves as it is (tests/test_check_fast_path.py): only what lies outside them is looked at
         again, the settings the connection falls back to and the other objects of the project."""
-        connection = given.get(CONNECTION)
         desired = {k: v for k, v in given.items() if k != CONNECTION}
-        failures = self._endpoint_failures(connection)
-        if not failures:  # _message registers the secrets among the inputs, _endpoint_failures the connection's
-            failures = self.check_against_others(olds, desired, self._message(desired), connection or {})
+        failures: list[CheckFailure] = []
+        endpoint = self._checked_endpoint(given.get(CONNECTION), failures)  # registers the connection's secret
+        if not failures:  # _message registers the secrets among the inputs
+            failures = self.check_against_others(olds, desired, self._message(desired), endpoint)
         return CheckResult(news, failures) if failures else CheckResult(given, [])
 
-    def _endpoint_failures(self, connection: Optional[Mapping[str, Any]]) -> list[CheckFailure]:
-        """Whether the connection, completed from stack config and environment, reaches a LiveKit project."""
+    def _checked_endpoint(self, connection: Optional[Mapping[str, Any]],
+                          failures: list[CheckFailure]) -> Optional[Endpoint]:
+        """Where the connection, completed from stack config and environment, reaches LiveKit; None while
+        it holds an unknown, or when it reaches nothing (then with the failure that says why)."""
         if _schema.contains_unknown(connection or {}):
-            return []
+            return None
         try:
-            self._endpoint(connection or {})
+            return self._endpoint(connection or {})
         except ConfigurationError as error:
-            return [CheckFailure(f"connection.{error.field}", str(error))]
-        return []
+            failures.append(CheckFailure(f"connection.{error.field}", str(error)))
+            return None
 
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""
@@ -209,22 +211,24 @@ class SIPResourceProvider(ResourceProvider):
         return _schema.field_name(self.message_type.DESCRIPTOR, top)
 
     def _client(self, props: Mapping[str, Any]) -> SIPClient:
+        return self._client_at(self._endpoint(props.get(CONNECTION) or {}))
+
+    def _client_at(self, endpoint: Endpoint) -> SIPClient:
         # Imported on first use: programs and previews never call the API, and httpx and jwt are most of
         # this package's import time, paid by every program run and provider start.
         from ._client import client_for
 
-        return client_for(self._endpoint(props.get(CONNECTION) or {}))
+        return client_for(endpoint)
 
     def _project(self, connection: Optional[Mapping[str, Any]]) -> Optional[tuple[str, str]]:
-        """Which LiveKit project a resource's connection reaches (URL and API key; a new secret for the
-        same key is the same project), or None while it cannot be told (unknown or incomplete)."""
+        """Which LiveKit project a resource's connection reaches (`project_of`), or None while it cannot be
+        told (unknown or incomplete)."""
         if _schema.contains_unknown(connection or {}):
             return None
         try:
-            endpoint = self._endpoint(connection or {})
+            return project_of(self._endpoint(connection or {}))
         except ConfigurationError:
             return None
-        return endpoint.twirp_base, endpoint.api_key
 
     def _endpoint(self, explicit: Mapping[str, Any]) -> Endpoint:
         register_secrets([explicit.get("api_secret")])
@@ -294,6 +298,11 @@ class _Listing:
 
 
 _LISTINGS = _Listings()
+
+
+def project_of(endpoint: Endpoint) -> tuple[str, str]:
+    """The LiveKit project an endpoint reaches: URL and API key (a new secret for the same key is the same project)."""
+    return endpoint.twirp_base, endpoint.api_key
 
 
 def _given_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
