@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import pulumi
 from livekit.protocol import sip as sip_pb

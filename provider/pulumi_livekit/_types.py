@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Optional, Sequence
+from collections.abc import Mapping
+from typing import Any, ClassVar, Optional, Sequence
 
 import pulumi
 
