@@ -16,8 +16,8 @@ name>` (for one resource) or `*` (the review is off).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import pulumi
