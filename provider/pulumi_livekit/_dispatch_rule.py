@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import pulumi
 from livekit.protocol import sip as sip_pb
@@ -12,7 +13,7 @@ from pulumi.dynamic import CheckFailure
 from . import _schema
 from ._declared import DECLARED_RULES
 from ._exceptions import LiveKitError
-from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider
+from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider, project_of
 from ._resource import SIPResource, declared_inputs
 from ._server_rules import RULES_ON_SERVER, claims_of
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
@@ -20,6 +21,7 @@ from .routing import normalize_number
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
     from ._client import SIPClient
+    from ._config import Endpoint
 
 # str.isdigit() also accepts other scripts' digits, which no keypad sends.
 _KEYPAD_DIGITS = re.compile(r"[0-9]+")
@@ -131,10 +133,10 @@ class DispatchRuleProvider(SIPResourceProvider):
             failures.append(CheckFailure(f"{path}.pin", "must contain the digits 0-9 only (callers type it on a keypad)"))
 
     def check_against_others(self, olds: Mapping[str, Any], desired: dict[str, Any],
-                             message: sip_pb.SIPDispatchRuleInfo, connection: Mapping[str, Any]) -> list[CheckFailure]:
-        project = self._project(connection)
-        if project is None:
+                             message: sip_pb.SIPDispatchRuleInfo, endpoint: Optional[Endpoint]) -> list[CheckFailure]:
+        if endpoint is None:
             return []
+        project = project_of(endpoint)
         # No property in these failures: the engine would echo the property's value, and `rule` may carry the PIN.
         declared = DECLARED_RULES.claim(project, desired, message)
         if declared is not None:
@@ -146,7 +148,7 @@ class DispatchRuleProvider(SIPResourceProvider):
         own_claims = claims_of(self._message(stored_inputs)) if stored_inputs else frozenset()
         if claims_of(message) == own_claims:
             return []  # the calls it takes are unchanged
-        client = self._client({CONNECTION: connection})
+        client = self._client_at(endpoint)
         try:
             found = RULES_ON_SERVER.conflict(client.connection, client.list_dispatch_rules, message, own_claims)
         except LiveKitError as error:

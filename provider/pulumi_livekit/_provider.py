@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, Optional
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Optional
 
 from google.protobuf.message import Message
 from pulumi.runtime import rpc
@@ -71,10 +72,11 @@ class SIPResourceProvider(ResourceProvider):
         return dict(state)
 
     def check_against_others(self, olds: Mapping[str, Any], desired: dict[str, Any], message: Message,
-                             connection: Mapping[str, Any]) -> list[CheckFailure]:
+                             endpoint: Optional[Endpoint]) -> list[CheckFailure]:
         """Problems with the other objects of the project: those this deployment declared, those on the
         server. `desired` is the known, canonical state (secrets split out), `message` the same as protobuf,
-        `olds` the inputs the last deployment stored (empty for a resource not created yet)."""
+        `olds` the inputs the last deployment stored (empty for a resource not created yet), `endpoint`
+        where the resource lives (None while its connection is unknown)."""
         return []
 
     def api_create(self, client: SIPClient, message: Message) -> Message:
@@ -96,9 +98,12 @@ class SIPResourceProvider(ResourceProvider):
         register_secrets([req.config.get("livekit:apiSecret")])
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        given = _given_inputs(news)
+        if given and given == _given_inputs(olds) and not _schema.contains_unknown(given):
+            return self._recheck(olds, news, given)
         failures: list[CheckFailure] = []
         news = _schema.normalize_unknowns(news)
-        state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
+        state = _given_inputs(news)
         connection = state.pop(CONNECTION, None)
         desired: dict[str, Any] = {key: state.pop(key) for key in self.split_keys if key in state}
         for key, value in state.items():
@@ -113,17 +118,13 @@ class SIPResourceProvider(ResourceProvider):
         self.validate(desired, resource_failures)
         failures += [f for f in resource_failures if self._property_of(f) not in failed]
         checked_connection = _check_connection(connection, failures)
-        if not failures and not _schema.contains_unknown(checked_connection or {}):
-            try:
-                self._endpoint(checked_connection or {})
-            except ConfigurationError as error:
-                failures.append(CheckFailure(f"connection.{error.field}", str(error)))
+        endpoint = None if failures else self._checked_endpoint(checked_connection, failures)
         if failures:
             return CheckResult(news, failures)
         if not _schema.contains_unknown(desired):
             message = self._message(desired)
             desired = self._state(message)
-            failures += self.check_against_others(olds, desired, message, checked_connection or {})
+            failures += self.check_against_others(olds, desired, message, endpoint)
             if failures:
                 return CheckResult(news, failures)
         inputs = _schema.prune(desired) or {}
@@ -134,7 +135,9 @@ class SIPResourceProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, self.id_field}
-        changed = sorted(k for k in keys if _schema.prune(olds.get(k)) != _schema.prune(news.get(k)))
+        # Equal values prune alike: only values that differ as given are compared in canonical form.
+        changed = sorted(k for k in keys if olds.get(k) != news.get(k)
+                         and _schema.prune(olds.get(k)) != _schema.prune(news.get(k)))
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
@@ -178,28 +181,55 @@ class SIPResourceProvider(ResourceProvider):
 
     # ---- helpers --------------------------------------------------------------------
 
+    def _recheck(self, olds: dict[str, Any], news: dict[str, Any], given: dict[str, Any]) -> CheckResult:
+        """Check inputs equal to those the last check returned (a resource the program did not change).
+
+        They passed the schema and the resource rules then and are in canonical form, which a check
+        leaves as it is (tests/test_check_fast_path.py): only what lies outside them is looked at
+        again, the settings the connection falls back to and the other objects of the project."""
+        desired = {k: v for k, v in given.items() if k != CONNECTION}
+        failures: list[CheckFailure] = []
+        endpoint = self._checked_endpoint(given.get(CONNECTION), failures)  # registers the connection's secret
+        if not failures:  # _message registers the secrets among the inputs
+            failures = self.check_against_others(olds, desired, self._message(desired), endpoint)
+        return CheckResult(news, failures) if failures else CheckResult(given, [])
+
+    def _checked_endpoint(self, connection: Optional[Mapping[str, Any]],
+                          failures: list[CheckFailure]) -> Optional[Endpoint]:
+        """Where the connection, completed from stack config and environment, reaches LiveKit; None while
+        it holds an unknown, or when it reaches nothing (then with the failure that says why)."""
+        if _schema.contains_unknown(connection or {}):
+            return None
+        try:
+            return self._endpoint(connection or {})
+        except ConfigurationError as error:
+            failures.append(CheckFailure(f"connection.{error.field}", str(error)))
+            return None
+
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""
         top = failure.property.split(".", 1)[0].split("[", 1)[0]
         return _schema.field_name(self.message_type.DESCRIPTOR, top)
 
     def _client(self, props: Mapping[str, Any]) -> SIPClient:
+        return self._client_at(self._endpoint(props.get(CONNECTION) or {}))
+
+    def _client_at(self, endpoint: Endpoint) -> SIPClient:
         # Imported on first use: programs and previews never call the API, and httpx and jwt are most of
         # this package's import time, paid by every program run and provider start.
         from ._client import client_for
 
-        return client_for(self._endpoint(props.get(CONNECTION) or {}))
+        return client_for(endpoint)
 
     def _project(self, connection: Optional[Mapping[str, Any]]) -> Optional[tuple[str, str]]:
-        """Which LiveKit project a resource's connection reaches (URL and API key; a new secret for the
-        same key is the same project), or None while it cannot be told (unknown or incomplete)."""
+        """Which LiveKit project a resource's connection reaches (`project_of`), or None while it cannot be
+        told (unknown or incomplete)."""
         if _schema.contains_unknown(connection or {}):
             return None
         try:
-            endpoint = self._endpoint(connection or {})
+            return project_of(self._endpoint(connection or {}))
         except ConfigurationError:
             return None
-        return endpoint.twirp_base, endpoint.api_key
 
     def _endpoint(self, explicit: Mapping[str, Any]) -> Endpoint:
         register_secrets([explicit.get("api_secret")])
@@ -269,6 +299,16 @@ class _Listing:
 
 
 _LISTINGS = _Listings()
+
+
+def project_of(endpoint: Endpoint) -> tuple[str, str]:
+    """The LiveKit project an endpoint reaches: URL and API key (a new secret for the same key is the same project)."""
+    return endpoint.twirp_base, endpoint.api_key
+
+
+def _given_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs set in a Check's olds or news: without the serialized provider and unset values."""
+    return {k: v for k, v in props.items() if k != PROVIDER_KEY and v is not None}
 
 
 def _secret_values(provider: SIPResourceProvider, state: Mapping[str, Any]) -> list[Any]:

@@ -50,7 +50,9 @@ class SIPResource(Resource):
             if importing:
                 props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[*provider.secret_keys, CONNECTION])
-        super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(opts, secret_outputs))
+        # Merging copies every option: paid per resource, and most resources are declared without options.
+        options = secret_outputs if opts is None else pulumi.ResourceOptions.merge(opts, secret_outputs)
+        super().__init__(provider, resource_name, props, options)
         declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
 
     if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field

@@ -16,8 +16,9 @@ name>` (for one resource) or `*` (the review is off).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 from google.protobuf import json_format

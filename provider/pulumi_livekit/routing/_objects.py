@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Union
+from collections.abc import Mapping
+from typing import Any, Iterable, Union
 
 from google.protobuf import json_format
 from google.protobuf.message import Message

@@ -1,0 +1,137 @@
+"""Check is idempotent, so a check whose inputs are those the last check returned (a resource the program
+did not change, as in a no-change preview) may skip the schema: plain unit tests, no server, no engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulumi_livekit import _dispatch_rule, _redact
+from pulumi_livekit._declared import DeclaredRules, checking
+from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
+
+PROVIDER = "serialized-provider"
+CONNECTION = {"url": "http://livekit.test", "api_key": "key", "api_secret": "api-secret-of-the-test"}
+
+# Program inputs as the engine hands them to check: camelCase and snake_case, values that canonical form
+# drops (False, empty), PINs and passwords, with and without an explicit connection.
+CASES = [
+    pytest.param(DispatchRuleProvider, {
+        "rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}}, "pin": "1234", "trunkIds": ["ST_fast_1"],
+        "name": "individual", "hidePhoneNumber": False, "metadata": "", "connection": CONNECTION,
+    }, "1234", id="rule-individual-pin"),
+    pytest.param(DispatchRuleProvider, {
+        "rule": {"dispatch_rule_direct": {"room_name": "desk"}}, "pin": "9876", "trunk_ids": ["ST_fast_2"],
+        "numbers": ["+15550100"], "inbound_numbers": ["+15550199"], "attributes": {"team": "support"},
+        "room_config": {"agents": [{"agentName": "inbound-agent"}]}, "krisp_enabled": True,
+        "connection": CONNECTION,
+    }, "9876", id="rule-direct-pin"),
+    pytest.param(DispatchRuleProvider, {
+        "rule": {"dispatchRuleCallee": {"roomPrefix": "callee-", "randomize": True}}, "pin": "0042",
+        "trunkIds": ["ST_fast_3"], "name": "callee", "mediaEncryption": "SIP_MEDIA_ENCRYPT_ALLOW",
+    }, "0042", id="rule-callee-pin-stack-connection"),
+    pytest.param(InboundTrunkProvider, {
+        "name": "in", "numbers": ["+15550101"], "authUsername": "user", "auth_password": "in-password",
+        "allowedAddresses": ["10.0.0.0/24"], "krispEnabled": False, "connection": CONNECTION,
+    }, "in-password", id="inbound-trunk-password"),
+    pytest.param(OutboundTrunkProvider, {
+        "name": "out", "address": "sip.example.com", "numbers": ["+15550102"], "auth_username": "user",
+        "authPassword": "out-password", "transport": "SIP_TRANSPORT_TLS", "headers": {"X-Team": "a"},
+    }, "out-password", id="outbound-trunk-password"),
+]
+
+
+class _StackConfig:
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def get(self, key: str):
+        return self.values.get(key)
+
+
+def _provider(kind, **config: str):
+    provider = kind()
+    provider._stack_config = _StackConfig(config)
+    return provider
+
+
+def _stack_provider(kind):
+    return _provider(kind, **{"livekit:url": CONNECTION["url"], "livekit:apiKey": CONNECTION["api_key"],
+                              "livekit:apiSecret": "stack-secret-of-the-test"})
+
+
+@pytest.fixture(autouse=True)
+def _a_deployment_of_its_own(monkeypatch) -> None:
+    """Each test is a deployment: a registry of declared rules of its own, no connection from the environment."""
+    monkeypatch.setattr(_dispatch_rule, "DECLARED_RULES", DeclaredRules())
+    for variable in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def _full_check(provider, name: str, news: dict):
+    """A check that runs every step: the stored inputs differ from the program's (by name only, so a rule
+    claims what it claimed before and the check needs no look at the server)."""
+    olds = {**news, "name": "an earlier name", "__provider": PROVIDER}
+    with checking(f"urn:pulumi:test::fast::livekit:index:Resource::{name}"):
+        return provider.check(olds, {**news, "__provider": PROVIDER})
+
+
+def _recheck(provider, name: str, inputs: dict):
+    """A check of an unchanged resource: olds and news are both the inputs the last check returned."""
+    stored = {**inputs, "__provider": PROVIDER}
+    with checking(f"urn:pulumi:test::fast::livekit:index:Resource::{name}"):
+        return provider.check(dict(stored), dict(stored))
+
+
+@pytest.mark.parametrize("kind,news,_secret", CASES)
+def test_checked_inputs_check_unchanged_by_every_step_and_by_the_shortcut(kind, news, _secret, monkeypatch):
+    provider = _stack_provider(kind)
+    first = _full_check(provider, "idempotent", news)
+    assert first.failures == []
+    again = _full_check(provider, "idempotent", first.inputs)
+    assert (again.failures, again.inputs) == ([], first.inputs)
+
+    def refused(*_args):
+        raise AssertionError("the unchanged inputs went through the schema again")
+
+    monkeypatch.setattr(provider, "validate", refused)
+    fast = _recheck(provider, "idempotent", first.inputs)
+    assert (fast.failures, fast.inputs) == ([], first.inputs)
+
+
+@pytest.mark.parametrize("kind,news,secret", CASES)
+def test_an_unchanged_resource_still_registers_its_secrets_for_redaction(kind, news, secret, monkeypatch):
+    provider = _stack_provider(kind)
+    inputs = _full_check(provider, "secrets", news).inputs
+    monkeypatch.setattr(_redact, "_secrets", set())  # as in a provider process that has seen nothing yet
+    assert _recheck(provider, "secrets", inputs).failures == []
+    secrets = [secret] + ([CONNECTION["api_secret"]] if "connection" in news else [])
+    assert _redact.redact(" ".join(secrets)) == " ".join([_redact.REDACTED] * len(secrets))
+
+
+def test_an_unchanged_resource_still_needs_a_reachable_project():
+    kind, news, _secret = CASES[2].values  # no explicit connection: the stack config completes it
+    inputs = _full_check(_stack_provider(kind), "unconfigured", news).inputs
+    unconfigured = _recheck(_provider(kind), "unconfigured", inputs)
+    assert [f.property for f in unconfigured.failures] == ["connection.url"]
+    assert "livekit:url" in unconfigured.failures[0].reason
+
+
+def test_an_unchanged_rule_still_claims_what_it_takes_against_the_rules_declared_with_it(monkeypatch):
+    provider = _stack_provider(DispatchRuleProvider)
+    rule = {"rule": {"dispatchRuleDirect": {"roomName": "a"}}, "trunkIds": ["ST_fast_twin"], "name": "unchanged"}
+    inputs = _full_check(provider, "unchanged-twin", rule).inputs
+    # The next deployment (a new provider process): a new rule taking the same calls is checked first.
+    monkeypatch.setattr(_dispatch_rule, "DECLARED_RULES", DeclaredRules())
+    twin = _full_check(provider, "new-twin", {**rule, "rule": {"dispatchRuleDirect": {"roomName": "b"}}})
+    assert twin.failures == []
+    refused = _recheck(provider, "unchanged-twin", inputs)
+    assert [f.property for f in refused.failures] == [""]
+    assert 'conflicts with resource "new-twin" of this program' in refused.failures[0].reason
+
+
+def test_an_unchanged_rule_checked_again_does_not_conflict_with_itself():
+    provider = _stack_provider(DispatchRuleProvider)
+    rule = {"rule": {"dispatchRuleDirect": {"roomName": "a"}}, "trunkIds": ["ST_fast_again"]}
+    inputs = _full_check(provider, "again", rule).inputs
+    assert [_recheck(provider, "again", inputs).failures for _ in range(2)] == [[], []]
