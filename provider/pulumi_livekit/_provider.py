@@ -98,12 +98,9 @@ class SIPResourceProvider(ResourceProvider):
         register_secrets([req.config.get("livekit:apiSecret")])
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        given = _given_inputs(news)
-        if given and given == _given_inputs(olds) and not _schema.contains_unknown(given):
-            return self._recheck(olds, news, given)
         failures: list[CheckFailure] = []
         news = _schema.normalize_unknowns(news)
-        state = _given_inputs(news)
+        state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
         connection = state.pop(CONNECTION, None)
         desired: dict[str, Any] = {key: state.pop(key) for key in self.split_keys if key in state}
         for key, value in state.items():
@@ -180,19 +177,6 @@ class SIPResourceProvider(ResourceProvider):
             pass  # already gone: the desired end state
 
     # ---- helpers --------------------------------------------------------------------
-
-    def _recheck(self, olds: dict[str, Any], news: dict[str, Any], given: dict[str, Any]) -> CheckResult:
-        """Check inputs equal to those the last check returned (a resource the program did not change).
-
-        They passed the schema and the resource rules then and are in canonical form, which a check
-        leaves as it is (tests/test_check_fast_path.py): only what lies outside them is looked at
-        again, the settings the connection falls back to and the other objects of the project."""
-        desired = {k: v for k, v in given.items() if k != CONNECTION}
-        failures: list[CheckFailure] = []
-        endpoint = self._checked_endpoint(given.get(CONNECTION), failures)  # registers the connection's secret
-        if not failures:  # _message registers the secrets among the inputs
-            failures = self.check_against_others(olds, desired, self._message(desired), endpoint)
-        return CheckResult(news, failures) if failures else CheckResult(given, [])
 
     def _checked_endpoint(self, connection: Optional[Mapping[str, Any]],
                           failures: list[CheckFailure]) -> Optional[Endpoint]:
@@ -304,11 +288,6 @@ _LISTINGS = _Listings()
 def project_of(endpoint: Endpoint) -> tuple[str, str]:
     """The LiveKit project an endpoint reaches: URL and API key (a new secret for the same key is the same project)."""
     return endpoint.twirp_base, endpoint.api_key
-
-
-def _given_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs set in a Check's olds or news: without the serialized provider and unset values."""
-    return {k: v for k, v in props.items() if k != PROVIDER_KEY and v is not None}
 
 
 def _secret_values(provider: SIPResourceProvider, state: Mapping[str, Any]) -> list[Any]:
