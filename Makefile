@@ -15,8 +15,8 @@ demo: bootstrap
 down:
 	@$(PY) scripts/local_livekit.py down
 
-# Two workers, whole files each (a file's tests share stacks); each worker starts its own LiveKit.
-TEST_WORKERS ?= 2
+# Three workers, whole files each (a file's tests share stacks); each worker starts its own LiveKit.
+TEST_WORKERS ?= 3
 
 test: bootstrap
 	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
