@@ -694,7 +694,7 @@ def ratio_checks(results: list[SizeResult]) -> list[tuple[str, bool, str]]:
                     checks.append((f"N={r.n}: preview {what} ≤ {SIDE_TARGET:g}× engine floor",
                                    med(values) <= SIDE_TARGET, f"ours/floor {fmt_ratio(values)}"))
         if r.n >= LARGE_N:
-            for op in ("create", "update", "destroy"):
+            for op in ("create", "update", "refresh", "destroy"):
                 values = side_ratios(r.times, op)
                 if values:
                     checks.append((f"N={r.n}: {op} wall ≤ {SIDE_TARGET:g}× engine floor",
