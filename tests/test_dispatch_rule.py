@@ -15,7 +15,7 @@ from livekit import api as lkapi
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 from pulumi_livekit.testing import FaultProxy, PulumiStack, resource_name
 
-from conftest import PROGRAMS, REPO, Oracle, configure_for, destroy_what_is_left
+from conftest import PROGRAMS, REPO, Oracle, configure_for
 
 KIND_FIELDS = {"individual": "dispatch_rule_individual", "direct": "dispatch_rule_direct",
                "callee": "dispatch_rule_callee"}
@@ -237,7 +237,6 @@ def checked_stack(livekit_server, tmp_path_factory):
         configure_for(stack, livekit_server.credentials)
         stack.set_config("livekit:url", proxy.url)
         yield stack, proxy
-        destroy_what_is_left(stack)
 
 
 @pytest.mark.parametrize("spec,path,problem", BAD_INPUTS, ids=[b[1] + ":" + b[2] for b in BAD_INPUTS])
