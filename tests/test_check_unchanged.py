@@ -69,7 +69,7 @@ def _a_deployment_of_its_own(monkeypatch) -> None:
         monkeypatch.delenv(variable, raising=False)
 
 
-def _full_check(provider, name: str, news: dict):
+def _check_changed(provider, name: str, news: dict):
     """A check of a changed resource: the stored inputs differ from the program's (by name only, so a rule
     claims what it claimed before and the check needs no look at the server)."""
     olds = {**news, "name": "an earlier name", "__provider": PROVIDER}
@@ -87,9 +87,9 @@ def _check_unchanged(provider, name: str, inputs: dict):
 @pytest.mark.parametrize("kind,news,_secret", CASES)
 def test_checked_inputs_come_back_from_a_check_as_they_are(kind, news, _secret):
     provider = _stack_provider(kind)
-    first = _full_check(provider, "idempotent", news)
+    first = _check_changed(provider, "idempotent", news)
     assert first.failures == []
-    again = _full_check(provider, "idempotent", first.inputs)
+    again = _check_changed(provider, "idempotent", first.inputs)
     assert (again.failures, again.inputs) == ([], first.inputs)
     unchanged = _check_unchanged(provider, "idempotent", first.inputs)
     assert (unchanged.failures, unchanged.inputs) == ([], first.inputs)
@@ -98,7 +98,7 @@ def test_checked_inputs_come_back_from_a_check_as_they_are(kind, news, _secret):
 @pytest.mark.parametrize("kind,news,secret", CASES)
 def test_an_unchanged_resource_still_registers_its_secrets_for_redaction(kind, news, secret, monkeypatch):
     provider = _stack_provider(kind)
-    inputs = _full_check(provider, "secrets", news).inputs
+    inputs = _check_changed(provider, "secrets", news).inputs
     monkeypatch.setattr(_redact, "_secrets", set())  # as in a provider process that has seen nothing yet
     assert _check_unchanged(provider, "secrets", inputs).failures == []
     secrets = [secret] + ([CONNECTION["api_secret"]] if "connection" in news else [])
@@ -107,7 +107,7 @@ def test_an_unchanged_resource_still_registers_its_secrets_for_redaction(kind, n
 
 def test_an_unchanged_resource_still_needs_a_reachable_project():
     kind, news, _secret = CASES[2].values  # no explicit connection: the stack config completes it
-    inputs = _full_check(_stack_provider(kind), "unconfigured", news).inputs
+    inputs = _check_changed(_stack_provider(kind), "unconfigured", news).inputs
     unconfigured = _check_unchanged(_provider(kind), "unconfigured", inputs)
     assert [f.property for f in unconfigured.failures] == ["connection.url"]
     assert "livekit:url" in unconfigured.failures[0].reason
@@ -116,10 +116,10 @@ def test_an_unchanged_resource_still_needs_a_reachable_project():
 def test_an_unchanged_rule_still_claims_what_it_takes_against_the_rules_declared_with_it(monkeypatch):
     provider = _stack_provider(DispatchRuleProvider)
     rule = {"rule": {"dispatchRuleDirect": {"roomName": "a"}}, "trunkIds": ["ST_unchanged_twin"], "name": "unchanged"}
-    inputs = _full_check(provider, "unchanged-twin", rule).inputs
+    inputs = _check_changed(provider, "unchanged-twin", rule).inputs
     # The next deployment (a new provider process): a new rule taking the same calls is checked first.
     monkeypatch.setattr(_dispatch_rule, "DECLARED_RULES", DeclaredRules())
-    twin = _full_check(provider, "new-twin", {**rule, "rule": {"dispatchRuleDirect": {"roomName": "b"}}})
+    twin = _check_changed(provider, "new-twin", {**rule, "rule": {"dispatchRuleDirect": {"roomName": "b"}}})
     assert twin.failures == []
     refused = _check_unchanged(provider, "unchanged-twin", inputs)
     assert [f.property for f in refused.failures] == [""]
@@ -129,5 +129,5 @@ def test_an_unchanged_rule_still_claims_what_it_takes_against_the_rules_declared
 def test_an_unchanged_rule_checked_again_does_not_conflict_with_itself():
     provider = _stack_provider(DispatchRuleProvider)
     rule = {"rule": {"dispatchRuleDirect": {"roomName": "a"}}, "trunkIds": ["ST_unchanged_again"]}
-    inputs = _full_check(provider, "again", rule).inputs
+    inputs = _check_changed(provider, "again", rule).inputs
     assert [_check_unchanged(provider, "again", inputs).failures for _ in range(2)] == [[], []]
