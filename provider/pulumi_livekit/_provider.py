@@ -208,12 +208,8 @@ class SIPResourceProvider(ResourceProvider):
     def _project(self, connection: Optional[Mapping[str, Any]]) -> Optional[tuple[str, str]]:
         """Which LiveKit project a resource's connection reaches (`project_of`), or None while it cannot be
         told (unknown or incomplete)."""
-        if _schema.contains_unknown(connection or {}):
-            return None
-        try:
-            return project_of(self._endpoint(connection or {}))
-        except ConfigurationError:
-            return None
+        endpoint = self._checked_endpoint(connection, failures=[])
+        return project_of(endpoint) if endpoint is not None else None
 
     def _endpoint(self, explicit: Mapping[str, Any]) -> Endpoint:
         register_secrets([explicit.get("api_secret")])
