@@ -11,7 +11,9 @@ stored the object even though its answer was lost. A create therefore repeats fr
 when the request never left this machine (connection refused, no connection or pool slot
 in time). It first notes which identical objects exist already (one filtered List: LiveKit
 stamps no creation time to tell them apart later), so that an object that was there before
-(another stack's twin outbound trunk) is never taken over. After an ambiguous failure it
+(another stack's twin outbound trunk) is never taken over; a caller that already knows what
+the server holds (a dispatch rule's check listed it) passes that instead, and no List is sent.
+After an ambiguous failure it
 looks for the object it was creating, by content (`find_applied`, one request, no retries of
 its own), and adopts it when found; only otherwise does it send the create again, with the
 same `X-Livekit-Request-Id`. LiveKit refuses a second dispatch rule with the
@@ -177,7 +179,10 @@ class SIPClient:
 
     # ---- dispatch rules -------------------------------------------------------------
 
-    def create_dispatch_rule(self, info: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
+    def create_dispatch_rule(self, info: sip_pb.SIPDispatchRuleInfo, *,
+                             known_before: Optional[Iterable[sip_pb.SIPDispatchRuleInfo]] = None
+                             ) -> sip_pb.SIPDispatchRuleInfo:
+        """`known_before`: the server's rules as the caller last saw them, if it did (else one filtered List)."""
         def find_applied(operation: _Operation) -> list[sip_pb.SIPDispatchRuleInfo]:
             return self.list_dispatch_rules(trunk_ids=info.trunk_ids, operation=operation)
 
@@ -187,6 +192,7 @@ class SIPClient:
             sip_pb.SIPDispatchRuleInfo,
             info,
             find_applied,
+            known_before,
         )
 
     def update_dispatch_rule(self, rule_id: str, info: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
@@ -315,10 +321,12 @@ class SIPClient:
         response_type: type[M],
         wanted: M,
         find_applied: Callable[[_Operation], list[M]],
+        known_before: Optional[Iterable[M]] = None,
     ) -> M:
         operation = self._operation()
         request_id = _new_request_id()
-        others = {_object_id(twin) for twin in _same_as(find_applied(operation.again()), wanted)}
+        before = find_applied(operation.again()) if known_before is None else known_before
+        others = {_object_id(twin) for twin in _same_as(before, wanted)}
         maybe_applied = False
         last: Optional[_Retryable] = None
         while operation.next_attempt():

@@ -162,7 +162,7 @@ class DispatchRuleProvider(SIPResourceProvider):
                                  "other rule first (in an earlier deployment, if this stack manages it)")]
 
     def api_create(self, client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
-        stored = client.create_dispatch_rule(message)
+        stored = client.create_dispatch_rule(message, known_before=RULES_ON_SERVER.known(client.connection))
         RULES_ON_SERVER.stored(client.connection, stored)
         return stored
 
@@ -228,4 +228,4 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
                           pin=pulumi.Output.from_input(rule).apply(_pin_of))
         else:  # the usual case, and cheaper: no Outputs to create per resource
             inputs.update(rule=_without_pin(rule), pin=_pin_of(rule))
-        super().__init__(resource_name, inputs, connection, opts)
+        self._declare(resource_name, inputs, connection, opts)

@@ -3,8 +3,9 @@
 A subclass names its protobuf message and its RPCs; this class turns Pulumi's
 check/diff/create/read/update/delete into validated, canonical state: no API call for
 diff, none for check but a dispatch rule's look at the server's rules (one listing per
-process, see `_server_rules`), one for update and delete, two for create (see `_client`),
-and for reads one listing per kind of object and LiveKit project per provider process.
+process, see `_server_rules`), one for update and delete, two for create (see `_client`;
+one for a dispatch rule whose check listed the server's rules), and for reads one listing
+per kind of object and LiveKit project per provider process.
 
 Providers are module-level singletons with no state of their own at pickling time,
 so dill stores them by reference: `__provider` is a few hundred bytes, identical for

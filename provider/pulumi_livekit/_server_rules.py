@@ -6,6 +6,11 @@ listing is taken when the first such rule is checked, so a preview that changes 
 sends no request, and it is then kept current with this process's own writes (a deployment
 checks a rule after creating others), so a deployment lists at most once too. What other
 people change on the server meanwhile is left to the server, which refuses a conflict at create.
+
+The same listing tells a create which identical rules were there before it (see `_client`), so
+that it sends no List of its own. A twin someone else makes between the check and the create
+goes unseen there; LiveKit refuses our create next to it, and only if that refusal's answer is
+lost too would the create take the twin for its own.
 """
 
 from __future__ import annotations
@@ -76,6 +81,14 @@ class RulesOnServer:
                 if holder is not None and claims_of(holder) != own_claims:
                     return holder, reason
         return None
+
+    def known(self, endpoint: Endpoint) -> Optional[list[sip_pb.SIPDispatchRuleInfo]]:
+        """The server's rules as this process knows them, or None if it has not listed them."""
+        snapshot = self._taken(endpoint)
+        if snapshot is None:
+            return None
+        with snapshot.lock:
+            return None if snapshot.error is not None else list(snapshot.rules.values())
 
     def stored(self, endpoint: Endpoint, rule: sip_pb.SIPDispatchRuleInfo) -> None:
         """This process created or updated `rule` (as the server answered it)."""
