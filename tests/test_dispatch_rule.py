@@ -144,6 +144,10 @@ def test_pin_and_api_secret_never_in_state_and_provider_is_small(pulumi_stack, o
     provider = resource["outputs"]["__provider"]
     assert isinstance(provider, str) and len(provider) <= 2048
     assert resource["inputs"]["__provider"] == provider
+    assert resource["additionalSecretOutputs"] == ["pin"]  # the secrets it has, and no connection of its own
+    # The position the engine shows for the resource is the program's line that declared it, not this package.
+    program_lines = (PROGRAMS / "rule" / "__main__.py").read_text().splitlines()
+    assert resource["sourcePosition"] == f"project:///__main__.py#{program_lines.index('    return livekit.DispatchRule(') + 1}"
 
 
 def test_import_adopts_an_existing_rule_without_changes(pulumi_stack, oracle):

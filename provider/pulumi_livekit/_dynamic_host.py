@@ -27,7 +27,7 @@ import traceback
 from typing import Any, Callable, Optional
 
 import grpc
-from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
+from pulumi.dynamic.dynamic import PROVIDER_KEY
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
@@ -93,9 +93,9 @@ def _is_bare_main_call(node: ast.stmt) -> bool:
 def _serialized_providers() -> dict[str, str]:
     """Resource type token -> the `__provider` value the program stores for it."""
     from . import DispatchRule, InboundTrunk, OutboundTrunk
+    from ._resource import serialized_provider
 
-    return {f"pulumi-python:{cls._resource_type_name}": serialize_provider(cls._provider)
-            for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
+    return {cls.type_token(): serialized_provider(cls._provider) for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
 
 
 def _type_of(urn: str) -> str:

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
 import pulumi
 import yaml
 from pulumi.dynamic import Resource
+from pulumi.dynamic.dynamic import serialize_provider
 
 from . import _schema
 from ._exceptions import LiveKitError
-from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, SIPResourceProvider
+from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
 from ._review import declare_for_review
 from ._schema import OUTPUT_ONLY
 from ._spec import load_spec
@@ -22,17 +23,25 @@ from ._types import Connection, as_input
 
 
 class SIPResource(Resource):
+    """A `pulumi.dynamic.Resource` whose subclasses register through `_declare`, not `Resource.__init__`.
+
+    The dynamic `Resource.__init__` pickles the provider anew for every resource; ours are module-level
+    singletons, pickled once per type (`serialized_provider`). And the SDK takes a resource's source
+    position from the caller of the third `__init__` up the stack: with that `__init__` in between, every
+    resource's position was this module, not the line of the program that declared it."""
+
     _provider: ClassVar[SIPResourceProvider]
     # The outer key `lk ... create` files wrap the object in.
     _envelope: ClassVar[str]
 
-    def __init__(
+    def _declare(
         self,
         resource_name: str,
         inputs: Mapping[str, Any],
         connection: Optional[Connection],
         opts: Optional[pulumi.ResourceOptions],
     ) -> None:
+        """What a subclass's `__init__` calls in place of `super().__init__`."""
         importing = opts.import_ if opts is not None else None
         if importing:
             _require_import_host()
@@ -49,11 +58,19 @@ class SIPResource(Resource):
             props[CONNECTION] = _secret_connection(connection)
             if importing:
                 props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
-        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=[*provider.secret_keys, CONNECTION])
-        # Merging copies every option: paid per resource, and most resources are declared without options.
-        options = secret_outputs if opts is None else pulumi.ResourceOptions.merge(opts, secret_outputs)
-        super().__init__(provider, resource_name, props, options)
+        # Named only where the resource has them: the engine stores the list in every resource's state.
+        secret_outputs = [key for key in (*provider.secret_keys, CONNECTION) if key in props]
+        if secret_outputs:
+            # Merging copies every option: paid per resource, so only where there is something to add.
+            secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
+            opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
+        props[PROVIDER_KEY] = serialized_provider(provider)
+        pulumi.CustomResource.__init__(self, type(self).type_token(), resource_name, props, opts)
         declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
+
+    @classmethod
+    def type_token(cls) -> str:
+        return f"pulumi-python:{cls._resource_type_name}"
 
     if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
 
@@ -82,6 +99,12 @@ class SIPResource(Resource):
         """
         fields = load_spec(spec, cls._provider.message_type, envelope=cls._envelope)
         return cls(resource_name, connection=connection, opts=opts, **fields)
+
+
+@functools.lru_cache(maxsize=None)
+def serialized_provider(provider: SIPResourceProvider) -> str:
+    """`__provider`: the provider pickled by reference, as Pulumi's dynamic-provider host reads it back."""
+    return serialize_provider(provider)
 
 
 @functools.lru_cache(maxsize=None)

@@ -207,7 +207,7 @@ class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
         connection: Optional[Connection] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        super().__init__(resource_name, declared_inputs(locals()), connection, opts)
+        self._declare(resource_name, declared_inputs(locals()), connection, opts)
 
 
 class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
@@ -263,4 +263,4 @@ class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
         connection: Optional[Connection] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        super().__init__(resource_name, declared_inputs(locals()), connection, opts)
+        self._declare(resource_name, declared_inputs(locals()), connection, opts)
