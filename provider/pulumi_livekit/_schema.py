@@ -220,11 +220,18 @@ def normalize_unknowns(value: Any) -> Any:
 
 def any_leaf(value: Any, predicate: Callable[[Any], bool]) -> bool:
     """Whether `predicate` holds for any value inside nested dicts and lists."""
-    if isinstance(value, Mapping):
-        return any(any_leaf(v, predicate) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(any_leaf(v, predicate) for v in value)
-    return predicate(value)
+    if isinstance(value, _SCALARS):  # most leaves: skip the slower Mapping check
+        return predicate(value)
+    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, (list, tuple)) else None
+    if items is None:
+        return predicate(value)
+    for item in items:  # a loop, not any(): this runs for every input of every resource
+        if any_leaf(item, predicate):
+            return True
+    return False
+
+
+_SCALARS = (str, int, float, type(None))
 
 
 def contains_unknown(value: Any) -> bool:

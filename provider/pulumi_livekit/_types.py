@@ -124,4 +124,8 @@ def as_input(value: Any) -> Any:
 
 def holds_outputs(value: Any) -> bool:
     """Whether a (converted) input has an Output or awaitable anywhere inside."""
-    return any_leaf(value, lambda leaf: isinstance(leaf, pulumi.Output) or inspect.isawaitable(leaf))
+    return any_leaf(value, _pending)
+
+
+def _pending(leaf: Any) -> bool:
+    return isinstance(leaf, pulumi.Output) or (not isinstance(leaf, (str, int, float)) and inspect.isawaitable(leaf))
