@@ -645,9 +645,9 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
         preview = sum(r.requests.get("preview", {}).values())
         if "preview" in r.requests:
             checks.append((f"N={r.n}: preview with no changes makes 0 API requests", preview == 0, f"{preview}"))
-        # A create first lists the identical rules already there, after the deployment's one listing of the
-        # server's rules for conflicts (the rules are new); a refresh lists all rules once.
-        expected = {"create": 2 * r.n + 1, "update": r.n, "refresh": 1, "destroy": r.n}
+        # A create is one request: the deployment's one listing of the server's rules (for conflicts, the rules
+        # are new) also tells each create which identical rules were there before; a refresh lists all rules once.
+        expected = {"create": r.n + 1, "update": r.n, "refresh": 1, "destroy": r.n}
         for op, wanted in expected.items():
             if op not in r.requests:
                 continue
