@@ -653,6 +653,25 @@ def test_an_identical_outbound_trunk_made_before_the_create_is_never_adopted(pro
     assert proxy.count("CreateSIPOutboundTrunk") == 3  # adopted once, sent again once
 
 
+def test_a_rule_create_told_what_was_there_sends_no_list_and_never_adopts_a_twin_it_was_told_of(
+        proxied, proxy, oracle):
+    """The provider passes what its check listed: no List before the create, and a twin in that listing stays
+    someone else's even when the server's refusal of ours is lost."""
+    fresh = proxied.create_dispatch_rule(simple_rule("ST_told"), known_before=[])
+    assert dict(proxy.counts) == {"CreateSIPDispatchRule": 1}
+
+    twin = stored(rich_rule(trunk="ST_twin"))
+    twin = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=twin))
+    proxy.clear()
+    proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())  # refused as a conflict, answer lost
+    with pytest.raises(InvalidArgumentError):
+        proxied.create_dispatch_rule(rich_rule(trunk="ST_twin"), known_before=[twin])
+    assert proxy.count("CreateSIPDispatchRule") == 2  # the repeat is refused too, and not taken for ours
+    assert proxy.count("ListSIPDispatchRule") == 2  # only the looks for ours after each failure
+    assert sorted(r.sip_dispatch_rule_id for r in oracle.rules()) == sorted(
+        [fresh.sip_dispatch_rule_id, twin.sip_dispatch_rule_id])
+
+
 def test_the_search_after_a_failed_create_makes_one_request_per_attempt(proxied, proxy, oracle):
     """One retry layer: the look for an applied create is a single request inside the create's loop."""
     proxy.inject("CreateSIPDispatchRule", Fault.status_code(503), times=2)

@@ -82,13 +82,18 @@ class RulesOnServer:
                     return holder, reason
         return None
 
-    def known(self, endpoint: Endpoint) -> Optional[list[sip_pb.SIPDispatchRuleInfo]]:
-        """The server's rules as this process knows them, or None if it has not listed them."""
+    def sharing_calls(self, endpoint: Endpoint, rule: sip_pb.SIPDispatchRuleInfo
+                      ) -> Optional[list[sip_pb.SIPDispatchRuleInfo]]:
+        """The rules on the server, as this process knows them, that take some of the calls `rule` takes (a rule
+        identical to it takes them all); None if the process has not listed the server's rules."""
         snapshot = self._taken(endpoint)
         if snapshot is None:
             return None
         with snapshot.lock:
-            return None if snapshot.error is not None else list(snapshot.rules.values())
+            if snapshot.error is not None:
+                return None
+            holders = {snapshot.holders[claim] for claim in claims_of(rule) if claim in snapshot.holders}
+            return [snapshot.rules[rule_id] for rule_id in holders]
 
     def stored(self, endpoint: Endpoint, rule: sip_pb.SIPDispatchRuleInfo) -> None:
         """This process created or updated `rule` (as the server answered it)."""
