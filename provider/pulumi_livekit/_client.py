@@ -13,10 +13,9 @@ in time). It first notes which identical objects exist already (one filtered Lis
 stamps no creation time to tell them apart later), so that an object that was there before
 (another stack's twin outbound trunk) is never taken over; a caller that already knows what
 the server holds (a dispatch rule's check listed it) passes that instead, and no List is sent.
-After an ambiguous failure it
-looks for the object it was creating, by content (`find_applied`, one request, no retries of
-its own), and adopts it when found; only otherwise does it send the create again, with the
-same `X-Livekit-Request-Id`. LiveKit refuses a second dispatch rule with the
+After an ambiguous failure it looks for the object it was creating, by content (`find_applied`,
+one request, no retries of its own), and adopts it when found; only otherwise does it send the
+create again, with the same `X-Livekit-Request-Id`. LiveKit refuses a second dispatch rule with the
 same trunk/number/PIN, so a create applied late still cannot produce a duplicate rule: the
 repeat fails as a conflict, and the client looks again and adopts the stored rule.
 """
