@@ -65,11 +65,12 @@ class SIPResource(Resource):
             secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
             opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
         props[PROVIDER_KEY] = serialized_provider(provider)
-        pulumi.CustomResource.__init__(self, type(self).type_token(), resource_name, props, opts)
+        pulumi.CustomResource.__init__(self, type(self)._type_token(), resource_name, props, opts)
         declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
 
     @classmethod
-    def type_token(cls) -> str:
+    def _type_token(cls) -> str:
+        """The engine's name for the resource type, as Pulumi's dynamic Resource spells it."""
         return f"pulumi-python:{cls._resource_type_name}"
 
     if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
