@@ -162,7 +162,8 @@ class DispatchRuleProvider(SIPResourceProvider):
                                  "other rule first (in an earlier deployment, if this stack manages it)")]
 
     def api_create(self, client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
-        stored = client.create_dispatch_rule(message, known_before=RULES_ON_SERVER.sharing_calls(client.connection, message))
+        known_before = RULES_ON_SERVER.sharing_calls(client.connection, message)
+        stored = client.create_dispatch_rule(message, known_before=known_before)
         RULES_ON_SERVER.stored(client.connection, stored)
         return stored
 

@@ -95,7 +95,8 @@ def _serialized_providers() -> dict[str, str]:
     from . import DispatchRule, InboundTrunk, OutboundTrunk
     from ._resource import serialized_provider
 
-    return {cls._type_token(): serialized_provider(cls._provider) for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
+    return {cls._type_token(): serialized_provider(cls._provider)
+            for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
 
 
 def _type_of(urn: str) -> str:
