@@ -6,6 +6,7 @@ import inspect
 import json
 
 import pytest
+from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
 import pulumi_livekit as livekit
@@ -63,6 +64,38 @@ def test_numbers_from_pulumi_arrive_as_floats_and_are_accepted_as_whole_numbers(
 def test_unknown_values_pass_validation_untouched():
     checked = validate_message(RULE, {"trunkIds": [UNKNOWN], "name": UNKNOWN}, "")
     assert checked == {"trunk_ids": [UNKNOWN], "name": UNKNOWN}
+
+
+# Canonical (snake_case) forms, which to_message builds with the message constructor, and JSON spellings
+# the constructor refuses (camelCase, durations, 64-bit integers as strings), which it hands to ParseDict.
+MESSAGES = [
+    (sip_pb.SIPDispatchRuleInfo, {"rule": {"dispatch_rule_individual": {}}, "trunk_ids": ["ST_a", "ST_b"]}),
+    (sip_pb.SIPDispatchRuleInfo, {
+        "rule": {"dispatch_rule_callee": {"room_prefix": "c-", "randomize": True, "pin": "1234"}},
+        "attributes": {"team": "support"}, "media_encryption": "SIP_MEDIA_ENCRYPT_REQUIRE", "krisp_enabled": True,
+        "room_config": {"agents": [{"agent_name": "a", "metadata": "{}"}, {"agent_name": "b"}], "max_participants": 3,
+                        "empty_timeout": 60}}),
+    (sip_pb.SIPDispatchRuleInfo, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "hidePhoneNumber": True}),
+    (sip_pb.SIPDispatchRuleInfo, {"room_config": {"egress": {"room": {"advanced": {"key_frame_interval": 2.5}}}}}),
+    (sip_pb.SIPDispatchRuleInfo, {"media": {"media_timeout": "15s", "encryption": "SIP_MEDIA_ENCRYPT_ALLOW"}}),
+    (sip_pb.SIPInboundTrunkInfo, {"numbers": ["+15550100"], "allowed_addresses": ["10.0.0.0/8"], "headers": {"X-A": "1"},
+                                  "headers_to_attributes": {"X-A": "a"}, "ringing_timeout": "30s",
+                                  "max_call_duration": "3600s", "krisp_enabled": True}),
+    (sip_pb.SIPOutboundTrunkInfo, {"address": "sip.example.com", "numbers": ["+15550100"], "transport": "SIP_TRANSPORT_TCP",
+                                   "destination_country": "US", "auth_username": "u"}),
+]
+
+
+@pytest.mark.parametrize("message_type,fields", MESSAGES, ids=[str(i) for i in range(len(MESSAGES))])
+def test_to_message_builds_what_parse_dict_builds(message_type, fields):
+    assert to_message(message_type, fields) == json_format.ParseDict(fields, message_type())
+
+
+def test_to_message_leaves_invalid_values_to_parse_dict_errors():
+    with pytest.raises(json_format.ParseError):
+        to_message(sip_pb.SIPDispatchRuleInfo, {"media_encryption": "MAYBE"})
+    with pytest.raises(json_format.ParseError):
+        to_message(sip_pb.SIPDispatchRuleInfo, {"nmae": "x"})
 
 
 def test_legacy_media_encryption_is_also_spelled_as_media_encryption():

@@ -238,8 +238,16 @@ def contains_unknown(value: Any) -> bool:
     return any_leaf(value, lambda leaf: leaf == UNKNOWN)
 
 
-def to_message(message_type: type[Message], canonical: Mapping[str, Any]) -> Message:
-    return json_format.ParseDict(canonical, message_type())
+def to_message(message_type: type[Message], fields: Mapping[str, Any]) -> Message:
+    """The message holding `fields`, given in either spelling of the proto3 JSON mapping."""
+    try:
+        # Message constructors take the snake_case form, nested dicts included, about twenty times
+        # faster than ParseDict: this runs in every check, create and update.
+        return message_type(**fields)
+    except (TypeError, ValueError, AttributeError):  # AttributeError: a duration that is not a timedelta
+        # What constructors refuse: camelCase keys, and JSON spellings of values (durations as "5s",
+        # 64-bit integers as strings). ParseDict reads those, and reports what is truly invalid.
+        return json_format.ParseDict(fields, message_type())
 
 
 def canonical_from_message(message: Message) -> dict:
