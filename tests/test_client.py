@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from pulumi_livekit._client import (
     REQUEST_ID_HEADER,
     RetryPolicy,
     SIPClient,
+    _tls_for,
 )
 from pulumi_livekit._config import Endpoint, resolve_connection
 from pulumi_livekit._exceptions import (
@@ -350,6 +352,17 @@ def test_a_path_prefix_behind_a_proxy_is_kept(livekit, oracle, form):
 ])
 def test_endpoint_twirp_base(url, base):
     assert Endpoint(url, "key", "secret").twirp_base == base
+
+
+def test_a_client_that_cannot_open_tls_trusts_no_certificate_and_every_other_verifies(monkeypatch):
+    for proxy in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(proxy, raising=False)
+    plain = _tls_for("http://127.0.0.1:7880")
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.get_ca_certs() == [] and plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    assert _tls_for("https://my-project.livekit.cloud") is True
+    monkeypatch.setenv("HTTP_PROXY", "https://proxy.example.com:3128")  # TLS to the proxy: the default trust
+    assert _tls_for("http://127.0.0.1:7880") is True
 
 
 def config_of(values: dict[str, str]) -> Callable[[str], str | None]:

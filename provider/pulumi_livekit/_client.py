@@ -25,8 +25,10 @@ from __future__ import annotations
 import logging
 import os
 import random
+import ssl
 import threading
 import time
+import urllib.request
 import uuid
 from typing import Callable, Iterable, Optional, TypeVar
 
@@ -163,6 +165,7 @@ class SIPClient:
         self._retry = retry or RetryPolicy()
         self._http = httpx.Client(
             timeout=timeout,
+            verify=_tls_for(self._base),
             transport=transport,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
@@ -482,6 +485,18 @@ def _within(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
                          read=min(timeout.read or remaining, remaining),
                          write=min(timeout.write or remaining, remaining),
                          pool=min(timeout.pool or remaining, remaining))
+
+
+def _tls_for(base_url: str) -> ssl.SSLContext | bool:
+    """What the client verifies TLS with: httpx's default, unless the client can never open TLS.
+
+    httpx builds its default context when the client is made, loading the whole CA bundle: tens of
+    milliseconds with OpenSSL 3, in every provider process that calls the API. An http:// endpoint
+    reached without a proxy never needs it; its context trusts no certificate, so that TLS, were it
+    ever attempted, would fail instead of going unverified."""
+    if base_url.startswith("http://") and not urllib.request.getproxies():
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return True
 
 
 _clients: dict[Endpoint, SIPClient] = {}
