@@ -16,7 +16,6 @@ from pulumi.dynamic.dynamic import serialize_provider
 from . import _schema
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
-from ._review import declare_for_review
 from ._schema import OUTPUT_ONLY
 from ._spec import load_spec
 from ._types import Connection, as_input
@@ -66,6 +65,10 @@ class SIPResource(Resource):
             opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
         props[PROVIDER_KEY] = serialized_provider(provider)
         pulumi.CustomResource.__init__(self, type(self)._type_token(), resource_name, props, opts)
+        # Imported here: the review is the program's alone, and the provider plugin, which loads this module too,
+        # then never loads the routing model it reviews with.
+        from ._review import declare_for_review
+
         declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
 
     @classmethod

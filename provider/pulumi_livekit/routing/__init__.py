@@ -7,25 +7,35 @@ messages or dicts of their fields.
     decision.result, decision.room_name   # "ACCEPT", "call-_+15550001111_{random}"
 """
 
-from ._changes import ANY_OTHER_NUMBER, ANYONE, REFUSED, CallChange, CallRoute, probe_calls, route_changes, route_of
-from ._conflicts import Conflict, rule_claims, rule_conflicts, trunk_conflicts
-from ._evaluate import (
-    ACCEPT, CALLER, CALLER_LAST_4, DROP, RANDOM, REQUEST_PIN, Call, Decision, RoutingError, evaluate, match_trunk,
-    room_name, room_pattern, select_rule,
-)
-from ._numbers import normalize_number, same_number
-from ._objects import rule_priority
-from ._table import (
-    ANY, NUMBER_FORMAT, OPEN_RULE, TRUNK_WITHOUT_RULE, UNREACHABLE_RULE, UNSERVED_NUMBER, WARNING_CODES, Route,
-    RoutingWarning, Row, Table, routing_table,
-)
+import importlib
+from typing import Any
 
-__all__ = [
-    "ACCEPT", "ANY", "ANY_OTHER_NUMBER", "ANYONE", "CALLER", "CALLER_LAST_4", "DROP", "NUMBER_FORMAT", "OPEN_RULE",
-    "RANDOM", "REFUSED", "REQUEST_PIN", "TRUNK_WITHOUT_RULE", "UNREACHABLE_RULE", "UNSERVED_NUMBER", "WARNING_CODES",
-    "Call", "CallChange", "CallRoute", "Conflict", "Decision", "Route", "RoutingError", "RoutingWarning", "Row", "Table",
-    "evaluate", "match_trunk", "probe_calls", "normalize_number", "room_name", "room_pattern", "rule_claims", "rule_conflicts",
-    "rule_priority",
-    "route_changes", "route_of", "routing_table",
-    "same_number", "select_rule", "trunk_conflicts",
-]
+# Where each public name lives. A module is loaded when one of its names is first used: the provider
+# plugin, started by every Pulumi command, needs only the claims and number normalisation.
+_HOMES = {
+    "_changes": ("ANY_OTHER_NUMBER", "ANYONE", "REFUSED", "CallChange", "CallRoute", "probe_calls", "route_changes",
+                 "route_of"),
+    "_conflicts": ("Conflict", "rule_claims", "rule_conflicts", "trunk_conflicts"),
+    "_evaluate": ("ACCEPT", "CALLER", "CALLER_LAST_4", "DROP", "RANDOM", "REQUEST_PIN", "Call", "Decision",
+                  "RoutingError", "evaluate", "match_trunk", "room_name", "room_pattern", "select_rule"),
+    "_numbers": ("normalize_number", "same_number"),
+    "_objects": ("rule_priority",),
+    "_table": ("ANY", "NUMBER_FORMAT", "OPEN_RULE", "TRUNK_WITHOUT_RULE", "UNREACHABLE_RULE", "UNSERVED_NUMBER",
+               "WARNING_CODES", "Route", "RoutingWarning", "Row", "Table", "routing_table"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = sorted(_HOME_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
