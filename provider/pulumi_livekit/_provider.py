@@ -96,6 +96,7 @@ class SIPResourceProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         self._stack_config = req.config
+        self._endpoints: dict[tuple, Endpoint] = {}
         register_secrets([req.config.get("livekit:apiSecret")])
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -213,9 +214,16 @@ class SIPResourceProvider(ResourceProvider):
         return project_of(endpoint) if endpoint is not None else None
 
     def _endpoint(self, explicit: Mapping[str, Any]) -> Endpoint:
+        # Resolved once per connection in a process (stack config and environment stay as they are),
+        # where every check and every API call asks for it.
         register_secrets([explicit.get("api_secret")])
-        config = getattr(self, "_stack_config", None)
-        endpoint = resolve_connection(explicit, config.get if config else (lambda _key: None))
+        key = tuple(explicit.get(name) for name, _, _ in SETTINGS)
+        endpoints = self.__dict__.setdefault("_endpoints", {})
+        try:
+            endpoint = endpoints[key]
+        except (KeyError, TypeError):  # TypeError: a value of the wrong type, for resolve_connection to name
+            config = getattr(self, "_stack_config", None)
+            endpoint = endpoints[key] = resolve_connection(explicit, config.get if config else (lambda _key: None))
         register_secrets([endpoint.api_secret])
         return endpoint
 
