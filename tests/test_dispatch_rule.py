@@ -11,8 +11,11 @@ import pytest
 import yaml
 from google.protobuf import json_format
 from livekit import api as lkapi
+from pulumi.dynamic.dynamic import serialize_provider
 
+from pulumi_livekit import DispatchRule
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._resource import serialized_provider
 from pulumi_livekit.testing import FaultProxy, PulumiStack, resource_name
 
 from conftest import PROGRAMS, REPO, Oracle, configure_for
@@ -148,6 +151,27 @@ def test_pin_and_api_secret_never_in_state_and_provider_is_small(pulumi_stack, o
     # The position the engine shows for the resource is the program's line that declared it, not this package.
     program_lines = (PROGRAMS / "rule" / "__main__.py").read_text().splitlines()
     assert resource["sourcePosition"] == f"project:///__main__.py#{program_lines.index('    return livekit.DispatchRule(') + 1}"
+
+
+def test_a_stack_written_by_an_earlier_version_previews_without_changes(pulumi_stack, oracle):
+    """Earlier versions stored `__provider` as a pickled instance of the provider class; now it names the
+    provider object itself. A stack from before upgrades with no change to its rules."""
+    stack = pulumi_stack(PROGRAMS / "rule")
+    declare(stack, {"kind": "individual", "rule": {"room_prefix": "upgrade-"}, "trunk_ids": [unique_trunk()]})
+    rule_id = stack.up().outputs["rule_id"]
+    earlier = serialize_provider(DispatchRuleProvider())  # an instance no module holds: pickled as its class
+    exported = stack.export()
+    [resource] = [r for r in exported["deployment"]["resources"] if r["type"].endswith("DispatchRule")]
+    assert resource["inputs"]["__provider"] != earlier
+    for part in ("inputs", "outputs"):
+        resource[part]["__provider"] = earlier
+    stack.import_state(exported)
+
+    stack.preview("--expect-no-changes")
+    assert stack.up("--refresh", "--expect-no-changes").outputs["rule_id"] == rule_id
+    [resource] = stack.resources("DispatchRule")
+    assert resource["inputs"]["__provider"] == serialized_provider(DispatchRule._provider)
+    assert [rule.sip_dispatch_rule_id for rule in oracle.rules()] == [rule_id]
 
 
 def test_import_adopts_an_existing_rule_without_changes(pulumi_stack, oracle):

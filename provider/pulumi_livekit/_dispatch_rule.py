@@ -182,6 +182,9 @@ class DispatchRuleProvider(SIPResourceProvider):
             RULES_ON_SERVER.deleted(client.connection, object_id)
 
 
+PROVIDER = DispatchRuleProvider()
+
+
 class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
     """A LiveKit SIP dispatch rule. Every field updates in place; the rule ID never changes.
 
@@ -189,7 +192,7 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
     is split into the secret output `pin`, so `rule` stays readable in previews.
     """
 
-    _provider = DispatchRuleProvider()
+    _provider = PROVIDER
     _envelope = "dispatch_rule"
 
     if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource

@@ -16,6 +16,7 @@ process through `configure`.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Optional
@@ -57,6 +58,15 @@ class SIPResourceProvider(ResourceProvider):
     split_keys: ClassVar[tuple[str, ...]] = ()
 
     serialize_as_secret_always = False
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # Pickled as the module-level name it is reachable by: `__provider`, stored twice in every resource's
+        # state, is then the shortest reference there is, and unpickles as that very object.
+        module = sys.modules.get(type(self).__module__)
+        for name, value in (vars(module).items() if module is not None else ()):
+            if value is self:
+                return name
+        return super().__reduce_ex__(protocol)
 
     # ---- per-resource hooks ---------------------------------------------------------
 

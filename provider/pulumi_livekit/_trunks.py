@@ -143,6 +143,9 @@ DurationInput = pulumi.Input[Optional[Union[str, int, float]]]
 MediaInput = Optional[pulumi.Input[Union[SIPMediaConfig, Mapping[str, Any]]]]
 
 
+INBOUND_PROVIDER = InboundTrunkProvider()
+
+
 class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
     """Accepts calls to `numbers` from your SIP provider (`livekit.SIPInboundTrunkInfo`).
 
@@ -158,7 +161,7 @@ class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
     updates in place; the trunk ID (`sip_trunk_id`, also the resource id) never changes.
     """
 
-    _provider = InboundTrunkProvider()
+    _provider = INBOUND_PROVIDER
     _envelope = "trunk"
 
     if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
@@ -210,6 +213,9 @@ class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
         self._declare(resource_name, declared_inputs(locals()), connection, opts)
 
 
+OUTBOUND_PROVIDER = OutboundTrunkProvider()
+
+
 class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
     """Places calls through `address` from `numbers` (`livekit.SIPOutboundTrunkInfo`).
 
@@ -220,7 +226,7 @@ class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
     the trunk ID (`sip_trunk_id`, also the resource id) never changes.
     """
 
-    _provider = OutboundTrunkProvider()
+    _provider = OUTBOUND_PROVIDER
     _envelope = "trunk"
 
     if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource

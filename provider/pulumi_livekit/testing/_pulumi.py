@@ -294,6 +294,11 @@ class PulumiStack:
             self._exported = self._cli(("stack", "export"), True).stdout
         return json.loads(self._exported)
 
+    def import_state(self, exported: Mapping[str, Any]) -> None:
+        """`pulumi stack import`: the stack's state replaced by `exported`, as `export` gives it."""
+        self._before_command()
+        self._stack.import_stack(auto.Deployment(version=exported["version"], deployment=exported["deployment"]))
+
     def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
         deployment = self.export().get("deployment") or {}
         return [r for r in deployment.get("resources") or [] if r.get("type", "").endswith(type_suffix)]
