@@ -92,3 +92,16 @@ def test_pulumi_import_adopts_each_kind_and_the_program_then_previews_clean(pulu
     exported = json.dumps(stack.export())
     assert "in-Imp0rt-pw" not in exported and "80417236651" not in exported
     assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [rule.sip_dispatch_rule_id]
+
+
+def test_the_plugin_loads_neither_the_routing_model_nor_the_http_client_until_it_needs_them():
+    """What the provider plugin imports at start (every Pulumi command starts one): the providers, the
+    claims they check, and no routing table, review or HTTP client."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, pulumi_livekit._dynamic_host; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    ours = {name for name in loaded if name.startswith("pulumi_livekit")}
+    assert {"pulumi_livekit._dispatch_rule", "pulumi_livekit._trunks", "pulumi_livekit.routing._conflicts"} <= ours
+    assert not ours & {"pulumi_livekit._review", "pulumi_livekit._client", "pulumi_livekit.routing._table",
+                       "pulumi_livekit.routing._evaluate", "pulumi_livekit.routing._changes"}
+    assert "httpx" not in loaded
