@@ -4,7 +4,7 @@ PY := .venv/bin/python
 # The test bed's Pulumi install folder; no virtualenv on PATH: programs name theirs in Pulumi.yaml.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: demo test bootstrap down bench clean
+.PHONY: demo test bootstrap down bench docs clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -25,5 +25,13 @@ bench: bootstrap
 	@$(PY) -m pip install -q -e ".[dev,bench]"
 	@$(PY) benchmarks/run.py $(BENCH_ARGS)
 
+# The pages under docs/ as a static site in site/; the benchmark plot is copied beside the page that
+# includes benchmarks/RESULTS.md, so the figure is the one `make bench` last drew.
+docs: bootstrap
+	@$(PY) -m pip install -q -e ".[dev,docs]"
+	@cp benchmarks/RESULTS.png docs/RESULTS.png
+	@$(PY) -m mkdocs build -q
+	@echo "docs: site/index.html"
+
 clean: down
-	rm -rf .state .tools .venv
+	rm -rf .state .tools .venv site docs/RESULTS.png
