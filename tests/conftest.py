@@ -10,7 +10,9 @@ engine run and prove nothing).
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -20,9 +22,20 @@ from livekit import api as lkapi
 from pulumi_livekit import _redact
 from pulumi_livekit.testing import Credentials, LocalLiveKit, PulumiStack, RoutingOracle
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+@functools.lru_cache(maxsize=None)
+def pyproject() -> dict:
+    """The clone's pyproject.toml, parsed."""
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
 
 
 @pytest.fixture(autouse=True)
