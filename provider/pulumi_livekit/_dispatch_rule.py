@@ -167,8 +167,7 @@ class DispatchRuleProvider(SIPResourceProvider):
         return stored
 
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPDispatchRuleInfo):
-        with _refusal_naming_the_rule_in_the_way(client, message, object_id):
-            stored = client.update_dispatch_rule(object_id, message)
+        stored = client.update_dispatch_rule(object_id, message)
         RULES_ON_SERVER.stored(client.connection, stored)
         return stored
 
@@ -188,16 +187,16 @@ def _conflict_with(other: sip_pb.SIPDispatchRuleInfo, reason: str) -> str:
 
 
 @contextlib.contextmanager
-def _refusal_naming_the_rule_in_the_way(client: SIPClient, message: sip_pb.SIPDispatchRuleInfo,
-                                        own_id: str = "") -> Iterator[None]:
-    """A conflict the check did not see (the rule in the way was stored after it looked, e.g. by another stack
-    deploying at the same time) refused by LiveKit, whose message names only the refused rule ("<new>" for
-    a create): reported naming the rule in the way, as the check would have."""
+def _refusal_naming_the_rule_in_the_way(client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> Iterator[None]:
+    """A create LiveKit refused for a conflict the check did not see (the rule in the way was stored after it
+    looked, e.g. by another stack deploying at the same time), whose message names only the refused rule
+    ("<new>"): reported naming the rule in the way, as the check would have. (LiveKit 1.13.5 refuses no
+    update: one that moves a rule onto calls another took meanwhile is stored.)"""
     try:
         yield
     except InvalidArgumentError as refused:
         try:
-            found = RULES_ON_SERVER.refused(client.connection, client.list_dispatch_rules, message, own_id)
+            found = RULES_ON_SERVER.refused(client.connection, client.list_dispatch_rules, message)
         except LiveKitError:
             found = None
         if found is None:

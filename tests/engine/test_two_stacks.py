@@ -113,3 +113,4 @@ def test_two_stacks_racing_for_the_same_calls(race, stacks, oracle):
     assert [m for m in proxy.counts if m.startswith(WRITES)] == [], dict(proxy.counts)
     assert server_objects(oracle) == before
     assert {name: state_ids(stack) for name, stack in by_name.items()} == owned
+
