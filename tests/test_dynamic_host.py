@@ -1,6 +1,6 @@
 """This package's dynamic-provider host (`pulumi-resource-pulumi-python`) on the oldest and the
-newest Pulumi SDK it is tested on (pyproject.toml), its fallback when the SDK's host is not shaped as it
-expects, and `pulumi import` through it. Import with `import_` is proven in test_dispatch_rule.py and
+newest Pulumi SDK it is tested on (pyproject.toml) and on the SDK of the engine the test bed runs,
+its fallback when the SDK's host is not shaped as it expects, and `pulumi import` through it. Import with `import_` is proven in test_dispatch_rule.py and
 test_trunks.py."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import importlib.util
 import json
 import os
 import re
+import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -39,13 +41,31 @@ def start_host(*command: str, env: Optional[dict] = None) -> tuple[str, str]:
     return port, stderr
 
 
-@pytest.mark.parametrize("bound", ["lowest", "highest"])
-def test_the_host_serves_import_on_both_ends_of_the_supported_pulumi_range(bound, tmp_path):
-    version = dict(zip(("lowest", "highest"), supported_pulumi()))[bound]
+def engine_sdk(tmp_path: Path) -> tuple[str, str]:
+    """The version of the engine the test bed runs (scripts/bootstrap), and its Python SDK's source from the
+    Go module proxy: a release PyPI may not serve yet, under the dependency's open upper end."""
+    [tag] = re.findall(r"^PULUMI_VERSION=(v[\d.]+)$", (REPO / "scripts" / "bootstrap").read_text(), re.MULTILINE)
+    module = json.loads(subprocess.run(["go", "mod", "download", "-json", f"github.com/pulumi/pulumi/sdk/v3@{tag}"],
+                                       check=True, capture_output=True, text=True).stdout)
+    source = tmp_path / "pulumi-sdk"
+    shutil.copytree(Path(module["Dir"]) / "python", source)  # the module cache is read-only; the build writes
+    for path in (source, *source.rglob("*")):
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return tag[1:], str(source)
+
+
+@pytest.mark.parametrize("bound", ["lowest", "highest", "engine's"])
+def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_engines(bound, tmp_path):
+    if bound == "engine's":
+        version, requirement = engine_sdk(tmp_path)
+    else:
+        version = dict(zip(("lowest", "highest"), supported_pulumi()))[bound]
+        requirement = f"pulumi=={version}"
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", f"pulumi=={version}", str(REPO)],
-                   check=True, capture_output=True)
+    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", requirement, str(REPO)],
+                               capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
     shape = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
          "import importlib.metadata as m, pulumi_livekit._dynamic_host as h; print(m.version(\"pulumi\"), h._host_with_import() is not None)"],
