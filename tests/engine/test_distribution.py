@@ -5,6 +5,7 @@ sdist, as build does by default, so a file missing from the sdist fails here), c
 from __future__ import annotations
 
 import email
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -20,8 +21,12 @@ from user_project import run_user_project
 
 @pytest.fixture(scope="module")
 def distributions(tmp_path_factory) -> dict[str, Path]:
+    # Built from a copy: the build writes egg-info into the source tree, which other workers' tests install from.
+    source = tmp_path_factory.mktemp("source") / "pulumi-livekit"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".tools", ".state", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
     out = tmp_path_factory.mktemp("dist")
-    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(REPO)],
+    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(source)],
                            capture_output=True, text=True)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     [sdist], [wheel] = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
