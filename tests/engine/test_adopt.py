@@ -19,7 +19,7 @@ from livekit import api as lkapi
 
 from pulumi_livekit.testing import REPO_ROOT, FaultProxy
 
-from test_dispatch_rule import server_state
+from support import server_state
 
 VENV = REPO_ROOT / ".venv"
 ADOPT = VENV / "bin" / "livekit-adopt"
