@@ -21,6 +21,7 @@ from typing import Any, Iterator, Optional
 import pytest
 import yaml
 from google.protobuf import json_format
+from google.protobuf.duration_pb2 import Duration
 from livekit import api as lkapi
 
 from pulumi_livekit.testing import Credentials, FaultProxy, LocalLiveKit, PulumiStack, RoutingOracle
@@ -192,6 +193,102 @@ def pytest_terminal_summary(terminalreporter) -> None:
                     total.update(counts)
     if total:
         terminalreporter.write_line(f"{FIGURES}: {json.dumps(dict(sorted(total.items())))}")
+
+
+# ---- a LiveKit project made by hand, for `livekit-adopt` ----------------------------------------
+
+VENV = REPO / ".venv"  # the test bed's, where `livekit-adopt` is installed
+ADOPT = VENV / "bin" / "livekit-adopt"
+
+# The secrets of the project below: no output of `livekit-adopt` shows them unless asked to.
+MAIN_PASSWORD = "Main-Pa55word-4410"
+SECOND_PASSWORD = "Second-Pa55word-8261"
+CARRIER_PASSWORD = "Carrier-Pa55word-1937"
+SUPPORT_PIN = "804170093321"
+VIP_PIN = "551230087764"
+LOBBY_PIN = "902100056613"
+ADOPTED_SECRETS = (MAIN_PASSWORD, SECOND_PASSWORD, CARRIER_PASSWORD, SUPPORT_PIN, VIP_PIN, LOBBY_PIN)
+
+
+def create_inbound(oracle, **fields):
+    return oracle.call("create_inbound_trunk", lkapi.CreateSIPInboundTrunkRequest(trunk=lkapi.SIPInboundTrunkInfo(**fields)))
+
+
+def create_outbound(oracle, **fields):
+    return oracle.call("create_outbound_trunk",
+                       lkapi.CreateSIPOutboundTrunkRequest(trunk=lkapi.SIPOutboundTrunkInfo(**fields)))
+
+
+def create_rule(oracle, kind: str, body: dict, **fields):
+    kinds = {"individual": lkapi.SIPDispatchRuleIndividual, "direct": lkapi.SIPDispatchRuleDirect,
+             "callee": lkapi.SIPDispatchRuleCallee}
+    info = lkapi.SIPDispatchRuleInfo(rule=lkapi.SIPDispatchRule(**{f"dispatch_rule_{kind}": kinds[kind](**body)}),
+                                     **fields)
+    return oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=info))
+
+
+def make_project_to_adopt(oracle) -> dict:
+    """Objects of every kind, the way a dashboard user leaves them: duplicate names, an unnamed
+    trunk and rule, PINs, passwords, agents, attributes, metadata, number filters, a rule naming a
+    trunk that does not exist, trunk-scoped and wildcard rules."""
+    main = create_inbound(oracle, name="Main line", numbers=["+15550100"], allowed_addresses=["203.0.113.0/24"],
+                   auth_username="main-pbx", auth_password=MAIN_PASSWORD, metadata='{"region": "eu"}',
+                   headers_to_attributes={"X-Account": "account.id"}, krisp_enabled=True)
+    support = create_inbound(oracle, name="Support line", numbers=["+15550101"],
+                      allowed_numbers=["+15557770001", "+15557770002"],
+                      include_headers=lkapi.SIPHeaderOptions.SIP_ALL_HEADERS,
+                      ringing_timeout=Duration(seconds=30), max_call_duration=Duration(seconds=3600))
+    sales = create_inbound(oracle, name="Sales line", numbers=["+15550102", "+15550103"], headers={"X-Org": "acme"},
+                    attributes_to_headers={"sales.team": "X-Team"},
+                    media_encryption=lkapi.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_ALLOW)
+    second = create_inbound(oracle, name="Main line", numbers=["+15550104"], auth_username="second-pbx",
+                     auth_password=SECOND_PASSWORD)
+    unnamed = create_inbound(oracle, numbers=["+15550105"], allowed_addresses=["198.51.100.7"])
+    zurich = create_inbound(oracle, name="Zürich Büro", numbers=["+41445550100"])
+    trunks_out = [
+        create_outbound(oracle, name="Carrier A", address="sip.carrier-a.example.com:5061", numbers=["+15550200"],
+                 transport=lkapi.SIPTransport.SIP_TRANSPORT_TLS, auth_username="carrier-a",
+                 auth_password=CARRIER_PASSWORD, destination_country="US", from_host="pbx.example.com",
+                 headers={"X-Org": "acme"}),
+        create_outbound(oracle, name="Carrier B", address="sip.carrier-b.example.com", numbers=["+15550201", "+15550202"]),
+        create_outbound(oracle, name="carrier-b", address="10.0.0.9", numbers=["+15550203"], metadata="fallback",
+                 include_headers=lkapi.SIPHeaderOptions.SIP_X_HEADERS,
+                 media_encryption=lkapi.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_REQUIRE),
+        create_outbound(oracle, name="Backup route", address="backup.example.com", numbers=["+15550204"],
+                 headers_to_attributes={"X-Call": "call.ref"}, attributes_to_headers={"call.owner": "X-Owner"}),
+        create_outbound(oracle, name="Carrier C", address="sip.carrier-c.example.com", numbers=["+15550205"]),
+    ]
+    agent = lkapi.RoomAgentDispatch(agent_name="inbound-agent", metadata='{"greeting": "hello"}',
+                                    attributes={"tier": "gold"})
+    rules = [
+        create_rule(oracle, "individual", {"room_prefix": "call-"}, name="Main inbound", trunk_ids=[main.sip_trunk_id],
+             attributes={"source": "main", "cost-centre": "42"}, metadata='{"owner": "ops"}',
+             room_config=lkapi.RoomConfiguration(agents=[agent])),
+        create_rule(oracle, "direct", {"room_name": "support", "pin": SUPPORT_PIN}, name="Support PIN",
+             trunk_ids=[support.sip_trunk_id], hide_phone_number=True),
+        create_rule(oracle, "callee", {"room_prefix": "sales-", "randomize": True}, name="Sales callee",
+             trunk_ids=[sales.sip_trunk_id], inbound_numbers=["+15557770003"], numbers=["+15550102"]),
+        create_rule(oracle, "individual", {"room_prefix": "any-", "no_randomness": True}, name="Wildcard",
+             krisp_enabled=True, room_config=lkapi.RoomConfiguration(
+                 empty_timeout=300, max_participants=4,
+                 agents=[lkapi.RoomAgentDispatch(agent_name="triage"), lkapi.RoomAgentDispatch(agent_name="notes")])),
+        create_rule(oracle, "direct", {"room_name": "vip", "pin": VIP_PIN}, name="Wildcard PIN"),
+        create_rule(oracle, "individual", {"room_prefix": "multi-"}, name="Two trunks",
+             trunk_ids=[second.sip_trunk_id, unnamed.sip_trunk_id],
+             media_encryption=lkapi.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_ALLOW),
+        create_rule(oracle, "individual", {"room_prefix": "legacy-"}, name="Legacy", trunk_ids=["ST_removedLongAgo"]),
+        create_rule(oracle, "individual", {"room_prefix": "zh-"}, name="Zürich", trunk_ids=[zurich.sip_trunk_id],
+             room_preset="zurich-preset"),
+        create_rule(oracle, "direct", {"room_name": "lobby", "pin": LOBBY_PIN}, trunk_ids=[main.sip_trunk_id]),
+        create_rule(oracle, "callee", {"room_prefix": "support-"}, name="Main inbound", trunk_ids=[support.sip_trunk_id]),
+    ]
+    return {"inbound": [main, support, sales, second, unnamed, zurich], "outbound": trunks_out, "rules": rules}
+
+
+def adopt(*args: str, env: dict) -> subprocess.CompletedProcess:
+    # As a user runs it: the console script, the connection from LIVEKIT_* unless flags say otherwise.
+    return subprocess.run([str(ADOPT), *args], env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120)
 
 
 # ---- the test bed: one livekit-server + Redis per test process -----------------------------------

@@ -28,11 +28,11 @@ DECLARED = PROGRAMS / "declared"
 RETRY = RetryPolicy()
 # Short enough to make "slower than the timeout" cheap to provoke, long enough for a loaded machine.
 SHORT_TIMEOUT = 2.0
-# What an engine run costs before and around the provider's calls: the CLI, the language host, the
-# program and the provider plugin. About ENGINE_RUN_MEASURED s here with the suite's three workers busy;
-# twice that leaves room for a loaded moment, and is still less than one extra client timeout (15 s) or
-# deadline (60 s), so a call that hangs instead of failing fails the bound.
-ENGINE_RUN_SECONDS = 20.0
+# What an engine run costs around the provider's calls: the CLI, the language host, the program and the
+# provider plugin starting. 2-5 s here with other engine runs sharing the two cores; three times the slowest
+# leaves room for a loaded moment and is still well under the 60 s deadline a call that hangs instead of
+# failing would wait, so such a call fails the bound.
+ENGINE_RUN_SECONDS = 15.0
 
 
 def budget(calls: int, *, per_attempt: float) -> float:
