@@ -242,7 +242,7 @@ def checked_stack(livekit_server, tmp_path_factory):
 
 @pytest.mark.parametrize("spec,path,problem", DISPATCH_RULE_BAD_INPUTS,
                          ids=[b[1] + ":" + b[2] for b in DISPATCH_RULE_BAD_INPUTS])
-def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checked_stack, oracle):
+def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checked_stack, oracle, figures):
     stack, proxy = checked_stack
     proxy.clear()
     declare(stack, spec)
@@ -252,6 +252,7 @@ def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checke
     assert path in message and problem in message, message
     assert proxy.count() == 0, proxy.counts
     assert oracle.rules() == []
+    figures["bad inputs tried"] += 1
 
 
 def test_a_rule_that_conflicts_with_one_on_the_server_is_refused_at_check_naming_both(pulumi_stack, oracle):
