@@ -22,7 +22,6 @@ DECLARED = PROGRAMS / "declared"
 # Stacks run side by side: the machine's two cores stay busy while each engine run waits on its plugin.
 LANES = 3
 
-
 OK_RULE = {"type": "DispatchRule", "name": "ok",
            "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}}, "trunk_ids": ["ST_bad_ok"]}}
 
@@ -124,11 +123,12 @@ class Outcome:
     in_state: list[str]  # LiveKit resources the stack's state holds afterwards
 
     def report(self) -> str:
-        return f"{self.errors or self.output[-3000:]}"
+        return str(self.errors or self.output[-3000:])
 
 
 @dataclass
 class Runs:
+    """Every selected case's outcome by its name, and what the server held after the last."""
     outcomes: dict[str, Outcome]
     left_on_server: list  # every object on the server once all cases ran
 
