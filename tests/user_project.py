@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pulumi_livekit.testing import LocalLiveKit, PulumiStack
 
-from conftest import REPO
+from support import REPO
 
 USER_PROGRAM = '''\
 """An infra repo's program: a rule, and a probe that reports where the provider process runs."""

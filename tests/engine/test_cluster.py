@@ -15,7 +15,7 @@ import pytest
 
 from pulumi_livekit.testing import LocalLiveKitCluster, PulumiStack
 
-from conftest import PROGRAMS, Oracle
+from support import PROGRAMS, Oracle
 
 MANY_RULES = PROGRAMS / "many_rules"
 KILLED = 1  # the node killed; node 0 holds Redis

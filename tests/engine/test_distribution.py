@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from conftest import REPO, pyproject
+from support import REPO, pyproject
 from user_project import run_user_project
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from pulumi_livekit.testing import Fault, FaultProxy, PulumiStack, Result
 
-from conftest import PROGRAMS, configure_for
+from support import PROGRAMS, configure_for
 
 TRUNK = "ST_two_stacks"
 NUMBER = "+15550170"

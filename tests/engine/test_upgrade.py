@@ -25,7 +25,7 @@ import yaml
 
 from pulumi_livekit.testing import FaultProxy, PulumiStack
 
-from conftest import PROGRAMS, REPO, configure_for
+from support import PROGRAMS, REPO, configure_for
 
 EARLIER = {
     # 2026-11-26, the first commit with all three kinds and the trunks program: its state registers

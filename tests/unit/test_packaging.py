@@ -21,7 +21,7 @@ from packaging.version import Version
 
 from pulumi_livekit.cli import adopt, routes
 
-from conftest import REPO, pyproject
+from support import REPO, pyproject
 
 PACKAGE = REPO / "provider" / "pulumi_livekit"
 

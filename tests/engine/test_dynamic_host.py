@@ -1,7 +1,8 @@
 """This package's dynamic-provider host (`pulumi-resource-pulumi-python`) on the oldest and the
 newest Pulumi SDK it is tested on (pyproject.toml) and on the SDK of the engine the test bed runs,
-its fallback when the SDK's host is not shaped as it expects, and `pulumi import` through it. Import with `import_` is proven in test_dispatch_rule.py and
-test_trunks.py."""
+the plugin on an SDK host of another shape, and `pulumi import` through it. Import with `import_` is
+proven in test_dispatch_rule.py and test_trunks.py; the loader's fallback in
+tests/unit/test_dynamic_host_fallback.py."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from livekit import api as lkapi
 
 from pulumi_livekit import _dynamic_host
 
-from conftest import PROGRAMS, REPO
+from support import PROGRAMS, REPO
 
 
 def supported_pulumi() -> tuple[str, str]:
@@ -74,15 +75,6 @@ def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_
     port, stderr = start_host(str(venv / "bin" / "pulumi-resource-pulumi-python"))
     assert port.isdigit(), stderr
     assert "unchanged" not in stderr
-
-
-def test_an_sdk_host_of_another_shape_runs_unchanged_and_says_so_once(monkeypatch, capsys):
-    # A module of the SDK that is not shaped like its dynamic-provider host stands in for a future one.
-    monkeypatch.setattr(_dynamic_host, "STOCK_HOST", "pulumi.dynamic.dynamic")
-    assert _dynamic_host._host_with_import() is None
-    message = capsys.readouterr().err
-    assert message.count("running Pulumi's dynamic-provider host unchanged") == 1
-    assert "0 main() calls, expected one" in message
 
 
 def test_on_an_sdk_whose_host_is_shaped_otherwise_the_plugin_still_serves(tmp_path):

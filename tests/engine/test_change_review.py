@@ -11,7 +11,7 @@ import yaml
 
 from pulumi_livekit.testing import PulumiStack
 
-from conftest import EXAMPLES
+from support import EXAMPLES
 
 REVIEW = EXAMPLES / "change-review"
 MULTI_ENV = EXAMPLES / "multi-env"
