@@ -25,9 +25,9 @@ from pulumi_livekit._client import (
     REQUEST_ID_HEADER,
     RetryPolicy,
     SIPClient,
-    _tls_for,
 )
 from pulumi_livekit._config import Endpoint, resolve_connection
+from pulumi_livekit._twirp import tls_verification
 from pulumi_livekit._exceptions import (
     APIError,
     AuthenticationError,
@@ -357,12 +357,16 @@ def test_endpoint_twirp_base(url, base):
 def test_a_client_that_cannot_open_tls_trusts_no_certificate_and_every_other_verifies(monkeypatch):
     for proxy in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(proxy, raising=False)
-    plain = _tls_for("http://127.0.0.1:7880")
+    plain = tls_verification("http://127.0.0.1:7880")
     assert isinstance(plain, ssl.SSLContext)
     assert plain.get_ca_certs() == [] and plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
-    assert _tls_for("https://my-project.livekit.cloud") is True
+    default = httpx.create_ssl_context()
+    verified = tls_verification("https://my-project.livekit.cloud")
+    assert verified.cert_store_stats() == default.cert_store_stats() != plain.cert_store_stats()
+    assert verified.verify_mode == ssl.CERT_REQUIRED and verified.check_hostname
+    assert tls_verification("https://other.example.com") is verified  # the CA bundle is loaded once per process
     monkeypatch.setenv("HTTP_PROXY", "https://proxy.example.com:3128")  # TLS to the proxy: the default trust
-    assert _tls_for("http://127.0.0.1:7880") is True
+    assert tls_verification("http://127.0.0.1:7880") is verified
 
 
 def config_of(values: dict[str, str]) -> Callable[[str], str | None]:

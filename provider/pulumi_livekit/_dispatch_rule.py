@@ -11,6 +11,7 @@ from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
 from . import _schema
+from ._stored import PIN, RULE_KINDS, join_pin, pin_of, split_pin, without_pin
 from ._declared import DECLARED_RULES
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider, project_of
@@ -25,38 +26,12 @@ if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first
 
 # str.isdigit() also accepts other scripts' digits, which no keypad sends.
 _KEYPAD_DIGITS = re.compile(r"[0-9]+")
-RULE_KINDS = ("dispatch_rule_individual", "dispatch_rule_direct", "dispatch_rule_callee")
-PIN = "pin"
 _TELL_APART = "give one of them other trunk_ids, numbers, inbound_numbers or PIN"
 
 
-def _rule_kind(rule: Any) -> Optional[str]:
-    """The single kind key of a rule dict (snake or camel spelling), if it has exactly one."""
-    if not isinstance(rule, Mapping):
-        return None
-    kinds = [k for k in rule if _schema.field_name(sip_pb.SIPDispatchRule.DESCRIPTOR, k) in RULE_KINDS]
-    return kinds[0] if len(kinds) == 1 else None
-
-
-def _without_pin(rule: Any) -> Any:
-    """The rule with no PIN anywhere in it. `rule` is not a secret, and the engine echoes the value of an
-    invalid property in its error, so a malformed rule (two kinds, a misspelt kind) loses its PINs too.
-
-    Outputs inside the rule are stripped inside their own apply, so the result is secret only where the
-    user marked something other than the PIN secret."""
-    if isinstance(rule, pulumi.Output):
-        return rule.apply(_without_pin)
-    if not isinstance(rule, Mapping):
-        return rule
-    return {k: _body_without_pin(body) for k, body in rule.items() if k != PIN}
-
-
-def _body_without_pin(body: Any) -> Any:
-    if isinstance(body, pulumi.Output):
-        return body.apply(_body_without_pin)
-    if not isinstance(body, Mapping):
-        return body
-    return {f: v for f, v in body.items() if f != PIN}
+def _inside_outputs(value: Any, function: Callable[[Any], Any]) -> Any:
+    """`function` applied to `value`, inside its apply if it is an Output (see `_stored.without_pin`)."""
+    return value.apply(function) if isinstance(value, pulumi.Output) else function(value)
 
 
 def _first_repeat(values: Any, same: Callable[[str], str]) -> Optional[tuple[int, int, str]]:
@@ -70,13 +45,6 @@ def _first_repeat(values: Any, same: Callable[[str], str]) -> Optional[tuple[int
     return None
 
 
-def _pin_of(rule: Any) -> Optional[str]:
-    kind = _rule_kind(rule)
-    if kind is None or not isinstance(rule[kind], Mapping):
-        return None
-    return rule[kind].get(PIN)
-
-
 class DispatchRuleProvider(SIPResourceProvider):
     message_type = sip_pb.SIPDispatchRuleInfo
     id_field = "sip_dispatch_rule_id"
@@ -84,18 +52,10 @@ class DispatchRuleProvider(SIPResourceProvider):
     split_keys = (PIN,)
 
     def split_secrets(self, canonical: dict[str, Any]) -> dict[str, Any]:
-        pin = _pin_of(canonical.get("rule"))
-        state = {**canonical, "rule": _without_pin(canonical["rule"])} if "rule" in canonical else dict(canonical)
-        if pin:
-            state[PIN] = pin
-        return state
+        return split_pin(canonical)
 
     def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
-        joined = {k: v for k, v in state.items() if k != PIN}
-        kind = _rule_kind(joined.get("rule"))
-        if state.get(PIN) and kind is not None:
-            joined["rule"] = {**joined["rule"], kind: {**joined["rule"][kind], PIN: state[PIN]}}
-        return joined
+        return join_pin(state)
 
     def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
         for field, same in (("trunk_ids", str), ("numbers", normalize_number), ("inbound_numbers", normalize_number)):
@@ -228,8 +188,8 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
         inputs = declared_inputs(locals())
         rule = as_input(rule)
         if holds_outputs(rule):  # split once its values are known
-            inputs.update(rule=pulumi.Output.from_input(_without_pin(rule)),
-                          pin=pulumi.Output.from_input(rule).apply(_pin_of))
+            inputs.update(rule=pulumi.Output.from_input(without_pin(rule, _inside_outputs)),
+                          pin=pulumi.Output.from_input(rule).apply(pin_of))
         else:  # the usual case, and cheaper: no Outputs to create per resource
-            inputs.update(rule=_without_pin(rule), pin=_pin_of(rule))
+            inputs.update(rule=without_pin(rule), pin=pin_of(rule))
         self._declare(resource_name, inputs, connection, opts)

@@ -11,7 +11,7 @@ import re
 import threading
 from typing import Iterable
 
-REDACTED = "[secret]"
+from ._stored import SECRET_MARK as REDACTED
 # LiveKit quotes the rejected access token in its auth errors.
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 

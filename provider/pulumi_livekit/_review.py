@@ -27,6 +27,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import engine_pb2
 
 from ._schema import any_leaf, to_message
+from ._stored import join_pin
 from ._types import holds_outputs
 from .routing import NUMBER_FORMAT, OPEN_RULE, WARNING_CODES, RoutingWarning, routing_table
 
@@ -127,12 +128,7 @@ async def _message(item: _Declared, review_id: str, review_ids: Mapping[int, str
     values = await _resolved(inputs)
     if any_leaf(values, lambda leaf: leaf is _UNKNOWN):
         return None
-    pin = values.pop("pin", None)
-    rule = values.get("rule")
-    if pin and isinstance(rule, dict) and len(rule) == 1:
-        (kind, body), = rule.items()
-        values["rule"] = {kind: {**body, "pin": pin}}
-    values = {k: v for k, v in values.items() if v is not None}
+    values = {k: v for k, v in join_pin(values).items() if v is not None}
     try:
         message = to_message(item.kind, values)
     except (json_format.ParseError, TypeError, ValueError):

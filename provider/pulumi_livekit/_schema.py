@@ -22,6 +22,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from ._exceptions import ValidationError
+from ._stored import OUTPUT_ONLY, as_stored
 
 try:
     from pulumi.output import Unknown as _PulumiUnknown
@@ -41,9 +42,6 @@ _FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
 
 # pulumi.runtime.rpc.UNKNOWN: a value not known until an apply (e.g. a trunk ID during preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-# Server-assigned fields: never inputs.
-OUTPUT_ONLY = frozenset({"created_at", "updated_at", "sip_dispatch_rule_id", "sip_trunk_id"})
 
 
 def join(path: str, key: Any) -> str:
@@ -251,17 +249,8 @@ def to_message(message_type: type[Message], fields: Mapping[str, Any]) -> Messag
 
 
 def canonical_from_message(message: Message) -> dict:
-    raw = json_format.MessageToDict(message, preserving_proto_field_name=True)
-    _upgrade_media(raw)
-    return prune({k: v for k, v in raw.items() if k not in OUTPUT_ONLY}) or {}
-
-
-def _upgrade_media(raw: dict) -> None:
-    """LiveKit treats legacy `media_encryption` as `media.encryption` when the latter is unset, and
-    stores one or both depending on the RPC (create upgrades, replace does not). Spell it both ways."""
-    legacy = raw.get("media_encryption")
-    if legacy and "encryption" not in raw.get("media", {}):
-        raw["media"] = {**raw.get("media", {}), "encryption": legacy}
+    """The canonical form of what the server stores for `message` (see `_stored.as_stored`)."""
+    return prune(json_format.MessageToDict(as_stored(message), preserving_proto_field_name=True)) or {}
 
 
 def prune(value: Any) -> Optional[Any]:

@@ -25,6 +25,7 @@ from .. import _schema
 from .._dispatch_rule import DispatchRule
 from .._exceptions import AdoptError
 from .._provider import SIPResourceProvider
+from .._stored import without_media_copy
 from .._trunks import InboundTrunk, OutboundTrunk
 from .._types import (
     DispatchRuleCallee,
@@ -193,8 +194,7 @@ def _declaration(item: Adopted, trunk_references: Mapping[str, Code]) -> tuple[C
     if kind is DISPATCH_RULE and "rule" not in fields:
         # A rule kind with nothing set is still the rule's kind; the canonical form drops it as empty.
         fields["rule"] = {message.rule.WhichOneof("rule"): {}}
-    if fields.get("media_encryption") and fields.get("media") == {"encryption": fields["media_encryption"]}:
-        del fields["media"]  # LiveKit's copy of the legacy field; the provider makes the same copy of a declaration
+    fields = without_media_copy(fields)
     if "trunk_ids" in fields:
         fields["trunk_ids"] = [trunk_references.get(trunk_id, trunk_id) for trunk_id in fields["trunk_ids"]]
 
