@@ -16,7 +16,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from . import _schema
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
-from ._schema import OUTPUT_ONLY
+from ._stored import OUTPUT_ONLY, TYPE_TOKENS
 from ._spec import load_spec
 from ._types import Connection, as_input
 
@@ -74,7 +74,7 @@ class SIPResource(Resource):
     @classmethod
     def _type_token(cls) -> str:
         """The engine's name for the resource type, as Pulumi's dynamic Resource spells it."""
-        return f"pulumi-python:{cls._resource_type_name}"
+        return TYPE_TOKENS[cls.__name__]
 
     if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
 
