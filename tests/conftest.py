@@ -17,7 +17,7 @@ from typing import Iterator
 import pytest
 from livekit import api as lkapi
 
-from pulumi_livekit import _redact
+from pulumi_livekit import _state
 from pulumi_livekit.testing import Credentials, LocalLiveKit, PulumiStack, RoutingOracle
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,11 +28,10 @@ PROGRAMS = Path(__file__).resolve().parent / "programs"
 @pytest.fixture(autouse=True)
 def _secrets_registered_by_a_test_stay_with_it() -> Iterator[None]:
     """Providers called in the test process register the secrets they see, to scrub them from messages;
-    one test's (an API secret "s") must not scrub the next test's messages on the same worker."""
-    before = set(_redact._secrets)
+    one test's (an API secret "s") must not scrub the next test's messages on the same worker. The whole
+    process state starts over: listings and declared rules are a test's own too."""
     yield
-    with _redact._lock:
-        _redact._secrets.intersection_update(before)
+    _state.reset()
 
 
 @pytest.fixture(scope="session")

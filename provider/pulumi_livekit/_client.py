@@ -18,7 +18,6 @@ adopts the stored rule.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Callable, Iterable, Optional, TypeVar
 
@@ -46,7 +45,8 @@ from ._retry import (  # noqa: F401 - DEADLINE_ENV, DEFAULT_*, TIMEOUT_ENV: the 
     configured_deadline,
     configured_timeout,
 )
-from ._stored import as_stored
+from ._state import current
+from ._stored import as_stored, object_id
 from ._twirp import REQUEST_ID_HEADER, Twirp, new_request_id  # noqa: F401 - REQUEST_ID_HEADER: what a create repeats
 
 log = logging.getLogger("pulumi_livekit")
@@ -225,7 +225,7 @@ class SIPClient:
         budget = self._budget()
         request_id = new_request_id()
         before = find_applied(budget.next_request()) if known_before is None else known_before
-        others = {_object_id(twin) for twin in _same_as(before, wanted)}
+        others = {object_id(twin) for twin in _same_as(before, wanted)}
         maybe_applied = False
         last: Optional[Retryable] = None
         while budget.next_attempt():
@@ -233,7 +233,7 @@ class SIPClient:
                 existing = self._find_ours(find_applied, wanted, others, budget,
                                            settle=last is not None and last.timed_out)
                 if existing is not None:
-                    log.info("%s: adopting %s stored by an earlier attempt", method, _object_id(existing))
+                    log.info("%s: adopting %s stored by an earlier attempt", method, object_id(existing))
                     return existing
             try:
                 return self._twirp.call(method, request, response_type, request_id, budget.remaining())
@@ -261,7 +261,7 @@ class SIPClient:
         while True:
             try:
                 candidates = _same_as(find_applied(budget.single_attempt()), wanted)
-                existing = next((c for c in candidates if _object_id(c) not in others), None)
+                existing = next((c for c in candidates if object_id(c) not in others), None)
             except (TransportError, UnavailableError, ResourceExhaustedError):
                 existing = None
             if existing is not None or time.monotonic() >= settle_until:
@@ -272,10 +272,6 @@ class SIPClient:
         return last.error if last is not None else self._twirp.out_of_time(method, self.deadline)
 
 
-def _object_id(message: Message) -> str:
-    return getattr(message, "sip_dispatch_rule_id", "") or getattr(message, "sip_trunk_id", "")
-
-
 def _same_as(candidates: Iterable[M], wanted: M) -> list[M]:
     """The candidates that hold what `wanted` holds, as LiveKit stores it."""
     target = as_stored(wanted)
@@ -284,12 +280,4 @@ def _same_as(candidates: Iterable[M], wanted: M) -> list[M]:
 
 def client_for(connection: Endpoint) -> SIPClient:
     """One pooled client per LiveKit project per process."""
-    with _clients_lock:
-        client = _clients.get(connection)
-        if client is None:
-            client = _clients[connection] = SIPClient(connection)
-        return client
-
-
-_clients: dict[Endpoint, SIPClient] = {}
-_clients_lock = threading.Lock()
+    return current().client(connection, SIPClient)

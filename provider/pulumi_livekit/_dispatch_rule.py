@@ -12,11 +12,10 @@ from pulumi.dynamic import CheckFailure
 
 from . import _schema
 from ._stored import PIN, RULE_KINDS, join_pin, pin_of, split_pin, without_pin
-from ._declared import DECLARED_RULES
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider, project_of
 from ._resource import SIPResource, declared_inputs
-from ._server_rules import RULES_ON_SERVER, claims_of
+from ._listings import claims_of
 from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
 from .routing import normalize_number
 
@@ -98,7 +97,7 @@ class DispatchRuleProvider(SIPResourceProvider):
             return []
         project = project_of(endpoint)
         # No property in these failures: the engine would echo the property's value, and `rule` may carry the PIN.
-        declared = DECLARED_RULES.claim(project, desired, message)
+        declared = self.state.declared_rules.claim(project, desired, message)
         if declared is not None:
             return [CheckFailure("", f"conflicts with {declared.other} of this program: {declared.reason}. LiveKit "
                                      f"refuses the second of two such rules; {_TELL_APART}")]
@@ -110,7 +109,7 @@ class DispatchRuleProvider(SIPResourceProvider):
             return []  # the calls it takes are unchanged
         client = self._client_at(endpoint)
         try:
-            found = RULES_ON_SERVER.conflict(client.connection, client.list_dispatch_rules, message, own_claims)
+            found = self.state.listings.conflict(client.connection, client.list_dispatch_rules, message, own_claims)
         except LiveKitError as error:
             return [CheckFailure("", f"could not look for conflicting rules on the server: {error}")]
         if found is None:
@@ -122,24 +121,17 @@ class DispatchRuleProvider(SIPResourceProvider):
                                  "other rule first (in an earlier deployment, if this stack manages it)")]
 
     def api_create(self, client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
-        known_before = RULES_ON_SERVER.sharing_calls(client.connection, message)
-        stored = client.create_dispatch_rule(message, known_before=known_before)
-        RULES_ON_SERVER.stored(client.connection, stored)
-        return stored
+        known_before = self.state.listings.sharing_calls(client.connection, message)
+        return client.create_dispatch_rule(message, known_before=known_before)
 
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPDispatchRuleInfo):
-        stored = client.update_dispatch_rule(object_id, message)
-        RULES_ON_SERVER.stored(client.connection, stored)
-        return stored
+        return client.update_dispatch_rule(object_id, message)
 
     def api_list(self, client: SIPClient) -> list[sip_pb.SIPDispatchRuleInfo]:
         return client.list_dispatch_rules()
 
     def api_delete(self, client: SIPClient, object_id: str) -> None:
-        try:
-            client.delete_dispatch_rule(object_id)
-        finally:  # gone, or after an error perhaps not: then the server still refuses what conflicts with it
-            RULES_ON_SERVER.deleted(client.connection, object_id)
+        client.delete_dispatch_rule(object_id)
 
 
 PROVIDER = DispatchRuleProvider()

@@ -2,10 +2,9 @@
 
 A subclass names its protobuf message and its RPCs; this class turns Pulumi's
 check/diff/create/read/update/delete into validated, canonical state: no API call for
-diff, none for check but a dispatch rule's look at the server's rules (one listing per
-process, see `_server_rules`), one for update and delete, two for create (see `_client`;
-one for a dispatch rule whose check listed the server's rules), and for reads one listing
-per kind of object and LiveKit project per provider process.
+diff, none for check but a dispatch rule's look at the server's rules, and reads served
+from one listing per kind of object and LiveKit project (see `_listings`); a create adopts
+what an ambiguous failure may have stored (see `_client`).
 
 Providers are module-level singletons with no state of their own at pickling time,
 so dill stores them by reference: `__provider` is a few hundred bytes, identical for
@@ -15,11 +14,9 @@ process through `configure`.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from google.protobuf.message import Message
 from pulumi.runtime import rpc
@@ -36,8 +33,9 @@ from pulumi.dynamic import (
 
 from . import _schema
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
-from ._exceptions import ConfigurationError, LiveKitError, NotFoundError, ValidationError
+from ._exceptions import ConfigurationError, NotFoundError, ValidationError
 from ._redact import register_secrets
+from ._state import ProcessState, current
 
 if TYPE_CHECKING:
     from ._client import SIPClient
@@ -154,20 +152,24 @@ class SIPResourceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self._client(props)
-        with _LISTINGS.writing(client.connection, self.message_type):
+        listings = self.state.listings
+        with listings.writing(client.connection, self.message_type):
             stored = self.api_create(client, self._message(props))
+            listings.stored(client.connection, stored)
         outputs = self._outputs(stored, props)
         return CreateResult(outputs[self.id_field], outputs)
 
     def update(self, object_id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self._client(news)
-        with _LISTINGS.writing(client.connection, self.message_type):
+        listings = self.state.listings
+        with listings.writing(client.connection, self.message_type):
             stored = self.api_update(client, object_id, self._message(news))
+            listings.stored(client.connection, stored)
         return UpdateResult(self._outputs(stored, news))
 
     def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client(props)
-        listing = _LISTINGS.of(client.connection, self.message_type, lambda: self.api_list(client), self.id_field)
+        listing = self.state.listings.for_read(client.connection, self.message_type, lambda: self.api_list(client))
         stored = listing.get(object_id)
         if stored is None:
             return ReadResult("", {})
@@ -182,13 +184,22 @@ class SIPResourceProvider(ResourceProvider):
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
         client = self._client(props)
+        listings = self.state.listings
         try:
-            with _LISTINGS.writing(client.connection, self.message_type):
-                self.api_delete(client, object_id)
+            with listings.writing(client.connection, self.message_type):
+                try:
+                    self.api_delete(client, object_id)
+                finally:  # gone, or after an error perhaps not: then the server still refuses what conflicts with it
+                    listings.deleted(client.connection, self.message_type, object_id)
         except NotFoundError:
             pass  # already gone: the desired end state
 
     # ---- helpers --------------------------------------------------------------------
+
+    @property
+    def state(self) -> ProcessState:
+        """What this process keeps between calls (see `_state`)."""
+        return current()
 
     def _checked_endpoint(self, connection: Optional[Mapping[str, Any]],
                           failures: list[CheckFailure]) -> Optional[Endpoint]:
@@ -254,50 +265,6 @@ class SIPResourceProvider(ResourceProvider):
         if props.get(CONNECTION):
             outputs[CONNECTION] = props[CONNECTION]
         return outputs
-
-
-class _Listings:
-    """Reads served from one listing per kind of object and LiveKit project, per provider process:
-    a refresh (or import) of N resources makes one List request per kind, not N. A create, update or
-    delete this process makes drops that kind's listing, so a later read lists again and never
-    returns what this process has since changed."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._listings: dict[tuple[Endpoint, type[Message]], _Listing] = {}
-
-    def of(self, endpoint: Endpoint, kind: type[Message], fetch: Callable[[], list[Message]],
-           id_field: str) -> dict[str, Message]:
-        with self._lock:
-            listing = self._listings.setdefault((endpoint, kind), _Listing())
-        with listing.lock:  # the engine reads several resources at once: list once, the others wait
-            if listing.items is None and listing.error is None:
-                try:
-                    listing.items = {getattr(item, id_field): item for item in fetch()}
-                except LiveKitError as error:  # every read waiting on it fails alike, no one asks again
-                    listing.error = error
-            if listing.error is not None:
-                raise listing.error
-            return listing.items
-
-    @contextlib.contextmanager
-    def writing(self, endpoint: Endpoint, kind: type[Message]) -> Iterator[None]:
-        """Drop the kind's listing once a write is over, succeeded or not (a failed create may have landed)."""
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._listings.pop((endpoint, kind), None)
-
-
-class _Listing:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.items: Optional[dict[str, Message]] = None
-        self.error: Optional[LiveKitError] = None
-
-
-_LISTINGS = _Listings()
 
 
 def project_of(endpoint: Endpoint) -> tuple[str, str]:

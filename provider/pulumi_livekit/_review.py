@@ -27,6 +27,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import engine_pb2
 
 from ._schema import any_leaf, to_message
+from ._state import current
 from ._stored import join_pin
 from ._types import holds_outputs
 from .routing import NUMBER_FORMAT, OPEN_RULE, WARNING_CODES, RoutingWarning, routing_table
@@ -83,13 +84,13 @@ async def _known() -> bool:
     return True
 
 
-_REVIEW = _Review()
-
-
 def declare_for_review(name: str, resource: pulumi.CustomResource, kind: type, id_field: str,
                        inputs: Mapping[str, Any], connection: Any) -> None:
     """Called by each resource the program declares, with its inputs as the program gave them."""
-    _REVIEW.declare(_Declared(name, resource, kind, id_field, inputs, connection))
+    state = current()
+    if state.review is None:
+        state.review = _Review()
+    state.review.declare(_Declared(name, resource, kind, id_field, inputs, connection))
 
 
 async def _review_project(items: list[_Declared]) -> list[tuple[RoutingWarning, _Declared]]:

@@ -124,3 +124,8 @@ def join_pin(state: Mapping[str, Any]) -> dict[str, Any]:
     if state.get(PIN) and kind is not None:
         joined["rule"] = {**joined["rule"], kind: {**joined["rule"][kind], PIN: state[PIN]}}
     return joined
+
+
+def object_id(message: Message) -> str:
+    """The ID the server gave a dispatch rule or trunk."""
+    return getattr(message, "sip_dispatch_rule_id", "") or getattr(message, "sip_trunk_id", "")
