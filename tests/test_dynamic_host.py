@@ -13,7 +13,7 @@ import sys
 import pytest
 from livekit import api as lkapi
 
-from pulumi_livekit import _dynamic_host
+from pulumi_livekit import _dynamic_host, _sdk
 
 from conftest import PROGRAMS, REPO
 
@@ -54,7 +54,7 @@ def test_the_host_serves_import_on_both_ends_of_the_supported_pulumi_range(bound
 
 def test_an_sdk_host_of_another_shape_runs_unchanged_and_says_so_once(monkeypatch, capsys):
     # A module of the SDK that is not shaped like its dynamic-provider host stands in for a future one.
-    monkeypatch.setattr(_dynamic_host, "STOCK_HOST", "pulumi.dynamic.dynamic")
+    monkeypatch.setattr(_sdk, "STOCK_HOST", "pulumi.dynamic.dynamic")
     assert _dynamic_host._host_with_import() is None
     message = capsys.readouterr().err
     assert message.count("running Pulumi's dynamic-provider host unchanged") == 1

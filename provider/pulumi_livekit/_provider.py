@@ -14,12 +14,10 @@ process through `configure`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from google.protobuf.message import Message
-from pulumi.runtime import rpc
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -35,6 +33,7 @@ from . import _schema
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
 from ._exceptions import ConfigurationError, NotFoundError, ValidationError
 from ._redact import register_secrets
+from ._sdk import pickled_by_name, secret_value
 from ._state import ProcessState, current
 
 if TYPE_CHECKING:
@@ -60,11 +59,7 @@ class SIPResourceProvider(ResourceProvider):
     def __reduce_ex__(self, protocol: Any) -> Any:
         # Pickled as the module-level name it is reachable by: `__provider`, stored twice in every resource's
         # state, is then the shortest reference there is, and unpickles as that very object.
-        module = sys.modules.get(type(self).__module__)
-        for name, value in (vars(module).items() if module is not None else ()):
-            if value is self:
-                return name
-        return super().__reduce_ex__(protocol)
+        return pickled_by_name(self) or super().__reduce_ex__(protocol)
 
     # ---- per-resource hooks ---------------------------------------------------------
 
@@ -178,7 +173,7 @@ class SIPResourceProvider(ResourceProvider):
         # none: mark them here, or an imported password/PIN/API secret is stored in plaintext.
         for key in (*self.secret_keys, CONNECTION):
             if outputs.get(key) is not None:
-                outputs[key] = rpc.wrap_rpc_secret(outputs[key])
+                outputs[key] = secret_value(outputs[key])
         inputs = {k: v for k, v in outputs.items() if k != self.id_field}
         return ReadResult(object_id, outputs, inputs)
 

@@ -11,23 +11,20 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
 import pulumi
 import yaml
 from pulumi.dynamic import Resource
-from pulumi.dynamic.dynamic import serialize_provider
 
 from . import _schema
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
 from ._stored import OUTPUT_ONLY, TYPE_TOKENS
+from ._sdk import register_resource
+from ._sdk import serialized_provider as _pickled
 from ._spec import load_spec
 from ._types import Connection, as_input
 
 
 class SIPResource(Resource):
-    """A `pulumi.dynamic.Resource` whose subclasses register through `_declare`, not `Resource.__init__`.
-
-    The dynamic `Resource.__init__` pickles the provider anew for every resource; ours are module-level
-    singletons, pickled once per type (`serialized_provider`). And the SDK takes a resource's source
-    position from the caller of the third `__init__` up the stack: with that `__init__` in between, every
-    resource's position was this module, not the line of the program that declared it."""
+    """A `pulumi.dynamic.Resource` whose subclasses register through `_declare`, not `Resource.__init__`
+    (see `_sdk.register_resource`)."""
 
     _provider: ClassVar[SIPResourceProvider]
     # The outer key `lk ... create` files wrap the object in.
@@ -64,7 +61,7 @@ class SIPResource(Resource):
             secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
             opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
         props[PROVIDER_KEY] = serialized_provider(provider)
-        pulumi.CustomResource.__init__(self, type(self)._type_token(), resource_name, props, opts)
+        register_resource(self, type(self)._type_token(), resource_name, props, opts)
         # Imported here: the review is the program's alone, and the provider plugin, which loads this module too,
         # then never loads the routing model it reviews with.
         from ._review import declare_for_review
@@ -108,7 +105,7 @@ class SIPResource(Resource):
 @functools.lru_cache(maxsize=None)
 def serialized_provider(provider: SIPResourceProvider) -> str:
     """`__provider`: the provider pickled by reference, as Pulumi's dynamic-provider host reads it back."""
-    return serialize_provider(provider)
+    return _pickled(provider)
 
 
 @functools.lru_cache(maxsize=None)

@@ -15,7 +15,6 @@ name>` (for one resource) or `*` (the review is off).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -23,10 +22,9 @@ from typing import Any, Optional
 import pulumi
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.proto import engine_pb2
 
 from ._schema import any_leaf, to_message
+from ._sdk import known_value, output_awaiting, warn_now
 from ._state import current
 from ._stored import join_pin
 from ._types import holds_outputs
@@ -60,7 +58,7 @@ class _Review:
         if not self._started:
             self._started = True
             # An Output, so that the program waits for the review before it ends.
-            pulumi.Output(set(), asyncio.ensure_future(self._review()), _known())
+            output_awaiting(self._review())
 
     async def _review(self) -> None:
         declared, self._declared = self._declared, []
@@ -78,10 +76,6 @@ class _Review:
                                                    f"{warning.code}:{item.name}]")
         except Exception as problem:  # noqa: BLE001 - a registration failed: the engine reports that, not the review
             pulumi.log.debug(f"pulumi_livekit: routing review stopped: {problem!r}")
-
-
-async def _known() -> bool:
-    return True
 
 
 def declare_for_review(name: str, resource: pulumi.CustomResource, kind: type, id_field: str,
@@ -148,9 +142,8 @@ async def _resolved(value: Any) -> Any:
     if not holds_outputs(value):  # the usual case: plain values, and nothing to wait for
         return value
     if isinstance(value, pulumi.Output):
-        if not await value.is_known():
-            return _UNKNOWN
-        return await _resolved(await value.future(with_unknowns=True))
+        known, resolved = await known_value(value)
+        return await _resolved(resolved) if known else _UNKNOWN
     if isinstance(value, Mapping):
         return {k: await _resolved(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -177,9 +170,4 @@ def _ignored() -> set[str]:
 
 async def _warn(resource: pulumi.Resource, text: str) -> None:
     # Sent now, not from a task of its own (as pulumi.log.warn does for a resource): the program may end first.
-    urn = await resource.urn.future()
-    engine = runtime_settings.get_engine()
-    if engine is None:
-        pulumi.log.warn(text, resource)
-        return
-    engine.Log(engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=text, urn=urn or ""))
+    warn_now(resource, await resource.urn.future(), text)

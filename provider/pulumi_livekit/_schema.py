@@ -22,12 +22,8 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from ._exceptions import ValidationError
+from ._sdk import is_unknown
 from ._stored import OUTPUT_ONLY, as_stored
-
-try:
-    from pulumi.output import Unknown as _PulumiUnknown
-except ImportError:  # older SDKs pass unknowns as the sentinel string only
-    _PulumiUnknown = ()
 
 _STRING_TYPES = {FieldDescriptor.TYPE_STRING}
 _INT_TYPES = {
@@ -202,16 +198,13 @@ def _validate_duration(value: Any, path: str) -> str:
 
 
 def normalize_unknowns(value: Any) -> Any:
-    """Spell every unknown as the `UNKNOWN` sentinel string.
-
-    Newer Pulumi SDKs hand dynamic providers unknowns as `pulumi.output.Unknown` objects (a fresh
-    one each time, equal to nothing) instead of the sentinel; the sentinel is what the checks here
-    compare against, and it serializes back to the engine as unknown."""
+    """Spell every unknown as the `UNKNOWN` sentinel string (see `_sdk.is_unknown`): what the checks
+    here compare against, and what serializes back to the engine as unknown."""
     if isinstance(value, Mapping):
         return {k: normalize_unknowns(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [normalize_unknowns(v) for v in value]
-    if isinstance(value, _PulumiUnknown):
+    if is_unknown(value):
         return UNKNOWN
     return value
 

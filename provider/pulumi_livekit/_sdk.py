@@ -1,9 +1,9 @@
 """Every place this package leans on the Pulumi Python SDK's internals, and why.
 
-pyproject.toml allows `pulumi>=3.200.0,<=3.272.0`; the test suite runs the newest of that range
-(3.272.0, with the engine its bootstrap builds). Each workaround below says what it relies on; one
-that can detect a changed SDK falls back to the stock behaviour instead of breaking. A new SDK
-release is checked here first.
+pyproject.toml admits `pulumi>=3.200.0,<=3.272.0`: the suite runs the highest (3.272.0), and
+tests/test_dynamic_host.py starts the host with both ends of the range. Each workaround below
+says what it relies on; the host's, which can tell a changed SDK, falls back to the stock
+behaviour instead of breaking. Widening the range starts here.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@ installed SDK: a new release that moves one of them fails here first."""
 
 from __future__ import annotations
 
+import base64
+
+import dill
 import pulumi
-from pulumi.dynamic import dynamic as sdk_dynamic
 
 from pulumi_livekit import _dispatch_rule, _sdk, _trunks
 from pulumi_livekit._schema import UNKNOWN, normalize_unknowns
@@ -23,7 +25,8 @@ def test_providers_pickle_as_their_module_level_name_and_unpickle_as_the_same_ob
     for module, name in ((_dispatch_rule, "PROVIDER"), (_trunks, "INBOUND_PROVIDER"), (_trunks, "OUTBOUND_PROVIDER")):
         provider = getattr(module, name)
         assert _sdk.pickled_by_name(provider) == name
-        assert sdk_dynamic.deserialize_provider(_sdk.serialized_provider(provider)) is provider
+        # As the stock host reads `__provider` back (pulumi.dynamic.__main__.get_provider).
+        assert dill.loads(base64.b64decode(_sdk.serialized_provider(provider))) is provider
     assert _sdk.pickled_by_name(object()) is None
 
 
