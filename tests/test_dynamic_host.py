@@ -102,6 +102,6 @@ def test_the_plugin_loads_neither_the_routing_model_nor_the_http_client_until_it
         capture_output=True, text=True, check=True).stdout.split()
     ours = {name for name in loaded if name.startswith("pulumi_livekit")}
     assert {"pulumi_livekit._dispatch_rule", "pulumi_livekit._trunks", "pulumi_livekit.routing._conflicts"} <= ours
-    assert not ours & {"pulumi_livekit._review", "pulumi_livekit._client", "pulumi_livekit.routing._table",
+    assert not ours & {"pulumi_livekit._routing_review", "pulumi_livekit._client", "pulumi_livekit.routing._table",
                        "pulumi_livekit.routing._evaluate", "pulumi_livekit.routing._changes"}
     assert "httpx" not in loaded

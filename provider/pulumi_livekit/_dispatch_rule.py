@@ -10,13 +10,13 @@ import pulumi
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
-from . import _schema
+from . import _canonical
 from ._stored import PIN, RULE_KINDS, join_pin, pin_of, split_pin, without_pin
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider, project_of
 from ._resource import SIPResource, declared_inputs
 from ._listings import claims_of
-from ._types import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
+from ._inputs import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
 from .routing import normalize_number
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
@@ -37,7 +37,7 @@ def _first_repeat(values: Any, same: Callable[[str], str]) -> Optional[tuple[int
     """(index, index of its first occurrence, value) of the first value that repeats one before it."""
     seen: dict[str, int] = {}
     for index, value in enumerate(values if isinstance(values, list) else []):
-        if isinstance(value, str) and value != _schema.UNKNOWN:
+        if isinstance(value, str) and value != _canonical.UNKNOWN:
             if same(value) in seen:
                 return index, seen[same(value)], value
             seen[same(value)] = index
@@ -68,7 +68,7 @@ class DispatchRuleProvider(SIPResourceProvider):
             failures.append(CheckFailure(
                 "rule", "is required: use DispatchRuleIndividual, DispatchRuleDirect or DispatchRuleCallee"))
             return
-        if rule == _schema.UNKNOWN:
+        if rule == _canonical.UNKNOWN:
             return
         kinds = [k for k in RULE_KINDS if k in rule]
         if not kinds:
@@ -77,14 +77,14 @@ class DispatchRuleProvider(SIPResourceProvider):
             return
         kind = kinds[0]
         body = rule[kind]
-        if body == _schema.UNKNOWN:
+        if body == _canonical.UNKNOWN:
             return
         path = f"rule.{kind}"
         if kind == "dispatch_rule_direct" and not body.get("room_name"):
             failures.append(CheckFailure(f"{path}.room_name", "is required for a direct rule and must not be empty"))
         # Never echo the PIN: it is a secret. Its path names the rule kind that carries it.
         pin = desired.get(PIN)
-        if pin is None or pin == _schema.UNKNOWN or pin == "":
+        if pin is None or pin == _canonical.UNKNOWN or pin == "":
             return
         if not isinstance(pin, str):
             failures.append(CheckFailure(f"{path}.pin", "expected a string of digits"))
@@ -102,7 +102,7 @@ class DispatchRuleProvider(SIPResourceProvider):
             return [CheckFailure("", f"conflicts with {declared.other} of this program: {declared.reason}. LiveKit "
                                      f"refuses the second of two such rules; {_TELL_APART}")]
         stored_inputs = {k: v for k, v in olds.items() if k not in (PROVIDER_KEY, CONNECTION)}
-        if stored_inputs and stored_inputs == _schema.prune(desired):
+        if stored_inputs and stored_inputs == _canonical.prune(desired):
             return []  # unchanged since the last deployment: what the server holds cannot be in its way
         own_claims = claims_of(self._message(stored_inputs)) if stored_inputs else frozenset()
         if claims_of(message) == own_claims:

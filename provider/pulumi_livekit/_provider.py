@@ -29,7 +29,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import _schema
+from . import _canonical, _validation
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
 from ._exceptions import ConfigurationError, NotFoundError, ValidationError
 from ._redact import register_secrets
@@ -104,14 +104,14 @@ class SIPResourceProvider(ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
-        news = _schema.normalize_unknowns(news)
+        news = _canonical.normalize_unknowns(news)
         state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
         connection = state.pop(CONNECTION, None)
         desired: dict[str, Any] = {key: state.pop(key) for key in self.split_keys if key in state}
         for key, value in state.items():
             try:
-                desired.update(_schema.validate_message(
-                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=_schema.OUTPUT_ONLY))
+                desired.update(_validation.validate_message(
+                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=_canonical.OUTPUT_ONLY))
             except ValidationError as error:
                 failures.append(CheckFailure(error.path, error.problem))
         # Resource rules see only the properties that passed the schema; one problem per property.
@@ -123,13 +123,13 @@ class SIPResourceProvider(ResourceProvider):
         endpoint = None if failures else self._checked_endpoint(checked_connection, failures)
         if failures:
             return CheckResult(news, failures)
-        if not _schema.contains_unknown(desired):
+        if not _canonical.contains_unknown(desired):
             message = self._message(desired)
             desired = self._state(message)
             failures += self.check_against_others(olds, desired, message, endpoint)
             if failures:
                 return CheckResult(news, failures)
-        inputs = _schema.prune(desired) or {}
+        inputs = _canonical.prune(desired) or {}
         if checked_connection:
             inputs[CONNECTION] = checked_connection
         return CheckResult(inputs, [])
@@ -139,7 +139,7 @@ class SIPResourceProvider(ResourceProvider):
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, self.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
         changed = sorted(k for k in keys if olds.get(k) != news.get(k)
-                         and _schema.prune(olds.get(k)) != _schema.prune(news.get(k)))
+                         and _canonical.prune(olds.get(k)) != _canonical.prune(news.get(k)))
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
@@ -200,7 +200,7 @@ class SIPResourceProvider(ResourceProvider):
                           failures: list[CheckFailure]) -> Optional[Endpoint]:
         """Where the connection, completed from stack config and environment, reaches LiveKit; None while
         it holds an unknown, or when it reaches nothing (then with the failure that says why)."""
-        if _schema.contains_unknown(connection or {}):
+        if _canonical.contains_unknown(connection or {}):
             return None
         try:
             return self._endpoint(connection or {})
@@ -211,7 +211,7 @@ class SIPResourceProvider(ResourceProvider):
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""
         top = failure.property.split(".", 1)[0].split("[", 1)[0]
-        return _schema.field_name(self.message_type.DESCRIPTOR, top)
+        return _validation.field_name(self.message_type.DESCRIPTOR, top)
 
     def _client(self, props: Mapping[str, Any]) -> SIPClient:
         return self._client_at(self._endpoint(props.get(CONNECTION) or {}))
@@ -247,10 +247,10 @@ class SIPResourceProvider(ResourceProvider):
         state = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, CONNECTION, self.id_field)}
         desired = self.join_secrets(state)
         register_secrets(_secret_values(self, props))
-        return _schema.to_message(self.message_type, desired)
+        return _canonical.to_message(self.message_type, desired)
 
     def _state(self, message: Message) -> dict[str, Any]:
-        state = self.split_secrets(_schema.canonical_from_message(message))
+        state = self.split_secrets(_canonical.canonical_from_message(message))
         register_secrets(_secret_values(self, state))
         return state
 
@@ -284,7 +284,7 @@ def _check_connection(connection: Any, failures: list[CheckFailure]) -> Optional
         path = f"connection.{key}"
         if key not in known:
             failures.append(CheckFailure(path, f"unknown field; expected one of: {', '.join(sorted(known))}"))
-        elif value is None or value == _schema.UNKNOWN:
+        elif value is None or value == _canonical.UNKNOWN:
             continue
         elif not isinstance(value, str) or not value.strip():
             failures.append(CheckFailure(path, "must be a non-empty string"))

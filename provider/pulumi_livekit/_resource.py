@@ -12,14 +12,14 @@ import pulumi
 import yaml
 from pulumi.dynamic import Resource
 
-from . import _schema
+from . import _validation
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
 from ._stored import OUTPUT_ONLY, TYPE_TOKENS
 from ._sdk import register_resource
 from ._sdk import serialized_provider as _pickled
 from ._spec import load_spec
-from ._types import Connection, as_input
+from ._inputs import Connection, as_input
 
 
 class SIPResource(Resource):
@@ -64,7 +64,7 @@ class SIPResource(Resource):
         register_resource(self, type(self)._type_token(), resource_name, props, opts)
         # Imported here: the review is the program's alone, and the provider plugin, which loads this module too,
         # then never loads the routing model it reviews with.
-        from ._review import declare_for_review
+        from ._routing_review import declare_for_review
 
         declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
 
@@ -118,7 +118,7 @@ def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
 def _ignored_fields(opts: Optional[pulumi.ResourceOptions], provider: SIPResourceProvider) -> list[str]:
     """The top-level fields `ignore_changes` names (any spelling): their value is the server's, not the program's."""
     paths = (opts.ignore_changes if opts is not None else None) or []
-    tops = (_schema.field_name(provider.message_type.DESCRIPTOR, path.split(".", 1)[0].split("[", 1)[0])
+    tops = (_validation.field_name(provider.message_type.DESCRIPTOR, path.split(".", 1)[0].split("[", 1)[0])
             for path in paths)
     return [top for top in tops if top in _lazy_fields(provider)]
 

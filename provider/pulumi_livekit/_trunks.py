@@ -10,10 +10,10 @@ import pulumi
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
-from . import _schema
+from . import _canonical
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
-from ._types import Connection, SIPMediaConfig
+from ._inputs import Connection, SIPMediaConfig
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
     from ._client import SIPClient
@@ -27,12 +27,12 @@ _HEADER_NAME_HINT = "must be a SIP header name: 1-255 letters, digits or -.!%*_+
 
 
 def _known(value: Any) -> bool:
-    return value is not None and not _schema.contains_unknown(value)
+    return value is not None and not _canonical.contains_unknown(value)
 
 
 def _set(value: Any) -> bool:
     """Given (known or not yet known) and not empty."""
-    return value == _schema.UNKNOWN or bool(_schema.prune(value))
+    return value == _canonical.UNKNOWN or bool(_canonical.prune(value))
 
 
 def _check_unique(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
@@ -41,7 +41,7 @@ def _check_unique(desired: Mapping[str, Any], key: str, failures: list[CheckFail
         return
     seen: dict[str, int] = {}
     for index, value in enumerate(values):
-        if not isinstance(value, str) or value == _schema.UNKNOWN:
+        if not isinstance(value, str) or value == _canonical.UNKNOWN:
             continue
         if value in seen:
             failures.append(CheckFailure(f"{key}[{index}]", f"{value!r} is listed twice (also {key}[{seen[value]}])"))
@@ -55,13 +55,13 @@ def _check_header_names(desired: Mapping[str, Any], key: str, names_are: str, fa
         return
     for map_key, map_value in mapping.items():
         name = map_key if names_are == "keys" else map_value
-        if isinstance(name, str) and name != _schema.UNKNOWN and not _HEADER_NAME.fullmatch(name):
+        if isinstance(name, str) and name != _canonical.UNKNOWN and not _HEADER_NAME.fullmatch(name):
             failures.append(CheckFailure(f"{key}.{map_key}", f"{name!r} {_HEADER_NAME_HINT}"))
 
 
 def _check_host(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
     value = desired.get(key)
-    if not isinstance(value, str) or value == _schema.UNKNOWN:
+    if not isinstance(value, str) or value == _canonical.UNKNOWN:
         return
     if "transport=" in value:
         failures.append(CheckFailure(key, "must not carry a transport parameter: set `transport` instead"))

@@ -9,7 +9,7 @@ import dill
 import pulumi
 
 from pulumi_livekit import _dispatch_rule, _sdk, _trunks
-from pulumi_livekit._schema import UNKNOWN, normalize_unknowns
+from pulumi_livekit._canonical import UNKNOWN, normalize_unknowns
 
 
 def test_the_stock_host_loads_without_its_main_call_and_with_our_error_decorator():

@@ -7,7 +7,7 @@ from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit import DispatchRule, InboundTrunk, OutboundTrunk, _stored
 from pulumi_livekit._redact import REDACTED
-from pulumi_livekit._schema import canonical_from_message
+from pulumi_livekit._canonical import canonical_from_message
 from pulumi_livekit.cli import _sources
 
 
