@@ -143,10 +143,29 @@ DurationInput = pulumi.Input[Optional[Union[str, int, float]]]
 MediaInput = Optional[pulumi.Input[Union[SIPMediaConfig, Mapping[str, Any]]]]
 
 
+class _Trunk(SIPResource):
+    """The outputs both kinds of trunk have."""
+
+    _envelope = "trunk"
+
+    if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
+        sip_trunk_id: pulumi.Output[str]
+        name: pulumi.Output[Optional[str]]
+        metadata: pulumi.Output[Optional[str]]
+        auth_username: pulumi.Output[Optional[str]]
+        auth_password: pulumi.Output[Optional[str]]
+        headers: pulumi.Output[Optional[dict]]
+        headers_to_attributes: pulumi.Output[Optional[dict]]
+        attributes_to_headers: pulumi.Output[Optional[dict]]
+        include_headers: pulumi.Output[Optional[str]]
+        media_encryption: pulumi.Output[Optional[str]]
+        media: pulumi.Output[Optional[dict]]
+
+
 INBOUND_PROVIDER = InboundTrunkProvider()
 
 
-class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
+class InboundTrunk(_Trunk, module="livekit", name="InboundTrunk"):
     """Accepts calls to `numbers` from your SIP provider (`livekit.SIPInboundTrunkInfo`).
 
     Every field of the message is an input; dicts in LiveKit's JSON shape (camelCase or
@@ -162,28 +181,16 @@ class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
     """
 
     _provider = INBOUND_PROVIDER
-    _envelope = "trunk"
 
     if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
-        sip_trunk_id: pulumi.Output[str]
-        name: pulumi.Output[Optional[str]]
-        metadata: pulumi.Output[Optional[str]]
         numbers: pulumi.Output[Optional[list]]
         allowed_addresses: pulumi.Output[Optional[list]]
         allowed_numbers: pulumi.Output[Optional[list]]
-        auth_username: pulumi.Output[Optional[str]]
-        auth_password: pulumi.Output[Optional[str]]
         auth_realm: pulumi.Output[Optional[str]]
-        headers: pulumi.Output[Optional[dict]]
-        headers_to_attributes: pulumi.Output[Optional[dict]]
-        attributes_to_headers: pulumi.Output[Optional[dict]]
-        include_headers: pulumi.Output[Optional[str]]
         ringing_timeout: pulumi.Output[Optional[str]]
         ringing_timeout_status: pulumi.Output[Optional[str]]
         max_call_duration: pulumi.Output[Optional[str]]
         krisp_enabled: pulumi.Output[Optional[bool]]
-        media_encryption: pulumi.Output[Optional[str]]
-        media: pulumi.Output[Optional[dict]]
 
     def __init__(
         self,
@@ -216,7 +223,7 @@ class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
 OUTBOUND_PROVIDER = OutboundTrunkProvider()
 
 
-class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
+class OutboundTrunk(_Trunk, module="livekit", name="OutboundTrunk"):
     """Places calls through `address` from `numbers` (`livekit.SIPOutboundTrunkInfo`).
 
     Every field of the message is an input. `address` and `from_host` are hostnames or IPs
@@ -227,24 +234,12 @@ class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
     """
 
     _provider = OUTBOUND_PROVIDER
-    _envelope = "trunk"
 
     if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
-        sip_trunk_id: pulumi.Output[str]
-        name: pulumi.Output[Optional[str]]
-        metadata: pulumi.Output[Optional[str]]
         address: pulumi.Output[str]
         destination_country: pulumi.Output[Optional[str]]
         transport: pulumi.Output[Optional[str]]
         numbers: pulumi.Output[list]
-        auth_username: pulumi.Output[Optional[str]]
-        auth_password: pulumi.Output[Optional[str]]
-        headers: pulumi.Output[Optional[dict]]
-        headers_to_attributes: pulumi.Output[Optional[dict]]
-        attributes_to_headers: pulumi.Output[Optional[dict]]
-        include_headers: pulumi.Output[Optional[str]]
-        media_encryption: pulumi.Output[Optional[str]]
-        media: pulumi.Output[Optional[dict]]
         from_host: pulumi.Output[Optional[str]]
 
     def __init__(
