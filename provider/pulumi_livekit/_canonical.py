@@ -17,7 +17,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from ._sdk import is_unknown
-from ._stored import OUTPUT_ONLY, as_stored
+from ._stored import as_stored
 
 # pulumi.runtime.rpc.UNKNOWN: a value not known until an apply (e.g. a trunk ID during preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

@@ -34,7 +34,7 @@ from ._exceptions import (
     TransportError,
     UnavailableError,
 )
-from ._retry import (  # noqa: F401 - DEADLINE_ENV, DEFAULT_*, TIMEOUT_ENV: the settings a client reads
+from ._retry import (
     DEADLINE_ENV,
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
@@ -47,7 +47,11 @@ from ._retry import (  # noqa: F401 - DEADLINE_ENV, DEFAULT_*, TIMEOUT_ENV: the 
 )
 from ._state import current
 from ._stored import as_stored, object_id
-from ._twirp import REQUEST_ID_HEADER, Twirp, new_request_id  # noqa: F401 - REQUEST_ID_HEADER: what a create repeats
+from ._twirp import REQUEST_ID_HEADER, Twirp, new_request_id
+
+# The client, and the settings and header its callers (and tests) name.
+__all__ = ["DEADLINE_ENV", "DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "PAGE_SIZE", "REQUEST_ID_HEADER", "TIMEOUT_ENV",
+           "RetryPolicy", "SIPClient", "client_for"]
 
 log = logging.getLogger("pulumi_livekit")
 

@@ -11,12 +11,12 @@ from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
 from . import _canonical
-from ._stored import PIN, RULE_KINDS, join_pin, pin_of, split_pin, without_pin
 from ._exceptions import LiveKitError
+from ._inputs import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
+from ._listings import claims_of
 from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider, project_of
 from ._resource import SIPResource, declared_inputs
-from ._listings import claims_of
-from ._inputs import Connection, RoomConfiguration, SIPMediaConfig, as_input, holds_outputs
+from ._stored import PIN, RULE_KINDS, join_pin, pin_of, split_pin, without_pin
 from .routing import normalize_number
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API

@@ -32,7 +32,7 @@ from ._declared import checking
 from ._exceptions import LiveKitError
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY
 from ._redact import redact
-from ._sdk import STOCK_HOST, deserialize_properties, load_stock_host, unwrap_secret
+from ._sdk import STOCK_HOST, deserialize_properties, load_stock_host, serialized_provider, unwrap_secret
 
 
 def _abort_with_traceback(method: Callable) -> Callable:
@@ -52,7 +52,6 @@ def _abort_with_traceback(method: Callable) -> Callable:
 def _serialized_providers() -> dict[str, str]:
     """Resource type token -> the `__provider` value the program stores for it."""
     from . import DispatchRule, InboundTrunk, OutboundTrunk
-    from ._resource import serialized_provider
 
     return {cls._type_token(): serialized_provider(cls._provider)
             for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}

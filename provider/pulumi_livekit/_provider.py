@@ -35,6 +35,7 @@ from ._exceptions import ConfigurationError, NotFoundError, ValidationError
 from ._redact import register_secrets
 from ._sdk import pickled_by_name, secret_value
 from ._state import ProcessState, current
+from ._stored import OUTPUT_ONLY
 
 if TYPE_CHECKING:
     from ._client import SIPClient
@@ -111,7 +112,7 @@ class SIPResourceProvider(ResourceProvider):
         for key, value in state.items():
             try:
                 desired.update(_validation.validate_message(
-                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=_canonical.OUTPUT_ONLY))
+                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=OUTPUT_ONLY))
             except ValidationError as error:
                 failures.append(CheckFailure(error.path, error.problem))
         # Resource rules see only the properties that passed the schema; one problem per property.

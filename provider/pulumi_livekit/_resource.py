@@ -14,12 +14,11 @@ from pulumi.dynamic import Resource
 
 from . import _validation
 from ._exceptions import LiveKitError
-from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
-from ._stored import OUTPUT_ONLY, TYPE_TOKENS
-from ._sdk import register_resource
-from ._sdk import serialized_provider as _pickled
-from ._spec import load_spec
 from ._inputs import Connection, as_input
+from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
+from ._sdk import register_resource, serialized_provider
+from ._spec import load_spec
+from ._stored import OUTPUT_ONLY, TYPE_TOKENS
 
 
 class SIPResource(Resource):
@@ -100,12 +99,6 @@ class SIPResource(Resource):
         """
         fields = load_spec(spec, cls._provider.message_type, envelope=cls._envelope)
         return cls(resource_name, connection=connection, opts=opts, **fields)
-
-
-@functools.lru_cache(maxsize=None)
-def serialized_provider(provider: SIPResourceProvider) -> str:
-    """`__provider`: the provider pickled by reference, as Pulumi's dynamic-provider host reads it back."""
-    return _pickled(provider)
 
 
 @functools.lru_cache(maxsize=None)

@@ -24,10 +24,10 @@ from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
 from ._canonical import any_leaf, to_message
+from ._inputs import holds_outputs
 from ._sdk import known_value, output_awaiting, warn_now
 from ._state import current
 from ._stored import join_pin
-from ._inputs import holds_outputs
 from .routing import NUMBER_FORMAT, OPEN_RULE, WARNING_CODES, RoutingWarning, routing_table
 
 IGNORE_SETTING = "ignoreRoutingWarnings"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import functools
 import importlib.util
 import sys
 from typing import Any, Callable, Optional
@@ -104,9 +105,11 @@ def register_resource(resource: pulumi.CustomResource, type_token: str, name: st
     pulumi.CustomResource.__init__(resource, type_token, name, props, opts)
 
 
+@functools.lru_cache(maxsize=None)
 def serialized_provider(provider: Any) -> str:
     """`__provider`: the provider pickled as Pulumi's dynamic-provider host reads it back
-    (`pulumi.dynamic.dynamic.serialize_provider`, dill: imported here, as only programs pickle)."""
+    (`pulumi.dynamic.dynamic.serialize_provider`, dill: imported here, as only programs pickle).
+    Once per provider: ours are module-level objects, pickled by name (`pickled_by_name`)."""
     from pulumi.dynamic.dynamic import serialize_provider
 
     return serialize_provider(provider)

@@ -8,8 +8,9 @@ from typing import Any, Mapping
 
 from google.protobuf.message import Message
 
-from . import _canonical, _validation
+from . import _validation
 from ._exceptions import ValidationError
+from ._stored import OUTPUT_ONLY
 
 
 def load_spec(spec: Any, message_type: type[Message], *, envelope: str) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def load_spec(spec: Any, message_type: type[Message], *, envelope: str) -> dict[
         source = _validation.join(source, next(iter(data)))
         data = next(iter(data.values()))
     fields = _validation.validate_message(
-        message_type.DESCRIPTOR, data, source, exclude=_canonical.OUTPUT_ONLY)
+        message_type.DESCRIPTOR, data, source, exclude=OUTPUT_ONLY)
     return fields
 
 

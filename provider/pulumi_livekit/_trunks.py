@@ -11,9 +11,9 @@ from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
 from . import _canonical
+from ._inputs import Connection, SIPMediaConfig
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
-from ._inputs import Connection, SIPMediaConfig
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
     from ._client import SIPClient

@@ -24,9 +24,6 @@ from google.protobuf.message import Message
 from .. import _canonical
 from .._dispatch_rule import DispatchRule
 from .._exceptions import AdoptError
-from .._provider import SIPResourceProvider
-from .._stored import without_media_copy
-from .._trunks import InboundTrunk, OutboundTrunk
 from .._inputs import (
     DispatchRuleCallee,
     DispatchRuleDirect,
@@ -35,6 +32,9 @@ from .._inputs import (
     RoomConfiguration,
     SIPMediaConfig,
 )
+from .._provider import SIPResourceProvider
+from .._stored import without_media_copy
+from .._trunks import InboundTrunk, OutboundTrunk
 
 WIDTH = 100
 INDENT = "    "
