@@ -3,6 +3,7 @@ Pulumi stack's exported state. Both give `livekit.protocol.sip` messages."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -17,6 +18,14 @@ from .._exceptions import LiveKitError
 from .._stored import PIN, SECRET_MARK, TYPE_TOKENS, join_pin
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """--url, --api-key and --api-secret, as every command that reads a LiveKit project takes them."""
+    parser.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
+    parser.add_argument("--api-key", dest="api_key", help="API key (default: $LIVEKIT_API_KEY)")
+    parser.add_argument("--api-secret", dest="api_secret",
+                        help="API secret (default: $LIVEKIT_API_SECRET, which other users cannot see in the process list)")
 
 
 class SourceError(LiveKitError):
