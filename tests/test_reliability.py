@@ -764,7 +764,7 @@ def test_a_small_clock_skew_is_absorbed(livekit, oracle, proxy, monkeypatch, ske
 def test_the_timeout_setting_is_read_from_the_environment(monkeypatch):
     monkeypatch.delenv(TIMEOUT_ENV, raising=False)
     with SIPClient(Endpoint("http://127.0.0.1:1", "k", "s")) as sip:
-        assert sip._http.timeout == DEFAULT_TIMEOUT
+        assert sip.timeout == DEFAULT_TIMEOUT
     monkeypatch.setenv(TIMEOUT_ENV, "2.5")
     with SIPClient(Endpoint("http://127.0.0.1:1", "k", "s")) as sip:
-        assert sip._http.timeout.read == sip._http.timeout.connect == 2.5
+        assert sip.timeout.read == sip.timeout.connect == 2.5

@@ -78,6 +78,11 @@ class SIPClient:
                             transport=transport)
         self._retry = retry or RetryPolicy()
 
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """Each request's timeout (cut to what is left of its operation's deadline)."""
+        return self._twirp.timeout
+
     def close(self) -> None:
         self._twirp.close()
 

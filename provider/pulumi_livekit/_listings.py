@@ -62,6 +62,16 @@ class _Listing:
             for claim in claims_of(item):
                 self.holders[claim] = object_id(item)
 
+    def in_the_way(self, rule: sip_pb.SIPDispatchRuleInfo, own_claims: frozenset[Claim]
+                   ) -> Optional[tuple[sip_pb.SIPDispatchRuleInfo, str]]:
+        """The first listed rule that takes some of the calls `rule` takes, and what they share; not the one
+        that claims exactly `own_claims` (the resource's own rule, which the change replaces)."""
+        for claim, reason in rule_claims(rule):
+            holder = self.items.get(self.holders.get(claim, ""))
+            if holder is not None and claims_of(holder) != own_claims:
+                return holder, reason
+        return None
+
     def remove(self, item_id: str) -> None:
         old = self.items.pop(item_id, None)
         for claim in claims_of(old) if isinstance(old, sip_pb.SIPDispatchRuleInfo) else ():
@@ -89,20 +99,14 @@ class Listings:
                  rule: sip_pb.SIPDispatchRuleInfo, own_claims: frozenset[Claim]
                  ) -> Optional[tuple[sip_pb.SIPDispatchRuleInfo, str]]:
         """A rule on the server that `rule` cannot be stored next to, and what they share.
-
-        `own_claims` are what the resource's rule claimed before this change: the server rule that
-        claims exactly those is the resource's own, which the change replaces."""
+        `own_claims` are what the resource's rule claimed before this change (see `in_the_way`)."""
         listing = self._listing(endpoint, sip_pb.SIPDispatchRuleInfo)
         with listing.lock:
             if listing.items is None and listing.error is None:
                 listing.take(fetch)
             if listing.error is not None:
                 raise listing.error
-            for claim, reason in rule_claims(rule):
-                holder = listing.items.get(listing.holders.get(claim, ""))
-                if holder is not None and claims_of(holder) != own_claims:
-                    return holder, reason
-        return None
+            return listing.in_the_way(rule, own_claims)
 
     def sharing_calls(self, endpoint: Endpoint, rule: sip_pb.SIPDispatchRuleInfo
                       ) -> Optional[list[sip_pb.SIPDispatchRuleInfo]]:
