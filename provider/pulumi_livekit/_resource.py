@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import functools
-import os
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
 
 import pulumi
-import yaml
 from pulumi.dynamic import Resource
 
 from . import _validation
-from ._exceptions import LiveKitError
+from ._import_host import require_import_host
 from ._inputs import Connection, as_input
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
 from ._sdk import register_resource, serialized_provider
@@ -39,7 +35,7 @@ class SIPResource(Resource):
         """What a subclass's `__init__` calls in place of `super().__init__`."""
         importing = opts.import_ if opts is not None else None
         if importing:
-            _require_import_host()
+            require_import_host()
         provider = self._provider
         # Only the ID, the fields given and those whose server value outlives the program (ignore_changes)
         # are registered: the Python SDK pays per registered property and resource, on every preview.
@@ -138,45 +134,3 @@ def _announced_for_import(import_id: str, connection: dict) -> pulumi.Output:
     Output, so the host has the connection before the engine asks it to read."""
     receipt = pulumi.runtime.invoke_output(IMPORT_CONNECTION_TOKEN, {"id": import_id, "connection": connection})
     return pulumi.Output.all(receipt, connection).apply(lambda both: both[1])
-
-
-HOST_PLUGIN = "pulumi-python"  # the engine's name for the plugin that serves every Python dynamic provider
-HOST_EXECUTABLE = f"pulumi-resource-{HOST_PLUGIN}"
-
-
-class ImportHostError(LiveKitError, pulumi.RunError):
-    """An import was declared in a project whose Pulumi.yaml does not name this package's provider host.
-    A `RunError`, so the engine shows the message without a traceback."""
-
-
-@functools.lru_cache(maxsize=None)
-def _require_import_host() -> None:
-    """Fail an import early and clearly, unless Pulumi.yaml points the engine at this package's host.
-
-    Pulumi's own dynamic-provider host cannot import (the engine's Read on import carries no
-    `__provider`, and it fails with `KeyError: '__provider'`, pulumi/pulumi#16175); the console script
-    this package installs can. The engine looks for project plugins first, so one entry suffices."""
-    project_file = _project_file(Path.cwd())
-    bin_dir = Path(sys.prefix) / "bin"
-    if project_file is not None:
-        project = yaml.safe_load(project_file.read_text()) or {}
-        for plugin in (project.get("plugins") or {}).get("providers") or []:
-            path = plugin.get("path")
-            if plugin.get("name") == HOST_PLUGIN and path and (project_file.parent / path / HOST_EXECUTABLE).is_file():
-                return
-        inside = os.path.relpath(bin_dir, project_file.parent)
-        where = str(bin_dir) if inside.startswith("..") else inside  # the project's own venv: relative
-    else:
-        project_file, where = Path("Pulumi.yaml"), str(bin_dir)
-    raise ImportHostError(
-        f"importing pulumi_livekit resources needs the provider host this package installs in {bin_dir}; "
-        f"Pulumi's own host cannot import dynamic resources. Add to {project_file}:\n"
-        f"plugins:\n  providers:\n    - name: {HOST_PLUGIN}\n      path: {where}")
-
-
-def _project_file(directory: Path) -> Optional[Path]:
-    for folder in (directory, *directory.parents):
-        for name in ("Pulumi.yaml", "Pulumi.yml"):
-            if (folder / name).is_file():
-                return folder / name
-    return None
