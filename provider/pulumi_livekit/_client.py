@@ -1,23 +1,12 @@
-"""The SIP service's operations, over the Twirp transport and the retry policy.
+"""The SIP service's operations, over the Twirp transport (`_twirp`) and the retry policy (`_retry`).
 
 Reads, updates (full replace) and deletes are safe to repeat: each is one `Budget.repeat`.
-Listings follow every page. A create is different: the server may have stored the object even
-though its answer was lost. A create therefore repeats freely only when the request never left
-this machine (connection refused, no connection or pool slot in time). It first notes which
-identical objects exist already (a filtered List: LiveKit stamps no creation time to tell them
-apart later), so that an object that was there before (another stack's twin outbound trunk) is
-never taken over; a caller that already knows what the server holds (a dispatch rule's check
-listed it) passes that instead, and no List is sent. After an ambiguous failure it looks for the
-object it was creating, by content (`find_applied`, a single attempt), and adopts it when found;
-only otherwise does it send the create again, with the same `X-Livekit-Request-Id`. LiveKit
-refuses a second dispatch rule with the same trunk/number/PIN, so a create applied late still
-cannot produce a duplicate rule: the repeat fails as a conflict, and the client looks again and
-adopts the stored rule.
+Listings follow every page. A create may have been stored although its answer was lost: it
+repeats or adopts as `_adoption` says.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Callable, Iterable, Optional, TypeVar
 
@@ -25,15 +14,9 @@ import httpx
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
+from ._adoption import create_or_adopt
 from ._config import Endpoint
-from ._exceptions import (
-    InvalidArgumentError,
-    LiveKitError,
-    NotFoundError,
-    ResourceExhaustedError,
-    TransportError,
-    UnavailableError,
-)
+from ._exceptions import LiveKitError, NotFoundError
 from ._retry import (
     DEADLINE_ENV,
     DEFAULT_DEADLINE,
@@ -46,14 +29,11 @@ from ._retry import (
     configured_timeout,
 )
 from ._state import current
-from ._stored import as_stored, object_id
 from ._twirp import REQUEST_ID_HEADER, Twirp, new_request_id
 
 # The client, and the settings and header its callers (and tests) name.
 __all__ = ["DEADLINE_ENV", "DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "PAGE_SIZE", "REQUEST_ID_HEADER", "TIMEOUT_ENV",
            "RetryPolicy", "SIPClient", "client_for"]
-
-log = logging.getLogger("pulumi_livekit")
 
 M = TypeVar("M", bound=Message)
 
@@ -222,69 +202,14 @@ class SIPClient:
         return budget.repeat(lambda: self._twirp.call(method, request, response_type, request_id, budget.remaining()),
                              method, lambda last: self._gave_up(method, last))
 
-    def _create(
-        self,
-        method: str,
-        request: Message,
-        response_type: type[M],
-        wanted: M,
-        find_applied: Callable[[Budget], list[M]],
-        known_before: Optional[Iterable[M]] = None,
-    ) -> M:
-        budget = self._budget()
-        request_id = new_request_id()
-        before = find_applied(budget.next_request()) if known_before is None else known_before
-        others = {object_id(twin) for twin in _same_as(before, wanted)}
-        maybe_applied = False
-        last: Optional[Retryable] = None
-        while budget.next_attempt():
-            if maybe_applied:
-                existing = self._find_ours(find_applied, wanted, others, budget,
-                                           settle=last is not None and last.timed_out)
-                if existing is not None:
-                    log.info("%s: adopting %s stored by an earlier attempt", method, object_id(existing))
-                    return existing
-            try:
-                return self._twirp.call(method, request, response_type, request_id, budget.remaining())
-            except Retryable as failure:
-                last = failure
-                maybe_applied = maybe_applied or failure.sent
-            except InvalidArgumentError:
-                # A repeat of a create that the server applied late conflicts with itself.
-                existing = self._find_ours(find_applied, wanted, others, budget) if maybe_applied else None
-                if existing is not None:
-                    return existing
-                raise
-        raise self._gave_up(method, last)
-
-    def _find_ours(self, find_applied: Callable[[Budget], list[M]], wanted: M, others: set[str],
-                   budget: Budget, *, settle: bool = False) -> Optional[M]:
-        """The object this create stored, if the server has it: equal to `wanted`, and none of `others`
-        (the identical objects that were there before).
-
-        After a timed-out create, which may still be on its way to the server, look for it for as long
-        again as the answer was awaited (within the deadline) before it is sent anew: LiveKit stores
-        identical outbound trunks side by side, so a repeat sent while the first is in flight would
-        make a twin."""
-        settle_until = min(budget.deadline, time.monotonic() + (self._twirp.timeout.read or 0.0)) if settle else 0.0
-        while True:
-            try:
-                candidates = _same_as(find_applied(budget.single_attempt()), wanted)
-                existing = next((c for c in candidates if object_id(c) not in others), None)
-            except (TransportError, UnavailableError, ResourceExhaustedError):
-                existing = None
-            if existing is not None or time.monotonic() >= settle_until:
-                return existing
-            time.sleep(min(0.5, max(0.0, settle_until - time.monotonic())))
+    def _create(self, method: str, request: Message, response_type: type[M], wanted: M,
+                find_applied: Callable[[Budget], list[M]], known_before: Optional[Iterable[M]] = None) -> M:
+        return create_or_adopt(self._twirp, self._budget(), method, request, response_type, wanted,
+                               find_applied=find_applied, known_before=known_before,
+                               gave_up=lambda last: self._gave_up(method, last))
 
     def _gave_up(self, method: str, last: Optional[Retryable]) -> LiveKitError:
         return last.error if last is not None else self._twirp.out_of_time(method, self.deadline)
-
-
-def _same_as(candidates: Iterable[M], wanted: M) -> list[M]:
-    """The candidates that hold what `wanted` holds, as LiveKit stores it."""
-    target = as_stored(wanted)
-    return [c for c in candidates if as_stored(c) == target]
 
 
 def client_for(connection: Endpoint) -> SIPClient:
