@@ -4,7 +4,7 @@ A subclass names its protobuf message and its RPCs; this class turns Pulumi's
 check/diff/create/read/update/delete into validated, canonical state: no API call for
 diff, none for check but a dispatch rule's look at the server's rules, and reads served
 from one listing per kind of object and LiveKit project (see `_listings`); a create adopts
-what an ambiguous failure may have stored (see `_client`).
+what an ambiguous failure may have stored (see `_adoption`).
 
 Providers are module-level singletons with no state of their own at pickling time,
 so dill stores them by reference: `__provider` is a few hundred bytes, identical for
