@@ -20,7 +20,7 @@ from typing import Optional
 import pytest
 from livekit import api as lkapi
 
-from pulumi_livekit import _dynamic_host
+from pulumi_livekit import _dynamic_host, _sdk
 
 from support import PROGRAMS, REPO
 
@@ -80,11 +80,11 @@ def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_
 def test_on_an_sdk_whose_host_is_shaped_otherwise_the_plugin_still_serves(tmp_path):
     """The plugin process, not only the loader: Pulumi's own host with its `main()` behind a
     `__name__` guard (a likely next shape) is not one this package can edit, and is run as it is."""
-    stock = Path(importlib.util.find_spec(_dynamic_host.STOCK_HOST).origin).read_text()
+    stock = Path(importlib.util.find_spec(_sdk.STOCK_HOST).origin).read_text()
     assert stock.count("\nmain()\n") == 1
     (tmp_path / "next_sdk_host.py").write_text(
         stock.replace("\nmain()\n", '\nif __name__ == "__main__":\n    main()\n'))
-    plugin = "from pulumi_livekit import _dynamic_host as h; h.STOCK_HOST = 'next_sdk_host'; h.main()"
+    plugin = "from pulumi_livekit import _dynamic_host, _sdk; _sdk.STOCK_HOST = 'next_sdk_host'; _dynamic_host.main()"
     port, stderr = start_host(sys.executable, "-c", plugin, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert port.isdigit(), stderr
     assert stderr.count("running Pulumi's dynamic-provider host unchanged") == 1
@@ -132,6 +132,6 @@ def test_the_plugin_loads_neither_the_routing_model_nor_the_http_client_until_it
         capture_output=True, text=True, check=True).stdout.split()
     ours = {name for name in loaded if name.startswith("pulumi_livekit")}
     assert {"pulumi_livekit._dispatch_rule", "pulumi_livekit._trunks", "pulumi_livekit.routing._conflicts"} <= ours
-    assert not ours & {"pulumi_livekit._review", "pulumi_livekit._client", "pulumi_livekit.routing._table",
+    assert not ours & {"pulumi_livekit._routing_review", "pulumi_livekit._client", "pulumi_livekit.routing._table",
                        "pulumi_livekit.routing._evaluate", "pulumi_livekit.routing._changes"}
     assert "httpx" not in loaded

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional
 
 from livekit.protocol import sip as sip_pb
 
-from .._schema import UNKNOWN
+from .._canonical import UNKNOWN
 from ._sources import Objects, SourceError, message_from_state
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects

@@ -3,28 +3,29 @@ Pulumi stack's exported state. Both give `livekit.protocol.sip` messages."""
 
 from __future__ import annotations
 
-import functools
+import argparse
 import json
 import shutil
-import ssl
 import subprocess
 from typing import Any, Iterable, Mapping
 
-import certifi
-import httpx
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
 from .._client import RetryPolicy, SIPClient
 from .._config import resolve_connection
 from .._exceptions import LiveKitError
+from .._stored import PIN, SECRET_MARK, TYPE_TOKENS, join_pin
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
-# A PIN in stack state is a secret: the table needs to know a rule has one, never its value.
-_HIDDEN_PIN = "[secret]"
-# How `pulumi preview --json` shows a secret value.
-_MASKED_SECRET = "[secret]"
+
+def add_connection_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """--url, --api-key and --api-secret, as every command that reads a LiveKit project takes them."""
+    parser.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
+    parser.add_argument("--api-key", dest="api_key", help="API key (default: $LIVEKIT_API_KEY)")
+    parser.add_argument("--api-secret", dest="api_secret",
+                        help="API secret (default: $LIVEKIT_API_SECRET, which other users cannot see in the process list)")
 
 
 class SourceError(LiveKitError):
@@ -34,15 +35,8 @@ class SourceError(LiveKitError):
 def from_server(url: str | None, api_key: str | None, api_secret: str | None, environ: Mapping[str, str]) -> Objects:
     explicit = {k: v for k, v in (("url", url), ("api_key", api_key), ("api_secret", api_secret)) if v is not None}
     endpoint = resolve_connection(explicit, lambda _key: None, environ)
-    transport = httpx.HTTPTransport(verify=_tls_context())
-    with SIPClient(endpoint, retry=RetryPolicy(attempts=2), transport=transport) as client:
+    with SIPClient(endpoint, retry=RetryPolicy(attempts=2)) as client:
         return client.list_inbound_trunks(), client.list_dispatch_rules()
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One per process: loading the CA bundle costs more than the requests a command makes."""
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
@@ -76,15 +70,14 @@ def message_from_state(resource_type: str, props: Mapping[str, Any]):
     for any other resource type."""
     kind = _KINDS.get(resource_type)
     if kind == "rule":
-        return _rule_from_outputs(props)
+        return _message_from_outputs(sip_pb.SIPDispatchRuleInfo, props)
     if kind == "inbound_trunk":
         return _message_from_outputs(sip_pb.SIPInboundTrunkInfo, props)
     return None
 
 
 # This package's resources in state: `pulumi-python:dynamic/livekit:<class>`.
-_KINDS = {"pulumi-python:dynamic/livekit:DispatchRule": "rule",
-          "pulumi-python:dynamic/livekit:InboundTrunk": "inbound_trunk"}
+_KINDS = {TYPE_TOKENS["DispatchRule"]: "rule", TYPE_TOKENS["InboundTrunk"]: "inbound_trunk"}
 
 
 def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
@@ -94,17 +87,13 @@ def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
 
 def _is_secret(value: Any) -> bool:
     """Encrypted in a stack export, or masked in `pulumi preview --json`."""
-    return (isinstance(value, Mapping) and "ciphertext" in value) or value == _MASKED_SECRET
+    return (isinstance(value, Mapping) and "ciphertext" in value) or value == SECRET_MARK
 
 
 def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
     names = [f.name for f in message_type.DESCRIPTOR.fields if f.name not in ("created_at", "updated_at")]
-    return json_format.ParseDict(_plain(outputs, names), message_type(), ignore_unknown_fields=True)
-
-
-def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
-    rule = _message_from_outputs(sip_pb.SIPDispatchRuleInfo, outputs)
-    kind = rule.rule.WhichOneof("rule")
-    if outputs.get("pin") is not None and kind:
-        getattr(rule.rule, kind).pin = _HIDDEN_PIN
-    return rule
+    fields = _plain(outputs, names)
+    if outputs.get(PIN) is not None:
+        # A PIN in stack state is a secret: the table needs to know a rule has one, never its value.
+        fields = join_pin({**fields, PIN: SECRET_MARK})
+    return json_format.ParseDict(fields, message_type(), ignore_unknown_fields=True)

@@ -25,6 +25,7 @@ from .._redact import register_secrets, redact
 from . import add_version_argument
 from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program, generate
 from ._codegen import pulumi_yaml, requirements, slug
+from ._sources import add_connection_arguments
 
 PROG = "livekit-adopt"
 FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt")
@@ -62,10 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="print PINs and trunk passwords in the `pulumi config set --secret` commands")
     parser.add_argument("--virtualenv", default="venv", metavar="DIR",
                         help="the program's virtualenv, relative to DIR (default: venv)")
-    parser.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
-    parser.add_argument("--api-key", dest="api_key", help="API key (default: $LIVEKIT_API_KEY)")
-    parser.add_argument("--api-secret", dest="api_secret",
-                        help="API secret (default: $LIVEKIT_API_SECRET, which other users cannot see in the process list)")
+    add_connection_arguments(parser)
     return parser
 
 

@@ -61,9 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("where to read the project (default: the LiveKit server)")
-    source.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
-    source.add_argument("--api-key", help="API key (default: $LIVEKIT_API_KEY)")
-    source.add_argument("--api-secret", help="API secret (default: $LIVEKIT_API_SECRET)")
+    _sources.add_connection_arguments(source)
     stack = source.add_mutually_exclusive_group()
     stack.add_argument("--stack-export", metavar="FILE", help="`pulumi stack export` JSON, '-' for stdin")
     stack.add_argument("--stack", metavar="NAME", help="a stack of the Pulumi project in the current directory")
