@@ -49,7 +49,7 @@ from .._declared import checking
 from .._exceptions import LiveKitError
 from .._provider import SIPResourceProvider
 from .._redact import redact
-from ._kinds import KINDS, PACKAGE
+from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
 from ._package import config_name, schema
 from ._values import from_core, property_name, property_path, to_core
 
@@ -150,9 +150,7 @@ class LiveKitProvider(Provider):
 
         result = await _core(check)
         if result.failures:
-            return CheckResponse(inputs=request.new_inputs, failures=[
-                CheckFailure(property_path(provider, failure.property), redact(failure.reason))
-                for failure in result.failures])
+            return CheckResponse(inputs=request.new_inputs, failures=[_failure(provider, f) for f in result.failures])
         return CheckResponse(inputs=from_core(provider, result.inputs))
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
@@ -193,6 +191,14 @@ class LiveKitProvider(Provider):
     async def delete(self, request: DeleteRequest) -> None:
         provider = _kind(request.type)
         await _core(provider.delete, request.resource_id, to_core(provider, request.properties))
+
+
+def _failure(provider: SIPResourceProvider, failure: Any) -> CheckFailure:
+    path, reason = property_path(provider, failure.property), redact(failure.reason)
+    if failure.property.rsplit(".", 1)[-1] in SECRET_FIELDS:
+        # The engine quotes the value at a failure's property: a secret's failure names it in the text instead.
+        return CheckFailure("", f"{path}: {reason}")
+    return CheckFailure(path, reason)
 
 
 def _id_property(provider: SIPResourceProvider) -> str:

@@ -1,0 +1,72 @@
+"""examples/yaml, LiveKit's dispatch-rule examples in Pulumi YAML, on the provider plugin: the whole life
+of a stack against the real server, read back with the livekit-api oracle."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from livekit import api as lkapi
+
+from conftest import EXAMPLES
+
+# Distinctive, so finding it anywhere in state or output can only be a leak.
+PIN = "7305918264"
+
+
+def test_yaml_program_up_preview_refresh_drift_destroy(pulumi_stack, oracle, livekit):
+    stack = pulumi_stack(EXAMPLES / "yaml")
+    program = stack.program_dir / "Pulumi.yaml"
+    project = yaml.safe_load(program.read_text())
+    project["resources"]["openRoom"]["properties"]["rule"]["dispatchRuleDirect"]["pin"] = PIN
+    program.write_text(yaml.safe_dump(project))
+    outputs = []
+
+    up = stack.up()
+    outputs.append(up.output)
+    ids = up.outputs
+    (trunk,) = oracle.inbound_trunks()
+    assert trunk.sip_trunk_id == ids["trunkId"] and list(trunk.numbers) == ["+15105550100"] and trunk.krisp_enabled
+    rules = {rule.sip_dispatch_rule_id: rule for rule in oracle.rules()}
+    assert set(rules) == {ids["agentRuleId"], ids["pinRuleId"], ids["calleeRuleId"]}
+    to_agent = rules[ids["agentRuleId"]]
+    assert list(to_agent.trunk_ids) == [trunk.sip_trunk_id]  # the declared trunk's output
+    assert to_agent.rule.dispatch_rule_individual.room_prefix == "call-"
+    assert [(a.agent_name, a.metadata) for a in to_agent.room_config.agents] == [("inbound-agent", '{"line": "main"}')]
+    open_room = rules[ids["pinRuleId"]]
+    assert (open_room.rule.dispatch_rule_direct.room_name, open_room.rule.dispatch_rule_direct.pin) == ("open-room", PIN)
+    assert rules[ids["calleeRuleId"]].rule.dispatch_rule_callee.room_prefix == "number-"
+
+    outputs.append(stack.preview("--expect-no-changes").output)
+    refreshed = stack.refresh("--expect-no-changes")
+    outputs.append(refreshed.output)
+    assert not refreshed.changes
+
+    # Out of band: someone moves the PIN room elsewhere, with another PIN.
+    drifted = lkapi.SIPDispatchRuleInfo()
+    drifted.CopyFrom(open_room)
+    drifted.rule.dispatch_rule_direct.room_name = "elsewhere"
+    drifted.rule.dispatch_rule_direct.pin = "4444"
+    oracle.call("update_dispatch_rule", open_room.sip_dispatch_rule_id, drifted)
+    assert oracle.rule(open_room.sip_dispatch_rule_id).rule.dispatch_rule_direct.room_name == "elsewhere"
+
+    repaired = stack.up("--refresh")
+    outputs.append(repaired.output)
+    assert repaired.changes == {"update": 1}
+    back = oracle.rule(open_room.sip_dispatch_rule_id)  # the same rule, put back: no new ID
+    assert (back.rule.dispatch_rule_direct.room_name, back.rule.dispatch_rule_direct.pin) == ("open-room", PIN)
+    outputs.append(stack.preview("--expect-no-changes").output)
+
+    # The PIN and the API secret: encrypted in state, never in the engine's output.
+    exported = json.dumps(stack.export())
+    for secret in (PIN, livekit.credentials.api_secret):
+        assert secret not in exported
+        assert all(secret not in text for text in outputs)
+    state = {r["urn"].rsplit("::", 1)[-1]: r for r in stack.resources("DispatchRule")}
+    assert "ciphertext" in json.dumps(state["openRoom"]["outputs"]["rule"])
+    assert "__provider" not in exported  # no Python pickled into state
+
+    destroyed = stack.destroy()
+    assert destroyed.changes == {"delete": 5}  # 4 resources and the stack
+    assert not oracle.rules() and not oracle.inbound_trunks()
