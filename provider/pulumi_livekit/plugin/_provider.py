@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional, TypeVar
 
 from pulumi.dynamic import ConfigureRequest as CoreConfigureRequest
-from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.runtime.proto import provider_pb2
+from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckFailure,
     CheckRequest,
@@ -82,7 +83,8 @@ def _kind(token: str) -> SIPResourceProvider:
 
 
 def _known_string(value: Optional[PropertyValue]) -> Optional[str]:
-    return value.value if value is not None and isinstance(value.value, str) else None
+    known = value is not None and isinstance(value.value, str) and value.value != _schema.UNKNOWN
+    return value.value if known else None
 
 
 def _project(properties: Mapping[str, PropertyValue]) -> tuple[Optional[str], Optional[str]]:
@@ -112,7 +114,7 @@ class LiveKitProvider(Provider):
                 if name in _PROJECT_PROPERTIES and os.environ.get(env_var):
                     inputs[name] = PropertyValue(os.environ[env_var])
                 continue
-            if isinstance(value.value, Computed):
+            if value.value == _schema.UNKNOWN:
                 continue
             if not isinstance(value.value, str) or not value.value.strip():
                 failures.append(CheckFailure(name, "must be a non-empty string"))
@@ -126,7 +128,10 @@ class LiveKitProvider(Provider):
         olds, news = request.old_state, request.new_inputs
         changed = sorted(key for key in set(olds) | set(news) if olds.get(key) != news.get(key))
         replaces = [name for name, old, new in zip(_PROJECT_PROPERTIES, _project(olds), _project(news)) if old != new]
-        return DiffResponse(changes=bool(changed), replaces=replaces, diffs=changed)
+        # This SDK's DiffConfig hands `changes` to the protocol's enum as is (True would read as DIFF_NONE, and the
+        # engine would keep a provider it has just unloaded for replacement): give it the enum's value.
+        changes = provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        return DiffResponse(changes=changes, replaces=replaces, diffs=changed)
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         config = {}
@@ -169,7 +174,7 @@ class LiveKitProvider(Provider):
     async def create(self, request: CreateRequest) -> CreateResponse:
         provider = _kind(request.type)
         if request.preview:
-            return CreateResponse(None, {**request.properties, _id_property(provider): PropertyValue.computed()})
+            return CreateResponse(None, {**request.properties, _id_property(provider): PropertyValue(_schema.UNKNOWN)})
         result = await _core(provider.create, to_core(provider, request.properties))
         return CreateResponse(result.id, from_core(provider, result.outs))
 

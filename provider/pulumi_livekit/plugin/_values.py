@@ -1,11 +1,12 @@
 """The plugin's one boundary between Pulumi property values and the core's dicts.
 
-The engine speaks `PropertyValue`s with camelCase keys (a protobuf field's `json_name`), secrets
-marked on the value and unknowns as `Computed`. The core speaks the dynamic providers' dicts:
-snake_case keys (the field's name), unknowns as the `UNKNOWN` sentinel, and a dispatch rule's PIN
-split out of `rule` into a `pin` key of its own. Everything crossing is converted here, once, by
-walking the message descriptor; secrets are marked by field name (`SECRET_FIELDS`), whatever the
-program marked, so a PIN or password is never plaintext in state.
+The engine speaks `PropertyValue`s with camelCase keys (a protobuf field's `json_name`) and secrets
+marked on the value. The core speaks the dynamic providers' dicts: snake_case keys (the field's name)
+and a dispatch rule's PIN split out of `rule` into a `pin` key of its own. Unknowns are the protocol's
+sentinel string on both sides (this SDK unmarshals them as that string, and cannot marshal its own
+`Computed`), the core's `UNKNOWN`. Everything crossing is converted here, once, by walking the message
+descriptor; secrets are marked by field name (`SECRET_FIELDS`) whatever the program marked, so a PIN or
+password is never plaintext in state.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime import rpc
 
 from .. import _schema
@@ -53,8 +54,6 @@ def _plain_object(descriptor: Optional[Descriptor], properties: Mapping[str, Pro
 
 def _plain(value: PropertyValue, field: Optional[FieldDescriptor]) -> Any:
     inner = value.value
-    if isinstance(inner, Computed):
-        return _schema.UNKNOWN
     if isinstance(inner, Mapping):
         descriptor = _nested(field)
         if descriptor is None:  # a map: keys are the user's, values plain
@@ -89,8 +88,6 @@ def _property_object(descriptor: Optional[Descriptor], values: Mapping[str, Any]
 
 
 def _property(value: Any, field: Optional[FieldDescriptor]) -> PropertyValue:
-    if value == _schema.UNKNOWN:
-        return PropertyValue.computed()
     if isinstance(value, Mapping):
         descriptor = _nested(field)
         if descriptor is None:
