@@ -14,7 +14,7 @@ from livekit import api as lkapi
 
 from conftest import REPO, Oracle, configure_for
 from pulumi_livekit.plugin import VERSION
-from pulumi_livekit.testing import FaultProxy
+from pulumi_livekit.testing import Fault, FaultProxy
 
 PLUGIN_DIR = REPO / ".venv" / "bin"  # where `make bootstrap` installs the console script
 
@@ -30,6 +30,11 @@ def yaml_program(folder: Path, resources: dict[str, Any], *, plugin_entry: bool 
     project["resources"] = resources
     (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     return folder
+
+
+def object_ids(stack) -> set[str]:
+    """The IDs of the LiveKit objects a stack's state holds."""
+    return {r["id"] for r in stack.resources() if r["type"].startswith("livekit:index:")}
 
 
 def callee_rule(prefix: str = "number-", **properties: Any) -> dict[str, Any]:
@@ -153,7 +158,8 @@ def test_a_provider_moved_to_another_project_recreates_there_and_never_sends_it_
     })
     stack = pulumi_stack(program)
     stack.up()
-    old_ids = {r["id"] for r in stack.resources("livekit:index:")}
+    old_ids = object_ids(stack)
+    assert len(old_ids) == 2
     with FaultProxy(other_project.credentials.url) as proxy:
         configure_for(stack, other_project.credentials)
         stack.set_config("livekit:url", proxy.url)
@@ -187,3 +193,37 @@ def test_preview_diff_details_each_changed_field(tmp_path, pulumi_stack, oracle)
     (after,) = oracle.rules()
     assert (after.sip_dispatch_rule_id, after.name, after.metadata, after.krisp_enabled) == (rule_id, "after", "", True)
     assert after.rule.dispatch_rule_callee.room_prefix == "room-"
+
+
+def test_lost_answers_are_adopted_and_errors_never_show_a_secret(tmp_path, pulumi_stack, livekit, oracle):
+    pin, password, wrong_secret = "4471902365", "trunk-pass-5508213", "not-the-secret-0937715"
+    resources = {
+        "line": {"type": "livekit:index:InboundTrunk",
+                 "properties": {"numbers": ["+15105550100"], "authUsername": "carrier", "authPassword": password}},
+        "pinned": {"type": "livekit:index:DispatchRule", "properties": {
+            "trunkIds": ["${line.sipTrunkId}"], "rule": {"dispatchRuleDirect": {"roomName": "r", "pin": pin}}}},
+    }
+    with FaultProxy(livekit.credentials.url) as proxy:
+        stack = pulumi_stack(yaml_program(tmp_path / "faults", resources))
+        stack.set_config("livekit:url", proxy.url)
+        proxy.inject("CreateSIPInboundTrunk", Fault.status_code(503), times=2)
+        proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())  # created, its answer lost
+        up = stack.up()
+        assert proxy.count("CreateSIPDispatchRule") == 1  # found on the server and adopted, not sent again
+        (rule,) = oracle.rules()
+        (trunk,) = oracle.inbound_trunks()
+        assert object_ids(stack) == {rule.sip_dispatch_rule_id, trunk.sip_trunk_id}
+        assert (rule.rule.dispatch_rule_direct.pin, trunk.auth_password) == (pin, password)
+
+        # The same project with a wrong secret: the provider is updated, not replaced, and LiveKit refuses it.
+        stack.set_config("livekit:apiSecret", wrong_secret, secret=True)
+        resources["pinned"]["properties"]["name"] = "renamed"
+        yaml_program(stack.program_dir, resources)
+        refused = stack.up(check=False)
+    assert refused.returncode != 0 and "pinned" in refused.messages()
+    told = refused.messages()["pinned"]
+    assert told.startswith("UpdateSIPDispatchRule: LiveKit at") and "livekit:apiSecret" in told
+    assert 'File "' not in told  # our errors are told as they are, not as a traceback
+    outputs = up.output + refused.output + json.dumps(stack.export())
+    assert not any(secret in outputs for secret in (pin, password, wrong_secret, livekit.credentials.api_secret))
+    assert oracle.rule(rule.sip_dispatch_rule_id).name == ""
