@@ -48,7 +48,7 @@ from .. import _schema
 from .._config import SETTINGS, Endpoint, url_problem
 from .._declared import checking
 from .._exceptions import LiveKitError
-from .._provider import SIPResourceProvider
+from .._provider import SIPResourceProvider, project_of
 from .._redact import redact
 from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
 from ._package import config_name, schema
@@ -88,11 +88,12 @@ def _known_string(value: Optional[PropertyValue]) -> Optional[str]:
 
 
 def _project(properties: Mapping[str, PropertyValue]) -> tuple[Optional[str], Optional[str]]:
-    """What a provider configuration's project is known by, as `_PROJECT_PROPERTIES`: the Twirp base of its URL
-    (`wss://host` and `https://host` are the same project) and its API key."""
+    """The project a provider configuration reaches, as `_PROJECT_PROPERTIES`: `project_of` its endpoint
+    (`wss://host` and `https://host` are the same project), or the values as given while that cannot be told."""
     url, key = (_known_string(properties.get(name)) for name in _PROJECT_PROPERTIES)
-    base = Endpoint(url, key or "", "").twirp_base if url is not None and url_problem(url) is None else url
-    return base, key
+    if url is None or key is None or url_problem(url):
+        return url, key
+    return project_of(Endpoint(url, key, ""))
 
 
 class LiveKitProvider(Provider):
