@@ -4,7 +4,7 @@ PY := .venv/bin/python
 # The test bed's Pulumi install folder; no virtualenv on PATH: programs name theirs in Pulumi.yaml.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: demo test bootstrap down bench clean
+.PHONY: demo test bootstrap down bench clean sdks
 
 bootstrap:
 	@scripts/bootstrap
@@ -20,6 +20,10 @@ TEST_WORKERS ?= 3
 
 test: bootstrap
 	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The provider plugin's TypeScript and Go SDKs, from its schema, in sdk/ (docs/plugin.md).
+sdks: bootstrap
+	@scripts/gen-sdks
 
 bench: bootstrap
 	@$(PY) -m pip install -q -e ".[dev,bench]"
