@@ -227,3 +227,15 @@ def test_lost_answers_are_adopted_and_errors_never_show_a_secret(tmp_path, pulum
     outputs = up.output + refused.output + json.dumps(stack.export())
     assert not any(secret in outputs for secret in (pin, password, wrong_secret, livekit.credentials.api_secret))
     assert oracle.rule(rule.sip_dispatch_rule_id).name == ""
+
+
+def test_an_object_deleted_out_of_band_leaves_the_state_at_refresh_and_is_made_again(tmp_path, pulumi_stack, oracle):
+    stack = pulumi_stack(yaml_program(tmp_path / "gone", {"rule": callee_rule(name="kept")}))
+    stack.up()
+    (rule,) = oracle.rules()
+    oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule.sip_dispatch_rule_id))
+    refreshed = stack.refresh()
+    assert refreshed.changes == {"delete": 1} and not object_ids(stack)
+    stack.up()
+    (again,) = oracle.rules()
+    assert again.name == "kept" and object_ids(stack) == {again.sip_dispatch_rule_id} != {rule.sip_dispatch_rule_id}
