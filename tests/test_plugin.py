@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-import pytest
 import yaml
 from livekit import api as lkapi
 

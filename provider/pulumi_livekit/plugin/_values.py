@@ -11,6 +11,7 @@ password is never plaintext in state.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Optional
 
@@ -18,15 +19,20 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime import rpc
 
-from .. import _schema
 from .._provider import SIPResourceProvider
 from ._kinds import SECRET_FIELDS
 
 
+@functools.cache  # descriptors are immutable and few
+def _by_json_name(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
+    return {field.json_name: field for field in descriptor.fields}
+
+
 def _field(descriptor: Optional[Descriptor], key: str) -> Optional[FieldDescriptor]:
+    """The field `key` names, in the schema's spelling (`json_name`) or the core's (`name`)."""
     if descriptor is None:
         return None
-    return descriptor.fields_by_name.get(key) or descriptor.fields_by_camelcase_name.get(key)
+    return descriptor.fields_by_name.get(key) or _by_json_name(descriptor).get(key)
 
 
 def _nested(field: Optional[FieldDescriptor]) -> Optional[Descriptor]:
