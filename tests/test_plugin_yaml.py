@@ -51,6 +51,11 @@ def test_yaml_program_up_preview_refresh_drift_destroy(pulumi_stack, oracle, liv
     oracle.call("update_dispatch_rule", open_room.sip_dispatch_rule_id, drifted)
     assert oracle.rule(open_room.sip_dispatch_rule_id).rule.dispatch_rule_direct.room_name == "elsewhere"
 
+    seen = stack.preview("--refresh")  # with --diff: what changes, secrets masked
+    outputs.append(seen.output)
+    assert seen.changes == {"update": 1} and '"elsewhere" => "open-room"' in seen.output, seen.output
+    assert "4444" not in seen.output
+
     repaired = stack.up("--refresh")
     outputs.append(repaired.output)
     assert repaired.changes == {"update": 1}
