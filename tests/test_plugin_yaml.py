@@ -4,6 +4,9 @@ of a stack against the real server, read back with the livekit-api oracle."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 
 import yaml
 
@@ -13,6 +16,13 @@ from conftest import EXAMPLES
 
 # Distinctive, so finding it anywhere in state or output can only be a leak.
 PIN = "7305918264"
+
+
+def routes_table(stack) -> subprocess.CompletedProcess:
+    export = stack.workdir / "state.json"
+    export.write_text(json.dumps(stack.export()))
+    return subprocess.run([sys.executable, "-m", "pulumi_livekit.routes", "table", "--stack-export", str(export)],
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_yaml_program_up_preview_refresh_drift_destroy(pulumi_stack, oracle, livekit):
@@ -39,6 +49,11 @@ def test_yaml_program_up_preview_refresh_drift_destroy(pulumi_stack, oracle, liv
     assert rules[ids["calleeRuleId"]].rule.dispatch_rule_callee.room_prefix == "number-"
 
     outputs.append(stack.preview("--expect-no-changes").output)
+    # livekit-routes reads the plugin's stack as it reads the dynamic resources': the PIN known to be there, never shown.
+    table = routes_table(stack).stdout
+    rows = {rule_id: next(line for line in table.splitlines() if rule_id in line) for rule_id in rules}
+    assert "inbound-agent" in rows[ids["agentRuleId"]] and trunk.sip_trunk_id in table
+    assert re.search(r"open-room\s+yes", rows[ids["pinRuleId"]]) and PIN not in table
     refreshed = stack.refresh("--expect-no-changes")
     outputs.append(refreshed.output)
     assert not refreshed.changes

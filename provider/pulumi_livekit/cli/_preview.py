@@ -22,7 +22,9 @@ from ._sources import Objects, SourceError, message_from_state
 # come last in the server's order, where only ties between equal rules depend on it.
 NEW = "~new:"
 _ID_FIELDS = {"pulumi-python:dynamic/livekit:DispatchRule": "sip_dispatch_rule_id",
-              "pulumi-python:dynamic/livekit:InboundTrunk": "sip_trunk_id"}
+              "pulumi-python:dynamic/livekit:InboundTrunk": "sip_trunk_id",
+              "livekit:index:DispatchRule": "sip_dispatch_rule_id",
+              "livekit:index:InboundTrunk": "sip_trunk_id"}
 # Steps whose new state does not exist after the change, and those whose old state did not before.
 _GONE_AFTER = {"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"}
 _CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement", "read"}

@@ -82,14 +82,26 @@ def message_from_state(resource_type: str, props: Mapping[str, Any]):
     return None
 
 
-# This package's resources in state: `pulumi-python:dynamic/livekit:<class>`.
+# This package's resources in state: `pulumi-python:dynamic/livekit:<class>` (snake_case outputs, a rule's
+# PIN in `pin`), and the provider plugin's `livekit:index:<class>` (camelCase, the PIN inside `rule`).
 _KINDS = {"pulumi-python:dynamic/livekit:DispatchRule": "rule",
-          "pulumi-python:dynamic/livekit:InboundTrunk": "inbound_trunk"}
+          "pulumi-python:dynamic/livekit:InboundTrunk": "inbound_trunk",
+          "livekit:index:DispatchRule": "rule",
+          "livekit:index:InboundTrunk": "inbound_trunk"}
 
 
 def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """The message's fields, leaving out unset ones and secrets (encrypted in the export)."""
-    return {k: outputs[k] for k in names if k in outputs and outputs[k] is not None and not _is_secret(outputs[k])}
+    """The message's fields, leaving out unset ones and secrets (encrypted in the export), at every level."""
+    return {k: _without_secrets(outputs[k]) for k in names
+            if k in outputs and outputs[k] is not None and not _is_secret(outputs[k])}
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_secrets(v) for k, v in value.items() if not _is_secret(v)}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
 
 
 def _is_secret(value: Any) -> bool:
@@ -98,13 +110,22 @@ def _is_secret(value: Any) -> bool:
 
 
 def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
-    names = [f.name for f in message_type.DESCRIPTOR.fields if f.name not in ("created_at", "updated_at")]
+    # Each field by the one name it has in these outputs: the dynamic resources' snake_case, else the plugin's
+    # camelCase (`json_name`).
+    names = [f.name if f.name in outputs else f.json_name for f in message_type.DESCRIPTOR.fields
+             if f.name not in ("created_at", "updated_at")]
     return json_format.ParseDict(_plain(outputs, names), message_type(), ignore_unknown_fields=True)
 
 
 def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
     rule = _message_from_outputs(sip_pb.SIPDispatchRuleInfo, outputs)
     kind = rule.rule.WhichOneof("rule")
-    if outputs.get("pin") is not None and kind:
+    if kind and (outputs.get("pin") is not None or _has_pin(outputs.get("rule"))):
         getattr(rule.rule, kind).pin = _HIDDEN_PIN
     return rule
+
+
+def _has_pin(rule: Any) -> bool:
+    """Whether a plugin rule's outputs hold a PIN in its kind (a secret there)."""
+    return isinstance(rule, Mapping) and any(isinstance(body, Mapping) and body.get("pin") is not None
+                                             for body in rule.values())
