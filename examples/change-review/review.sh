@@ -5,7 +5,8 @@
 #
 # Runs in the Pulumi project in the current directory (or PROJECT_DIR), with the LiveKit connection
 # from LIVEKIT_* or the stacks' livekit:* config, like `pulumi preview`. LIVEKIT_ROUTES names the
-# livekit-routes command (default: the one on PATH, e.g. in the project's virtualenv).
+# livekit-routes command; by default the one in the virtualenv the project's Pulumi.yaml names
+# (runtime.options.virtualenv), else the one on PATH: only `pulumi` needs to be on PATH.
 # Exit status: 0 when every preview passed (and, with --fail-on-change, no call changes route);
 # otherwise the first failure's: 1 a call changes route, 3 a preview failed, 2 bad usage.
 set -uo pipefail
@@ -20,7 +21,22 @@ if [[ $# -eq 0 ]]; then
   exit 2
 fi
 project=${PROJECT_DIR:-.}
-routes=${LIVEKIT_ROUTES:-livekit-routes}
+
+# The project's virtualenv, as Pulumi.yaml names it (relative to the project, or absolute).
+project_routes() {
+  local venv
+  venv=$(sed -n 's/^[[:space:]]*virtualenv:[[:space:]]*//p' "$project/Pulumi.yaml" 2>/dev/null | head -n 1 \
+    | sed -e 's/[[:space:]]*#.*//' -e "s/^[\"']//" -e "s/[\"']\$//")
+  [[ -n "$venv" ]] || return 1
+  [[ "$venv" = /* ]] || venv="$project/$venv"
+  [[ -x "$venv/bin/livekit-routes" ]] && printf '%s\n' "$venv/bin/livekit-routes"
+}
+routes=${LIVEKIT_ROUTES:-$(project_routes || command -v livekit-routes)}
+if [[ -z "$routes" ]]; then
+  echo "$0: livekit-routes not found: install pulumi-livekit into the virtualenv $project/Pulumi.yaml names" \
+    "(runtime.options.virtualenv), or set LIVEKIT_ROUTES to the command" >&2
+  exit 2
+fi
 
 status=0
 for stack in "$@"; do
