@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, REPO
+from support import EXAMPLES, REPO
 
 NODE_MODULES = REPO / ".tools" / "node_modules"  # scripts/bootstrap installs them from npm
 

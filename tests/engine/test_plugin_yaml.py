@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import yaml
 
 from livekit import api as lkapi
 
-from conftest import EXAMPLES
+from support import EXAMPLES, livekit_routes
 
 # Distinctive, so finding it anywhere in state or output can only be a leak.
 PIN = "7305918264"
-
-
-def routes_table(stack) -> subprocess.CompletedProcess:
-    export = stack.workdir / "state.json"
-    export.write_text(json.dumps(stack.export()))
-    return subprocess.run([sys.executable, "-m", "pulumi_livekit.routes", "table", "--stack-export", str(export)],
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_yaml_program_up_preview_refresh_drift_destroy(pulumi_stack, oracle, livekit):
@@ -50,7 +41,7 @@ def test_yaml_program_up_preview_refresh_drift_destroy(pulumi_stack, oracle, liv
 
     outputs.append(stack.preview("--expect-no-changes").output)
     # livekit-routes reads the plugin's stack as it reads the dynamic resources': the PIN known to be there, never shown.
-    table = routes_table(stack).stdout
+    table = livekit_routes("table", "--stack-export", "-", stdin=json.dumps(stack.export())).stdout
     rows = {rule_id: next(line for line in table.splitlines() if rule_id in line) for rule_id in rules}
     assert "inbound-agent" in rows[ids["agentRuleId"]] and trunk.sip_trunk_id in table
     assert re.search(r"open-room\s+yes", rows[ids["pinRuleId"]]) and PIN not in table

@@ -8,7 +8,7 @@ import subprocess
 
 import yaml
 
-from conftest import REPO
+from support import REPO
 
 COMMANDS = re.compile(r"## Installing it\n.*?```sh\n(.*?)```", re.S)
 

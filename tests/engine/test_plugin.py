@@ -11,7 +11,7 @@ from typing import Any, Optional
 import yaml
 from livekit import api as lkapi
 
-from conftest import REPO, Oracle, configure_for
+from support import REPO, Oracle, configure_for
 from pulumi_livekit.plugin import VERSION
 from pulumi_livekit.testing import Fault, FaultProxy
 
