@@ -78,6 +78,13 @@ def test_yaml_program_up_preview_refresh_drift_destroy(pulumi_stack, oracle, liv
     assert "ciphertext" in json.dumps(state["openRoom"]["outputs"]["rule"])
     assert "__provider" not in exported  # no Python pickled into state
 
+    # A change reviewed with livekit-routes diff, from the plugin's preview.
+    project["resources"]["toAgent"]["properties"]["rule"]["dispatchRuleIndividual"]["roomPrefix"] = "agent-"
+    program.write_text(yaml.safe_dump(project))
+    review = livekit_routes("diff", stdin=stack.run("preview", "--json", "--show-sames").stdout)
+    assert "1 of 2 calls change route" in review.stdout and "room agent-_{caller}_{random}" in review.stdout, review
+    assert PIN not in review.stdout + review.stderr
+
     destroyed = stack.destroy()
     assert destroyed.changes == {"delete": 5}  # 4 resources and the stack
     assert not oracle.rules() and not oracle.inbound_trunks()
