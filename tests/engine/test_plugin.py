@@ -238,3 +238,14 @@ def test_an_object_deleted_out_of_band_leaves_the_state_at_refresh_and_is_made_a
     stack.up()
     (again,) = oracle.rules()
     assert again.name == "kept" and object_ids(stack) == {again.sip_dispatch_rule_id} != {rule.sip_dispatch_rule_id}
+
+
+def test_a_provider_without_settings_is_refused_naming_each_and_how_to_set_it(tmp_path, pulumi_stack):
+    stack = pulumi_stack(yaml_program(tmp_path / "unset", {"rule": callee_rule()}), config=False)
+    stack.env = {key: value for key, value in stack.env.items() if not key.startswith("LIVEKIT_")}
+    stack.set_config("livekit:url", "wss://example.livekit.cloud")  # the other two unset
+    preview = stack.preview(check=False)
+    assert preview.returncode != 0
+    told = preview.messages()["default"]
+    assert "apiKey" in told and "pulumi config set livekit:apiKey" in told and "LIVEKIT_API_KEY" in told
+    assert "pulumi config set --secret livekit:apiSecret" in told and "property url " not in told

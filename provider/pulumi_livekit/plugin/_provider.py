@@ -110,9 +110,13 @@ class LiveKitProvider(Provider):
             name = config_name(config_key)
             value = inputs.get(name)
             if value is None or value.value is None:
+                if not os.environ.get(env_var):
+                    secret = "--secret " if setting == "api_secret" else ""
+                    failures.append(CheckFailure(name, f"is not set: run `pulumi config set {secret}{config_key} ...`, "
+                                                       f"give the provider `{name}`, or export {env_var}"))
                 # The project a provider reaches is stored with it even when the environment names it, so a
                 # later change is seen (and replaces the provider) whichever way it is made. Never the secret.
-                if name in _PROJECT_PROPERTIES and os.environ.get(env_var):
+                elif name in _PROJECT_PROPERTIES:
                     inputs[name] = PropertyValue(os.environ[env_var])
                 continue
             if value.value == _schema.UNKNOWN:
