@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import pulumi
@@ -12,7 +13,7 @@ from pulumi.dynamic import CheckFailure
 
 from . import _schema
 from ._declared import DECLARED_RULES
-from ._exceptions import LiveKitError
+from ._exceptions import InvalidArgumentError, LiveKitError
 from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider, project_of
 from ._resource import SIPResource, declared_inputs
 from ._server_rules import RULES_ON_SERVER, claims_of
@@ -155,15 +156,13 @@ class DispatchRuleProvider(SIPResourceProvider):
             return [CheckFailure("", f"could not look for conflicting rules on the server: {error}")]
         if found is None:
             return []
-        other, reason = found
-        name = f' "{other.name}"' if other.name else ""
-        return [CheckFailure("", f"conflicts with dispatch rule {other.sip_dispatch_rule_id}{name} on the LiveKit "
-                                 f"server: {reason}. LiveKit would refuse this rule; {_TELL_APART}, or remove the "
-                                 "other rule first (in an earlier deployment, if this stack manages it)")]
+        return [CheckFailure("", f"{_conflict_with(*found)}. LiveKit would refuse this rule; {_TELL_APART}, or "
+                                 "remove the other rule first (in an earlier deployment, if this stack manages it)")]
 
     def api_create(self, client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
         known_before = RULES_ON_SERVER.sharing_calls(client.connection, message)
-        stored = client.create_dispatch_rule(message, known_before=known_before)
+        with _refusal_naming_the_rule_in_the_way(client, message):
+            stored = client.create_dispatch_rule(message, known_before=known_before)
         RULES_ON_SERVER.stored(client.connection, stored)
         return stored
 
@@ -180,6 +179,34 @@ class DispatchRuleProvider(SIPResourceProvider):
             client.delete_dispatch_rule(object_id)
         finally:  # gone, or after an error perhaps not: then the server still refuses what conflicts with it
             RULES_ON_SERVER.deleted(client.connection, object_id)
+
+
+def _conflict_with(other: sip_pb.SIPDispatchRuleInfo, reason: str) -> str:
+    name = f' "{other.name}"' if other.name else ""
+    return f"conflicts with dispatch rule {other.sip_dispatch_rule_id}{name} on the LiveKit server: {reason}"
+
+
+@contextlib.contextmanager
+def _refusal_naming_the_rule_in_the_way(client: SIPClient, message: sip_pb.SIPDispatchRuleInfo) -> Iterator[None]:
+    """A create LiveKit refused for a conflict the check did not see (the rule in the way was stored after it
+    looked, e.g. by another stack deploying at the same time), whose message names only the refused rule
+    ("<new>"): reported naming the rule in the way, as the check would have. (LiveKit 1.13.5 refuses no
+    update: one that moves a rule onto calls another took meanwhile is stored.)"""
+    try:
+        yield
+    except InvalidArgumentError as refused:
+        try:
+            found = RULES_ON_SERVER.refused(client.connection, client.list_dispatch_rules, message)
+        except LiveKitError:
+            found = None
+        if found is None:
+            raise
+        raise InvalidArgumentError(
+            f"{refused.rpc}: LiveKit refused this rule, which {_conflict_with(*found)}. That rule was stored after "
+            f"this deployment looked for conflicts (by another stack deploying at the same time, or outside "
+            f"Pulumi); {_TELL_APART}, or remove the other rule first",
+            code=refused.code, status=refused.status, rpc=refused.rpc, server_message=refused.server_message,
+        ) from refused
 
 
 PROVIDER = DispatchRuleProvider()

@@ -45,6 +45,16 @@ class _Snapshot:
         for claim in claims_of(rule):
             self.holders[claim] = rule.sip_dispatch_rule_id
 
+    def in_the_way(self, rule: sip_pb.SIPDispatchRuleInfo, own_claims: frozenset[Claim] = frozenset()
+                   ) -> Optional[tuple[sip_pb.SIPDispatchRuleInfo, str]]:
+        """The first listed rule that holds some of the calls `rule` takes, and what they share; not the one
+        that claims exactly `own_claims` (the resource's own rule, which the change replaces)."""
+        for claim, reason in rule_claims(rule):
+            holder = self.rules.get(self.holders.get(claim, ""))
+            if holder is not None and claims_of(holder) != own_claims:
+                return holder, reason
+        return None
+
     def remove(self, rule_id: str) -> None:
         old = self.rules.pop(rule_id, None)
         for claim in claims_of(old) if old is not None else ():
@@ -62,8 +72,7 @@ class RulesOnServer:
                  ) -> Optional[tuple[sip_pb.SIPDispatchRuleInfo, str]]:
         """A rule on the server that `rule` cannot be stored next to, and what they share.
 
-        `own_claims` are what the resource's rule claimed before this change: the server rule that
-        claims exactly those is the resource's own, which the change replaces."""
+        `own_claims` are what the resource's rule claimed before this change."""
         with self._lock:
             snapshot = self._snapshots.setdefault(endpoint, _Snapshot())
         with snapshot.lock:
@@ -76,11 +85,21 @@ class RulesOnServer:
                     snapshot.error = error
             if snapshot.error is not None:
                 raise snapshot.error
-            for claim, reason in rule_claims(rule):
-                holder = snapshot.rules.get(snapshot.holders.get(claim, ""))
-                if holder is not None and claims_of(holder) != own_claims:
-                    return holder, reason
-        return None
+            return snapshot.in_the_way(rule, own_claims)
+
+    def refused(self, endpoint: Endpoint, fetch: Callable[[], list[sip_pb.SIPDispatchRuleInfo]],
+                rule: sip_pb.SIPDispatchRuleInfo) -> Optional[tuple[sip_pb.SIPDispatchRuleInfo, str]]:
+        """After LiveKit refused to create `rule`: the rule in its way, from a listing taken anew, which this
+        process keeps. Someone stored it after the process last looked: another stack, perhaps, deploying at
+        the same time."""
+        fresh = _Snapshot()
+        fresh.taken = True
+        for listed in fetch():
+            fresh.put(listed)
+        with self._lock:
+            self._snapshots[endpoint] = fresh
+        with fresh.lock:
+            return fresh.in_the_way(rule)
 
     def sharing_calls(self, endpoint: Endpoint, rule: sip_pb.SIPDispatchRuleInfo
                       ) -> Optional[list[sip_pb.SIPDispatchRuleInfo]]:

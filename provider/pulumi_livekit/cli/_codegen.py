@@ -15,7 +15,6 @@ import keyword
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, Iterable, Mapping, Optional
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -34,6 +33,7 @@ from .._types import (
     RoomConfiguration,
     SIPMediaConfig,
 )
+from . import package_version
 
 WIDTH = 100
 INDENT = "    "
@@ -323,4 +323,4 @@ plugins:
 
 
 def requirements() -> str:
-    return f"pulumi-livekit>={metadata.version('pulumi-livekit')}\n"
+    return f"pulumi-livekit>={package_version()}\n"

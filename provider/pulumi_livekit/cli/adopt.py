@@ -22,6 +22,7 @@ from .._client import SIPClient
 from .._config import SETTINGS, Endpoint, resolve_connection
 from .._exceptions import AdoptError, ConfigurationError, LiveKitError
 from .._redact import register_secrets, redact
+from . import add_version_argument
 from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program, generate
 from ._codegen import pulumi_yaml, requirements, slug
 
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description=(
         "Write a Pulumi program that adopts a LiveKit project's SIP trunks and dispatch rules: "
         "every resource carries its import ID, so the first `pulumi up` imports them unchanged."))
+    add_version_argument(parser)
     parser.add_argument("--out", metavar="DIR", help="write __main__.py, Pulumi.yaml and requirements.txt here")
     parser.add_argument("--dry-run", action="store_true", help="print the program instead; write nothing")
     parser.add_argument("--force", action="store_true", help="overwrite those files when DIR has them")

@@ -20,7 +20,7 @@ from typing import Mapping, Optional, Sequence, TextIO
 
 from .._exceptions import LiveKitError
 from ..routing import ACCEPT, ANY, REQUEST_PIN, Call, Decision, Table, evaluate, routing_table
-from . import _diff, _sources
+from . import _diff, _sources, add_version_argument
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok; 1 table warnings / call not accepted / diff --fail-on-change found a change; "
                "2 bad arguments; 3 project or preview unreadable.",
     )
+    add_version_argument(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="{table,explain,diff}")
     table = commands.add_parser("table", help="the routing table: per trunk and number, the rules in the order "
                                               "the server tries them, with warnings")
