@@ -26,6 +26,10 @@ RULE_KINDS = ("dispatch_rule_individual", "dispatch_rule_direct", "dispatch_rule
 # The engine's type token of each resource class: Pulumi's dynamic Resource names it
 # `pulumi-python:dynamic/<module>:<name>`; stack state and previews carry it.
 TYPE_TOKENS = {name: f"pulumi-python:dynamic/livekit:{name}" for name in ("DispatchRule", "InboundTrunk", "OutboundTrunk")}
+# The same classes served by the provider plugin (package `livekit`, module `index`), as every Pulumi
+# language names them.
+PLUGIN_PACKAGE = "livekit"
+PLUGIN_TYPE_TOKENS = {name: f"{PLUGIN_PACKAGE}:index:{name}" for name in TYPE_TOKENS}
 
 # How Pulumi shows a secret value (outputs, `pulumi preview --json`), and how this package
 # writes a secret it leaves out of text.

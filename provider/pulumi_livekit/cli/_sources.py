@@ -15,7 +15,7 @@ from livekit.protocol import sip as sip_pb
 from .._client import RetryPolicy, SIPClient
 from .._config import resolve_connection
 from .._exceptions import LiveKitError
-from .._stored import PIN, SECRET_MARK, TYPE_TOKENS, join_pin
+from .._stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
@@ -70,19 +70,30 @@ def message_from_state(resource_type: str, props: Mapping[str, Any]):
     for any other resource type."""
     kind = _KINDS.get(resource_type)
     if kind == "rule":
-        return _message_from_outputs(sip_pb.SIPDispatchRuleInfo, props)
+        return _rule_from_outputs(props)
     if kind == "inbound_trunk":
         return _message_from_outputs(sip_pb.SIPInboundTrunkInfo, props)
     return None
 
 
-# This package's resources in state: `pulumi-python:dynamic/livekit:<class>`.
-_KINDS = {TYPE_TOKENS["DispatchRule"]: "rule", TYPE_TOKENS["InboundTrunk"]: "inbound_trunk"}
+# This package's resources in state: the dynamic resources' `pulumi-python:dynamic/livekit:<class>` (snake_case
+# outputs, a rule's PIN in `pin`), and the provider plugin's `livekit:index:<class>` (camelCase, the PIN inside `rule`).
+_KINDS = {tokens[name]: kind for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
+          for name, kind in (("DispatchRule", "rule"), ("InboundTrunk", "inbound_trunk"))}
 
 
 def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """The message's fields, leaving out unset ones and secrets (encrypted in the export)."""
-    return {k: outputs[k] for k in names if k in outputs and outputs[k] is not None and not _is_secret(outputs[k])}
+    """The message's fields, leaving out unset ones and secrets (encrypted in the export), at every level."""
+    return {k: _without_secrets(outputs[k]) for k in names
+            if k in outputs and outputs[k] is not None and not _is_secret(outputs[k])}
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_secrets(v) for k, v in value.items() if not _is_secret(v)}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
 
 
 def _is_secret(value: Any) -> bool:
@@ -91,9 +102,23 @@ def _is_secret(value: Any) -> bool:
 
 
 def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
-    names = [f.name for f in message_type.DESCRIPTOR.fields if f.name not in ("created_at", "updated_at")]
-    fields = _plain(outputs, names)
-    if outputs.get(PIN) is not None:
-        # A PIN in stack state is a secret: the table needs to know a rule has one, never its value.
-        fields = join_pin({**fields, PIN: SECRET_MARK})
-    return json_format.ParseDict(fields, message_type(), ignore_unknown_fields=True)
+    # Each field by the one name it has in these outputs: the dynamic resources' snake_case, else the plugin's
+    # camelCase (`json_name`).
+    names = [f.name if f.name in outputs else f.json_name for f in message_type.DESCRIPTOR.fields
+             if f.name not in ("created_at", "updated_at")]
+    return json_format.ParseDict(_plain(outputs, names), message_type(), ignore_unknown_fields=True)
+
+
+def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
+    """A PIN in stack state is a secret: the table needs to know a rule has one, never its value."""
+    rule = _message_from_outputs(sip_pb.SIPDispatchRuleInfo, outputs)
+    kind = rule.rule.WhichOneof("rule")
+    if kind and (outputs.get(PIN) is not None or _has_pin(outputs.get("rule"))):
+        getattr(rule.rule, kind).pin = SECRET_MARK
+    return rule
+
+
+def _has_pin(rule: Any) -> bool:
+    """Whether a plugin rule's outputs hold a PIN in its kind (a secret there)."""
+    return isinstance(rule, Mapping) and any(isinstance(body, Mapping) and body.get(PIN) is not None
+                                             for body in rule.values())
