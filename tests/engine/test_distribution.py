@@ -53,7 +53,8 @@ def test_the_wheel_declares_what_pyproject_declares_and_ships_the_package_withou
     for script in project["scripts"]:
         assert f"\n{script} = " in entry_points
     packages = {name.rsplit("/", 1)[0] for name in names if name.endswith(".py")}
-    assert packages == {"pulumi_livekit", "pulumi_livekit/cli", "pulumi_livekit/routing", "pulumi_livekit/testing"}
+    assert packages == {"pulumi_livekit", "pulumi_livekit/cli", "pulumi_livekit/plugin", "pulumi_livekit/routing",
+                        "pulumi_livekit/testing"}
     assert not [name for name in names if name.endswith(".pyc") or name.startswith("tests/")]
 
 
