@@ -11,10 +11,14 @@ For each N (`--sizes`, default 1,10,100) and each operation (`pulumi up` creatin
 - the API floor: the same N creates/updates/reads/deletes sent one after the other with
   the official `livekit-api` SDK;
 - our provider alone (for attribution): its check/diff/create/update/read/delete called
-  in this process, one resource after the other, no engine.
+  in this process, one resource after the other, no engine;
+- the plugin: the same N rules in a Pulumi YAML program (written with N resources) on
+  `pulumi-resource-livekit`, and its floor, N no-op resources of benchmarks/programs/noop_plugin
+  (a no-op provider plugin on the same SDK server) in a YAML program (`--sides` picks either part).
 
 The first cycle of each N is a warm-up that also counts: our stack points at a
-`FaultProxy` in front of the server, which counts requests per Twirp method; it also
+`FaultProxy` in front of the server, which counts requests per Twirp method (ours and
+the plugin's); it also
 yields the state size per resource (`pulumi stack export`) and whether `__provider` is
 the same for every resource. The timed cycles talk to the server directly.
 
