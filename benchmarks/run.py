@@ -11,10 +11,14 @@ For each N (`--sizes`, default 1,10,100) and each operation (`pulumi up` creatin
 - the API floor: the same N creates/updates/reads/deletes sent one after the other with
   the official `livekit-api` SDK;
 - our provider alone (for attribution): its check/diff/create/update/read/delete called
-  in this process, one resource after the other, no engine.
+  in this process, one resource after the other, no engine;
+- the plugin: the same N rules in a Pulumi YAML program (written with N resources) on
+  `pulumi-resource-livekit`, and its floor, N no-op resources of benchmarks/programs/noop_plugin
+  (a no-op provider plugin on the same SDK server) in a YAML program (`--sides` picks either part).
 
 The first cycle of each N is a warm-up that also counts: our stack points at a
-`FaultProxy` in front of the server, which counts requests per Twirp method; it also
+`FaultProxy` in front of the server, which counts requests per Twirp method (ours and
+the plugin's); it also
 yields the state size per resource (`pulumi stack export`) and whether `__provider` is
 the same for every resource. The timed cycles talk to the server directly.
 
@@ -48,10 +52,7 @@ sys.path.insert(0, str(HERE))
 
 from livekit import api as lkapi  # noqa: E402
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")  # files only, no display
-from matplotlib import pyplot  # noqa: E402
+import yaml  # noqa: E402
 from pulumi_livekit._client import SIPClient  # noqa: E402
 from pulumi_livekit._config import Endpoint  # noqa: E402
 from pulumi_livekit._dispatch_rule import DispatchRule  # noqa: E402
@@ -81,21 +82,28 @@ PROVIDER_BYTES_TARGET = 2048
 
 
 class PulumiSide:
-    """One stack of one benchmark program; `op()` runs a Pulumi command and returns its wall time."""
+    """One stack of one benchmark program; `op()` runs a Pulumi command and returns its wall time.
 
-    def __init__(self, label: str, program: str, count: int, workdir: Path, parallel: Optional[int]) -> None:
+    A Python program (`programs/rules`, `programs/noop`) reads `count` and `timingFile` from config; a
+    YAML program is generated with its N resources (`yaml_program`) and reports no timings of its own."""
+
+    def __init__(self, label: str, program: Path, count: int, workdir: Path, parallel: Optional[int],
+                 resource_type: str) -> None:
         self.label = label
         self.count = count
+        self.resource_type = resource_type  # the state entries it makes end in this
         # The program's own modules (the engine floor's provider) must be importable by the
         # provider plugin too, whose working directory and sys.path are not the program's.
-        self.stack = PulumiStack(PROGRAMS / program, "bench", workdir=workdir,
-                                 env={"PYTHONPATH": str(workdir / "program")})
+        self.stack = PulumiStack(program, "bench", workdir=workdir, env={"PYTHONPATH": str(workdir / "program")})
         self.timing_file = workdir / "declare.jsonl"
-        self.stack.set_config("count", str(count))
-        self.stack.set_config("timingFile", str(self.timing_file))
+        if (program / "__main__.py").exists():
+            self.stack.set_config("count", str(count))
+            self.stack.set_config("timingFile", str(self.timing_file))
         self.extra = ["--parallel", str(parallel)] if parallel else []
         self.name = None
         self.peaks: dict[str, int] = {}
+        self.role_cpu: dict[str, float] = {}
+        self.threads: dict[str, int] = {}
 
     def set_name(self, name: str) -> None:
         if name != self.name:
@@ -119,7 +127,7 @@ class PulumiSide:
         with PeakMemory() as memory:
             runs[op]()
         elapsed = time.perf_counter() - start
-        self.peaks = memory.peaks
+        self.peaks, self.role_cpu, self.threads = memory.peaks, memory.cpu(), memory.threads
         return elapsed, _children_cpu() - cpu_before
 
     def program_figures(self) -> dict[str, list[float]]:
@@ -136,19 +144,66 @@ class PulumiSide:
         return figures
 
 
-class PeakMemory:
-    """Peak resident memory (VmHWM, KiB) of the processes a command starts, by role, polled from /proc.
+# The YAML programs' resources: LiveKit's through `pulumi-resource-livekit` (the project's virtualenv holds it beside
+# the Python running this script), or the YAML engine floor's no-op ones through `programs/noop_plugin`.
+LIVEKIT_PLUGIN = ("livekit", "livekit:index:DispatchRule")
+NOOP_PLUGIN = ("benchnoop", "benchnoop:index:Noop")
+YAML_TRUNK_PREFIX = "ST_benchyaml_"
 
-    The provider plugin (`python -m pulumi.dynamic`, or this package's `pulumi-resource-pulumi-python`)
-    and the Pulumi program (`pulumi-language-python-exec`) are found among this process's descendants.
-    VmHWM only grows, so the last poll before a process exits holds its peak up to that poll."""
+
+def yaml_program(folder: Path, count: int, plugin: tuple[str, str], plugin_dir: Path) -> Path:
+    """A Pulumi YAML program declaring `count` rules as programs/rules does (Pulumi YAML has no loop): the
+    `name` config renames all of them. Written into `folder`, which is returned."""
+    package, token = plugin
+    resources = {
+        f"rule-{i}": {"type": token, "properties": {
+            "name": f"${{name}}-{i}",
+            "trunkIds": [f"{YAML_TRUNK_PREFIX}{i}"],
+            "rule": {"dispatchRuleIndividual": {"roomPrefix": f"bench-yaml-{i}-"}},
+        }}
+        for i in range(count)
+    }
+    project = {
+        "name": f"bench-yaml-{package}",
+        "runtime": "yaml",
+        "plugins": {"providers": [{"name": package, "path": str(plugin_dir)}]},
+        "config": {"name": {"type": "string", "default": "bench"}},
+        "resources": resources,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    return folder
+
+
+def noop_plugin_dir(folder: Path) -> Path:
+    """A folder holding `pulumi-resource-benchnoop`, which runs programs/noop_plugin on this Python."""
+    folder.mkdir(parents=True, exist_ok=True)
+    launcher = folder / "pulumi-resource-benchnoop"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{PROGRAMS / "noop_plugin" / "noop_plugin.py"}" "$@"\n')
+    launcher.chmod(0o755)
+    return folder
+
+
+class PeakMemory:
+    """Peak resident memory (VmHWM, KiB), CPU seconds and peak thread count of the processes a command
+    starts, by role, polled from /proc.
+
+    The provider plugin (`python -m pulumi.dynamic`, this package's `pulumi-resource-pulumi-python` or
+    `pulumi-resource-livekit`, the YAML floor's `noop_plugin.py`) and the Pulumi program
+    (`pulumi-language-python-exec`, or the YAML language host, which runs a YAML program itself) are found
+    among this process's descendants. VmHWM only grows, so the last poll before a process exits holds its
+    peak up to that poll; its CPU seconds are those of the last poll too (up to `INTERVAL` short)."""
 
     INTERVAL = 0.2
-    ROLES = (("plugin", ("pulumi.dynamic", "pulumi-resource-pulumi-python")),
-             ("program", ("pulumi-language-python-exec",)))
+    ROLES = (("plugin", ("pulumi.dynamic", "pulumi-resource-pulumi-python", "pulumi-resource-livekit",
+                         "noop_plugin.py")),
+             ("program", ("pulumi-language-python-exec", "pulumi-language-yaml")))
+    TICKS = os.sysconf("SC_CLK_TCK")
 
     def __init__(self) -> None:
         self.peaks: dict[str, int] = {}
+        self.threads: dict[str, int] = {}
+        self._cpu: dict[int, tuple[str, float]] = {}  # pid -> role, CPU seconds at its last poll
         self._roles: dict[int, Optional[str]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
@@ -172,10 +227,22 @@ class PeakMemory:
             if pid not in self._roles:
                 self._roles[pid] = self._role(pid)
             role = self._roles[pid]
-            if role is not None:
-                peak = _vm_hwm_kib(pid)
-                if peak is not None:
-                    self.peaks[role] = max(self.peaks.get(role, 0), peak)
+            if role is None:
+                continue
+            status = _status(pid)
+            if "VmHWM" in status:
+                self.peaks[role] = max(self.peaks.get(role, 0), int(status["VmHWM"].split()[0]))
+                self.threads[role] = max(self.threads.get(role, 0), int(status["Threads"]))
+            cpu = _cpu_seconds(pid, self.TICKS)
+            if cpu is not None:
+                self._cpu[pid] = (role, cpu)
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds by role, summed over the role's processes."""
+        totals: dict[str, float] = {}
+        for role, seconds in self._cpu.values():
+            totals[role] = totals.get(role, 0.0) + seconds
+        return totals
 
     def _role(self, pid: int) -> Optional[str]:
         try:
@@ -205,14 +272,20 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def _vm_hwm_kib(pid: int) -> Optional[int]:
+def _status(pid: int) -> dict[str, str]:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
-        pass
-    return None
+        return {}  # gone meanwhile
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
+def _cpu_seconds(pid: int, ticks: int) -> Optional[float]:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15 of proc(5))
 
 
 def _children_cpu() -> float:
@@ -332,12 +405,16 @@ class SizeResult:
     times: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # side -> op -> seconds per repeat
     cpu: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # side -> op -> CPU seconds per repeat
     warmup: dict[str, dict[str, float]] = field(default_factory=dict)
-    requests: dict[str, dict[str, int]] = field(default_factory=dict)  # op -> method -> count
+    requests: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # side -> op -> method -> count
     declare: dict[str, list[float]] = field(default_factory=dict)  # side -> seconds per program run
     program_cpu: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # side -> op -> CPU seconds
     # role ("plugin", "program") -> side -> op -> peak resident KiB per timed repeat
     rss: dict[str, dict[str, dict[str, list[int]]]] = field(default_factory=dict)
+    # role -> side -> op -> per timed repeat: CPU seconds polled from /proc, and the peak thread count
+    role_cpu: dict[str, dict[str, dict[str, list[float]]]] = field(default_factory=dict)
+    threads: dict[str, dict[str, dict[str, list[int]]]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    load_average: dict[str, list[float]] = field(default_factory=dict)  # "start", "end" of this size: 1, 5, 15 min
     repeat: int = 0
     warmup_cycle: bool = True
 
@@ -373,32 +450,64 @@ def rules_on_server(client: SIPClient, prefix: str) -> list:
     return [r for r in client.list_dispatch_rules() if any(t.startswith(prefix) for t in r.trunk_ids)]
 
 
+# Which sides a run has (`--sides`): the dynamic resources with their engine floor and our provider alone, the
+# YAML program on the plugin with its own engine floor; the API floor always.
+GROUPS = ("dynamic", "plugin")
+TRUNK_PREFIXES = {"ours": "ST_bench_", "plugin": YAML_TRUNK_PREFIX, "api": "ST_benchapi_", "alone": "ST_benchalone_"}
+SIDE_TITLES = {"ours": "ours", "plugin": "plugin (YAML)", "api": "api floor", "alone": "provider alone"}
+
+
+def make_sides(n: int, groups: tuple[str, ...], livekit: LocalLiveKit, workdir: Path,
+               parallel: Optional[int]) -> dict[str, Any]:
+    creds = livekit.credentials
+    sides: dict[str, Any] = {}
+    if "dynamic" in groups:
+        sides["ours"] = PulumiSide("ours", PROGRAMS / "rules", n, workdir / f"ours-{n}", parallel, RULE_TYPE)
+        sides["engine"] = PulumiSide("engine", PROGRAMS / "noop", n, workdir / f"engine-{n}", parallel,
+                                     "dynamic:Resource")
+    if "plugin" in groups:
+        sides["plugin"] = PulumiSide(
+            "plugin", yaml_program(workdir / f"plugin-{n}-source", n, LIVEKIT_PLUGIN, Path(sys.executable).parent),
+            n, workdir / f"plugin-{n}", parallel, RULE_TYPE)
+        sides["plugin_floor"] = PulumiSide(
+            "plugin_floor", yaml_program(workdir / f"plugin-floor-{n}-source", n, NOOP_PLUGIN,
+                                         noop_plugin_dir(workdir / "noop-plugin")),
+            n, workdir / f"plugin-floor-{n}", parallel, NOOP_PLUGIN[1])
+    for label in ("ours", "plugin"):
+        if label in sides:
+            sides[label].stack.set_config("livekit:apiKey", creds.api_key)
+            sides[label].stack.set_config("livekit:apiSecret", creds.api_secret, secret=True)
+    sides["api"] = ApiFloor(creds.url, creds.api_key, creds.api_secret, n)
+    if "dynamic" in groups:
+        sides["alone"] = ProviderAlone(creds.url, creds.api_key, creds.api_secret, n)
+    return sides
+
+
 def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit: LocalLiveKit, proxy: FaultProxy,
-               workdir: Path, parallel: Optional[int], log: Callable[[str], None]) -> SizeResult:
+               workdir: Path, parallel: Optional[int], log: Callable[[str], None],
+               groups: tuple[str, ...] = GROUPS) -> SizeResult:
     """`repeat` timed cycles of `ops` at size `n`, after a warm-up cycle through the counting proxy if `warmup`
     (without it, requests are not counted and the state figures come from the first timed cycle)."""
     creds = livekit.credentials
-    result = SizeResult(n, repeat=repeat, warmup_cycle=warmup)
-    ours = PulumiSide("ours", "rules", n, workdir / f"ours-{n}", parallel)
-    engine = PulumiSide("engine", "noop", n, workdir / f"engine-{n}", parallel)
-    ours.stack.set_config("livekit:apiKey", creds.api_key)
-    ours.stack.set_config("livekit:apiSecret", creds.api_secret, secret=True)
-    api = ApiFloor(creds.url, creds.api_key, creds.api_secret, n)
-    alone = ProviderAlone(creds.url, creds.api_key, creds.api_secret, n)
+    result = SizeResult(n, repeat=repeat, warmup_cycle=warmup, load_average={"start": list(os.getloadavg())})
+    sides = make_sides(n, groups, livekit, workdir, parallel)
+    stacks = [side for side in sides.values() if isinstance(side, PulumiSide)]
+    counted = [label for label in ("ours", "plugin") if label in sides]  # the sides that talk to LiveKit
+    first = counted[0]
     checker = SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret))
-    sides: dict[str, Any] = {"ours": ours, "engine": engine, "api": api, "alone": alone}
     try:
         for cycle in range(0 if warmup else 1, repeat + 1):
             warm = cycle == 0  # the warm-up counts requests through the proxy
-            ours.stack.set_config("livekit:url", proxy.url if warm else creds.url)
-            for side in (ours, engine):
+            for label in counted:
+                sides[label].stack.set_config("livekit:url", proxy.url if warm else creds.url)
+            for side in stacks:
                 side.set_name("a")
             order = list(sides)
             shift = cycle % len(order)
             order = order[shift:] + order[:shift]  # a different side goes first each cycle
             for op in ops:
                 if op == "update":
-                    for side in (ours, engine):
+                    for side in stacks:
                         side.set_name("b")
                 for label in order:
                     proxy.clear()
@@ -408,46 +517,49 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit:
                     seconds, cpu = measured
                     if warm:
                         result.warmup.setdefault(label, {})[op] = seconds
-                        if label == "ours":
-                            result.requests[op] = dict(proxy.counts)
-                    else:
-                        result.times.setdefault(label, {}).setdefault(op, []).append(seconds)
-                        result.cpu.setdefault(label, {}).setdefault(op, []).append(cpu)
-                        for role, peak in getattr(sides[label], "peaks", {}).items():
-                            result.rss.setdefault(role, {}).setdefault(label, {}).setdefault(op, []).append(peak)
-                for side in (ours, engine):
+                        if label in counted:
+                            result.requests.setdefault(label, {})[op] = dict(proxy.counts)
+                        continue
+                    result.times.setdefault(label, {}).setdefault(op, []).append(seconds)
+                    result.cpu.setdefault(label, {}).setdefault(op, []).append(cpu)
+                    side = sides[label]
+                    if isinstance(side, PulumiSide):
+                        for per_role, figures in ((result.rss, side.peaks), (result.role_cpu, side.role_cpu),
+                                                  (result.threads, side.threads)):
+                            for role, value in figures.items():
+                                per_role.setdefault(role, {}).setdefault(label, {}).setdefault(op, []).append(value)
+                for side in stacks:
                     figures = side.program_figures()
                     result.declare.setdefault(side.label, []).extend(figures.get("declare_seconds", []))
-                    if not warm:
+                    if not warm and "program_cpu_seconds" in figures:
                         result.program_cpu.setdefault(side.label, {}).setdefault(op, []).extend(
-                            figures.get("program_cpu_seconds", []))
-                _verify(op, n, checker)
+                            figures["program_cpu_seconds"])
+                _verify(op, n, checker, [label for label in TRUNK_PREFIXES if label in sides])
                 if op == "create" and not result.state:
-                    result.state["ours"] = state_figures(ours.stack.export(), RULE_TYPE)
-                    result.state["engine"] = state_figures(engine.stack.export(), "dynamic:Resource")
-            log(f"  N={n} {'warm-up/count' if warm else f'repeat {cycle}/{repeat}'} done: "
-                + ", ".join(f"{op} {result.warmup['ours'][op] if warm else result.times['ours'][op][-1]:.1f}s"
-                            for op in ops))
+                    result.state = {side.label: state_figures(side.stack.export(), side.resource_type)
+                                    for side in stacks}
+            done = result.warmup[first] if warm else {op: result.times[first][op][-1] for op in ops}
+            log(f"  N={n} {'warm-up/count' if warm else f'repeat {cycle}/{repeat}'} done ({first}): "
+                + ", ".join(f"{op} {done[op]:.1f}s" for op in ops))
     finally:
         checker.close()
-        for side in (ours, engine):
+        for side in stacks:
             side.stack.destroy(check=False)
             side.stack.remove()
+    result.load_average["end"] = list(os.getloadavg())
     return result
 
 
-def _verify(op: str, n: int, client: SIPClient) -> None:
+def _verify(op: str, n: int, client: SIPClient, labels: list[str]) -> None:
     """The benchmark measures nothing if the operations did not happen: check the server."""
-    ours, api, alone = (rules_on_server(client, p) for p in ("ST_bench_", "ST_benchapi_", "ST_benchalone_"))
     expected = 0 if op == "destroy" else n
-    for label, rules in (("ours", ours), ("api floor", api), ("provider alone", alone)):
+    for label in labels:
+        rules = rules_on_server(client, TRUNK_PREFIXES[label])
         if len(rules) != expected:
-            raise RuntimeError(f"after {op}: {len(rules)} {label} rules on the server, expected {expected}")
-    if op == "update":
-        for label, rules in (("ours", ours), ("api floor", api), ("provider alone", alone)):
-            stale = [r.name for r in rules if not r.name.startswith("b-")]
-            if stale:
-                raise RuntimeError(f"after update: {label} rules not renamed: {stale[:3]}")
+            raise RuntimeError(f"after {op}: {len(rules)} {SIDE_TITLES[label]} rules on the server, expected {expected}")
+        stale = [r.name for r in rules if not r.name.startswith("b-")]
+        if op == "update" and stale:
+            raise RuntimeError(f"after update: {SIDE_TITLES[label]} rules not renamed: {stale[:3]}")
 
 
 # ---- reporting ----------------------------------------------------------------------------
@@ -465,9 +577,10 @@ def ratios(r: SizeResult, op: str) -> list[float]:
             if a > 0]
 
 
-def side_ratios(per_side: dict[str, dict[str, list[float]]], op: str) -> list[float]:
-    """ours / engine floor, per repeat (the two ran back to back)."""
-    ours, engine = per_side.get("ours", {}).get(op, []), per_side.get("engine", {}).get(op, [])
+def side_ratios(per_side: dict[str, dict[str, list[float]]], op: str, side: str = "ours",
+                floor: str = "engine") -> list[float]:
+    """side / floor (by default ours / engine floor), per repeat (the sides ran in the same cycle)."""
+    ours, engine = per_side.get(side, {}).get(op, []), per_side.get(floor, {}).get(op, [])
     return [o / e for o, e in zip(ours, engine) if e > 0]
 
 
@@ -482,8 +595,8 @@ def rss_mib(r: SizeResult, role: str, side: str, op: str) -> float:
     return max(values) / 1024 if values else float("nan")
 
 
-def ops_of(r: SizeResult) -> list[str]:
-    return [op for op in OPS if r.times.get("ours", {}).get(op)]
+def ops_of(r: SizeResult, side: str = "ours") -> list[str]:
+    return [op for op in OPS if r.times.get(side, {}).get(op)]
 
 
 def machine_info() -> dict[str, Any]:
@@ -533,14 +646,18 @@ def _dist_version(name: str) -> str:
         return "unknown"
 
 
+def fmt_n(value: float, digits: int = 0) -> str:
+    return "—" if value != value else f"{value:.{digits}f}"
+
+
 def fmt_s(seconds: float) -> str:
     return "—" if seconds != seconds else (f"{seconds:.3f}" if seconds < 10 else f"{seconds:.2f}")
 
 
-def fmt_requests(r: SizeResult, op: str) -> str:
+def fmt_requests(r: SizeResult, op: str, side: str = "ours") -> str:
     if not r.warmup_cycle:
         return "— (not counted)"
-    counts = r.requests.get(op, {})
+    counts = r.requests.get(side, {}).get(op, {})
     total = sum(counts.values())
     if not total:
         return "0"
@@ -557,11 +674,71 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
         f"{info['livekit_server']}; livekit-api {info['livekit_api']}.")
     add(f"Run: {info['started']}, sizes {','.join(str(r.n) for r in results)}, {args.repeat} timed repeat(s) "
         f"per size after one warm-up/counting cycle ({args.large_repeat} and no warm-up from N={LARGE_N} on), "
-        f"operations {args.ops}, engine --parallel "
+        f"operations {args.ops}, sides {args.sides}, engine --parallel "
         f"{args.parallel or 'default (8)'}; whole run {elapsed / 60:.1f} min; load average "
         f"{' '.join(f'{x:.2f}' for x in info['load_average_start'])} at start, "
         f"{' '.join(f'{x:.2f}' for x in info['load_average_end'])} at end (the machine is shared).")
+    if any(r.load_average for r in results):
+        add("Load average (1, 5, 15 min) at the start and end of each N: " + "; ".join(
+            f"N={r.n} " + " → ".join(" ".join(f"{x:.2f}" for x in r.load_average[when])
+                                      for when in ("start", "end") if when in r.load_average)
+            for r in results if r.load_average) + ".")
     add("")
+    dynamic = [r for r in results if "ours" in r.times]
+    if dynamic:
+        dynamic_tables(dynamic, info, add)
+    plugin = [r for r in results if "plugin" in r.times]
+    if plugin:
+        plugin_tables(plugin, add)
+
+    checks: list[tuple[str, bool, str]] = []
+    for r in results:
+        if not r.warmup_cycle:
+            continue  # requests were counted at the smaller sizes only
+        for side, per_op in r.requests.items():
+            who = "" if side == "ours" else f"{SIDE_TITLES[side]}: "
+            preview = sum(per_op.get("preview", {}).values())
+            if "preview" in per_op:
+                checks.append((f"N={r.n}: {who}preview with no changes makes 0 API requests", preview == 0,
+                               f"{preview}"))
+            # A create is one request: the deployment's one listing of the server's rules (for conflicts, the
+            # rules are new) also tells each create which identical rules were there before; a refresh lists
+            # all rules once.
+            expected = {"create": r.n + 1, "update": r.n, "refresh": 1, "destroy": r.n}
+            for op, wanted in expected.items():
+                if op not in per_op:
+                    continue
+                counts = per_op[op]
+                total = sum(counts.values())
+                checks.append((f"N={r.n}: {who}{op} makes {wanted} requests", total == wanted,
+                               f"{total} for {r.n} ({', '.join(f'{m} {c}' for m, c in counts.items()) or 'none'})"))
+    for r in results:
+        s = r.state.get("ours", {})
+        if s:
+            ok = s["distinct_providers"] == 1 and s["provider_bytes"] <= PROVIDER_BYTES_TARGET
+            checks.append((f"N={r.n}: serialized provider identical for every resource and ≤ 2 KB", ok,
+                           f"{s['distinct_providers']} distinct, {s['provider_bytes']} B"))
+    largest = max(results, key=lambda r: r.n)
+    for op in OPS:
+        rs = ratios(largest, op)
+        if rs:
+            checks.append((f"N={largest.n}: {op}: (ours − engine floor) ≤ {RATIO_TARGET}× API floor",
+                           med(rs) <= RATIO_TARGET, f"median ratio {med(rs):.2f} [{min(rs):.2f}–{max(rs):.2f}]"))
+    checks += ratio_checks(results)
+    checks += plugin_checks(results)
+    add("Targets:")
+    add("")
+    for name, ok, detail in checks:
+        add(f"- {'PASS' if ok else 'FAIL'} — {name}: {detail}")
+    add("")
+    add(f"Plot: benchmarks/results/{plot_name} (time against N, log-log; red ours, blue engine floor, "
+        "green API floor, dashed grey engine floor + API floor, dotted orange our provider alone, purple the plugin, "
+        "dashed cyan the YAML floor).")
+    return "\n".join(lines), checks
+
+
+def dynamic_tables(results: list[SizeResult], info: dict[str, Any], add: Callable[[str], None]) -> None:
+    """The dynamic resources (ours) against the engine floor, the API floor and our provider alone."""
     add("Wall seconds, median of the timed repeats; sides interleaved operation by operation. "
         "ratio = (ours − engine floor) / API floor, median of the per-repeat ratios [min–max]. "
         "“provider alone”: our provider's check/diff/create/update/read/delete called in this process, one "
@@ -638,44 +815,54 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
             f"{peak['program', 'engine']:.0f} |")
     add("")
 
-    checks: list[tuple[str, bool, str]] = []
-    for r in results:
-        if not r.warmup_cycle:
-            continue  # requests were counted at the smaller sizes only
-        preview = sum(r.requests.get("preview", {}).values())
-        if "preview" in r.requests:
-            checks.append((f"N={r.n}: preview with no changes makes 0 API requests", preview == 0, f"{preview}"))
-        # A create is one request: the deployment's one listing of the server's rules (for conflicts, the rules
-        # are new) also tells each create which identical rules were there before; a refresh lists all rules once.
-        expected = {"create": r.n + 1, "update": r.n, "refresh": 1, "destroy": r.n}
-        for op, wanted in expected.items():
-            if op not in r.requests:
-                continue
-            counts = r.requests.get(op, {})
-            total = sum(counts.values())
-            checks.append((f"N={r.n}: {op} makes {wanted} requests", total == wanted,
-                           f"{total} for {r.n} ({', '.join(f'{m} {c}' for m, c in counts.items()) or 'none'})"))
-    for r in results:
-        s = r.state.get("ours", {})
-        if s:
-            ok = s["distinct_providers"] == 1 and s["provider_bytes"] <= PROVIDER_BYTES_TARGET
-            checks.append((f"N={r.n}: serialized provider identical for every resource and ≤ 2 KB", ok,
-                           f"{s['distinct_providers']} distinct, {s['provider_bytes']} B"))
-    largest = max(results, key=lambda r: r.n)
-    for op in OPS:
-        rs = ratios(largest, op)
-        if rs:
-            checks.append((f"N={largest.n}: {op}: (ours − engine floor) ≤ {RATIO_TARGET}× API floor",
-                           med(rs) <= RATIO_TARGET, f"median ratio {med(rs):.2f} [{min(rs):.2f}–{max(rs):.2f}]"))
-    checks += ratio_checks(results)
-    add("Targets:")
+
+def plugin_tables(results: list[SizeResult], add: Callable[[str], None]) -> None:
+    """The YAML program on `pulumi-resource-livekit` against the dynamic resources and both engine floors."""
+    add("The plugin: the same N rules declared in a Pulumi YAML program on `pulumi-resource-livekit`, timed in the "
+        "same cycles. Wall seconds, median of the timed repeats; ratios are medians of the per-repeat ratios "
+        "[min–max]. YAML floor: N no-op resources of a no-op provider plugin (`programs/noop_plugin`, on the same "
+        "SDK server as ours) in a YAML program; engine floor: the dynamic side's. Plugin and program CPU: seconds "
+        "of the provider plugin process and of the program (the YAML language host runs a YAML program itself; "
+        "for the dynamic side `pulumi-language-python-exec`), polled from /proc every "
+        f"{PeakMemory.INTERVAL:g} s (each up to one poll short); threads: the plugin process's peak.")
     add("")
-    for name, ok, detail in checks:
-        add(f"- {'PASS' if ok else 'FAIL'} — {name}: {detail}")
+    add("| N | operation | plugin | YAML floor | dynamic (ours) | plugin/dynamic | plugin/YAML floor | "
+        "plugin/engine floor | CPU plugin/dynamic | plugin process CPU s (plugin, dynamic) | "
+        "program CPU s (YAML, Python) | plugin threads (plugin, dynamic) | requests / resource (plugin) |")
+    add("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in results:
+        for op in ops_of(r, "plugin"):
+            def pair(figures: dict[str, dict[str, dict[str, list[float]]]], role: str, fmt: Callable) -> str:
+                return ", ".join(fmt(med(figures.get(role, {}).get(side, {}).get(op, []))) for side in ("plugin", "ours"))
+
+            add(f"| {r.n} | {OP_TITLES[op]} | "
+                + " | ".join(fmt_s(med(r.times.get(side, {}).get(op, []))) for side in ("plugin", "plugin_floor", "ours"))
+                + f" | {fmt_ratio(side_ratios(r.times, op, 'plugin', 'ours'))}"
+                f" | {fmt_ratio(side_ratios(r.times, op, 'plugin', 'plugin_floor'))}"
+                f" | {fmt_ratio(side_ratios(r.times, op, 'plugin', 'engine'))}"
+                f" | {fmt_ratio(side_ratios(r.cpu, op, 'plugin', 'ours'))}"
+                f" | {pair(r.role_cpu, 'plugin', fmt_s)} | {pair(r.role_cpu, 'program', fmt_s)}"
+                f" | {pair(r.threads, 'plugin', fmt_n)}"
+                f" | {fmt_requests(r, op, 'plugin')} |")
     add("")
-    add(f"Plot: benchmarks/results/{plot_name} (time against N, log-log; red ours, blue engine floor, "
-        "green API floor, dashed grey engine floor + API floor, dotted orange our provider alone).")
-    return "\n".join(lines), checks
+    add("State and memory of the plugin's stack: one resource's entry in `pulumi stack export` (compact JSON) and the "
+        "whole checkpoint after the create; the largest peak RSS (VmHWM) of the provider plugin and of the program "
+        "over all operations.")
+    add("")
+    add("| N | state B/resource (plugin) | (YAML floor) | (dynamic) | checkpoint KiB (plugin) | (YAML floor) | "
+        "(dynamic) | plugin peak RSS MiB (plugin) | (YAML floor) | (dynamic) | program peak RSS MiB (YAML, Python) |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    sides = ("plugin", "plugin_floor", "ours")
+    for r in results:
+        state = {side: r.state.get(side, {}) for side in sides}
+        peak = {(role, side): max((rss_mib(r, role, side, op) for op in ops_of(r, "plugin")), default=float("nan"))
+                for role in ("plugin", "program") for side in sides}
+        add(f"| {r.n} | "
+            + " | ".join(fmt_n(state[side].get("bytes_per_resource", float("nan"))) for side in sides) + " | "
+            + " | ".join(fmt_n(state[side].get("checkpoint_bytes", float("nan")) / 1024) for side in sides) + " | "
+            + " | ".join(fmt_n(peak["plugin", side]) for side in sides)
+            + f" | {fmt_n(peak['program', 'plugin'])}, {fmt_n(peak['program', 'ours'])} |")
+    add("")
 
 
 def ratio_checks(results: list[SizeResult]) -> list[tuple[str, bool, str]]:
@@ -712,9 +899,27 @@ def ratio_checks(results: list[SizeResult]) -> list[tuple[str, bool, str]]:
     return checks
 
 
+def plugin_checks(results: list[SizeResult]) -> list[tuple[str, bool, str]]:
+    """Issue 21's target: at N ≥ 100 the plugin's wall time within 10% of the dynamic resources', per operation."""
+    checks: list[tuple[str, bool, str]] = []
+    for r in results:
+        if r.n < 100:
+            continue
+        for op in OPS:
+            values = side_ratios(r.times, op, "plugin", "ours")
+            if values:
+                checks.append((f"N={r.n}: plugin {op} wall ≤ {SIDE_TARGET:g}× dynamic resources",
+                               med(values) <= SIDE_TARGET, f"plugin/dynamic {fmt_ratio(values)}"))
+    return checks
+
+
 def plot(results: list[SizeResult], path: Path) -> None:
     """One log-log panel per operation, wall seconds against N, the legend in the spare panel; then ours
     against the engine floor as ratios per N (wall, CPU), and state and plugin memory against N."""
+    import matplotlib  # the `bench` extra, which `make bench` installs; the harness runs without it
+
+    matplotlib.use("Agg")  # files only, no display
+    from matplotlib import pyplot
     figure = pyplot.figure(figsize=(12.6, 10.2), layout="constrained")
     grid = figure.add_gridspec(3, 3)
     sizes = [r.n for r in results]
@@ -732,6 +937,9 @@ def plot(results: list[SizeResult], path: Path) -> None:
         axis.loglog(sizes, [e + (a if a == a else 0.0) for e, a in zip(seconds("engine"), seconds("api"))],
                     "--", color="tab:gray", label="engine floor + API floor (no overhead of ours)")
         axis.loglog(sizes, seconds("alone"), ":", color="tab:orange", label="our provider alone (in-process, sequential)")
+        axis.loglog(sizes, seconds("plugin"), "^-", color="tab:purple", label="the plugin (Pulumi YAML program)")
+        axis.loglog(sizes, seconds("plugin_floor"), "v--", color="tab:cyan",
+                    label="YAML floor (no-op resources of a no-op plugin)")
         axis.set_title(OP_TITLES[op], fontsize=10)
         axis.set_xlabel("N resources")
         axis.grid(True, which="both", alpha=0.3)
@@ -775,10 +983,22 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help=f"timed cycles at sizes of {LARGE_N} and more, which have no warm-up (default 1)")
     parser.add_argument("--ops", default=",".join(OPS),
                         help="operations to run, in this order: " + ",".join(OPS) + " (create and destroy always run)")
+    parser.add_argument("--sides", default=",".join(GROUPS),
+                        help="which Pulumi sides to run, of " + ",".join(GROUPS) + " (default both): `dynamic` is "
+                             "the Python program on the dynamic resources with its engine floor and our provider "
+                             "alone, `plugin` the YAML program on pulumi-resource-livekit with its no-op plugin floor")
     parser.add_argument("--parallel", type=int, default=None, help="pass --parallel P to every pulumi command")
     parser.add_argument("--no-results-md", action="store_true", help="do not overwrite benchmarks/RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary stacks and server logs")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="run nothing: report the figures of an earlier run's bench-<stamp>[.partial].json "
+                             "(a long run stopped after some sizes leaves a .partial.json)")
     args = parser.parse_args(argv)
+    if args.render:
+        raw = json.loads(args.render.read_text())
+        report(raw, [SizeResult(**r) for r in raw["results"]], argparse.Namespace(**raw["args"]),
+               args.render.name.split(".")[0].removeprefix("bench-"), args.no_results_md)
+        return 0
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     if not sizes or min(sizes) < 1 or args.repeat < 1 or args.large_repeat < 1:
         parser.error("sizes must be positive integers and --repeat, --large-repeat at least 1")
@@ -786,6 +1006,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if wanted - set(OPS):
         parser.error(f"unknown operations: {', '.join(sorted(wanted - set(OPS)))}; choose from {', '.join(OPS)}")
     ops = tuple(op for op in OPS if op in wanted | {"create", "destroy"})
+    groups = tuple(group for group in GROUPS if group in {g.strip() for g in args.sides.split(",")})
+    if not groups or set(args.sides.split(",")) - set(GROUPS):
+        parser.error(f"--sides: choose from {', '.join(GROUPS)}")
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -807,11 +1030,13 @@ def main(argv: Optional[list[str]] = None) -> int:
             repeat = args.large_repeat if large else args.repeat
             log(f"N={n}: {'no warm-up' if large else 'warm-up/counting cycle'}, then {repeat} timed cycle(s)")
             livekit.flush()
-            results.append(bench_size(n, repeat, not large, ops, livekit, proxy, workdir, args.parallel, log))
+            results.append(bench_size(n, repeat, not large, ops, livekit, proxy, workdir, args.parallel, log, groups))
             # The figures so far, in case a long run is stopped before the end.
             RESULTS.mkdir(exist_ok=True)
             (RESULTS / f"bench-{stamp}.partial.json").write_text(json.dumps(
-                {"machine": info, "args": vars(args), "results": [r.__dict__ for r in results]}, indent=2) + "\n")
+                {"machine": {**info, "load_average_end": os.getloadavg()}, "args": vars(args),
+                 "elapsed_seconds": time.perf_counter() - started, "results": [r.__dict__ for r in results]},
+                indent=2) + "\n")
     finally:
         if proxy is not None:
             proxy.close()
@@ -826,6 +1051,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     raw_path = RESULTS / f"bench-{stamp}.json"
     raw_path.write_text(json.dumps(raw, indent=2) + "\n")  # first: the figures survive whatever follows
     (RESULTS / f"bench-{stamp}.partial.json").unlink(missing_ok=True)
+    report(raw, results, args, stamp, args.no_results_md)
+    return 0
+
+
+def report(raw: dict[str, Any], results: list[SizeResult], args: argparse.Namespace, stamp: str,
+           no_results_md: bool) -> None:
+    """The plot, the tables and the targets of a run's figures (`raw`, as its JSON file holds them)."""
+    info, elapsed = raw["machine"], raw["elapsed_seconds"]
+    raw_path = RESULTS / f"bench-{stamp}.json"
     plot_name = f"bench-{stamp}.png"
     plot(results, RESULTS / plot_name)
     shutil.copyfile(RESULTS / plot_name, RESULTS / "latest.png")
@@ -834,13 +1068,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     (RESULTS / f"bench-{stamp}.md").write_text(table + "\n")
     raw["checks"] = [{"target": name, "ok": ok, "detail": detail} for name, ok, detail in checks]
     raw_path.write_text(json.dumps(raw, indent=2) + "\n")
-    if not args.no_results_md:
+    if not no_results_md:
         (HERE / "RESULTS.md").write_text(
             "# Benchmark results\n\nThe latest `make bench` (benchmarks/run.py); regenerate with `make bench`. "
             "How to read it: benchmarks/README.md.\n\n![time against N](RESULTS.png)\n\n" + table + "\n")
         shutil.copyfile(RESULTS / plot_name, HERE / "RESULTS.png")
-    log(f"results: {RESULTS / f'bench-{stamp}.md'}, {RESULTS / plot_name}")
-    return 0
+    print(f"results: {RESULTS / f'bench-{stamp}.md'}, {RESULTS / plot_name}", file=sys.stderr)
 
 
 if __name__ == "__main__":
