@@ -36,7 +36,7 @@ import httpx
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
-from ._auth import TokenSource
+from ._auth import SIP_ADMIN, TokenSource
 from ._config import Endpoint
 from ._exceptions import (
     APIError,
@@ -148,6 +148,10 @@ class _Operation:
 class SIPClient:
     """Thread-safe client; one instance keeps one connection pool."""
 
+    # The Twirp service called and the grants its token carries (_rooms.RoomClient calls another).
+    service = SERVICE
+    grants = SIP_ADMIN
+
     def __init__(
         self,
         connection: Endpoint,
@@ -161,7 +165,7 @@ class SIPClient:
         self.deadline = configured_deadline() if deadline is None else deadline
         self.connection = connection
         self._base = connection.twirp_base
-        self._tokens = TokenSource(connection.api_key, connection.api_secret)
+        self._tokens = TokenSource(connection.api_key, connection.api_secret, grants=self.grants)
         self._retry = retry or RetryPolicy()
         self._http = httpx.Client(
             timeout=timeout,
@@ -379,7 +383,7 @@ class SIPClient:
 
     def _attempt(self, method: str, request: Message, response_type: type[M], request_id: str,
                  operation: _Operation) -> M:
-        url = f"{self._base}/twirp/{SERVICE}/{method}"
+        url = f"{self._base}/twirp/{self.service}/{method}"
         headers = {
             "Authorization": f"Bearer {self._tokens.token()}",
             "Content-Type": "application/protobuf",

@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
 from .._client import RetryPolicy, SIPClient
-from .._config import resolve_connection
+from .._config import Endpoint, resolve_connection
 from .._exceptions import LiveKitError
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
@@ -32,11 +32,22 @@ class SourceError(LiveKitError):
 
 
 def from_server(url: str | None, api_key: str | None, api_secret: str | None, environ: Mapping[str, str]) -> Objects:
+    return read_server(server_endpoint(url, api_key, api_secret, environ))
+
+
+def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None,
+                    environ: Mapping[str, str]) -> Endpoint:
     explicit = {k: v for k, v in (("url", url), ("api_key", api_key), ("api_secret", api_secret)) if v is not None}
-    endpoint = resolve_connection(explicit, lambda _key: None, environ)
-    transport = httpx.HTTPTransport(verify=_tls_context())
-    with SIPClient(endpoint, retry=RetryPolicy(attempts=2), transport=transport) as client:
+    return resolve_connection(explicit, lambda _key: None, environ)
+
+
+def read_server(endpoint: Endpoint) -> Objects:
+    with SIPClient(endpoint, retry=RetryPolicy(attempts=2), transport=verified_transport()) as client:
         return client.list_inbound_trunks(), client.list_dispatch_rules()
+
+
+def verified_transport() -> httpx.HTTPTransport:
+    return httpx.HTTPTransport(verify=_tls_context())
 
 
 @functools.cache

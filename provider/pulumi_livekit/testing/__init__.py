@@ -1,9 +1,11 @@
-"""Test bed helpers: a real livekit-server with Redis, and the real `pulumi` CLI on a program.
+"""Test bed helpers: a real livekit-server with Redis, the real `pulumi` CLI on a program, and a test
+agent worker on livekit-agents.
 
 Used by the project's tests, benchmarks and `make demo`; importable by users who want
 to test their own programs the same way.
 """
 
+from ._agent_worker import AgentWorker
 from ._livekit import Credentials, LocalLiveKit, free_port
 from ._proxy import Fault, FaultProxy
 from ._pulumi import Diagnostic, PulumiCommandError, PulumiStack, Result, resource_name
@@ -11,6 +13,7 @@ from ._routing_oracle import RoutingOracle, RoutingOracleError
 from ._tools import REPO_ROOT, tool_path
 
 __all__ = [
+    "AgentWorker",
     "Credentials",
     "Diagnostic",
     "Fault",
