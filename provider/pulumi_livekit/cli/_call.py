@@ -126,7 +126,7 @@ def _connect(rtc, endpoint: Endpoint, outcome: CallOutcome, *, keep: bool) -> No
                                "it and dispatch no agent anew; it was left untouched")
             return
         started = time.monotonic()
-        created = rooms.create_room(_room_request(outcome.room_name, rule.room_config))
+        created = rooms.create_room(_room_request(outcome.room_name, rule))
         outcome.room_made = True
         try:
             asyncio.run(_join_and_wait(rtc, endpoint, outcome, started, created.creation_time_ms))
@@ -137,10 +137,11 @@ def _connect(rtc, endpoint: Endpoint, outcome: CallOutcome, *, keep: bool) -> No
                 rooms.delete_room(outcome.room_name)
 
 
-def _room_request(name: str, config) -> room_pb.CreateRoomRequest:
-    """The room as the SIP service has it made: the rule's room configuration under the call's room name."""
-    request = room_pb.CreateRoomRequest(name=name)
-    for descriptor, value in config.ListFields():
+def _room_request(name: str, rule) -> room_pb.CreateRoomRequest:
+    """The room as the SIP service has it made: the rule's room preset and configuration under the call's
+    room name."""
+    request = room_pb.CreateRoomRequest(name=name, room_preset=rule.room_preset)
+    for descriptor, value in rule.room_config.ListFields():
         if descriptor.name != "name":
             target = request.DESCRIPTOR.fields_by_name[descriptor.name]
             if target.label == target.LABEL_REPEATED:
