@@ -13,19 +13,22 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Iterator
 
 import pytest
+import yaml
 from livekit import api as lkapi
 
 from pulumi_livekit.testing import AgentWorker, LocalLiveKit, PulumiStack
 
-from conftest import PROGRAMS, configure_for
+from conftest import EXAMPLES, PROGRAMS, configure_for
 
 AGENT = "call-test-agent"
 PIN = "60517"
 CALLER = "+15550001111"
 SALES, PRIVATE, GHOST, VIP, NO_RULE = "+15557770001", "+15557770002", "+15557770003", "+15557770004", "+15557770005"
+MULTI_ENV = EXAMPLES / "multi-env"
 # A test worker publishes nothing, so the caller hears of it up to 3 s late (the server's update interval).
 AGENT_TIMEOUT = "20"
 
@@ -208,3 +211,40 @@ def test_bad_arguments_exit_2_before_any_api_call():
     unreachable = subprocess.run([sys.executable, "-m", "pulumi_livekit.routes", "call", "--from", CALLER,
                                   "--to", SALES], capture_output=True, text=True, env={**os.environ, **nowhere})
     assert unreachable.returncode == 3 and "http://127.0.0.1:9" in unreachable.stderr
+
+
+def configure_from(stack: PulumiStack, stack_file: Path) -> None:
+    """An example stack's committed settings, beside what `stack init` wrote to its stack file."""
+    target = stack.program_dir / stack_file.name
+    settings = (yaml.safe_load(target.read_text()) if target.exists() else None) or {}
+    settings.setdefault("config", {}).update(yaml.safe_load(stack_file.read_text())["config"])
+    target.write_text(yaml.safe_dump(settings))
+
+
+def test_the_post_deploy_step_calls_every_declared_number_and_fails_when_an_agent_does_not_come(
+        server, tmp_path):
+    """examples/change-review/post-deploy.sh after `pulumi up` of examples/multi-env: dev's agent has a
+    worker, prod's (support-agent) has none."""
+    dev = PulumiStack(MULTI_ENV, "dev", workdir=tmp_path, env=server.credentials.env())
+    prod = PulumiStack(dev.program_dir, "prod", workdir=tmp_path, env=server.credentials.env(), copy_program=False)
+    for stack in (dev, prod):
+        configure_from(stack, MULTI_ENV / f"Pulumi.{stack.stack}.yaml")
+        stack.up()
+    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir), "CALL_TIMEOUT": "8",
+           "LIVEKIT_ROUTES": str(Path(sys.executable).parent / "livekit-routes")}
+
+    def post_deploy(*stacks: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(EXAMPLES / "change-review" / "post-deploy.sh"), *stacks], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    with AgentWorker(server.credentials, "support-agent-dev", tmp_path / "agent"):
+        passed = post_deploy("dev")
+        assert passed.returncode == 0, passed.stdout + passed.stderr
+        assert "=== dev: test call from +15550000000 to +15550100" in passed.stdout
+        assert "agent     support-agent-dev: joined after " in passed.stdout
+        failed = post_deploy("dev", "prod")
+    print(failed.stdout)  # what docs/call.md shows
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert failed.stdout.count("test call from") == 3  # dev's number, then prod's two
+    assert failed.stdout.count("agent     support-agent: NOT JOINED within 8 s") == 2
+    assert not [name for name in rooms(server) if name.startswith(("call-", "dev-call-"))]
