@@ -172,7 +172,9 @@ def test_keep_leaves_the_room_with_its_agent(server, deployed, worker):
     assert placed.returncode == 0, placed.stdout + placed.stderr
     try:
         assert outcome["roomKept"]
-        assert outcome["room"] in rooms(server)
+        kept = rooms(server)[outcome["room"]]
+        # The rule's room configuration, as the SIP service has the room made.
+        assert kept.empty_timeout == 120 and kept.metadata == '{"line": "sales"}'
     finally:
         delete_room(server, outcome["room"])
 

@@ -22,10 +22,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional, TextIO
 
+from google.protobuf import json_format
 from livekit.protocol import room as room_pb
 
 from .._auth import access_token
 from .._config import Endpoint
+from .._exceptions import ValidationError
 from .._rooms import RoomClient
 from ..routing import ACCEPT, DROP, RANDOM, REQUEST_PIN, Call, Decision, evaluate
 from . import _sources
@@ -139,17 +141,14 @@ def _connect(rtc, endpoint: Endpoint, outcome: CallOutcome, *, keep: bool) -> No
 
 def _room_request(name: str, rule) -> room_pb.CreateRoomRequest:
     """The room as the SIP service has it made: the rule's room preset and configuration under the call's
-    room name."""
-    request = room_pb.CreateRoomRequest(name=name, room_preset=rule.room_preset)
-    for descriptor, value in rule.room_config.ListFields():
-        if descriptor.name != "name":
-            target = request.DESCRIPTOR.fields_by_name[descriptor.name]
-            if target.label == target.LABEL_REPEATED:
-                getattr(request, descriptor.name).extend(value)
-            elif target.message_type is not None:
-                getattr(request, descriptor.name).CopyFrom(value)
-            else:
-                setattr(request, descriptor.name, value)
+    room name. The configuration's fields are CreateRoom's, under the same names."""
+    fields = json_format.MessageToDict(rule.room_config)
+    fields.pop("name", None)
+    try:
+        request = json_format.ParseDict(fields, room_pb.CreateRoomRequest())
+    except json_format.ParseError as exc:
+        raise ValidationError("room_config", f"cannot be given to a room through CreateRoom: {exc}") from exc
+    request.name, request.room_preset = name, rule.room_preset
     return request
 
 

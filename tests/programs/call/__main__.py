@@ -23,7 +23,8 @@ def rule(name: str, number: str, kind, *, agent_name: str, metadata: str, **fiel
     return name, livekit.DispatchRule(
         name, name=name, rule=kind, trunk_ids=[line.id], numbers=[number],
         room_config=livekit.RoomConfiguration(
-            agents=[livekit.RoomAgentDispatch(agent_name=agent_name, metadata=metadata)]),
+            agents=[livekit.RoomAgentDispatch(agent_name=agent_name, metadata=metadata)],
+            empty_timeout=120, metadata=f'{{"line": "{name}"}}', tags={"line": name}),
         **fields)
 
 
