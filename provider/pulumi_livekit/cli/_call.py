@@ -122,13 +122,14 @@ def _connect(rtc, endpoint: Endpoint, outcome: CallOutcome, *, keep: bool) -> No
     rule = outcome.decision.rule
     outcome.agents = [AgentArrival(a.agent_name, a.metadata) for a in rule.room_config.agents]
     outcome.room_name = outcome.decision.room_name.replace(RANDOM, _random_text(12))
+    request = _room_request(outcome.room_name, rule)
     with RoomClient(endpoint, transport=_sources.verified_transport()) as rooms:
         if rooms.find_room(outcome.room_name) is not None:
             outcome.problem = (f"room {outcome.room_name!r} exists already (a call in progress?): a call would join "
                                "it and dispatch no agent anew; it was left untouched")
             return
         started = time.monotonic()
-        created = rooms.create_room(_room_request(outcome.room_name, rule))
+        created = rooms.create_room(request)
         outcome.room_made = True
         try:
             asyncio.run(_join_and_wait(rtc, endpoint, outcome, started, created.creation_time_ms))
