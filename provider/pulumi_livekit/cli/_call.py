@@ -248,8 +248,8 @@ def format_outcome(outcome: CallOutcome) -> str:
         lines.append(f"refused   by the server ({decision.error.code}): {decision.error.message}; no room made")
         return "\n".join(lines) + "\n"
     lines.append(f"trunk     {decision.trunk_id or '(none matched)'}")
-    rule = decision.rule
-    lines.append(f"rule      {decision.rule_id or '(none matched)'}" + (f" ({rule.name})" if rule and rule.name else ""))
+    rule_name = f" ({decision.rule.name})" if decision.rule is not None and decision.rule.name else ""
+    lines.append(f"rule      {decision.rule_id or '(none matched)'}{rule_name}")
     if decision.result == DROP:
         lines.append("result    DROPPED: no dispatch rule takes this call; no room made")
     elif decision.result == REQUEST_PIN:
