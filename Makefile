@@ -1,10 +1,10 @@
-# The two commands: `make demo` and `make test`. Everything else is plumbing.
+# The commands: `make demo`, `make test` and `make test-fast`. Everything else is plumbing.
 SHELL := /bin/bash
 PY := .venv/bin/python
 # The test bed's Pulumi install folder; no virtualenv on PATH: programs name theirs in Pulumi.yaml.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: demo test bootstrap down bench clean
+.PHONY: demo test test-fast bootstrap down bench docs clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -21,9 +21,20 @@ TEST_WORKERS ?= 3
 test: bootstrap
 	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# The unit tier alone: no livekit-server, no Redis, no `pulumi`; one process, seconds.
+test-fast: bootstrap
+	@$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
+
 bench: bootstrap
 	@$(PY) -m pip install -q -e ".[dev,bench]"
 	@$(PY) benchmarks/run.py $(BENCH_ARGS)
 
+# The pages under docs/ as a static site in site/; the benchmark plot is copied beside the page that
+# includes benchmarks/RESULTS.md, so the figure is the one `make bench` last drew.
+docs: bootstrap
+	@cp benchmarks/RESULTS.png docs/RESULTS.png
+	@$(PY) -m mkdocs build -q
+	@echo "docs: site/index.html"
+
 clean: down
-	rm -rf .state .tools .venv
+	rm -rf .state .tools .venv site docs/RESULTS.png

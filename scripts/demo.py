@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from local_livekit import REPO_ROOT, env as local_env, up as local_up
+from local_livekit import REPO_ROOT, STATE_DIR, env as local_env, up as local_up
 
 from pulumi_livekit._client import SIPClient
 from pulumi_livekit._config import resolve_connection
@@ -22,7 +22,7 @@ def main() -> int:
     if not env.get("LIVEKIT_URL"):
         local_up()
         env.update(local_env())
-    backend = REPO_ROOT / ".state" / "backend"
+    backend = STATE_DIR / "backend"
     backend.mkdir(parents=True, exist_ok=True)
     env.setdefault("PULUMI_BACKEND_URL", f"file://{backend}")
     env.setdefault("PULUMI_CONFIG_PASSPHRASE", "")

@@ -1,6 +1,12 @@
-"""The demo's local LiveKit: `up` starts Redis + livekit-server in the background (state in
-.state/livekit, rules persisted across restarts), `env` prints its LIVEKIT_* settings, `down`
-stops both. Fixed ports: 7880 (LiveKit's usual dev port, what `lk` assumes) and 6390 (Redis)."""
+"""The demo's local LiveKit: `up` starts Redis + livekit-server in the background (rules persisted
+across restarts), `env` prints its LIVEKIT_* settings, `down` stops both.
+
+Settings, from the environment (the README's quick start names them):
+  DEMO_LIVEKIT_PORT  LiveKit's port, default 7880 (LiveKit's usual dev port, what `lk` assumes)
+  DEMO_REDIS_PORT    Redis's port, default 6390
+  DEMO_STATE_DIR     where the server's data, keys and the demo's Pulumi backend live, default
+                     .state in the clone (ignored by git; `make clean` removes it)
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,12 @@ import secrets
 import signal
 import sys
 import time
+from pathlib import Path
 
 from pulumi_livekit.testing import REPO_ROOT, LocalLiveKit
 
-STATE = REPO_ROOT / ".state" / "livekit"
+STATE_DIR = Path(os.environ.get("DEMO_STATE_DIR") or REPO_ROOT / ".state").absolute()
+STATE = STATE_DIR / "livekit"
 SETTINGS = STATE / "settings.json"
 HTTP_PORT = int(os.environ.get("DEMO_LIVEKIT_PORT", "7880"))
 REDIS_PORT = int(os.environ.get("DEMO_REDIS_PORT", "6390"))
@@ -97,4 +105,4 @@ if __name__ == "__main__":
         for key, value in env().items():
             print(f"export {key}={value}")
     else:
-        sys.exit("usage: local_livekit.py up|down|env")
+        sys.exit(f"usage: local_livekit.py up|down|env\n{__doc__}")

@@ -9,8 +9,10 @@
 # LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET (`livekit-routes call`, which needs
 # `pip install 'pulumi-livekit[call]'`). TEST_CALLER is the calling number (default +15550000000: a trunk
 # that admits only listed callers needs one of them), CALL_TIMEOUT the seconds each call waits for its
-# agents (default 30), LIVEKIT_ROUTES the livekit-routes command (default: the one on PATH).
-# Exit status: 0 when every call reached its agents; 1 when one did not; 3 when a stack could not be read.
+# agents (default 30). LIVEKIT_ROUTES names the livekit-routes command; by default the one in the
+# virtualenv the project's Pulumi.yaml names, else the one on PATH: only `pulumi` needs to be on PATH.
+# Exit status: 0 when every call reached its agents; 1 when one did not; 3 when a stack could not be read;
+# 2 bad usage.
 set -uo pipefail
 
 if [[ $# -eq 0 ]]; then
@@ -18,7 +20,8 @@ if [[ $# -eq 0 ]]; then
   exit 2
 fi
 project=${PROJECT_DIR:-.}
-routes=${LIVEKIT_ROUTES:-livekit-routes}
+# livekit-routes, as LIVEKIT_ROUTES or the project names it: sets `routes`.
+source "$(dirname "$0")/find-livekit-routes.sh"
 caller=${TEST_CALLER:-+15550000000}
 timeout=${CALL_TIMEOUT:-30}
 

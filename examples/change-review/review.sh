@@ -5,7 +5,8 @@
 #
 # Runs in the Pulumi project in the current directory (or PROJECT_DIR), with the LiveKit connection
 # from LIVEKIT_* or the stacks' livekit:* config, like `pulumi preview`. LIVEKIT_ROUTES names the
-# livekit-routes command (default: the one on PATH, e.g. in the project's virtualenv).
+# livekit-routes command; by default the one in the virtualenv the project's Pulumi.yaml names
+# (runtime.options.virtualenv), else the one on PATH: only `pulumi` needs to be on PATH.
 # Exit status: 0 when every preview passed (and, with --fail-on-change, no call changes route);
 # otherwise the first failure's: 1 a call changes route, 3 a preview failed, 2 bad usage.
 set -uo pipefail
@@ -20,7 +21,9 @@ if [[ $# -eq 0 ]]; then
   exit 2
 fi
 project=${PROJECT_DIR:-.}
-routes=${LIVEKIT_ROUTES:-livekit-routes}
+
+# livekit-routes, as LIVEKIT_ROUTES or the project names it: sets `routes`.
+source "$(dirname "$0")/find-livekit-routes.sh"
 
 status=0
 for stack in "$@"; do

@@ -1,4 +1,4 @@
-"""The program of tests/test_call.py: one inbound trunk, and a rule per called number naming an agent.
+"""The program of tests/engine/test_call.py: one inbound trunk, and a rule per called number naming an agent.
 
 Stack config: `agent` (the agent a test worker serves), `pin` (secret). Numbers:
   +15557770001  sales: a room per caller, the team's attributes, the agent with job metadata

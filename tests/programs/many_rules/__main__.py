@@ -2,7 +2,7 @@
 changing `generation` (a number) renames every rule, an in-place update of each.
 
 No rule depends on another, so the engine creates them all at once: the fault scenarios of
-tests/test_reliability.py hit many creates in flight together.
+tests/engine/test_faults.py hit many creates in flight together.
 """
 
 import pulumi

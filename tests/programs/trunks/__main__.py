@@ -1,4 +1,4 @@
-"""The composite program of tests/test_trunks.py.
+"""The composite program of tests/engine/test_trunks.py.
 
 An inbound trunk (numbers from stack config `inboundNumbers`, comma-separated), an outbound trunk, and two
 dispatch rules that reference the inbound trunk by `trunk.id` — one per called number,

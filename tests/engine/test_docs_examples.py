@@ -11,7 +11,7 @@ import pytest
 from google.protobuf import json_format
 from livekit import api as lkapi
 
-from conftest import EXAMPLES, REPO
+from support import EXAMPLES, REPO
 
 # The JSON of every example on LiveKit's dispatch-rule page, copied verbatim (trailing commas and
 # all) when the examples were written: the fixture, so that a clone needs nothing beside it.

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -22,7 +21,7 @@ from livekit import api as lkapi
 
 from pulumi_livekit.testing import AgentWorker, LocalLiveKit, PulumiStack
 
-from conftest import EXAMPLES, PROGRAMS, configure_for
+from support import EXAMPLES, PROGRAMS, configure_for, write_config
 
 AGENT = "call-test-agent"
 PIN = "60517"
@@ -215,14 +214,6 @@ def test_bad_arguments_exit_2_before_any_api_call():
     assert unreachable.returncode == 3 and "http://127.0.0.1:9" in unreachable.stderr
 
 
-def configure_from(stack: PulumiStack, stack_file: Path) -> None:
-    """An example stack's committed settings, beside what `stack init` wrote to its stack file."""
-    target = stack.program_dir / stack_file.name
-    settings = (yaml.safe_load(target.read_text()) if target.exists() else None) or {}
-    settings.setdefault("config", {}).update(yaml.safe_load(stack_file.read_text())["config"])
-    target.write_text(yaml.safe_dump(settings))
-
-
 def test_the_post_deploy_step_calls_every_declared_number_and_fails_when_an_agent_does_not_come(
         server, tmp_path):
     """examples/change-review/post-deploy.sh after `pulumi up` of examples/multi-env: dev's agent has a
@@ -230,10 +221,10 @@ def test_the_post_deploy_step_calls_every_declared_number_and_fails_when_an_agen
     dev = PulumiStack(MULTI_ENV, "dev", workdir=tmp_path, env=server.credentials.env())
     prod = PulumiStack(dev.program_dir, "prod", workdir=tmp_path, env=server.credentials.env(), copy_program=False)
     for stack in (dev, prod):
-        configure_from(stack, MULTI_ENV / f"Pulumi.{stack.stack}.yaml")
+        write_config(stack, yaml.safe_load((MULTI_ENV / f"Pulumi.{stack.stack}.yaml").read_text())["config"])
         stack.up()
-    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir), "CALL_TIMEOUT": "8",
-           "LIVEKIT_ROUTES": str(Path(sys.executable).parent / "livekit-routes")}
+    # No livekit-routes on PATH (only `pulumi` is): the script takes the one in the project's virtualenv.
+    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir), "CALL_TIMEOUT": "8"}
 
     def post_deploy(*stacks: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(EXAMPLES / "change-review" / "post-deploy.sh"), *stacks], env=env,

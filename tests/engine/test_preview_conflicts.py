@@ -10,9 +10,8 @@ import pytest
 import yaml
 from livekit import api as lkapi
 
-from pulumi_livekit.testing import FaultProxy
 
-from conftest import PROGRAMS
+from support import PROGRAMS
 
 PIN = "7355608"
 TWIN = {"rule": {"dispatchRuleDirect": {"roomName": "twin", "pin": PIN}},
@@ -25,12 +24,6 @@ RULES = [
     {"type": "DispatchRule", "name": "twin-b",
      "args": {**TWIN, "name": "twin b", "numbers": ["+1 555-0190"]}},
 ]
-
-
-@pytest.fixture
-def proxy(livekit):
-    with FaultProxy(livekit.credentials.url) as fault_proxy:
-        yield fault_proxy
 
 
 def stack_through(pulumi_stack, proxy, *, stock_host: bool):

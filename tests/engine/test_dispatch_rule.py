@@ -18,7 +18,7 @@ from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._resource import serialized_provider
 from pulumi_livekit.testing import FaultProxy, PulumiStack, resource_name
 
-from conftest import PROGRAMS, REPO, Oracle, configure_for
+from support import DISPATCH_RULE_BAD_INPUTS, PROGRAMS, REPO, Oracle, configure_for, server_state
 
 KIND_FIELDS = {"individual": "dispatch_rule_individual", "direct": "dispatch_rule_direct",
                "callee": "dispatch_rule_callee"}
@@ -28,16 +28,6 @@ INITIAL_RULES = {
     "direct": {"room_name": "open-room"},
     "callee": {"room_prefix": "number-", "randomize": True},
 }
-
-
-def server_state(rule) -> dict:
-    """A server rule as a snake_case dict without ID, timestamps or the empty `media` the server adds."""
-    state = json_format.MessageToDict(rule, preserving_proto_field_name=True)
-    for key in ("sip_dispatch_rule_id", "created_at", "updated_at"):
-        state.pop(key, None)
-    if state.get("media") == {}:
-        del state["media"]
-    return state
 
 
 def expected_state(spec: dict) -> dict:
@@ -240,23 +230,6 @@ def test_import_with_a_different_declaration_previews_the_difference(pulumi_stac
     assert server_state(oracle.rule(made.sip_dispatch_rule_id)) == server_state(made)
 
 
-BAD_INPUTS = [
-    ({"kind": "direct", "rule": {"room_name": ""}}, "rule.dispatch_rule_direct.room_name", "required"),
-    ({"kind": "direct", "rule": {"room_name": "r", "pin": "12a4"}}, "rule.dispatch_rule_direct.pin", "digits"),
-    ({"kind": "raw", "rule": {"dispatchRuleDirect": {"roomName": "r"}, "dispatchRuleCallee": {}}}, "rule",
-     "only one of"),
-    ({"kind": "raw", "rule": {}}, "rule", "must set one rule kind"),
-    ({"kind": "raw", "rule": {"dispatchRuleDirekt": {"roomName": "r"}}}, "rule.dispatchRuleDirekt", "unknown field"),
-    ({"kind": "individual", "rule": {}, "attributes": {"team": 7}}, "attributes.team", "expected a string"),
-    ({"kind": "individual", "rule": {}, "room_config_raw": {"agentz": []}}, "room_config.agentz", "unknown field"),
-    ({"kind": "individual", "rule": {}, "trunk_ids": "ST_one"}, "trunk_ids", "expected a list"),
-    ({"kind": "individual", "rule": {}, "hide_phone_number": "yes"}, "hide_phone_number", "true or false"),
-    ({"kind": "individual", "rule": {}, "media_encryption": "AES"}, "media_encryption", "SIP_MEDIA_ENCRYPT_ALLOW"),
-    ({"kind": "individual", "rule": {}, "room_config_raw": {"max_participants": -1}}, "room_config.max_participants",
-     "negative"),
-]
-
-
 @pytest.fixture(scope="module")
 def checked_stack(livekit_server, tmp_path_factory):
     """One stack, behind a proxy that counts requests, for every bad-input case: each ends at check."""
@@ -267,8 +240,9 @@ def checked_stack(livekit_server, tmp_path_factory):
         yield stack, proxy
 
 
-@pytest.mark.parametrize("spec,path,problem", BAD_INPUTS, ids=[b[1] + ":" + b[2] for b in BAD_INPUTS])
-def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checked_stack, oracle):
+@pytest.mark.parametrize("spec,path,problem", DISPATCH_RULE_BAD_INPUTS,
+                         ids=[b[1] + ":" + b[2] for b in DISPATCH_RULE_BAD_INPUTS])
+def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checked_stack, oracle, figures):
     stack, proxy = checked_stack
     proxy.clear()
     declare(stack, spec)
@@ -278,6 +252,7 @@ def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checke
     assert path in message and problem in message, message
     assert proxy.count() == 0, proxy.counts
     assert oracle.rules() == []
+    figures["bad inputs tried"] += 1
 
 
 def test_a_rule_that_conflicts_with_one_on_the_server_is_refused_at_check_naming_both(pulumi_stack, oracle):
@@ -419,25 +394,3 @@ def test_a_refresh_lists_each_kind_once_and_never_reads_stale_state(pulumi_stack
         stack.up("--refresh")
         assert oracle.rule(rule_id).name == "rule 0"
         stack.preview("--refresh", "--expect-no-changes")
-
-
-def test_a_read_after_a_write_in_the_same_provider_process_lists_again(livekit):
-    """Reads share one listing per kind and process; a write drops it, so no read returns stale state."""
-    creds = livekit.credentials
-    with FaultProxy(creds.url) as proxy:
-        provider = DispatchRuleProvider()
-        connection = {"url": proxy.url, "api_key": creds.api_key, "api_secret": creds.api_secret}
-        declared = provider.check({}, {"rule": {"dispatchRuleDirect": {"roomName": "before"}},
-                                       "trunk_ids": [unique_trunk()], "connection": connection}).inputs
-        created = provider.create(declared)
-        proxy.clear()
-        assert provider.read(created.id, created.outs).outs["rule"] == {"dispatch_rule_direct": {"room_name": "before"}}
-        provider.read(created.id, created.outs)
-        assert proxy.count("ListSIPDispatchRule") == 1  # the second read used the listing
-
-        changed = {**declared, "rule": {"dispatch_rule_direct": {"room_name": "after"}}}
-        provider.update(created.id, created.outs, changed)
-        assert provider.read(created.id, created.outs).outs["rule"] == {"dispatch_rule_direct": {"room_name": "after"}}
-        assert proxy.count("ListSIPDispatchRule") == 2
-        provider.delete(created.id, created.outs)
-        assert provider.read(created.id, created.outs).id == ""

@@ -1,9 +1,9 @@
-"""`livekit-routes`, run as a user runs it (a subprocess) against the real server and a real stack."""
+"""`livekit-routes`, run as a user runs it (a subprocess) against the real server; from a stack in
+tests/engine/test_routes_diff.py."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,15 +17,13 @@ from pulumi_livekit._client import SIPClient
 from pulumi_livekit._config import Endpoint
 from pulumi_livekit.routing import Call
 
-from conftest import PROGRAMS
+from support import livekit_routes as run
 
 CALLER, CALLED, OTHER_NUMBER = "+15550001111", "+15559990000", "+15558880000"
 PIN = "40571"
 
 
-def run(*args: str, env: dict | None = None, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pulumi_livekit.routes", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, input=stdin, cwd=cwd, timeout=120)
+
 
 
 @pytest.fixture
@@ -124,31 +122,6 @@ def test_table_from_the_server_lists_rules_in_the_servers_order_with_warnings(pr
     first = next(r for r in as_json["rows"] if r["trunkId"] == project["line"].sip_trunk_id)
     assert [(r["ruleId"], r["pinRequired"]) for r in first["rules"]] == [
         (project["support"].sip_dispatch_rule_id, False), (project["vip"].sip_dispatch_rule_id, True)]
-
-
-def test_table_from_a_stack_never_shows_the_pin(pulumi_stack, tmp_path):
-    stack = pulumi_stack(PROGRAMS / "declared")
-    stack.set_config("resources", json.dumps([
-        {"type": "InboundTrunk", "name": "line", "args": {"numbers": [CALLED], "allowed_numbers": [CALLER]}},
-        {"type": "DispatchRule", "name": "vip", "trunk": "line",
-         "args": {"rule": {"dispatchRuleDirect": {"roomName": "vip", "pin": PIN}}}},
-        {"type": "DispatchRule", "name": "open", "trunk": "line",
-         "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}},
-                  "room_config": {"agents": [{"agent_name": "inbound-agent"}]}}},
-    ]), secret=True)
-    stack.up()
-    ids = stack.outputs()["ids"]
-    export = tmp_path / "state.json"
-    export.write_text(json.dumps(stack.export()))
-    from_file = run("table", "--stack-export", str(export))
-    from_stdin = run("table", "--stack-export", "-", stdin=export.read_text())
-    by_name = run("table", "--stack", stack.stack, env=stack.env, cwd=stack.program_dir)
-    for shown in (from_file, from_stdin, by_name):
-        assert shown.returncode == 0, shown.stderr + shown.stdout  # nothing to warn about
-        assert PIN not in shown.stdout
-        rows = [l for l in shown.stdout.splitlines() if ids["vip"] in l or ids["open"] in l]
-        assert ids["vip"] in rows[0] and re.search(r"\byes\b", rows[0])  # PIN required, shown first
-        assert "call-_{caller}_{random}" in rows[1] and "inbound-agent" in rows[1]
 
 
 def test_the_console_script_is_installed():

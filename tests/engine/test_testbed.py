@@ -1,32 +1,13 @@
-"""The test bed itself: a real livekit-server answering the SIP API, and the real Pulumi engine."""
+"""The test bed itself: the real Pulumi engine it drives, a user project in its own virtualenv, and the tools
+`scripts/bootstrap` installs."""
 
 import os
 import subprocess
 import sys
 
-from livekit import api as lkapi
-from pulumi import automation as auto
+from pulumi_livekit.testing import PulumiStack, resource_name
 
-from pulumi_livekit.testing import PulumiStack, Result, resource_name
-
-from conftest import PROGRAMS, REPO
-
-
-def test_official_sdk_creates_lists_and_deletes_a_dispatch_rule(oracle):
-    rule = lkapi.SIPDispatchRuleInfo(
-        name="testbed",
-        trunk_ids=["ST_testbed"],
-        rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="testbed-room")),
-    )
-    created = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=rule))
-    assert created.sip_dispatch_rule_id.startswith("SDR_")
-
-    listed = {r.sip_dispatch_rule_id: r for r in oracle.rules()}
-    assert listed[created.sip_dispatch_rule_id].rule.dispatch_rule_direct.room_name == "testbed-room"
-
-    oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(
-        sip_dispatch_rule_id=created.sip_dispatch_rule_id))
-    assert oracle.rules() == []
+from support import PROGRAMS, REPO
 
 
 def test_pulumi_up_and_destroy_a_dynamic_resource_through_the_built_engine(tmp_path):
@@ -149,23 +130,3 @@ def test_the_install_folder_holds_pulumis_own_dynamic_provider_launcher():
     launcher = REPO / ".tools" / "bin" / "pulumi-resource-pulumi-python"
     assert not launcher.is_symlink()
     assert launcher.read_text().startswith("#!/bin/sh") and "-m pulumi.dynamic" in launcher.read_text()
-
-
-def test_a_result_groups_diagnostics_by_resource_and_sums_up_only_what_changed():
-    def diagnostic(sequence, urn, severity, message, ephemeral=None):
-        return auto.EngineEvent(sequence, 0, diagnostic_event=auto.DiagnosticEvent(
-            message, "never", severity, ephemeral=ephemeral, urn=urn))
-
-    rule = "urn:pulumi:test::declared::pulumi-python:dynamic/livekit:DispatchRule::rule-0"
-    result = Result(("up",), 255, "", "", events=[
-        diagnostic(1, rule, "debug", "registering resource"),
-        diagnostic(2, rule, "error", "first problem\n"),
-        diagnostic(3, rule, "info", "progress", ephemeral=True),
-        diagnostic(4, rule, "error", "second problem"),
-        diagnostic(5, None, "error", "update failed"),
-        diagnostic(6, rule, "warning", "deprecated"),
-    ], summary={"same": 2, "create": 1, "update": 0})
-    assert result.messages() == {"rule-0": "first problem\nsecond problem", "": "update failed"}
-    assert result.messages("warning") == {"rule-0": "deprecated"}
-    assert [d.severity for d in result.diagnostics] == ["error", "error", "error", "warning"]
-    assert result.changes == {"create": 1}

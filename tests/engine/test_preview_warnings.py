@@ -8,7 +8,7 @@ import json
 from pulumi_livekit.routing import WARNING_CODES
 from pulumi_livekit.testing import Result
 
-from conftest import PROGRAMS
+from support import PROGRAMS
 
 PIN = "90210733415"
 OPEN = {"dispatchRuleIndividual": {"roomPrefix": "call-"}}

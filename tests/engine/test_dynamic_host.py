@@ -1,7 +1,7 @@
 """This package's dynamic-provider host (`pulumi-resource-pulumi-python`) on the lowest and the
-highest Pulumi SDK that pyproject.toml allows, its fallback when the SDK's host is not shaped as it
-expects, and `pulumi import` through it. Import with `import_` is proven in test_dispatch_rule.py and
-test_trunks.py."""
+highest Pulumi SDK that pyproject.toml allows, and `pulumi import` through it. Import with `import_` is
+proven in test_dispatch_rule.py and test_trunks.py; the host's fallback in
+tests/unit/test_dynamic_host_fallback.py."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ import sys
 import pytest
 from livekit import api as lkapi
 
-from pulumi_livekit import _dynamic_host
-
-from conftest import PROGRAMS, REPO
+from support import PROGRAMS, REPO
 
 
 def supported_pulumi() -> tuple[str, str]:
@@ -50,15 +48,6 @@ def test_the_host_serves_import_on_both_ends_of_the_supported_pulumi_range(bound
     port, stderr = start_host(str(venv / "bin" / "pulumi-resource-pulumi-python"))
     assert port.isdigit(), stderr
     assert "unchanged" not in stderr
-
-
-def test_an_sdk_host_of_another_shape_runs_unchanged_and_says_so_once(monkeypatch, capsys):
-    # A module of the SDK that is not shaped like its dynamic-provider host stands in for a future one.
-    monkeypatch.setattr(_dynamic_host, "STOCK_HOST", "pulumi.dynamic.dynamic")
-    assert _dynamic_host._host_with_import() is None
-    message = capsys.readouterr().err
-    assert message.count("running Pulumi's dynamic-provider host unchanged") == 1
-    assert "0 main() calls, expected one" in message
 
 
 def test_pulumi_import_adopts_each_kind_and_the_program_then_previews_clean(pulumi_stack, oracle):

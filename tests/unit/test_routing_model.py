@@ -1,5 +1,5 @@
 """Unit tests of the pure routing model (pulumi_livekit.routing). The same behaviour is checked
-against the real server, call by call, in tests/test_routing_oracle.py."""
+against the real server, call by call, in tests/server/test_routing_oracle.py."""
 
 from __future__ import annotations
 

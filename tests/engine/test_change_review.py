@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
 from pulumi_livekit.testing import PulumiStack
 
-from conftest import EXAMPLES
+from support import EXAMPLES
 
 REVIEW = EXAMPLES / "change-review"
 MULTI_ENV = EXAMPLES / "multi-env"
@@ -29,9 +29,19 @@ def use_stack_files(project: Path, source: Path) -> None:
 
 
 def review(dev: PulumiStack, *args: str) -> subprocess.CompletedProcess:
-    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir),
-           "LIVEKIT_ROUTES": str(Path(sys.executable).parent / "livekit-routes")}
+    # No livekit-routes on PATH (only `pulumi` is): the script takes the one in the project's virtualenv.
+    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir)}
+    assert shutil.which("livekit-routes", path=env.get("PATH")) is None
     return subprocess.run([str(REVIEW / "review.sh"), *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_without_livekit_routes_anywhere_the_script_says_where_to_install_it(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: telephony\nruntime:\n  name: python\n"
+                                          "  options:\n    virtualenv: venv\n")
+    env = {"PATH": "/usr/bin:/bin", "PROJECT_DIR": str(tmp_path)}
+    result = subprocess.run([str(REVIEW / "review.sh"), "dev"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "livekit-routes not found" in result.stderr and "Pulumi.yaml" in result.stderr
 
 
 def test_the_review_script_shows_the_resource_diff_and_the_calls_it_moves(livekit, tmp_path):

@@ -8,7 +8,7 @@ import uuid
 
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 
-from conftest import PROGRAMS
+from support import PROGRAMS
 
 FIELDS = sorted({f.name for f in DispatchRuleProvider.message_type.DESCRIPTOR.fields} - {"created_at", "updated_at"}
                 | {"pin", "connection"})

@@ -1,22 +1,22 @@
-"""`livekit-routes diff` over the real engine's `pulumi preview --json --show-sames`: what a change
-does to calls, compared with what the real server answers for the same calls before and after `up`."""
+"""`livekit-routes` on a real stack: `diff` over the real engine's `pulumi preview --json --show-sames` (what a
+change does to calls, compared with what the real server answers for the same calls before and after `up`),
+and `table` from the stack's state."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 from pulumi_livekit.routing import ANY_OTHER_NUMBER, ANYONE, CALLER, CALLER_LAST_4, RANDOM, Call
 
-from conftest import PROGRAMS
+from support import PROGRAMS
+from support import livekit_routes as routes
 
 MAIN_1, MAIN_2, MAIN_3, NIGHT, WEEKEND, FALLBACK = (
     "+15550100", "+15550101", "+15550102", "+15550199", "+15550198", "+15550177")
 VIP_CALLER = "+15550001111"
 PIN = "8842"
+TABLE_PIN = "40571"  # five digits: less likely than four to turn up in an ID by chance
 # What the server is asked for the calls the diff writes as "anyone" and "any other number".
 CONCRETE = {ANYONE: "+15557770000", ANY_OTHER_NUMBER: "+15557770001"}
 
@@ -43,11 +43,6 @@ AFTER = [
     {"type": "DispatchRule", "name": "fallback", "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "fb"}},
                                                           "numbers": [FALLBACK]}},
 ]
-
-
-def routes(*args: str, stdin: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pulumi_livekit.routes", *args], input=stdin,
-                          capture_output=True, text=True, timeout=120)
 
 
 def preview_json(stack) -> str:
@@ -142,3 +137,28 @@ def test_a_preview_without_the_unchanged_resources_or_a_failed_one_is_refused_cl
     assert failed.returncode == 3 and "the preview failed:\n  boom" in failed.stderr
     garbage = routes("diff", "--preview", str(tmp_path / "missing.json"), stdin="")
     assert garbage.returncode == 3 and "missing.json" in garbage.stderr and "Traceback" not in garbage.stderr
+
+
+def test_table_from_a_stack_never_shows_the_pin(pulumi_stack, tmp_path):
+    stack = pulumi_stack(PROGRAMS / "declared")
+    stack.set_config("resources", json.dumps([
+        {"type": "InboundTrunk", "name": "line", "args": {"numbers": [MAIN_1], "allowed_numbers": [VIP_CALLER]}},
+        {"type": "DispatchRule", "name": "vip", "trunk": "line",
+         "args": {"rule": {"dispatchRuleDirect": {"roomName": "vip", "pin": TABLE_PIN}}}},
+        {"type": "DispatchRule", "name": "open", "trunk": "line",
+         "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}},
+                  "room_config": {"agents": [{"agent_name": "inbound-agent"}]}}},
+    ]), secret=True)
+    stack.up()
+    ids = stack.outputs()["ids"]
+    export = tmp_path / "state.json"
+    export.write_text(json.dumps(stack.export()))
+    from_file = routes("table", "--stack-export", str(export))
+    from_stdin = routes("table", "--stack-export", "-", stdin=export.read_text())
+    by_name = routes("table", "--stack", stack.stack, env=stack.env, cwd=stack.program_dir)
+    for shown in (from_file, from_stdin, by_name):
+        assert shown.returncode == 0, shown.stderr + shown.stdout  # nothing to warn about
+        assert TABLE_PIN not in shown.stdout
+        rows = [l for l in shown.stdout.splitlines() if ids["vip"] in l or ids["open"] in l]
+        assert ids["vip"] in rows[0] and re.search(r"\byes\b", rows[0])  # PIN required, shown first
+        assert "call-_{caller}_{random}" in rows[1] and "inbound-agent" in rows[1]

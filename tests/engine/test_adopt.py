@@ -1,0 +1,133 @@
+"""`livekit-adopt`'s program run by the real Pulumi engine against a real livekit-server.
+
+The round trip: a project made with the official SDK (`oracle`) -> `livekit-adopt`
+-> `pulumi up` imports everything with no create, update or delete request (counted through
+`FaultProxy`) and the server unchanged -> `preview --expect-no-changes` -> one field edited in the
+generated program -> `up` updates exactly that object.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from pulumi_livekit.testing import FaultProxy
+
+from support import (
+    ADOPTED_SECRETS,
+    CARRIER_PASSWORD,
+    LOBBY_PIN,
+    MAIN_PASSWORD,
+    SECOND_PASSWORD,
+    SUPPORT_PIN,
+    VENV,
+    VIP_PIN,
+    adopt,
+    make_project_to_adopt,
+    server_state,
+)
+
+MUTATIONS = re.compile(r"^(Create|Update|Delete)SIP")
+
+
+def server_objects(oracle) -> dict:
+    """Every object on the server by ID, as the official SDK reads it (timestamps included)."""
+    items = [*oracle.inbound_trunks(), *oracle.outbound_trunks()]
+    objects = {t.sip_trunk_id: t for t in items}
+    objects.update({r.sip_dispatch_rule_id: r for r in oracle.rules()})
+    return objects
+
+
+def secret_settings(output: str) -> dict[str, str]:
+    commands = [shlex.split(line) for line in output.splitlines() if "pulumi config set --secret" in line]
+    return {argv[4]: argv[-1] for argv in commands if not argv[4].startswith("livekit:")}
+
+
+def mutations(proxy: FaultProxy) -> dict[str, int]:
+    return {method: n for method, n in proxy.counts.items() if MUTATIONS.match(method)}
+
+
+def use_test_bed_venv(program: Path) -> None:
+    """Point the generated project at the test bed's virtualenv instead of its own `venv`."""
+    text = (program / "Pulumi.yaml").read_text()
+    text = text.replace("virtualenv: venv", f"virtualenv: {VENV}").replace("path: venv/bin", f"path: {VENV}/bin")
+    (program / "Pulumi.yaml").write_text(text)
+
+
+def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(tmp_path, livekit, oracle,
+                                                                                pulumi_stack):
+    made = make_project_to_adopt(oracle)
+    before = server_objects(oracle)
+    assert len(before) == 21
+    creds = livekit.credentials
+    out = tmp_path / "infra" / "livekit"
+
+    with FaultProxy(creds.url) as proxy:
+        written = adopt("--out", str(out), env={**creds.env(), "LIVEKIT_URL": proxy.url})
+        assert written.returncode == 0, written.stderr
+        # One List request per kind.
+        assert dict(proxy.counts) == {"ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1, "ListSIPDispatchRule": 1}
+    shown = adopt("--dry-run", "--show-secrets", env=creds.env())
+    assert shown.returncode == 0, shown.stderr
+
+    files = {name: (out / name).read_text() for name in ("__main__.py", "Pulumi.yaml", "requirements.txt")}
+    assert shown.stdout == files["__main__.py"]  # the same objects give the same bytes
+    compile(files["__main__.py"], "__main__.py", "exec")
+    assert files["__main__.py"].count("import_=") == 21
+    for object_id in before:
+        assert f'import_="{object_id}"' in files["__main__.py"]
+    for secret in (*ADOPTED_SECRETS, creds.api_secret):
+        for name, text in {**files, "stdout": written.stdout, "stderr": written.stderr}.items():
+            assert secret not in text, f"a secret is in plaintext in {name}"
+    assert "pulumi config set --secret support-pin-pin ********" in written.stdout
+    # Two trunks named "Main line": the lower ID keeps the plain name.
+    main, second = made["inbound"][0], made["inbound"][3]
+    main_name, second_name = ("main-line", "main-line-2") if main.sip_trunk_id < second.sip_trunk_id else (
+        "main-line-2", "main-line")
+    unnamed_rule = "sdr-" + made["rules"][8].sip_dispatch_rule_id[len("SDR_"):].lower()
+    settings = secret_settings(shown.stdout + shown.stderr)
+    assert settings == {f"{main_name}-password": MAIN_PASSWORD, f"{second_name}-password": SECOND_PASSWORD,
+                        "carrier-a-password": CARRIER_PASSWORD, "support-pin-pin": SUPPORT_PIN,
+                        "wildcard-pin-pin": VIP_PIN, f"{unnamed_rule}-pin": LOBBY_PIN}
+    assert creds.api_secret not in shown.stdout + shown.stderr
+    # Rules name adopted trunks by reference, and a trunk that is not adopted by its ID.
+    assert f"trunk_ids=[{main_name.replace('-', '_')}.id]," in files["__main__.py"]
+    assert f"trunk_ids=[{second_name.replace('-', '_')}.id, " in files["__main__.py"]
+    assert 'trunk_ids=["ST_removedLongAgo"],' in files["__main__.py"]
+
+    use_test_bed_venv(out)
+    with FaultProxy(creds.url) as proxy:
+        stack = pulumi_stack(out)
+        stack.set_config("livekit:url", proxy.url)
+        for key, value in settings.items():
+            stack.set_config(key, value, secret=True)
+
+        up = stack.up()
+        assert up.changes == {"create": 1, "import": 21}, up.summary  # the stack, and every object
+        assert mutations(proxy) == {}, proxy.counts
+        assert server_objects(oracle) == before  # same IDs, same fields, same timestamps
+        reads = sum(proxy.counts.values())
+        # One listing per kind serves every import's read.
+        assert dict(proxy.counts) == {"ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1, "ListSIPDispatchRule": 1}
+
+        proxy.clear()
+        stack.preview("--expect-no-changes")
+        assert sum(proxy.counts.values()) == 0, proxy.counts
+
+        program = stack.program_dir / "__main__.py"
+        source = program.read_text()
+        assert source.count("metadata='{\"owner\": \"ops\"}',") == 1
+        program.write_text(source.replace("metadata='{\"owner\": \"ops\"}',", "metadata='{\"owner\": \"voice\"}',"))
+        up = stack.up()
+        assert up.changes == {"update": 1} and up.summary["same"] == 21, up.summary  # 20 objects + the stack
+        assert mutations(proxy) == {"UpdateSIPDispatchRule": 1}, proxy.counts
+
+    after = server_objects(oracle)
+    edited = made["rules"][0].sip_dispatch_rule_id
+    assert after.keys() == before.keys()
+    assert [object_id for object_id in before if after[object_id] != before[object_id]] == [edited]
+    assert after[edited].metadata == '{"owner": "voice"}'
+    # Nothing else about it changed.
+    assert server_state(after[edited]) == {**server_state(before[edited]), "metadata": '{"owner": "voice"}'}
+    print(f"adopt round trip: 21 objects imported with {reads} read requests and 0 writes; 1 edit -> 1 update")
