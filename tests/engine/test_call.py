@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from typing import Iterator
 
 import pytest
@@ -77,6 +78,23 @@ def rooms(server: LocalLiveKit) -> dict:
     return {room.name: room for room in asyncio.run(list_rooms())}
 
 
+def caller_in_a_room(server: LocalLiveKit, prefix: str) -> str:
+    """The room named `prefix...` that the test caller has joined (and connected its media to), or ''."""
+    creds = server.credentials
+
+    async def find():
+        async with lkapi.LiveKitAPI(creds.url, creds.api_key, creds.api_secret) as client:
+            for room in (await client.room.list_rooms(lkapi.ListRoomsRequest())).rooms:
+                if room.name.startswith(prefix):
+                    listed = await client.room.list_participants(lkapi.ListParticipantsRequest(room=room.name))
+                    if any(p.identity == f"sip_{CALLER}" and p.state == lkapi.ParticipantInfo.ACTIVE
+                           for p in listed.participants):
+                        return room.name
+        return ""
+
+    return asyncio.run(find())
+
+
 def delete_room(server: LocalLiveKit, name: str) -> None:
     creds = server.credentials
 
@@ -137,6 +155,25 @@ def test_an_agent_no_worker_serves_is_reported_and_fails_the_call(server, deploy
     assert "agent     ghost-agent: NOT JOINED within 3 s (is a worker registered as 'ghost-agent'?)" in placed.stdout
     assert not [job for job in worker.jobs() if job["room"].startswith("ghost_")]
     assert not [name for name in rooms(server) if name.startswith("ghost_")]  # removed all the same
+
+
+def test_a_call_the_server_drops_midway_is_reported_and_fails(server, deployed, worker):
+    """The room is deleted from outside while the call waits for an agent that will never come."""
+    placing = subprocess.Popen([sys.executable, "-m", "pulumi_livekit.routes", "call", "--from", CALLER, "--to",
+                                GHOST, "--timeout", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **server.credentials.env()})
+    try:
+        deadline = time.monotonic() + 30
+        while not (room := caller_in_a_room(server, "ghost_")):
+            assert placing.poll() is None and time.monotonic() < deadline, "the caller joined no room"
+            time.sleep(0.2)
+        delete_room(server, room)
+        stdout, stderr = placing.communicate(timeout=30)  # well before its 60 s timeout
+    finally:
+        placing.kill()
+    assert placing.returncode == 1, stdout + stderr
+    assert "problem   the call was dropped: the server disconnected the caller" in stdout
+    assert "agent     ghost-agent: NOT JOINED" in stdout and "Traceback" not in stderr
 
 
 def test_a_pin_rule_makes_no_room_without_the_pin_and_reaches_the_agent_with_it(server, deployed, worker):

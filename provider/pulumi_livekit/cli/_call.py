@@ -18,6 +18,7 @@ import dataclasses
 import json
 import secrets
 import string
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Optional, TextIO
@@ -117,6 +118,10 @@ def realtime_sdk():
     return rtc
 
 
+def realtime_sdk_loaded() -> bool:
+    return "livekit.rtc" in sys.modules
+
+
 def _connect(rtc, endpoint: Endpoint, outcome: CallOutcome, *, keep: bool) -> None:
     """Make the decision's room, join it as the caller and wait for its agents; then remove the room."""
     rule = outcome.decision.rule
@@ -183,10 +188,12 @@ async def _join_and_wait(rtc, endpoint: Endpoint, outcome: CallOutcome, started:
     room.on("participant_attributes_changed", lambda _changed, participant: arrived(participant))
     room.on("disconnected", disconnected)
     try:
-        await room.connect(_realtime_url(endpoint), _caller_token(endpoint, outcome),
-                           rtc.RoomOptions(auto_subscribe=False))
-    except rtc.ConnectError as exc:
-        outcome.problem = f"the caller could not join the room: {exc}"
+        # The SDK retries a join for long: the call's timeout bounds it too.
+        await asyncio.wait_for(room.connect(_realtime_url(endpoint), _caller_token(endpoint, outcome),
+                                            rtc.RoomOptions(auto_subscribe=False)), _left(started, outcome))
+    except (rtc.ConnectError, asyncio.TimeoutError) as exc:
+        outcome.problem = f"the caller could not join the room within {outcome.timeout:g} s: {exc or 'no answer'}"
+        await room.disconnect()
         return
     try:
         for participant in list(room.remote_participants.values()):
@@ -194,12 +201,16 @@ async def _join_and_wait(rtc, endpoint: Endpoint, outcome: CallOutcome, started:
         if all(a.joined for a in outcome.agents):
             settled.set()
         try:
-            await asyncio.wait_for(settled.wait(), max(0.0, started + outcome.timeout - time.monotonic()))
+            await asyncio.wait_for(settled.wait(), _left(started, outcome))
         except asyncio.TimeoutError:
             pass
     finally:
         leaving = True
         await room.disconnect()
+
+
+def _left(started: float, outcome: CallOutcome) -> float:
+    return max(0.0, started + outcome.timeout - time.monotonic())
 
 
 def _joined_after(participant, created_ms: int, started: float) -> float:

@@ -226,7 +226,15 @@ def _format_decision(decision: Decision) -> str:
 
 
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    if test_call.realtime_sdk_loaded():
+        # The real-time SDK's native threads may call back into Python while the interpreter finalizes,
+        # which aborts the process (exit 134 after a call that went well): the outcome is written, so
+        # the process ends here, without finalizing.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
