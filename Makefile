@@ -4,7 +4,7 @@ PY := .venv/bin/python
 # The test bed's Pulumi install folder; no virtualenv on PATH: programs name theirs in Pulumi.yaml.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: demo test test-fast bootstrap down bench docs clean
+.PHONY: demo test test-fast bootstrap down bench docs clean sdks
 
 bootstrap:
 	@scripts/bootstrap
@@ -24,6 +24,10 @@ test: bootstrap
 # The unit tier alone: no livekit-server, no Redis, no `pulumi`; one process, seconds.
 test-fast: bootstrap
 	@$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
+
+# The provider plugin's TypeScript and Go SDKs, from its schema, in sdk/ (docs/plugin.md).
+sdks: bootstrap
+	@scripts/gen-sdks
 
 bench: bootstrap
 	@$(PY) -m pip install -q -e ".[dev,bench]"

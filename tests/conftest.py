@@ -7,14 +7,13 @@ from typing import Iterator
 
 import pytest
 
-from pulumi_livekit import _redact
+from pulumi_livekit import _state
 
 
 @pytest.fixture(autouse=True)
 def _secrets_registered_by_a_test_stay_with_it() -> Iterator[None]:
     """Providers called in the test process register the secrets they see, to scrub them from messages;
-    one test's (an API secret "s") must not scrub the next test's messages on the same worker."""
-    before = set(_redact._secrets)
+    one test's (an API secret "s") must not scrub the next test's messages on the same worker. The whole
+    process state starts over: listings and declared rules are a test's own too."""
     yield
-    with _redact._lock:
-        _redact._secrets.intersection_update(before)
+    _state.reset()

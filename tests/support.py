@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import itertools
 import json
 import os
@@ -26,9 +27,20 @@ from livekit import api as lkapi
 
 from pulumi_livekit.testing import Credentials, FaultProxy, LocalLiveKit, PulumiStack, RoutingOracle
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+@functools.lru_cache(maxsize=None)
+def pyproject() -> dict:
+    """The clone's pyproject.toml, parsed."""
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
 
 
 # ---- reading and writing server state --------------------------------------------------------

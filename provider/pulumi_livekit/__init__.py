@@ -23,7 +23,7 @@ from ._exceptions import (
     ValidationError,
 )
 from ._trunks import InboundTrunk, OutboundTrunk
-from ._types import (
+from ._inputs import (
     Connection,
     DispatchRuleCallee,
     DispatchRuleDirect,

@@ -75,6 +75,3 @@ class DeclaredRules:
                 self._holders.setdefault(claimed, (key, label))
             self._claims[key] = [claimed for claimed, _ in claims]
         return None
-
-
-DECLARED_RULES = DeclaredRules()

@@ -10,16 +10,15 @@ as their message instead of a Python traceback, and that a Check tells the provi
 it checks (declared rules are told apart by it, see _declared.py).
 
 The stock module calls `main()` at import time, so it is loaded without that last call
-and started from here. Should a Pulumi SDK outside the tested range change that module's
-shape, the stock host runs unchanged (everything but import keeps working) and says so once.
+and started from here (`_sdk.load_stock_host`). Should a Pulumi SDK outside the tested range
+change that module's shape, the stock host runs unchanged (everything but import keeps
+working) and says so once.
 Installed as the console script `pulumi-resource-pulumi-python`; a project points the engine
 at it with a `plugins:` entry in Pulumi.yaml (see the README, "Importing existing objects").
 """
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import io
 import runpy
 import sys
@@ -27,44 +26,14 @@ import traceback
 from typing import Any, Callable, Optional
 
 import grpc
-from pulumi.dynamic.dynamic import PROVIDER_KEY
-from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
 from ._declared import checking
 from ._exceptions import LiveKitError
-from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN
+from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY
 from ._redact import redact
-
-
-STOCK_HOST = "pulumi.dynamic.__main__"
-
-
-class UnexpectedHostShape(Exception):
-    """The installed Pulumi SDK's dynamic-provider host is not laid out as this module expects."""
-
-
-def _load_stock_host() -> dict[str, Any]:
-    """The stock host's namespace, loaded without its trailing `main()` and with our error decorator."""
-    spec = importlib.util.find_spec(STOCK_HOST)
-    source = spec.loader.get_source(spec.name) if spec and spec.loader and spec.origin else None
-    if source is None:
-        raise UnexpectedHostShape(f"{STOCK_HOST} has no source")
-    tree = ast.parse(source, spec.origin)
-    main_calls = [node for node in tree.body if _is_bare_main_call(node)]
-    if len(main_calls) != 1:
-        raise UnexpectedHostShape(f"{STOCK_HOST} has {len(main_calls)} main() calls, expected one")
-    # Older SDKs have no error decorator to replace: their errors keep Pulumi's own form.
-    tree.body = [node for node in tree.body if node not in main_calls and not _defines(node, "_abort_with_traceback")]
-    namespace: dict[str, Any] = {"__name__": "pulumi.dynamic.__host__", "__package__": "pulumi.dynamic",
-                                 "__file__": spec.origin, "_abort_with_traceback": _abort_with_traceback}
-    exec(compile(tree, spec.origin, "exec"), namespace)
-    for name in ("DynamicResourceProviderServicer", "main"):
-        if not callable(namespace.get(name)):
-            raise UnexpectedHostShape(f"{STOCK_HOST} defines no {name}")
-    if not callable(getattr(namespace["DynamicResourceProviderServicer"], "Read", None)):
-        raise UnexpectedHostShape(f"{STOCK_HOST}'s servicer has no Read")
-    return namespace
+from . import _sdk
+from ._sdk import deserialize_properties, load_stock_host, serialized_provider, unwrap_secret
 
 
 def _abort_with_traceback(method: Callable) -> Callable:
@@ -81,19 +50,9 @@ def _abort_with_traceback(method: Callable) -> Callable:
     return wrapper
 
 
-def _defines(node: ast.stmt, name: str) -> bool:
-    return isinstance(node, ast.FunctionDef) and node.name == name
-
-
-def _is_bare_main_call(node: ast.stmt) -> bool:
-    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Name) and node.value.func.id == "main")
-
-
 def _serialized_providers() -> dict[str, str]:
     """Resource type token -> the `__provider` value the program stores for it."""
     from . import DispatchRule, InboundTrunk, OutboundTrunk
-    from ._resource import serialized_provider
 
     return {cls._type_token(): serialized_provider(cls._provider)
             for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
@@ -107,7 +66,7 @@ def _type_of(urn: str) -> str:
 
 def _host_with_import() -> Optional[dict[str, Any]]:
     try:
-        host = _load_stock_host()
+        host = load_stock_host(_abort_with_traceback)
     except Exception as problem:  # noqa: BLE001 - any surprise in the stock module: run it untouched
         print(f"pulumi_livekit: running Pulumi's dynamic-provider host unchanged, without import support for "
               f"pulumi_livekit resources: {problem}. Use a pulumi version that pulumi-livekit supports "
@@ -121,8 +80,8 @@ def _host_with_import() -> Optional[dict[str, Any]]:
         def Invoke(self, request, context):
             if request.tok != IMPORT_CONNECTION_TOKEN:
                 return super().Invoke(request, context)
-            args = rpc.deserialize_properties(request.args)
-            import_connections[args["id"]] = {k: rpc.unwrap_rpc_secret(v) for k, v in args["connection"].items()}
+            args = deserialize_properties(request.args)
+            import_connections[args["id"]] = {k: unwrap_secret(v) for k, v in args["connection"].items()}
             return provider_pb2.InvokeResponse()
 
         def Check(self, request, context):
@@ -148,7 +107,7 @@ def main() -> None:
     sys.stdout = io.TextIOWrapper(open(sys.stdout.fileno(), "wb", buffering=0, closefd=False), write_through=True)
     host = _host_with_import()
     if host is None:
-        runpy.run_module(STOCK_HOST, run_name="__main__")
+        runpy.run_module(_sdk.STOCK_HOST, run_name="__main__")
     else:
         host["main"]()
 

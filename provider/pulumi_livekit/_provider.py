@@ -2,10 +2,9 @@
 
 A subclass names its protobuf message and its RPCs; this class turns Pulumi's
 check/diff/create/read/update/delete into validated, canonical state: no API call for
-diff, none for check but a dispatch rule's look at the server's rules (one listing per
-process, see `_server_rules`), one for update and delete, two for create (see `_client`;
-one for a dispatch rule whose check listed the server's rules), and for reads one listing
-per kind of object and LiveKit project per provider process.
+diff, none for check but a dispatch rule's look at the server's rules, and reads served
+from one listing per kind of object and LiveKit project (see `_listings`); a create adopts
+what an ambiguous failure may have stored (see `_adoption`).
 
 Providers are module-level singletons with no state of their own at pickling time,
 so dill stores them by reference: `__provider` is a few hundred bytes, identical for
@@ -15,14 +14,10 @@ process through `configure`.
 
 from __future__ import annotations
 
-import contextlib
-import sys
-import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from google.protobuf.message import Message
-from pulumi.runtime import rpc
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -34,10 +29,13 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import _schema
+from . import _canonical, _validation
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
-from ._exceptions import ConfigurationError, LiveKitError, NotFoundError, ValidationError
+from ._exceptions import ConfigurationError, NotFoundError, ValidationError
 from ._redact import register_secrets
+from ._sdk import pickled_by_name, secret_value
+from ._state import ProcessState, current
+from ._stored import OUTPUT_ONLY
 
 if TYPE_CHECKING:
     from ._client import SIPClient
@@ -62,11 +60,7 @@ class SIPResourceProvider(ResourceProvider):
     def __reduce_ex__(self, protocol: Any) -> Any:
         # Pickled as the module-level name it is reachable by: `__provider`, stored twice in every resource's
         # state, is then the shortest reference there is, and unpickles as that very object.
-        module = sys.modules.get(type(self).__module__)
-        for name, value in (vars(module).items() if module is not None else ()):
-            if value is self:
-                return name
-        return super().__reduce_ex__(protocol)
+        return pickled_by_name(self) or super().__reduce_ex__(protocol)
 
     # ---- per-resource hooks ---------------------------------------------------------
 
@@ -111,14 +105,14 @@ class SIPResourceProvider(ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
-        news = _schema.normalize_unknowns(news)
+        news = _canonical.normalize_unknowns(news)
         state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
         connection = state.pop(CONNECTION, None)
         desired: dict[str, Any] = {key: state.pop(key) for key in self.split_keys if key in state}
         for key, value in state.items():
             try:
-                desired.update(_schema.validate_message(
-                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=_schema.OUTPUT_ONLY))
+                desired.update(_validation.validate_message(
+                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=OUTPUT_ONLY))
             except ValidationError as error:
                 failures.append(CheckFailure(error.path, error.problem))
         # Resource rules see only the properties that passed the schema; one problem per property.
@@ -130,13 +124,13 @@ class SIPResourceProvider(ResourceProvider):
         endpoint = None if failures else self._checked_endpoint(checked_connection, failures)
         if failures:
             return CheckResult(news, failures)
-        if not _schema.contains_unknown(desired):
+        if not _canonical.contains_unknown(desired):
             message = self._message(desired)
             desired = self._state(message)
             failures += self.check_against_others(olds, desired, message, endpoint)
             if failures:
                 return CheckResult(news, failures)
-        inputs = _schema.prune(desired) or {}
+        inputs = _canonical.prune(desired) or {}
         if checked_connection:
             inputs[CONNECTION] = checked_connection
         return CheckResult(inputs, [])
@@ -146,7 +140,7 @@ class SIPResourceProvider(ResourceProvider):
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, self.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
         changed = sorted(k for k in keys if olds.get(k) != news.get(k)
-                         and _schema.prune(olds.get(k)) != _schema.prune(news.get(k)))
+                         and _canonical.prune(olds.get(k)) != _canonical.prune(news.get(k)))
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
@@ -154,20 +148,24 @@ class SIPResourceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self._client(props)
-        with _LISTINGS.writing(client.connection, self.message_type):
+        listings = self.state.listings
+        with listings.writing(client.connection, self.message_type):
             stored = self.api_create(client, self._message(props))
+            listings.stored(client.connection, stored)
         outputs = self._outputs(stored, props)
         return CreateResult(outputs[self.id_field], outputs)
 
     def update(self, object_id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self._client(news)
-        with _LISTINGS.writing(client.connection, self.message_type):
+        listings = self.state.listings
+        with listings.writing(client.connection, self.message_type):
             stored = self.api_update(client, object_id, self._message(news))
+            listings.stored(client.connection, stored)
         return UpdateResult(self._outputs(stored, news))
 
     def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client(props)
-        listing = _LISTINGS.of(client.connection, self.message_type, lambda: self.api_list(client), self.id_field)
+        listing = self.state.listings.for_read(client.connection, self.message_type, lambda: self.api_list(client))
         stored = listing.get(object_id)
         if stored is None:
             return ReadResult("", {})
@@ -176,25 +174,34 @@ class SIPResourceProvider(ResourceProvider):
         # none: mark them here, or an imported password/PIN/API secret is stored in plaintext.
         for key in (*self.secret_keys, CONNECTION):
             if outputs.get(key) is not None:
-                outputs[key] = rpc.wrap_rpc_secret(outputs[key])
+                outputs[key] = secret_value(outputs[key])
         inputs = {k: v for k, v in outputs.items() if k != self.id_field}
         return ReadResult(object_id, outputs, inputs)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
         client = self._client(props)
+        listings = self.state.listings
         try:
-            with _LISTINGS.writing(client.connection, self.message_type):
-                self.api_delete(client, object_id)
+            with listings.writing(client.connection, self.message_type):
+                try:
+                    self.api_delete(client, object_id)
+                finally:  # gone, or after an error perhaps not: then the server still refuses what conflicts with it
+                    listings.deleted(client.connection, self.message_type, object_id)
         except NotFoundError:
             pass  # already gone: the desired end state
 
     # ---- helpers --------------------------------------------------------------------
 
+    @property
+    def state(self) -> ProcessState:
+        """What this process keeps between calls (see `_state`)."""
+        return current()
+
     def _checked_endpoint(self, connection: Optional[Mapping[str, Any]],
                           failures: list[CheckFailure]) -> Optional[Endpoint]:
         """Where the connection, completed from stack config and environment, reaches LiveKit; None while
         it holds an unknown, or when it reaches nothing (then with the failure that says why)."""
-        if _schema.contains_unknown(connection or {}):
+        if _canonical.contains_unknown(connection or {}):
             return None
         try:
             return self._endpoint(connection or {})
@@ -205,7 +212,7 @@ class SIPResourceProvider(ResourceProvider):
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""
         top = failure.property.split(".", 1)[0].split("[", 1)[0]
-        return _schema.field_name(self.message_type.DESCRIPTOR, top)
+        return _validation.field_name(self.message_type.DESCRIPTOR, top)
 
     def _client(self, props: Mapping[str, Any]) -> SIPClient:
         return self._client_at(self._endpoint(props.get(CONNECTION) or {}))
@@ -241,10 +248,10 @@ class SIPResourceProvider(ResourceProvider):
         state = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, CONNECTION, self.id_field)}
         desired = self.join_secrets(state)
         register_secrets(_secret_values(self, props))
-        return _schema.to_message(self.message_type, desired)
+        return _canonical.to_message(self.message_type, desired)
 
     def _state(self, message: Message) -> dict[str, Any]:
-        state = self.split_secrets(_schema.canonical_from_message(message))
+        state = self.split_secrets(_canonical.canonical_from_message(message))
         register_secrets(_secret_values(self, state))
         return state
 
@@ -254,50 +261,6 @@ class SIPResourceProvider(ResourceProvider):
         if props.get(CONNECTION):
             outputs[CONNECTION] = props[CONNECTION]
         return outputs
-
-
-class _Listings:
-    """Reads served from one listing per kind of object and LiveKit project, per provider process:
-    a refresh (or import) of N resources makes one List request per kind, not N. A create, update or
-    delete this process makes drops that kind's listing, so a later read lists again and never
-    returns what this process has since changed."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._listings: dict[tuple[Endpoint, type[Message]], _Listing] = {}
-
-    def of(self, endpoint: Endpoint, kind: type[Message], fetch: Callable[[], list[Message]],
-           id_field: str) -> dict[str, Message]:
-        with self._lock:
-            listing = self._listings.setdefault((endpoint, kind), _Listing())
-        with listing.lock:  # the engine reads several resources at once: list once, the others wait
-            if listing.items is None and listing.error is None:
-                try:
-                    listing.items = {getattr(item, id_field): item for item in fetch()}
-                except LiveKitError as error:  # every read waiting on it fails alike, no one asks again
-                    listing.error = error
-            if listing.error is not None:
-                raise listing.error
-            return listing.items
-
-    @contextlib.contextmanager
-    def writing(self, endpoint: Endpoint, kind: type[Message]) -> Iterator[None]:
-        """Drop the kind's listing once a write is over, succeeded or not (a failed create may have landed)."""
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._listings.pop((endpoint, kind), None)
-
-
-class _Listing:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.items: Optional[dict[str, Message]] = None
-        self.error: Optional[LiveKitError] = None
-
-
-_LISTINGS = _Listings()
 
 
 def project_of(endpoint: Endpoint) -> tuple[str, str]:
@@ -322,7 +285,7 @@ def _check_connection(connection: Any, failures: list[CheckFailure]) -> Optional
         path = f"connection.{key}"
         if key not in known:
             failures.append(CheckFailure(path, f"unknown field; expected one of: {', '.join(sorted(known))}"))
-        elif value is None or value == _schema.UNKNOWN:
+        elif value is None or value == _canonical.UNKNOWN:
             continue
         elif not isinstance(value, str) or not value.strip():
             failures.append(CheckFailure(path, "must be a non-empty string"))

@@ -8,25 +8,20 @@ server's).
 from __future__ import annotations
 
 import re
-import threading
 from typing import Iterable
 
-REDACTED = "[secret]"
+from ._state import current
+from ._stored import SECRET_MARK as REDACTED
+
 # LiveKit quotes the rejected access token in its auth errors.
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 
-_secrets: set[str] = set()
-_lock = threading.Lock()
-
 
 def register_secrets(values: Iterable[object]) -> None:
-    with _lock:
-        _secrets.update(v for v in values if isinstance(v, str) and v)
+    current().secrets.add(values)
 
 
 def redact(text: str) -> str:
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
+    for secret in current().secrets.longest_first():
         text = text.replace(secret, REDACTED)
     return _JWT.sub("[token]", text)

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import functools
-import os
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
 
 import pulumi
-import yaml
 from pulumi.dynamic import Resource
-from pulumi.dynamic.dynamic import serialize_provider
 
-from . import _schema
-from ._exceptions import LiveKitError
+from . import _validation
+from ._import_host import require_import_host
+from ._inputs import Connection, as_input
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
-from ._schema import OUTPUT_ONLY
+from ._sdk import register_resource, serialized_provider
 from ._spec import load_spec
-from ._types import Connection, as_input
+from ._stored import OUTPUT_ONLY, TYPE_TOKENS
 
 
 class SIPResource(Resource):
-    """A `pulumi.dynamic.Resource` whose subclasses register through `_declare`, not `Resource.__init__`.
-
-    The dynamic `Resource.__init__` pickles the provider anew for every resource; ours are module-level
-    singletons, pickled once per type (`serialized_provider`). And the SDK takes a resource's source
-    position from the caller of the third `__init__` up the stack: with that `__init__` in between, every
-    resource's position was this module, not the line of the program that declared it."""
+    """A `pulumi.dynamic.Resource` whose subclasses register through `_declare`, not `Resource.__init__`
+    (see `_sdk.register_resource`)."""
 
     _provider: ClassVar[SIPResourceProvider]
     # The outer key `lk ... create` files wrap the object in.
@@ -43,7 +35,7 @@ class SIPResource(Resource):
         """What a subclass's `__init__` calls in place of `super().__init__`."""
         importing = opts.import_ if opts is not None else None
         if importing:
-            _require_import_host()
+            require_import_host()
         provider = self._provider
         # Only the ID, the fields given and those whose server value outlives the program (ignore_changes)
         # are registered: the Python SDK pays per registered property and resource, on every preview.
@@ -64,17 +56,17 @@ class SIPResource(Resource):
             secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
             opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
         props[PROVIDER_KEY] = serialized_provider(provider)
-        pulumi.CustomResource.__init__(self, type(self)._type_token(), resource_name, props, opts)
+        register_resource(self, type(self)._type_token(), resource_name, props, opts)
         # Imported here: the review is the program's alone, and the provider plugin, which loads this module too,
         # then never loads the routing model it reviews with.
-        from ._review import declare_for_review
+        from ._routing_review import declare_for_review
 
         declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
 
     @classmethod
     def _type_token(cls) -> str:
         """The engine's name for the resource type, as Pulumi's dynamic Resource spells it."""
-        return f"pulumi-python:{cls._resource_type_name}"
+        return TYPE_TOKENS[cls.__name__]
 
     if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
 
@@ -106,12 +98,6 @@ class SIPResource(Resource):
 
 
 @functools.lru_cache(maxsize=None)
-def serialized_provider(provider: SIPResourceProvider) -> str:
-    """`__provider`: the provider pickled by reference, as Pulumi's dynamic-provider host reads it back."""
-    return serialize_provider(provider)
-
-
-@functools.lru_cache(maxsize=None)
 def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
     """The outputs a resource has whether registered or not: every field but the server-stamped ones."""
     fields = {f.name for f in provider.message_type.DESCRIPTOR.fields if f.name not in OUTPUT_ONLY}
@@ -121,7 +107,7 @@ def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
 def _ignored_fields(opts: Optional[pulumi.ResourceOptions], provider: SIPResourceProvider) -> list[str]:
     """The top-level fields `ignore_changes` names (any spelling): their value is the server's, not the program's."""
     paths = (opts.ignore_changes if opts is not None else None) or []
-    tops = (_schema.field_name(provider.message_type.DESCRIPTOR, path.split(".", 1)[0].split("[", 1)[0])
+    tops = (_validation.field_name(provider.message_type.DESCRIPTOR, path.split(".", 1)[0].split("[", 1)[0])
             for path in paths)
     return [top for top in tops if top in _lazy_fields(provider)]
 
@@ -148,45 +134,3 @@ def _announced_for_import(import_id: str, connection: dict) -> pulumi.Output:
     Output, so the host has the connection before the engine asks it to read."""
     receipt = pulumi.runtime.invoke_output(IMPORT_CONNECTION_TOKEN, {"id": import_id, "connection": connection})
     return pulumi.Output.all(receipt, connection).apply(lambda both: both[1])
-
-
-HOST_PLUGIN = "pulumi-python"  # the engine's name for the plugin that serves every Python dynamic provider
-HOST_EXECUTABLE = f"pulumi-resource-{HOST_PLUGIN}"
-
-
-class ImportHostError(LiveKitError, pulumi.RunError):
-    """An import was declared in a project whose Pulumi.yaml does not name this package's provider host.
-    A `RunError`, so the engine shows the message without a traceback."""
-
-
-@functools.lru_cache(maxsize=None)
-def _require_import_host() -> None:
-    """Fail an import early and clearly, unless Pulumi.yaml points the engine at this package's host.
-
-    Pulumi's own dynamic-provider host cannot import (the engine's Read on import carries no
-    `__provider`, and it fails with `KeyError: '__provider'`, pulumi/pulumi#16175); the console script
-    this package installs can. The engine looks for project plugins first, so one entry suffices."""
-    project_file = _project_file(Path.cwd())
-    bin_dir = Path(sys.prefix) / "bin"
-    if project_file is not None:
-        project = yaml.safe_load(project_file.read_text()) or {}
-        for plugin in (project.get("plugins") or {}).get("providers") or []:
-            path = plugin.get("path")
-            if plugin.get("name") == HOST_PLUGIN and path and (project_file.parent / path / HOST_EXECUTABLE).is_file():
-                return
-        inside = os.path.relpath(bin_dir, project_file.parent)
-        where = str(bin_dir) if inside.startswith("..") else inside  # the project's own venv: relative
-    else:
-        project_file, where = Path("Pulumi.yaml"), str(bin_dir)
-    raise ImportHostError(
-        f"importing pulumi_livekit resources needs the provider host this package installs in {bin_dir}; "
-        f"Pulumi's own host cannot import dynamic resources. Add to {project_file}:\n"
-        f"plugins:\n  providers:\n    - name: {HOST_PLUGIN}\n      path: {where}")
-
-
-def _project_file(directory: Path) -> Optional[Path]:
-    for folder in (directory, *directory.parents):
-        for name in ("Pulumi.yaml", "Pulumi.yml"):
-            if (folder / name).is_file():
-                return folder / name
-    return None

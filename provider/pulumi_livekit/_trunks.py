@@ -10,10 +10,10 @@ import pulumi
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
-from . import _schema
+from . import _canonical
+from ._inputs import Connection, SIPMediaConfig
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
-from ._types import Connection, SIPMediaConfig
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
     from ._client import SIPClient
@@ -27,12 +27,12 @@ _HEADER_NAME_HINT = "must be a SIP header name: 1-255 letters, digits or -.!%*_+
 
 
 def _known(value: Any) -> bool:
-    return value is not None and not _schema.contains_unknown(value)
+    return value is not None and not _canonical.contains_unknown(value)
 
 
 def _set(value: Any) -> bool:
     """Given (known or not yet known) and not empty."""
-    return value == _schema.UNKNOWN or bool(_schema.prune(value))
+    return value == _canonical.UNKNOWN or bool(_canonical.prune(value))
 
 
 def _check_unique(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
@@ -41,7 +41,7 @@ def _check_unique(desired: Mapping[str, Any], key: str, failures: list[CheckFail
         return
     seen: dict[str, int] = {}
     for index, value in enumerate(values):
-        if not isinstance(value, str) or value == _schema.UNKNOWN:
+        if not isinstance(value, str) or value == _canonical.UNKNOWN:
             continue
         if value in seen:
             failures.append(CheckFailure(f"{key}[{index}]", f"{value!r} is listed twice (also {key}[{seen[value]}])"))
@@ -55,13 +55,13 @@ def _check_header_names(desired: Mapping[str, Any], key: str, names_are: str, fa
         return
     for map_key, map_value in mapping.items():
         name = map_key if names_are == "keys" else map_value
-        if isinstance(name, str) and name != _schema.UNKNOWN and not _HEADER_NAME.fullmatch(name):
+        if isinstance(name, str) and name != _canonical.UNKNOWN and not _HEADER_NAME.fullmatch(name):
             failures.append(CheckFailure(f"{key}.{map_key}", f"{name!r} {_HEADER_NAME_HINT}"))
 
 
 def _check_host(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
     value = desired.get(key)
-    if not isinstance(value, str) or value == _schema.UNKNOWN:
+    if not isinstance(value, str) or value == _canonical.UNKNOWN:
         return
     if "transport=" in value:
         failures.append(CheckFailure(key, "must not carry a transport parameter: set `transport` instead"))
@@ -143,10 +143,29 @@ DurationInput = pulumi.Input[Optional[Union[str, int, float]]]
 MediaInput = Optional[pulumi.Input[Union[SIPMediaConfig, Mapping[str, Any]]]]
 
 
+class _Trunk(SIPResource):
+    """The outputs both kinds of trunk have."""
+
+    _envelope = "trunk"
+
+    if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
+        sip_trunk_id: pulumi.Output[str]
+        name: pulumi.Output[Optional[str]]
+        metadata: pulumi.Output[Optional[str]]
+        auth_username: pulumi.Output[Optional[str]]
+        auth_password: pulumi.Output[Optional[str]]
+        headers: pulumi.Output[Optional[dict]]
+        headers_to_attributes: pulumi.Output[Optional[dict]]
+        attributes_to_headers: pulumi.Output[Optional[dict]]
+        include_headers: pulumi.Output[Optional[str]]
+        media_encryption: pulumi.Output[Optional[str]]
+        media: pulumi.Output[Optional[dict]]
+
+
 INBOUND_PROVIDER = InboundTrunkProvider()
 
 
-class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
+class InboundTrunk(_Trunk, module="livekit", name="InboundTrunk"):
     """Accepts calls to `numbers` from your SIP provider (`livekit.SIPInboundTrunkInfo`).
 
     Every field of the message is an input; dicts in LiveKit's JSON shape (camelCase or
@@ -162,28 +181,16 @@ class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
     """
 
     _provider = INBOUND_PROVIDER
-    _envelope = "trunk"
 
     if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
-        sip_trunk_id: pulumi.Output[str]
-        name: pulumi.Output[Optional[str]]
-        metadata: pulumi.Output[Optional[str]]
         numbers: pulumi.Output[Optional[list]]
         allowed_addresses: pulumi.Output[Optional[list]]
         allowed_numbers: pulumi.Output[Optional[list]]
-        auth_username: pulumi.Output[Optional[str]]
-        auth_password: pulumi.Output[Optional[str]]
         auth_realm: pulumi.Output[Optional[str]]
-        headers: pulumi.Output[Optional[dict]]
-        headers_to_attributes: pulumi.Output[Optional[dict]]
-        attributes_to_headers: pulumi.Output[Optional[dict]]
-        include_headers: pulumi.Output[Optional[str]]
         ringing_timeout: pulumi.Output[Optional[str]]
         ringing_timeout_status: pulumi.Output[Optional[str]]
         max_call_duration: pulumi.Output[Optional[str]]
         krisp_enabled: pulumi.Output[Optional[bool]]
-        media_encryption: pulumi.Output[Optional[str]]
-        media: pulumi.Output[Optional[dict]]
 
     def __init__(
         self,
@@ -216,7 +223,7 @@ class InboundTrunk(SIPResource, module="livekit", name="InboundTrunk"):
 OUTBOUND_PROVIDER = OutboundTrunkProvider()
 
 
-class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
+class OutboundTrunk(_Trunk, module="livekit", name="OutboundTrunk"):
     """Places calls through `address` from `numbers` (`livekit.SIPOutboundTrunkInfo`).
 
     Every field of the message is an input. `address` and `from_host` are hostnames or IPs
@@ -227,24 +234,12 @@ class OutboundTrunk(SIPResource, module="livekit", name="OutboundTrunk"):
     """
 
     _provider = OUTBOUND_PROVIDER
-    _envelope = "trunk"
 
     if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
-        sip_trunk_id: pulumi.Output[str]
-        name: pulumi.Output[Optional[str]]
-        metadata: pulumi.Output[Optional[str]]
         address: pulumi.Output[str]
         destination_country: pulumi.Output[Optional[str]]
         transport: pulumi.Output[Optional[str]]
         numbers: pulumi.Output[list]
-        auth_username: pulumi.Output[Optional[str]]
-        auth_password: pulumi.Output[Optional[str]]
-        headers: pulumi.Output[Optional[dict]]
-        headers_to_attributes: pulumi.Output[Optional[dict]]
-        attributes_to_headers: pulumi.Output[Optional[dict]]
-        include_headers: pulumi.Output[Optional[str]]
-        media_encryption: pulumi.Output[Optional[str]]
-        media: pulumi.Output[Optional[dict]]
         from_host: pulumi.Output[Optional[str]]
 
     def __init__(

@@ -1,30 +1,39 @@
-"""This package's dynamic-provider host (`pulumi-resource-pulumi-python`) on the lowest and the
-highest Pulumi SDK that pyproject.toml allows, and `pulumi import` through it. Import with `import_` is
-proven in test_dispatch_rule.py and test_trunks.py; the host's fallback in
+"""This package's dynamic-provider host (`pulumi-resource-pulumi-python`) on the oldest and the
+newest Pulumi SDK it is tested on (pyproject.toml) and on the SDK of the engine the test bed runs,
+the plugin on an SDK host of another shape, and `pulumi import` through it. Import with `import_` is
+proven in test_dispatch_rule.py and test_trunks.py; the loader's fallback in
 tests/unit/test_dynamic_host_fallback.py."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
+import shutil
+import stat
 import subprocess
 import sys
+from pathlib import Path
+from typing import Optional
 
 import pytest
 from livekit import api as lkapi
+
+from pulumi_livekit import _dynamic_host, _sdk
 
 from support import PROGRAMS, REPO
 
 
 def supported_pulumi() -> tuple[str, str]:
-    """The lowest and highest pulumi versions the package's requirement admits."""
-    [(lowest, highest)] = re.findall(r'"pulumi>=([\d.]+),<=([\d.]+)"', (REPO / "pyproject.toml").read_text())
+    """The oldest and newest pulumi versions the package is tested on (pyproject.toml's [tool.pulumi-livekit])."""
+    [(lowest, highest)] = re.findall(r'pulumi-tested = \["([\d.]+)", "([\d.]+)"\]', (REPO / "pyproject.toml").read_text())
     return lowest, highest
 
 
-def start_host(executable: str) -> tuple[str, str]:
+def start_host(*command: str, env: Optional[dict] = None) -> tuple[str, str]:
     """Start a host as the engine does and return (its first stdout line, its stderr so far)."""
-    process = subprocess.Popen([executable], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         port = process.stdout.readline().strip()
     finally:
@@ -33,13 +42,31 @@ def start_host(executable: str) -> tuple[str, str]:
     return port, stderr
 
 
-@pytest.mark.parametrize("bound", ["lowest", "highest"])
-def test_the_host_serves_import_on_both_ends_of_the_supported_pulumi_range(bound, tmp_path):
-    version = dict(zip(("lowest", "highest"), supported_pulumi()))[bound]
+def engine_sdk(tmp_path: Path) -> tuple[str, str]:
+    """The version of the engine the test bed runs (scripts/bootstrap), and its Python SDK's source from the
+    Go module proxy: a release PyPI may not serve yet, under the dependency's open upper end."""
+    [tag] = re.findall(r"^PULUMI_VERSION=(v[\d.]+)$", (REPO / "scripts" / "bootstrap").read_text(), re.MULTILINE)
+    module = json.loads(subprocess.run(["go", "mod", "download", "-json", f"github.com/pulumi/pulumi/sdk/v3@{tag}"],
+                                       check=True, capture_output=True, text=True).stdout)
+    source = tmp_path / "pulumi-sdk"
+    shutil.copytree(Path(module["Dir"]) / "python", source)  # the module cache is read-only; the build writes
+    for path in (source, *source.rglob("*")):
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return tag[1:], str(source)
+
+
+@pytest.mark.parametrize("bound", ["lowest", "highest", "engine's"])
+def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_engines(bound, tmp_path):
+    if bound == "engine's":
+        version, requirement = engine_sdk(tmp_path)
+    else:
+        version = dict(zip(("lowest", "highest"), supported_pulumi()))[bound]
+        requirement = f"pulumi=={version}"
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", f"pulumi=={version}", str(REPO)],
-                   check=True, capture_output=True)
+    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", requirement, str(REPO)],
+                               capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
     shape = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
          "import importlib.metadata as m, pulumi_livekit._dynamic_host as h; print(m.version(\"pulumi\"), h._host_with_import() is not None)"],
@@ -48,6 +75,20 @@ def test_the_host_serves_import_on_both_ends_of_the_supported_pulumi_range(bound
     port, stderr = start_host(str(venv / "bin" / "pulumi-resource-pulumi-python"))
     assert port.isdigit(), stderr
     assert "unchanged" not in stderr
+
+
+def test_on_an_sdk_whose_host_is_shaped_otherwise_the_plugin_still_serves(tmp_path):
+    """The plugin process, not only the loader: Pulumi's own host with its `main()` behind a
+    `__name__` guard (a likely next shape) is not one this package can edit, and is run as it is."""
+    stock = Path(importlib.util.find_spec(_sdk.STOCK_HOST).origin).read_text()
+    assert stock.count("\nmain()\n") == 1
+    (tmp_path / "next_sdk_host.py").write_text(
+        stock.replace("\nmain()\n", '\nif __name__ == "__main__":\n    main()\n'))
+    plugin = "from pulumi_livekit import _dynamic_host, _sdk; _sdk.STOCK_HOST = 'next_sdk_host'; _dynamic_host.main()"
+    port, stderr = start_host(sys.executable, "-c", plugin, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert port.isdigit(), stderr
+    assert stderr.count("running Pulumi's dynamic-provider host unchanged") == 1
+    assert "0 main() calls, expected one" in stderr
 
 
 def test_pulumi_import_adopts_each_kind_and_the_program_then_previews_clean(pulumi_stack, oracle):
@@ -91,6 +132,6 @@ def test_the_plugin_loads_neither_the_routing_model_nor_the_http_client_until_it
         capture_output=True, text=True, check=True).stdout.split()
     ours = {name for name in loaded if name.startswith("pulumi_livekit")}
     assert {"pulumi_livekit._dispatch_rule", "pulumi_livekit._trunks", "pulumi_livekit.routing._conflicts"} <= ours
-    assert not ours & {"pulumi_livekit._review", "pulumi_livekit._client", "pulumi_livekit.routing._table",
+    assert not ours & {"pulumi_livekit._routing_review", "pulumi_livekit._client", "pulumi_livekit.routing._table",
                        "pulumi_livekit.routing._evaluate", "pulumi_livekit.routing._changes"}
     assert "httpx" not in loaded

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_livekit import _dispatch_rule, _redact
-from pulumi_livekit._declared import DeclaredRules, checking
+from pulumi_livekit import _redact, _state
+from pulumi_livekit._declared import checking
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
 
@@ -64,7 +64,7 @@ def _stack_provider(kind):
 @pytest.fixture(autouse=True)
 def _a_deployment_of_its_own(monkeypatch) -> None:
     """Each test is a deployment: a registry of declared rules of its own, no connection from the environment."""
-    monkeypatch.setattr(_dispatch_rule, "DECLARED_RULES", DeclaredRules())
+    _state.reset()
     for variable in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"):
         monkeypatch.delenv(variable, raising=False)
 
@@ -99,7 +99,7 @@ def test_checked_inputs_come_back_from_a_check_as_they_are(kind, news, _secret):
 def test_an_unchanged_resource_still_registers_its_secrets_for_redaction(kind, news, secret, monkeypatch):
     provider = _stack_provider(kind)
     inputs = _check_changed(provider, "secrets", news).inputs
-    monkeypatch.setattr(_redact, "_secrets", set())  # as in a provider process that has seen nothing yet
+    _state.reset()  # as in a provider process that has seen nothing yet
     assert _check_unchanged(provider, "secrets", inputs).failures == []
     secrets = [secret] + ([CONNECTION["api_secret"]] if "connection" in news else [])
     assert _redact.redact(" ".join(secrets)) == " ".join([_redact.REDACTED] * len(secrets))
@@ -118,7 +118,7 @@ def test_an_unchanged_rule_still_claims_what_it_takes_against_the_rules_declared
     rule = {"rule": {"dispatchRuleDirect": {"roomName": "a"}}, "trunkIds": ["ST_unchanged_twin"], "name": "unchanged"}
     inputs = _check_changed(provider, "unchanged-twin", rule).inputs
     # The next deployment (a new provider process): a new rule taking the same calls is checked first.
-    monkeypatch.setattr(_dispatch_rule, "DECLARED_RULES", DeclaredRules())
+    _state.reset()
     twin = _check_changed(provider, "new-twin", {**rule, "rule": {"dispatchRuleDirect": {"roomName": "b"}}})
     assert twin.failures == []
     refused = _check_unchanged(provider, "unchanged-twin", inputs)

@@ -18,9 +18,9 @@ from pulumi_livekit._client import (
     TIMEOUT_ENV,
     RetryPolicy,
     SIPClient,
-    _tls_for,
 )
 from pulumi_livekit._config import Endpoint
+from pulumi_livekit._twirp import tls_verification
 from pulumi_livekit._exceptions import ConfigurationError, TransportError
 
 from support import IN_PROCESS_MARGIN, failing_call_budget
@@ -29,21 +29,25 @@ from support import IN_PROCESS_MARGIN, failing_call_budget
 def test_a_client_that_cannot_open_tls_trusts_no_certificate_and_every_other_verifies(monkeypatch):
     for proxy in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(proxy, raising=False)
-    plain = _tls_for("http://127.0.0.1:7880")
+    plain = tls_verification("http://127.0.0.1:7880")
     assert isinstance(plain, ssl.SSLContext)
     assert plain.get_ca_certs() == [] and plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
-    assert _tls_for("https://my-project.livekit.cloud") is True
+    default = httpx.create_ssl_context()
+    verified = tls_verification("https://my-project.livekit.cloud")
+    assert verified.cert_store_stats() == default.cert_store_stats() != plain.cert_store_stats()
+    assert verified.verify_mode == ssl.CERT_REQUIRED and verified.check_hostname
+    assert tls_verification("https://other.example.com") is verified  # the CA bundle is loaded once per process
     monkeypatch.setenv("HTTP_PROXY", "https://proxy.example.com:3128")  # TLS to the proxy: the default trust
-    assert _tls_for("http://127.0.0.1:7880") is True
+    assert tls_verification("http://127.0.0.1:7880") is verified
 
 
 def test_the_timeout_setting_is_read_from_the_environment(monkeypatch):
     monkeypatch.delenv(TIMEOUT_ENV, raising=False)
     with SIPClient(Endpoint("http://127.0.0.1:1", "k", "s")) as sip:
-        assert sip._http.timeout == DEFAULT_TIMEOUT
+        assert sip.timeout == DEFAULT_TIMEOUT
     monkeypatch.setenv(TIMEOUT_ENV, "2.5")
     with SIPClient(Endpoint("http://127.0.0.1:1", "k", "s")) as sip:
-        assert sip._http.timeout.read == sip._http.timeout.connect == 2.5
+        assert sip.timeout.read == sip.timeout.connect == 2.5
 
 
 def test_a_server_that_never_answers_is_a_transport_error_within_the_timeout():

@@ -12,7 +12,9 @@ import pulumi_livekit as livekit
 from pulumi_livekit import ValidationError
 from pulumi_livekit._dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
-from pulumi_livekit._schema import OUTPUT_ONLY, UNKNOWN, canonical_from_message, prune, to_message, validate_message
+from pulumi_livekit._canonical import UNKNOWN, canonical_from_message, prune, to_message
+from pulumi_livekit._stored import OUTPUT_ONLY
+from pulumi_livekit._validation import validate_message
 from pulumi_livekit._spec import load_spec
 
 RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR

@@ -111,7 +111,7 @@ def place(args: argparse.Namespace, call: Call, environ, stdout: TextIO) -> bool
 def realtime_sdk():
     """LiveKit's real-time SDK (`livekit.rtc`), an optional dependency of this package."""
     try:
-        from livekit import rtc
+        import livekit.rtc as rtc
     except ImportError as exc:
         raise ValueError(f"`livekit-routes call` joins the room through LiveKit's real-time SDK, which is not "
                          f"installed: {INSTALL_HINT}") from exc
@@ -128,7 +128,7 @@ def _connect(rtc, endpoint: Endpoint, outcome: CallOutcome, *, keep: bool) -> No
     outcome.agents = [AgentArrival(a.agent_name, a.metadata) for a in rule.room_config.agents]
     outcome.room_name = outcome.decision.room_name.replace(RANDOM, _random_text(12))
     request = _room_request(outcome.room_name, rule)
-    with RoomClient(endpoint, transport=_sources.verified_transport()) as rooms:
+    with RoomClient(endpoint) as rooms:
         if rooms.find_room(outcome.room_name) is not None:
             outcome.problem = (f"room {outcome.room_name!r} exists already (a call in progress?): a call would join "
                                "it and dispatch no agent anew; it was left untouched")

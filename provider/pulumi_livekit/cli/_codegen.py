@@ -15,18 +15,15 @@ import keyword
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, Iterable, Mapping, Optional
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from .. import _schema
+from .. import _canonical
 from .._dispatch_rule import DispatchRule
 from .._exceptions import AdoptError
-from .._provider import SIPResourceProvider
-from .._trunks import InboundTrunk, OutboundTrunk
-from .._types import (
+from .._inputs import (
     DispatchRuleCallee,
     DispatchRuleDirect,
     DispatchRuleIndividual,
@@ -34,6 +31,10 @@ from .._types import (
     RoomConfiguration,
     SIPMediaConfig,
 )
+from .._provider import SIPResourceProvider
+from .._stored import without_media_copy
+from .._trunks import InboundTrunk, OutboundTrunk
+from . import package_version
 
 WIDTH = 100
 INDENT = "    "
@@ -109,7 +110,9 @@ class Code(str):
 
 
 @dataclass(frozen=True)
-class Call:
+class CallExpression:
+    """`function(arguments...)` in the generated program (not an inbound call: see routing.Call)."""
+
     function: str
     arguments: tuple[tuple[Optional[str], Any], ...]  # (keyword, or None for a positional argument; value)
 
@@ -179,10 +182,10 @@ def generate(objects: Iterable[LiveKitObject]) -> Program:
     return Program(source, adopted, tuple(secrets))
 
 
-def _declaration(item: Adopted, trunk_references: Mapping[str, Code]) -> tuple[Call, list[SecretSetting]]:
+def _declaration(item: Adopted, trunk_references: Mapping[str, Code]) -> tuple[CallExpression, list[SecretSetting]]:
     kind, message = item.source.kind, item.source.message
     provider = kind.provider
-    fields = provider.split_secrets(_schema.canonical_from_message(message))
+    fields = provider.split_secrets(_canonical.canonical_from_message(message))
     secrets = []
     for key in provider.secret_keys:
         if fields.get(key):
@@ -193,8 +196,7 @@ def _declaration(item: Adopted, trunk_references: Mapping[str, Code]) -> tuple[C
     if kind is DISPATCH_RULE and "rule" not in fields:
         # A rule kind with nothing set is still the rule's kind; the canonical form drops it as empty.
         fields["rule"] = {message.rule.WhichOneof("rule"): {}}
-    if fields.get("media_encryption") and fields.get("media") == {"encryption": fields["media_encryption"]}:
-        del fields["media"]  # LiveKit's copy of the legacy field; the provider makes the same copy of a declaration
+    fields = without_media_copy(fields)
     if "trunk_ids" in fields:
         fields["trunk_ids"] = [trunk_references.get(trunk_id, trunk_id) for trunk_id in fields["trunk_ids"]]
 
@@ -207,8 +209,8 @@ def _declaration(item: Adopted, trunk_references: Mapping[str, Code]) -> tuple[C
     descriptor = message.DESCRIPTOR
     arguments: list[tuple[Optional[str], Any]] = [(None, item.resource_name)]
     arguments += [(name, _value(descriptor.fields_by_name[name], fields[name])) for name in parameters if name in fields]
-    arguments.append(("opts", Call("pulumi.ResourceOptions", (("import_", item.source.id),))))
-    return Call(f"livekit.{kind.resource.__name__}", tuple(arguments)), secrets
+    arguments.append(("opts", CallExpression("pulumi.ResourceOptions", (("import_", item.source.id),))))
+    return CallExpression(f"livekit.{kind.resource.__name__}", tuple(arguments)), secrets
 
 
 def _value(field: FieldDescriptor, value: Any) -> Any:
@@ -236,7 +238,7 @@ def _typed(cls: type, descriptor: Descriptor, value: Mapping[str, Any]) -> Any:
     order = [f.name for f in dataclasses.fields(cls)]
     if not set(fields) <= set(order):
         return fields  # a field the class lacks (a newer LiveKit): the dict form takes every field
-    return Call(f"livekit.{cls.__name__}", tuple((name, fields[name]) for name in order if name in fields))
+    return CallExpression(f"livekit.{cls.__name__}", tuple((name, fields[name]) for name in order if name in fields))
 
 
 # ---- the emitter ------------------------------------------------------------------------
@@ -260,7 +262,7 @@ def _argument(keyword_name: Optional[str]) -> str:
 def _flat(value: Any) -> str:
     if isinstance(value, Code):
         return str(value)
-    if isinstance(value, Call):
+    if isinstance(value, CallExpression):
         return f"{value.function}({', '.join(_argument(k) + _flat(v) for k, v in value.arguments)})"
     if isinstance(value, list):
         return f"[{', '.join(_flat(item) for item in value)}]"
@@ -278,13 +280,13 @@ def _render(value: Any, indent: str, taken: int) -> str:
     """`value` starting `taken` characters into a line indented by `indent`: on that line when it fits,
     otherwise one item per line."""
     flat = _flat(value)
-    if len(indent) + taken + len(flat) <= WIDTH or not isinstance(value, (Call, list, Mapping)):
+    if len(indent) + taken + len(flat) <= WIDTH or not isinstance(value, (CallExpression, list, Mapping)):
         return flat
     return _broken(value, indent)
 
 
 def _broken(value: Any, indent: str) -> str:
-    if isinstance(value, Call):
+    if isinstance(value, CallExpression):
         opening, closing = f"{value.function}(", ")"
         items = [(_argument(k), v) for k, v in value.arguments]
     elif isinstance(value, list):
@@ -323,4 +325,4 @@ plugins:
 
 
 def requirements() -> str:
-    return f"pulumi-livekit>={metadata.version('pulumi-livekit')}\n"
+    return f"pulumi-livekit>={package_version()}\n"

@@ -15,14 +15,15 @@ from typing import Any, Mapping, Optional
 
 from livekit.protocol import sip as sip_pb
 
-from .._schema import UNKNOWN
+from .._canonical import UNKNOWN
+from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
 from ._sources import Objects, SourceError, message_from_state
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects
 # come last in the server's order, where only ties between equal rules depend on it.
 NEW = "~new:"
-_ID_FIELDS = {"pulumi-python:dynamic/livekit:DispatchRule": "sip_dispatch_rule_id",
-              "pulumi-python:dynamic/livekit:InboundTrunk": "sip_trunk_id"}
+_ID_FIELDS = {tokens[name]: id_field for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
+              for name, id_field in (("DispatchRule", "sip_dispatch_rule_id"), ("InboundTrunk", "sip_trunk_id"))}
 # Steps whose new state does not exist after the change, and those whose old state did not before.
 _GONE_AFTER = {"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"}
 _CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement", "read"}

@@ -3,28 +3,29 @@ Pulumi stack's exported state. Both give `livekit.protocol.sip` messages."""
 
 from __future__ import annotations
 
-import functools
+import argparse
 import json
 import shutil
-import ssl
 import subprocess
 from typing import Any, Iterable, Mapping
 
-import certifi
-import httpx
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
 from .._client import RetryPolicy, SIPClient
 from .._config import Endpoint, resolve_connection
 from .._exceptions import LiveKitError
+from .._stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
-# A PIN in stack state is a secret: the table needs to know a rule has one, never its value.
-_HIDDEN_PIN = "[secret]"
-# How `pulumi preview --json` shows a secret value.
-_MASKED_SECRET = "[secret]"
+
+def add_connection_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """--url, --api-key and --api-secret, as every command that reads a LiveKit project takes them."""
+    parser.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
+    parser.add_argument("--api-key", dest="api_key", help="API key (default: $LIVEKIT_API_KEY)")
+    parser.add_argument("--api-secret", dest="api_secret",
+                        help="API secret (default: $LIVEKIT_API_SECRET, which other users cannot see in the process list)")
 
 
 class SourceError(LiveKitError):
@@ -42,18 +43,8 @@ def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None
 
 
 def read_server(endpoint: Endpoint) -> Objects:
-    with SIPClient(endpoint, retry=RetryPolicy(attempts=2), transport=verified_transport()) as client:
+    with SIPClient(endpoint, retry=RetryPolicy(attempts=2)) as client:
         return client.list_inbound_trunks(), client.list_dispatch_rules()
-
-
-def verified_transport() -> httpx.HTTPTransport:
-    return httpx.HTTPTransport(verify=_tls_context())
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One per process: loading the CA bundle costs more than the requests a command makes."""
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
@@ -93,29 +84,49 @@ def message_from_state(resource_type: str, props: Mapping[str, Any]):
     return None
 
 
-# This package's resources in state: `pulumi-python:dynamic/livekit:<class>`.
-_KINDS = {"pulumi-python:dynamic/livekit:DispatchRule": "rule",
-          "pulumi-python:dynamic/livekit:InboundTrunk": "inbound_trunk"}
+# This package's resources in state: the dynamic resources' `pulumi-python:dynamic/livekit:<class>` (snake_case
+# outputs, a rule's PIN in `pin`), and the provider plugin's `livekit:index:<class>` (camelCase, the PIN inside `rule`).
+_KINDS = {tokens[name]: kind for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
+          for name, kind in (("DispatchRule", "rule"), ("InboundTrunk", "inbound_trunk"))}
 
 
 def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """The message's fields, leaving out unset ones and secrets (encrypted in the export)."""
-    return {k: outputs[k] for k in names if k in outputs and outputs[k] is not None and not _is_secret(outputs[k])}
+    """The message's fields, leaving out unset ones and secrets (encrypted in the export), at every level."""
+    return {k: _without_secrets(outputs[k]) for k in names
+            if k in outputs and outputs[k] is not None and not _is_secret(outputs[k])}
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_secrets(v) for k, v in value.items() if not _is_secret(v)}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
 
 
 def _is_secret(value: Any) -> bool:
     """Encrypted in a stack export, or masked in `pulumi preview --json`."""
-    return (isinstance(value, Mapping) and "ciphertext" in value) or value == _MASKED_SECRET
+    return (isinstance(value, Mapping) and "ciphertext" in value) or value == SECRET_MARK
 
 
 def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
-    names = [f.name for f in message_type.DESCRIPTOR.fields if f.name not in ("created_at", "updated_at")]
+    # Each field by the one name it has in these outputs: the dynamic resources' snake_case, else the plugin's
+    # camelCase (`json_name`).
+    names = [f.name if f.name in outputs else f.json_name for f in message_type.DESCRIPTOR.fields
+             if f.name not in ("created_at", "updated_at")]
     return json_format.ParseDict(_plain(outputs, names), message_type(), ignore_unknown_fields=True)
 
 
 def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
+    """A PIN in stack state is a secret: the table needs to know a rule has one, never its value."""
     rule = _message_from_outputs(sip_pb.SIPDispatchRuleInfo, outputs)
     kind = rule.rule.WhichOneof("rule")
-    if outputs.get("pin") is not None and kind:
-        getattr(rule.rule, kind).pin = _HIDDEN_PIN
+    if kind and (outputs.get(PIN) is not None or _has_pin(outputs.get("rule"))):
+        getattr(rule.rule, kind).pin = SECRET_MARK
     return rule
+
+
+def _has_pin(rule: Any) -> bool:
+    """Whether a plugin rule's outputs hold a PIN in its kind (a secret there)."""
+    return isinstance(rule, Mapping) and any(isinstance(body, Mapping) and body.get(PIN) is not None
+                                             for body in rule.values())

@@ -22,8 +22,10 @@ from .._client import SIPClient
 from .._config import SETTINGS, Endpoint, resolve_connection
 from .._exceptions import AdoptError, ConfigurationError, LiveKitError
 from .._redact import register_secrets, redact
+from . import add_version_argument
 from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program, generate
 from ._codegen import pulumi_yaml, requirements, slug
+from ._sources import add_connection_arguments
 
 PROG = "livekit-adopt"
 FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt")
@@ -47,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description=(
         "Write a Pulumi program that adopts a LiveKit project's SIP trunks and dispatch rules: "
         "every resource carries its import ID, so the first `pulumi up` imports them unchanged."))
+    add_version_argument(parser)
     parser.add_argument("--out", metavar="DIR", help="write __main__.py, Pulumi.yaml and requirements.txt here")
     parser.add_argument("--dry-run", action="store_true", help="print the program instead; write nothing")
     parser.add_argument("--force", action="store_true", help="overwrite those files when DIR has them")
@@ -60,10 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="print PINs and trunk passwords in the `pulumi config set --secret` commands")
     parser.add_argument("--virtualenv", default="venv", metavar="DIR",
                         help="the program's virtualenv, relative to DIR (default: venv)")
-    parser.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
-    parser.add_argument("--api-key", dest="api_key", help="API key (default: $LIVEKIT_API_KEY)")
-    parser.add_argument("--api-secret", dest="api_secret",
-                        help="API secret (default: $LIVEKIT_API_SECRET, which other users cannot see in the process list)")
+    add_connection_arguments(parser)
     return parser
 
 

@@ -23,7 +23,7 @@ from typing import Mapping, Optional, Sequence, TextIO
 from .._exceptions import LiveKitError
 from ..routing import ACCEPT, ANY, REQUEST_PIN, Call, Decision, Table, evaluate, routing_table
 from . import _call as test_call
-from . import _diff, _sources
+from . import _diff, _sources, add_version_argument
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
                "call: an agent did not join or the call was dropped; 2 bad arguments; 3 project or preview "
                "unreadable.",
     )
+    add_version_argument(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="{table,explain,diff,call}")
     table = commands.add_parser("table", help="the routing table: per trunk and number, the rules in the order "
                                               "the server tries them, with warnings")
@@ -73,9 +74,7 @@ def _add_call_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_server_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     source = parser.add_argument_group("where to read the project (default: the LiveKit server)")
-    source.add_argument("--url", help="LiveKit URL (default: $LIVEKIT_URL)")
-    source.add_argument("--api-key", help="API key (default: $LIVEKIT_API_KEY)")
-    source.add_argument("--api-secret", help="API secret (default: $LIVEKIT_API_SECRET)")
+    _sources.add_connection_arguments(source)
     return source
 
 

@@ -1,11 +1,14 @@
 """Test bed helpers: a real livekit-server with Redis, the real `pulumi` CLI on a program, and a test
 agent worker on livekit-agents.
 
+Also a LiveKit cluster: nodes on one Redis behind a TCP load balancer.
+
 Used by the project's tests, benchmarks and `make demo`; importable by users who want
 to test their own programs the same way.
 """
 
 from ._agent_worker import AgentWorker
+from ._cluster import LocalLiveKitCluster, TCPBalancer
 from ._livekit import Credentials, LocalLiveKit, free_port
 from ._proxy import Fault, FaultProxy
 from ._pulumi import Diagnostic, PulumiCommandError, PulumiStack, Result, resource_name
@@ -19,12 +22,14 @@ __all__ = [
     "Fault",
     "FaultProxy",
     "LocalLiveKit",
+    "LocalLiveKitCluster",
     "PulumiCommandError",
     "PulumiStack",
     "REPO_ROOT",
     "Result",
     "RoutingOracle",
     "RoutingOracleError",
+    "TCPBalancer",
     "free_port",
     "resource_name",
     "tool_path",

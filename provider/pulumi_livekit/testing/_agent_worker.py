@@ -1,4 +1,4 @@
-"""A test agent worker (agent_worker/worker.py, on livekit-agents) registered with a LiveKit server.
+"""A test agent worker (tools/agent-worker/worker.py, on livekit-agents) registered with a LiveKit server.
 
 The worker runs in its own virtualenv, which `scripts/build-agent-worker` makes and links as
 `.tools/agent-worker`; it records the jobs it gets to a file this class reads:
@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ._livekit import Credentials, _Process, free_port
-from ._tools import TOOLS_BIN
+from ._tools import REPO_ROOT, TOOLS_BIN
 
-WORKER_SCRIPT = Path(__file__).resolve().parent / "agent_worker" / "worker.py"
+WORKER_SCRIPT = REPO_ROOT / "tools" / "agent-worker" / "worker.py"
 WORKER_VIRTUALENV = TOOLS_BIN.parent / "agent-worker"
 
 

@@ -147,9 +147,10 @@ class LocalLiveKit:
     def pids(self) -> list[int]:
         return [p.popen.pid for p in (self.server, self.redis) if p is not None and p.alive()]
 
-    def stop_server(self) -> None:
+    def stop_server(self, sig: int = signal.SIGTERM) -> None:
+        """SIGTERM lets the server say goodbye; SIGKILL is a crash."""
         if self.server is not None:
-            self.server.stop()
+            self.server.stop(sig)
             self.server = None
 
     def stop_redis(self) -> None:

@@ -326,7 +326,7 @@ class PulumiStack:
         operation: three more CLI starts, for what the events hold already.)"""
         self._before_command(changes_state=args[0] != "preview")
         self._operations += 1
-        log = self.workdir / f"events-{self._operations}-{args[0]}.jsonl"
+        log = self.workdir / f"events-{self.stack}-{self._operations}-{args[0]}.jsonl"  # stacks may share a workdir
         result = self._cli((*args, "--event-log", str(log)), check=False)
         result.args = args
         result.events = [auto.EngineEvent.from_json(json.loads(line)) for line in log.read_text().splitlines()

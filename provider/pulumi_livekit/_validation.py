@@ -1,12 +1,10 @@
-"""Descriptor-driven validation and normalisation of LiveKit-shaped dicts.
+"""Validation of LiveKit-shaped dicts against the official protobuf descriptors.
 
-Users hand us rules and trunks as typed objects, as snake_case dicts, or as the
-camelCase JSON of LiveKit's docs and dashboard. Everything is checked against the
-official protobuf descriptors (never a hand-written copy of the schema), with errors
-that name the property path, and reduced to one canonical form: snake_case keys,
-enums by name, defaults and empty values dropped. The canonical form is exactly what
-`canonical_from_message` gives for what the server stores, so comparing desired and
-actual state is plain dict equality.
+Users hand us rules and trunks as typed objects, as snake_case dicts, or as the camelCase
+JSON of LiveKit's docs and dashboard. Everything is checked against the descriptors of
+`livekit-protocol` (never a hand-written copy of the schema), with errors that name the
+property path, and comes back with snake_case keys at every level; `_canonical` reduces it
+to the form that is compared.
 """
 
 from __future__ import annotations
@@ -15,18 +13,13 @@ import functools
 # collections.abc, not typing: isinstance() against typing.Mapping goes through typing's slow
 # __instancecheck__, and check()/diff() run these tests for every resource on every preview.
 from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from typing import Any
 
-from google.protobuf import duration_pb2, json_format
+from google.protobuf import duration_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from google.protobuf.message import Message
 
+from ._canonical import UNKNOWN
 from ._exceptions import ValidationError
-
-try:
-    from pulumi.output import Unknown as _PulumiUnknown
-except ImportError:  # older SDKs pass unknowns as the sentinel string only
-    _PulumiUnknown = ()
 
 _STRING_TYPES = {FieldDescriptor.TYPE_STRING}
 _INT_TYPES = {
@@ -38,12 +31,6 @@ _UINT_TYPES = {
     FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_FIXED64,
 }
 _FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
-
-# pulumi.runtime.rpc.UNKNOWN: a value not known until an apply (e.g. a trunk ID during preview).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-# Server-assigned fields: never inputs.
-OUTPUT_ONLY = frozenset({"created_at", "updated_at", "sip_dispatch_rule_id", "sip_trunk_id"})
 
 
 def join(path: str, key: Any) -> str:
@@ -201,87 +188,3 @@ def _validate_duration(value: Any, path: str) -> str:
         except ValueError:
             pass
     raise ValidationError(path, f'expected a duration such as "30s" or a number of seconds, got {value!r}')
-
-
-def normalize_unknowns(value: Any) -> Any:
-    """Spell every unknown as the `UNKNOWN` sentinel string.
-
-    Newer Pulumi SDKs hand dynamic providers unknowns as `pulumi.output.Unknown` objects (a fresh
-    one each time, equal to nothing) instead of the sentinel; the sentinel is what the checks here
-    compare against, and it serializes back to the engine as unknown."""
-    if isinstance(value, Mapping):
-        return {k: normalize_unknowns(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [normalize_unknowns(v) for v in value]
-    if isinstance(value, _PulumiUnknown):
-        return UNKNOWN
-    return value
-
-
-def any_leaf(value: Any, predicate: Callable[[Any], bool]) -> bool:
-    """Whether `predicate` holds for any value inside nested dicts and lists."""
-    if isinstance(value, _SCALARS):  # most leaves: skip the slower Mapping check
-        return predicate(value)
-    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, (list, tuple)) else None
-    if items is None:
-        return predicate(value)
-    for item in items:  # a loop, not any(): this runs for every input of every resource
-        if any_leaf(item, predicate):
-            return True
-    return False
-
-
-_SCALARS = (str, int, float, type(None))
-
-
-def contains_unknown(value: Any) -> bool:
-    return any_leaf(value, lambda leaf: leaf == UNKNOWN)
-
-
-def to_message(message_type: type[Message], fields: Mapping[str, Any]) -> Message:
-    """The message holding `fields`, given in either spelling of the proto3 JSON mapping."""
-    try:
-        # Message constructors take the snake_case form, nested dicts included, about twenty times
-        # faster than ParseDict: this runs in every check, create and update.
-        return message_type(**fields)
-    except (TypeError, ValueError, AttributeError):  # AttributeError: a duration that is not a timedelta
-        # What constructors refuse: camelCase keys, and JSON spellings of values (durations as "5s",
-        # 64-bit integers as strings). ParseDict reads those, and reports what is truly invalid.
-        return json_format.ParseDict(fields, message_type())
-
-
-def canonical_from_message(message: Message) -> dict:
-    raw = json_format.MessageToDict(message, preserving_proto_field_name=True)
-    _upgrade_media(raw)
-    return prune({k: v for k, v in raw.items() if k not in OUTPUT_ONLY}) or {}
-
-
-def _upgrade_media(raw: dict) -> None:
-    """LiveKit treats legacy `media_encryption` as `media.encryption` when the latter is unset, and
-    stores one or both depending on the RPC (create upgrades, replace does not). Spell it both ways."""
-    legacy = raw.get("media_encryption")
-    if legacy and "encryption" not in raw.get("media", {}):
-        raw["media"] = {**raw.get("media", {}), "encryption": legacy}
-
-
-def prune(value: Any) -> Optional[Any]:
-    """Drop None, empty strings/lists/objects and False/0 at every level (they mean "unset")."""
-    if isinstance(value, Mapping):
-        pruned = {k: p for k, v in value.items() if (p := prune(v)) is not None}
-        return pruned or None
-    if isinstance(value, (list, tuple)):
-        # A list keeps every element, each in its own type: an element pruned to nothing stays an empty one.
-        return [_empty_like(v) if (p := prune(v)) is None else p for v in value] or None
-    if value is None or value == "" or value is False:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
-        return None
-    return value
-
-
-def _empty_like(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {}
-    if isinstance(value, (list, tuple)):
-        return []
-    return value  # "", False, 0 or None: already the empty value of its type

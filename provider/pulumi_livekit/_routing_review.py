@@ -15,7 +15,6 @@ name>` (for one resource) or `*` (the review is off).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -23,11 +22,12 @@ from typing import Any, Optional
 import pulumi
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.proto import engine_pb2
 
-from ._schema import any_leaf, to_message
-from ._types import holds_outputs
+from ._canonical import any_leaf, to_message
+from ._inputs import holds_outputs
+from ._sdk import known_value, output_awaiting, warn_now
+from ._state import current
+from ._stored import join_pin
 from .routing import NUMBER_FORMAT, OPEN_RULE, WARNING_CODES, RoutingWarning, routing_table
 
 IGNORE_SETTING = "ignoreRoutingWarnings"
@@ -58,7 +58,7 @@ class _Review:
         if not self._started:
             self._started = True
             # An Output, so that the program waits for the review before it ends.
-            pulumi.Output(set(), asyncio.ensure_future(self._review()), _known())
+            output_awaiting(self._review())
 
     async def _review(self) -> None:
         declared, self._declared = self._declared, []
@@ -78,17 +78,13 @@ class _Review:
             pulumi.log.debug(f"pulumi_livekit: routing review stopped: {problem!r}")
 
 
-async def _known() -> bool:
-    return True
-
-
-_REVIEW = _Review()
-
-
 def declare_for_review(name: str, resource: pulumi.CustomResource, kind: type, id_field: str,
                        inputs: Mapping[str, Any], connection: Any) -> None:
     """Called by each resource the program declares, with its inputs as the program gave them."""
-    _REVIEW.declare(_Declared(name, resource, kind, id_field, inputs, connection))
+    state = current()
+    if state.review is None:
+        state.review = _Review()
+    state.review.declare(_Declared(name, resource, kind, id_field, inputs, connection))
 
 
 async def _review_project(items: list[_Declared]) -> list[tuple[RoutingWarning, _Declared]]:
@@ -127,12 +123,7 @@ async def _message(item: _Declared, review_id: str, review_ids: Mapping[int, str
     values = await _resolved(inputs)
     if any_leaf(values, lambda leaf: leaf is _UNKNOWN):
         return None
-    pin = values.pop("pin", None)
-    rule = values.get("rule")
-    if pin and isinstance(rule, dict) and len(rule) == 1:
-        (kind, body), = rule.items()
-        values["rule"] = {kind: {**body, "pin": pin}}
-    values = {k: v for k, v in values.items() if v is not None}
+    values = {k: v for k, v in join_pin(values).items() if v is not None}
     try:
         message = to_message(item.kind, values)
     except (json_format.ParseError, TypeError, ValueError):
@@ -151,9 +142,8 @@ async def _resolved(value: Any) -> Any:
     if not holds_outputs(value):  # the usual case: plain values, and nothing to wait for
         return value
     if isinstance(value, pulumi.Output):
-        if not await value.is_known():
-            return _UNKNOWN
-        return await _resolved(await value.future(with_unknowns=True))
+        known, resolved = await known_value(value)
+        return await _resolved(resolved) if known else _UNKNOWN
     if isinstance(value, Mapping):
         return {k: await _resolved(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -180,9 +170,4 @@ def _ignored() -> set[str]:
 
 async def _warn(resource: pulumi.Resource, text: str) -> None:
     # Sent now, not from a task of its own (as pulumi.log.warn does for a resource): the program may end first.
-    urn = await resource.urn.future()
-    engine = runtime_settings.get_engine()
-    if engine is None:
-        pulumi.log.warn(text, resource)
-        return
-    engine.Log(engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=text, urn=urn or ""))
+    warn_now(resource, await resource.urn.future(), text)

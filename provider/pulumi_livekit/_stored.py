@@ -1,0 +1,135 @@
+"""What LiveKit stores, and how this package's secrets travel: one place for each fact.
+
+The schema, the client, the providers, the command line and code generation all ask here:
+which fields the server assigns, the kinds a dispatch rule can be, the engine's names for
+this package's resources, how LiveKit respells `media_encryption`, how a rule's PIN is split
+out of the rule into a secret of its own (and joined back), and how a hidden secret reads.
+Nothing here imports Pulumi or the transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, TypeVar
+
+from google.protobuf.message import Message
+from livekit.protocol import sip as sip_pb
+
+M = TypeVar("M", bound=Message)
+
+# Server-assigned fields: never inputs, never part of what is compared.
+OUTPUT_ONLY = frozenset({"created_at", "updated_at", "sip_dispatch_rule_id", "sip_trunk_id"})
+
+# The `rule` oneof of `livekit.SIPDispatchRule`, in the order messages name them.
+RULE_KINDS = ("dispatch_rule_individual", "dispatch_rule_direct", "dispatch_rule_callee")
+
+# The engine's type token of each resource class: Pulumi's dynamic Resource names it
+# `pulumi-python:dynamic/<module>:<name>`; stack state and previews carry it.
+TYPE_TOKENS = {name: f"pulumi-python:dynamic/livekit:{name}" for name in ("DispatchRule", "InboundTrunk", "OutboundTrunk")}
+# The same classes served by the provider plugin (package `livekit`, module `index`), as every Pulumi
+# language names them.
+PLUGIN_PACKAGE = "livekit"
+PLUGIN_TYPE_TOKENS = {name: f"{PLUGIN_PACKAGE}:index:{name}" for name in TYPE_TOKENS}
+
+# How Pulumi shows a secret value (outputs, `pulumi preview --json`), and how this package
+# writes a secret it leaves out of text.
+SECRET_MARK = "[secret]"
+
+# A rule's PIN lives in the rule kind's body on the server, and in a secret state key of this name.
+PIN = "pin"
+
+_RULE_KIND_KEYS = {key: field.name for field in sip_pb.SIPDispatchRule.DESCRIPTOR.fields
+                   if field.name in RULE_KINDS for key in (field.name, field.json_name)}
+
+
+def as_stored(message: M) -> M:
+    """`message` without what the server assigns, as LiveKit stores it.
+
+    LiveKit adds an empty `media` to every object, and reads the legacy `media_encryption` as
+    `media.encryption` when that is unset (a create stores both spellings, a replace only the
+    legacy one): the copy made here is the server's, so that what was sent and what is stored
+    compare equal."""
+    stored = type(message)()
+    stored.CopyFrom(message)
+    for name in OUTPUT_ONLY:
+        if name in stored.DESCRIPTOR.fields_by_name:
+            stored.ClearField(name)
+    if stored.media_encryption and not stored.media.encryption:
+        stored.media.encryption = stored.media_encryption
+    if stored.HasField("media") and stored.media == type(stored.media)():
+        stored.ClearField("media")
+    return stored
+
+
+def without_media_copy(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical fields as a person would declare them: without the `media.encryption` that only
+    repeats `media_encryption` (the copy `as_stored` makes; declaring it is redundant)."""
+    declared = dict(fields)
+    if declared.get("media_encryption") and declared.get("media") == {"encryption": declared["media_encryption"]}:
+        del declared["media"]
+    return declared
+
+
+# ---- the PIN: in the rule on the server, a secret of its own in state --------------------
+
+
+def rule_kind(rule: Any) -> Optional[str]:
+    """The key of a rule dict's single kind (either spelling), if it has exactly one."""
+    if not isinstance(rule, Mapping):
+        return None
+    kinds = [key for key in rule if _RULE_KIND_KEYS.get(key) is not None]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def pin_of(rule: Any) -> Optional[str]:
+    """The PIN a rule dict carries in its kind's body, if any."""
+    kind = rule_kind(rule)
+    if kind is None or not isinstance(rule[kind], Mapping):
+        return None
+    return rule[kind].get(PIN)
+
+
+def _at_once(value: Any, function: Callable[[Any], Any]) -> Any:
+    return function(value)
+
+
+def without_pin(rule: Any, lift: Callable[[Any, Callable[[Any], Any]], Any] = _at_once) -> Any:
+    """The rule with no PIN anywhere in it (a malformed rule, with two kinds or a misspelt one, too:
+    the engine echoes an invalid property's value in its error).
+
+    `lift(value, function)` applies `function` to a value at each level: at once by default; the
+    program side passes one that applies inside an Output, so that a rule is only as secret as what
+    the user marked secret in it besides the PIN."""
+
+    def body_without_pin(body: Any) -> Any:
+        return {f: v for f, v in body.items() if f != PIN} if isinstance(body, Mapping) else body
+
+    def rule_without_pin(value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        return {k: lift(body, body_without_pin) for k, body in value.items() if k != PIN}
+
+    return lift(rule, rule_without_pin)
+
+
+def split_pin(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """State from a rule's fields: its PIN moved out of `rule` into the key `pin`."""
+    pin = pin_of(fields.get("rule"))
+    state = {**fields, "rule": without_pin(fields["rule"])} if "rule" in fields else dict(fields)
+    if pin:
+        state[PIN] = pin
+    return state
+
+
+def join_pin(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of `split_pin`: the PIN put back into the rule's kind."""
+    joined = {k: v for k, v in state.items() if k != PIN}
+    kind = rule_kind(joined.get("rule"))
+    if state.get(PIN) and kind is not None:
+        joined["rule"] = {**joined["rule"], kind: {**joined["rule"][kind], PIN: state[PIN]}}
+    return joined
+
+
+def object_id(message: Message) -> str:
+    """The ID the server gave a dispatch rule or trunk."""
+    return getattr(message, "sip_dispatch_rule_id", "") or getattr(message, "sip_trunk_id", "")

@@ -1,0 +1,19 @@
+"""The resource kinds the plugin serves, each by the core provider the dynamic resources use too."""
+
+from __future__ import annotations
+
+from .. import _dispatch_rule, _trunks
+from .._provider import SIPResourceProvider
+from .._stored import PLUGIN_PACKAGE as PACKAGE
+from .._stored import PLUGIN_TYPE_TOKENS
+
+# Resource type token -> the core provider behind it (the same object DispatchRule, InboundTrunk and
+# OutboundTrunk serve Python programs with).
+KINDS: dict[str, SIPResourceProvider] = {
+    PLUGIN_TYPE_TOKENS["DispatchRule"]: _dispatch_rule.PROVIDER,
+    PLUGIN_TYPE_TOKENS["InboundTrunk"]: _trunks.INBOUND_PROVIDER,
+    PLUGIN_TYPE_TOKENS["OutboundTrunk"]: _trunks.OUTBOUND_PROVIDER,
+}
+
+# Message fields that are secrets wherever they appear (a PIN in any rule kind, a trunk password).
+SECRET_FIELDS = frozenset(key for provider in KINDS.values() for key in provider.secret_keys)

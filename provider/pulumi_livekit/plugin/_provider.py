@@ -1,0 +1,226 @@
+"""The provider plugin: Pulumi's provider protocol over the core the dynamic resources use.
+
+Each request is converted once (`_values`) and handed to the same core provider object a Python
+program's `DispatchRule`, `InboundTrunk` or `OutboundTrunk` runs on: its check, diff, create, read,
+update and delete, with the same validation, canonical form, client, retries and conflict registry.
+The core is synchronous; its calls run in worker threads so the engine's parallel requests overlap.
+
+What the plugin adds is what only a regular provider can do: a schema, explicit provider
+instances (one plugin process each, so one LiveKit project each), and a provider whose project
+(URL or API key) changes is replaced, so the engine recreates its resources in the new project
+instead of sending the old project's IDs there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import traceback
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, TypeVar
+
+from pulumi.dynamic import ConfigureRequest as CoreConfigureRequest
+from pulumi.runtime.proto import provider_pb2
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    PropertyDiff,
+    PropertyDiffKind,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+
+from .. import _canonical
+from .._config import SETTINGS, Endpoint, url_problem
+from .._declared import checking
+from .._exceptions import LiveKitError
+from .._provider import SIPResourceProvider, project_of
+from .._redact import redact
+from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
+from ._package import config_name, schema
+from ._values import from_core, property_name, property_path, to_core
+
+T = TypeVar("T")
+
+# What names a LiveKit project (`_provider.project_of`): changing either points the provider's resources at
+# other objects.
+_PROJECT_PROPERTIES = ("url", "apiKey")
+
+
+async def _core(call: Callable[..., T], *args: Any) -> T:
+    """A core call in a worker thread, its errors redacted (the engine shows and logs them)."""
+
+    def run() -> T:
+        try:
+            return call(*args)
+        except LiveKitError as error:  # already says what to do; the traceback would only hide that
+            raise LiveKitError(redact(str(error))) from None
+        except Exception:  # noqa: BLE001 - a bug: keep its traceback, without secrets
+            raise LiveKitError(redact(traceback.format_exc())) from None
+
+    return await asyncio.to_thread(run)
+
+
+def _kind(token: str) -> SIPResourceProvider:
+    try:
+        return KINDS[token]
+    except KeyError:
+        raise LiveKitError(f"unknown resource type {token}; this provider serves {', '.join(KINDS)}") from None
+
+
+def _known_string(value: Optional[PropertyValue]) -> Optional[str]:
+    known = value is not None and isinstance(value.value, str) and value.value != _canonical.UNKNOWN
+    return value.value if known else None
+
+
+def _project(properties: Mapping[str, PropertyValue]) -> tuple[Optional[str], Optional[str]]:
+    """The project a provider configuration reaches, as `_PROJECT_PROPERTIES`: `project_of` its endpoint
+    (`wss://host` and `https://host` are the same project), or the values as given while that cannot be told."""
+    url, key = (_known_string(properties.get(name)) for name in _PROJECT_PROPERTIES)
+    if url is None or key is None or url_problem(url):
+        return url, key
+    return project_of(Endpoint(url, key, ""))
+
+
+class LiveKitProvider(Provider):
+
+    # ---- the provider's own configuration ---------------------------------------------------
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        return GetSchemaResponse(schema())
+
+    async def check_config(self, request: CheckRequest) -> CheckResponse:
+        inputs = dict(request.new_inputs)
+        failures = []
+        for setting, config_key, env_var in SETTINGS:
+            name = config_name(config_key)
+            value = inputs.get(name)
+            if value is None or value.value is None:
+                if not os.environ.get(env_var):
+                    secret = "--secret " if setting == "api_secret" else ""
+                    failures.append(CheckFailure(name, f"is not set: run `pulumi config set {secret}{config_key} ...`, "
+                                                       f"give the provider `{name}`, or export {env_var}"))
+                # The project a provider reaches is stored with it even when the environment names it, so a
+                # later change is seen (and replaces the provider) whichever way it is made. Never the secret.
+                elif name in _PROJECT_PROPERTIES:
+                    inputs[name] = PropertyValue(os.environ[env_var])
+                continue
+            if value.value == _canonical.UNKNOWN:
+                continue
+            if not isinstance(value.value, str) or not value.value.strip():
+                failures.append(CheckFailure(name, "must be a non-empty string"))
+            elif setting == "url" and url_problem(value.value):
+                failures.append(CheckFailure(name, url_problem(value.value)))
+            elif setting == "api_secret":
+                inputs[name] = value.with_secret(True)
+        return CheckResponse(inputs=inputs, failures=failures)
+
+    async def diff_config(self, request: DiffRequest) -> DiffResponse:
+        olds, news = request.old_state, request.new_inputs
+        changed = sorted(key for key in set(olds) | set(news) if olds.get(key) != news.get(key))
+        replaces = [name for name, old, new in zip(_PROJECT_PROPERTIES, _project(olds), _project(news)) if old != new]
+        # This SDK's DiffConfig hands `changes` to the protocol's enum as is (True would read as DIFF_NONE, and the
+        # engine would keep a provider it has just unloaded for replacement): give it the enum's value.
+        changes = provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
+        return DiffResponse(changes=changes, replaces=replaces, diffs=changed)
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        config = {}
+        for _, config_key, _ in SETTINGS:
+            name = config_name(config_key)
+            value = _known_string(request.args.get(name))
+            config[config_key] = value if value is not None else request.variables.get(f"{PACKAGE}:config:{name}")
+        for provider in set(KINDS.values()):
+            provider.configure(CoreConfigureRequest(config))
+        return ConfigureResponse(accept_secrets=True, supports_preview=True)
+
+    # ---- resources ------------------------------------------------------------------------
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        provider = _kind(request.type)
+        olds, news = to_core(provider, request.old_inputs), to_core(provider, request.new_inputs)
+
+        def check() -> Any:
+            with checking(request.urn):  # declared rules are told apart by resource
+                return provider.check(olds, news)
+
+        result = await _core(check)
+        if result.failures:
+            return CheckResponse(inputs=request.new_inputs, failures=[_failure(provider, f) for f in result.failures])
+        return CheckResponse(inputs=from_core(provider, result.inputs))
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        provider = _kind(request.type)
+        olds, news = to_core(provider, request.old_state), to_core(provider, request.new_inputs)
+        result = await _core(provider.diff, request.resource_id, olds, news)
+        detailed: dict[str, PropertyDiff] = {}
+        for key in sorted((set(olds) | set(news)) - {provider.id_field}):
+            # The core's own comparison, one key at a time: which properties differ, not only whether any do.
+            if provider.diff(request.resource_id, {key: olds.get(key)}, {key: news.get(key)}).changes:
+                detailed[property_name(provider, key)] = PropertyDiff(_diff_kind(provider, key, olds, news), False)
+        return DiffResponse(changes=result.changes, replaces=[property_name(provider, key) for key in result.replaces],
+                            delete_before_replace=result.delete_before_replace,
+                            diffs=sorted(detailed), detailed_diff=detailed)
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        provider = _kind(request.type)
+        if request.preview:
+            return CreateResponse(None, {**request.properties, _id_property(provider): PropertyValue(_canonical.UNKNOWN)})
+        result = await _core(provider.create, to_core(provider, request.properties))
+        return CreateResponse(result.id, from_core(provider, result.outs))
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        provider = _kind(request.type)
+        result = await _core(provider.read, request.resource_id, to_core(provider, request.properties))
+        if not result.id:  # gone from the server: the engine drops it from the state
+            return ReadResponse(None)
+        return ReadResponse(result.id, from_core(provider, result.outs), from_core(provider, result.inputs))
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        provider = _kind(request.type)
+        if request.preview:
+            return UpdateResponse({**request.news, _id_property(provider): PropertyValue(request.resource_id)})
+        result = await _core(provider.update, request.resource_id, to_core(provider, request.olds),
+                             to_core(provider, request.news))
+        return UpdateResponse(from_core(provider, result.outs))
+
+    async def delete(self, request: DeleteRequest) -> None:
+        provider = _kind(request.type)
+        await _core(provider.delete, request.resource_id, to_core(provider, request.properties))
+
+
+def _failure(provider: SIPResourceProvider, failure: Any) -> CheckFailure:
+    path, reason = property_path(provider, failure.property), redact(failure.reason)
+    if failure.property.rsplit(".", 1)[-1] in SECRET_FIELDS:
+        # The engine quotes the value at a failure's property: a secret's failure names it in the text instead.
+        return CheckFailure("", f"{path}: {reason}")
+    return CheckFailure(path, reason)
+
+
+def _id_property(provider: SIPResourceProvider) -> str:
+    return property_name(provider, provider.id_field)
+
+
+def _diff_kind(provider: SIPResourceProvider, key: str, olds: Mapping[str, Any],
+               news: Mapping[str, Any]) -> PropertyDiffKind:
+    if key in provider.split_keys:  # a secret inside another property, which stays
+        return PropertyDiffKind.UPDATE
+    if _canonical.prune(olds.get(key)) is None:
+        return PropertyDiffKind.ADD
+    if _canonical.prune(news.get(key)) is None:
+        return PropertyDiffKind.DELETE
+    return PropertyDiffKind.UPDATE

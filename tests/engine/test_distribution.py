@@ -1,0 +1,69 @@
+"""What a user installs: the sdist and the wheel `python -m build` makes (the wheel built from the
+sdist, as build does by default, so a file missing from the sdist fails here), checked by
+`twine check`, and a user's project run from the wheel installed in a clean virtualenv."""
+
+from __future__ import annotations
+
+import email
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from support import REPO, pyproject
+from user_project import run_user_project
+
+
+@pytest.fixture(scope="module")
+def distributions(tmp_path_factory) -> dict[str, Path]:
+    # Built from a copy: the build writes egg-info into the source tree, which other workers' tests install from.
+    source = tmp_path_factory.mktemp("source") / "pulumi-livekit"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".tools", ".state", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
+    out = tmp_path_factory.mktemp("dist")
+    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(source)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    [sdist], [wheel] = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
+    return {"sdist": sdist, "wheel": wheel}
+
+
+def test_twine_check_passes_on_the_sdist_and_the_wheel(distributions):
+    checked = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, distributions.values())],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("PASSED") == 2, checked.stdout
+
+
+def test_the_wheel_declares_what_pyproject_declares_and_ships_the_package_without_the_tests(distributions):
+    project = pyproject()["project"]
+    with zipfile.ZipFile(distributions["wheel"]) as wheel:
+        names = wheel.namelist()
+        [info] = {name.split("/")[0] for name in names if ".dist-info/" in name}
+        metadata = email.message_from_bytes(wheel.read(f"{info}/METADATA"))
+        entry_points = wheel.read(f"{info}/entry_points.txt").decode()
+    assert metadata["Version"] == project["version"]
+    required = {Requirement(r) for r in metadata.get_all("Requires-Dist") if "extra ==" not in r}
+    assert required == set(map(Requirement, project["dependencies"]))
+    for script in project["scripts"]:
+        assert f"\n{script} = " in entry_points
+    packages = {name.rsplit("/", 1)[0] for name in names if name.endswith(".py")}
+    assert packages == {"pulumi_livekit", "pulumi_livekit/cli", "pulumi_livekit/routing", "pulumi_livekit/testing"}
+    assert not [name for name in names if name.endswith(".pyc") or name.startswith("tests/")]
+
+
+def test_the_sdist_holds_the_sources_the_wheel_is_built_from(distributions):
+    with tarfile.open(distributions["sdist"]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {"pyproject.toml", "README.md", "CHANGELOG.md", "provider/pulumi_livekit/__init__.py",
+            "provider/pulumi_livekit/_dynamic_host.py"} <= names
+
+
+def test_a_user_project_runs_from_the_wheel_in_a_clean_virtualenv(distributions, tmp_path, livekit, oracle,
+                                                                  monkeypatch):
+    run_user_project(str(distributions["wheel"]), tmp_path, livekit, oracle, monkeypatch)

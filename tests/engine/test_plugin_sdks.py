@@ -1,0 +1,64 @@
+"""The plugin's TypeScript and Go SDKs, generated from its schema by `make sdks` (scripts/gen-sdks): the
+TypeScript SDK and examples/typescript type-check with tsc against @pulumi/pulumi from npm, the Go SDK builds."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from support import EXAMPLES, REPO
+
+NODE_MODULES = REPO / ".tools" / "node_modules"  # scripts/bootstrap installs them from npm
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "GOFLAGS": "-mod=mod"})
+
+
+@pytest.fixture(scope="module")
+def sdks(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sdk")
+    done = run(REPO / "scripts" / "gen-sdks", out, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    (out / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)  # what the SDK imports
+    return out
+
+
+def type_check(sdks: Path, program: Path) -> subprocess.CompletedProcess:
+    folder = program.parent
+    (folder / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    (folder / "tsconfig.json").write_text(json.dumps({
+        "compilerOptions": {"strict": True, "target": "es2020", "module": "commonjs", "moduleResolution": "node",
+                            "noEmit": True, "baseUrl": ".", "types": ["node"],
+                            "paths": {"@pulumi-livekit/livekit": [str(sdks / "nodejs")]}},
+        "include": [str(sdks / "nodejs" / "**" / "*.ts"), program.name],
+    }))
+    return run("node", NODE_MODULES / "typescript" / "bin" / "tsc", "-p", "tsconfig.json", cwd=folder)
+
+
+def test_the_typescript_sdk_and_example_type_check(sdks, tmp_path):
+    program = tmp_path / "ok" / "index.ts"
+    program.parent.mkdir()
+    program.write_text((EXAMPLES / "typescript" / "index.ts").read_text())
+    checked = type_check(sdks, program)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # The check is the schema's: a misspelt field of a rule kind is refused.
+    misspelt = tmp_path / "misspelt" / "index.ts"
+    misspelt.parent.mkdir()
+    misspelt.write_text(program.read_text().replace("roomPrefix: \"call-\"", "roomPrefx: \"call-\""))
+    refused = type_check(sdks, misspelt)
+    assert refused.returncode != 0 and "'roomPrefx' does not exist" in refused.stdout, refused.stdout
+
+
+def test_the_go_sdk_builds(sdks):
+    built = run("go", "build", "-trimpath", "./go/...", cwd=sdks)
+    assert built.returncode == 0, built.stderr
+    # The schema's secret reaches the SDK: a trunk password is made secret before it is sent.
+    trunk = (sdks / "go" / "livekit" / "inboundTrunk.go").read_text()
+    assert "args.AuthPassword = pulumi.ToSecret(args.AuthPassword)" in trunk

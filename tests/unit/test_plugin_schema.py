@@ -1,0 +1,98 @@
+"""The plugin's schema, generated from livekit-protocol's descriptors, and its one conversion of values
+between the engine and the core (pure functions: no engine, no server)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from livekit.protocol import sip as sip_pb
+from pulumi.provider.experimental.property_value import PropertyValue
+
+from pulumi_livekit import _dispatch_rule, _stored, _trunks
+from pulumi_livekit.plugin import schema
+from pulumi_livekit.plugin._values import from_core, property_path, to_core
+
+SCHEMA = json.loads(schema())
+RESOURCES = {"DispatchRule": sip_pb.SIPDispatchRuleInfo, "InboundTrunk": sip_pb.SIPInboundTrunkInfo,
+             "OutboundTrunk": sip_pb.SIPOutboundTrunkInfo}
+
+
+def _resolve(spec: dict) -> dict:
+    return SCHEMA["types"][spec["$ref"].removeprefix("#/types/")] if "$ref" in spec else spec
+
+
+def _walk(descriptor, properties: dict, path: str, seen: set) -> list[str]:
+    """Every field of the message, recursively, that the schema's properties leave out."""
+    missing = []
+    if descriptor.full_name in seen:
+        return missing
+    seen.add(descriptor.full_name)
+    for field in descriptor.fields:
+        if field.name in _stored.OUTPUT_ONLY:
+            continue
+        spec = properties.get(field.json_name)
+        if spec is None:
+            missing.append(f"{path}{field.json_name}")
+            continue
+        nested = field.message_type
+        if nested is not None and not nested.GetOptions().map_entry and not nested.full_name.startswith("google."):
+            item = spec["items"] if field.is_repeated else spec
+            missing += _walk(nested, _resolve(item)["properties"], f"{path}{field.json_name}.", seen)
+    return missing
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_every_input_field_of_the_message_is_a_property(name):
+    resource = SCHEMA["resources"][f"livekit:index:{name}"]
+    assert _walk(RESOURCES[name].DESCRIPTOR, resource["inputProperties"], "", set()) == []
+    assert set(resource["properties"]) - set(resource["inputProperties"]) == {
+        "sipDispatchRuleId" if name == "DispatchRule" else "sipTrunkId"}
+
+
+def test_secrets_are_marked_and_rule_kinds_are_typed():
+    types = SCHEMA["types"]
+    for kind in ("SIPDispatchRuleIndividual", "SIPDispatchRuleDirect", "SIPDispatchRuleCallee"):
+        assert types[f"livekit:index:{kind}"]["properties"]["pin"] == {"type": "string", "secret": True}
+    for trunk in ("InboundTrunk", "OutboundTrunk"):
+        assert SCHEMA["resources"][f"livekit:index:{trunk}"]["inputProperties"]["authPassword"]["secret"] is True
+    assert SCHEMA["config"]["variables"]["apiSecret"]["secret"] is True
+    assert set(SCHEMA["provider"]["inputProperties"]) == {"url", "apiKey", "apiSecret"}
+    encryption = types["livekit:index:SIPMediaEncryption"]["enum"]
+    assert [value["value"] for value in encryption] == [v.name for v in sip_pb.SIPMediaEncryption.DESCRIPTOR.values]
+    agents = types["livekit:index:RoomConfiguration"]["properties"]["agents"]
+    assert agents == {"type": "array", "items": {"$ref": "#/types/livekit:index:RoomAgentDispatch"}}
+
+
+def test_values_cross_once_each_way():
+    engine = {
+        "trunkIds": PropertyValue([PropertyValue("ST_1")]),
+        "rule": PropertyValue({"dispatchRuleDirect": PropertyValue({
+            "roomName": PropertyValue("open-room"), "pin": PropertyValue("1234")})}),
+        "roomConfig": PropertyValue({"agents": PropertyValue([PropertyValue({
+            "agentName": PropertyValue("a"), "attributes": PropertyValue({"someKey": PropertyValue("v")})})])}),
+        "attributes": PropertyValue({"callerKind": PropertyValue("x")}),
+    }
+    core = to_core(_dispatch_rule.PROVIDER, engine)
+    assert core == {"trunk_ids": ["ST_1"], "rule": {"dispatch_rule_direct": {"room_name": "open-room"}}, "pin": "1234",
+                    "room_config": {"agents": [{"agent_name": "a", "attributes": {"someKey": "v"}}]},
+                    "attributes": {"callerKind": "x"}}  # map keys are data: never renamed
+    back = from_core(_dispatch_rule.PROVIDER, core)
+    pin = back["rule"].value["dispatchRuleDirect"].value["pin"]
+    assert pin.is_secret and pin.value == "1234"  # marked whatever the program marked
+    assert back == {**engine, "rule": PropertyValue({"dispatchRuleDirect": PropertyValue({
+        "roomName": PropertyValue("open-room"), "pin": PropertyValue("1234", is_secret=True)})})}
+
+    trunk = from_core(_trunks.INBOUND_PROVIDER, {"auth_password": "pw", "ringing_timeout": "30s", "numbers": ["+1"]})
+    assert trunk == {"authPassword": PropertyValue("pw", is_secret=True), "ringingTimeout": PropertyValue("30s"),
+                     "numbers": PropertyValue([PropertyValue("+1")])}
+    assert from_core(_trunks.INBOUND_PROVIDER, {"krisp_enabled": True, "max_call_duration": 5})["maxCallDuration"] \
+        == PropertyValue(5.0)  # the engine's one number type
+
+
+def test_failure_paths_are_named_as_the_schema_names_them():
+    assert property_path(_dispatch_rule.PROVIDER, "rule.dispatch_rule_direct.room_name") == "rule.dispatchRuleDirect.roomName"
+    assert property_path(_dispatch_rule.PROVIDER, "trunk_ids[1]") == "trunkIds[1]"
+    assert property_path(_dispatch_rule.PROVIDER, "room_config.agents[0].agent_name") == "roomConfig.agents[0].agentName"
+    assert property_path(_trunks.INBOUND_PROVIDER, "headers.X-Custom_header") == "headers.X-Custom_header"
+    assert property_path(_dispatch_rule.PROVIDER, "") == ""

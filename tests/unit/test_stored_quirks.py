@@ -1,0 +1,90 @@
+"""What LiveKit stores and how secrets travel (`pulumi_livekit._stored`): one test per fact."""
+
+from __future__ import annotations
+
+import pytest
+from livekit.protocol import sip as sip_pb
+
+from pulumi_livekit import DispatchRule, InboundTrunk, OutboundTrunk, _stored
+from pulumi_livekit._redact import REDACTED
+from pulumi_livekit._canonical import canonical_from_message
+from pulumi_livekit.cli import _sources
+
+
+def test_as_stored_spells_media_encryption_both_ways_drops_the_empty_media_and_server_fields():
+    sent = sip_pb.SIPOutboundTrunkInfo(sip_trunk_id="ST_1", name="t", media_encryption=sip_pb.SIP_MEDIA_ENCRYPT_ALLOW)
+    stored = sip_pb.SIPOutboundTrunkInfo(name="t", media_encryption=sip_pb.SIP_MEDIA_ENCRYPT_ALLOW,
+                                         media=sip_pb.SIPMediaConfig(encryption=sip_pb.SIP_MEDIA_ENCRYPT_ALLOW))
+    assert _stored.as_stored(sent) == stored == _stored.as_stored(stored)
+    empty_media = sip_pb.SIPInboundTrunkInfo(name="t")
+    empty_media.media.SetInParent()
+    assert not _stored.as_stored(empty_media).HasField("media")
+    assert sent.sip_trunk_id == "ST_1"  # the message given is left as it is
+
+
+def test_media_encryption_set_both_ways_keeps_its_own_media_encryption():
+    both = sip_pb.SIPOutboundTrunkInfo(media_encryption=sip_pb.SIP_MEDIA_ENCRYPT_ALLOW,
+                                       media=sip_pb.SIPMediaConfig(encryption=sip_pb.SIP_MEDIA_ENCRYPT_REQUIRE))
+    assert _stored.as_stored(both).media.encryption == sip_pb.SIP_MEDIA_ENCRYPT_REQUIRE
+
+
+def test_the_canonical_form_is_the_stored_form():
+    sent = sip_pb.SIPOutboundTrunkInfo(name="t", media_encryption=sip_pb.SIP_MEDIA_ENCRYPT_ALLOW)
+    assert canonical_from_message(sent) == {"name": "t", "media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW",
+                                            "media": {"encryption": "SIP_MEDIA_ENCRYPT_ALLOW"}}
+
+
+def test_without_media_copy_drops_only_the_servers_copy():
+    copied = {"media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW", "media": {"encryption": "SIP_MEDIA_ENCRYPT_ALLOW"}}
+    assert _stored.without_media_copy(copied) == {"media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW"}
+    own = {"media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW",
+           "media": {"encryption": "SIP_MEDIA_ENCRYPT_ALLOW", "media_timeout": "5s"}}
+    assert _stored.without_media_copy(own) == own
+
+
+@pytest.mark.parametrize("kind", _stored.RULE_KINDS)
+def test_the_pin_splits_out_of_each_rule_kind_and_joins_back(kind):
+    fields = {"name": "r", "rule": {kind: {"pin": "1234", "room_prefix": "call-"}}}
+    state = _stored.split_pin(fields)
+    assert state == {"name": "r", "rule": {kind: {"room_prefix": "call-"}}, "pin": "1234"}
+    assert _stored.join_pin(state) == fields
+
+
+def test_the_pin_joins_a_rule_in_either_spelling_and_a_malformed_rule_loses_every_pin():
+    assert _stored.join_pin({"rule": {"dispatchRuleDirect": {"roomName": "a"}}, "pin": "9"}) == \
+        {"rule": {"dispatchRuleDirect": {"roomName": "a", "pin": "9"}}}
+    two_kinds = {"dispatch_rule_direct": {"pin": "1"}, "dispatch_rule_callee": {"pin": "2"}, "pin": "3"}
+    assert _stored.without_pin(two_kinds) == {"dispatch_rule_direct": {}, "dispatch_rule_callee": {}}
+    assert _stored.pin_of(two_kinds) is None  # no single kind: nothing to split out
+    assert _stored.join_pin({"rule": two_kinds}) == {"rule": two_kinds}
+
+
+def test_without_pin_applies_through_the_given_lift_at_each_level():
+    lifted = []
+
+    def lift(value, function):
+        lifted.append(value)
+        return function(value)
+
+    rule = {"dispatch_rule_direct": {"room_name": "a", "pin": "1"}}
+    assert _stored.without_pin(rule, lift) == {"dispatch_rule_direct": {"room_name": "a"}}
+    assert lifted == [rule, rule["dispatch_rule_direct"]]
+
+
+def test_rule_kinds_are_the_oneof_of_the_protocol():
+    oneof = sip_pb.SIPDispatchRule.DESCRIPTOR.oneofs_by_name["rule"]
+    assert sorted(_stored.RULE_KINDS) == sorted(f.name for f in oneof.fields)
+
+
+@pytest.mark.parametrize("resource", [DispatchRule, InboundTrunk, OutboundTrunk])
+def test_type_tokens_are_the_sdks_names_for_the_resources(resource):
+    assert resource._type_token() == _stored.TYPE_TOKENS[resource.__name__] == \
+        f"pulumi-python:{resource._resource_type_name}"
+
+
+def test_the_secret_mark_is_what_redaction_writes_and_what_the_cli_reads_as_hidden():
+    assert REDACTED == _stored.SECRET_MARK
+    rule = _sources.message_from_state(_stored.TYPE_TOKENS["DispatchRule"], {
+        "rule": {"dispatch_rule_direct": {"room_name": "a"}}, "pin": {"ciphertext": "x"},
+        "name": _stored.SECRET_MARK})
+    assert rule.rule.dispatch_rule_direct.pin == _stored.SECRET_MARK and rule.name == ""
