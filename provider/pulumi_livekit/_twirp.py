@@ -1,4 +1,4 @@
-"""Twirp over httpx: one request to LiveKit's SIP service, and what its failure means.
+"""Twirp over httpx: one request to LiveKit's SIP service (or another: _rooms), and what its failure means.
 
 `POST {base}/twirp/livekit.SIP/{Method}` with protobuf bodies from `livekit-protocol` and an
 HS256 token with the `sip.admin` grant. A failure worth repeating is raised as `Retryable`,
