@@ -22,21 +22,8 @@ if [[ $# -eq 0 ]]; then
 fi
 project=${PROJECT_DIR:-.}
 
-# The project's virtualenv, as Pulumi.yaml names it (relative to the project, or absolute).
-project_routes() {
-  local venv
-  venv=$(sed -n 's/^[[:space:]]*virtualenv:[[:space:]]*//p' "$project/Pulumi.yaml" 2>/dev/null | head -n 1 \
-    | sed -e 's/[[:space:]]*#.*//' -e "s/^[\"']//" -e "s/[\"']\$//")
-  [[ -n "$venv" ]] || return 1
-  [[ "$venv" = /* ]] || venv="$project/$venv"
-  [[ -x "$venv/bin/livekit-routes" ]] && printf '%s\n' "$venv/bin/livekit-routes"
-}
-routes=${LIVEKIT_ROUTES:-$(project_routes || command -v livekit-routes)}
-if [[ -z "$routes" ]]; then
-  echo "$0: livekit-routes not found: install pulumi-livekit into the virtualenv $project/Pulumi.yaml names" \
-    "(runtime.options.virtualenv), or set LIVEKIT_ROUTES to the command" >&2
-  exit 2
-fi
+# livekit-routes, as LIVEKIT_ROUTES or the project names it: sets `routes`.
+source "$(dirname "$0")/find-livekit-routes.sh"
 
 status=0
 for stack in "$@"; do

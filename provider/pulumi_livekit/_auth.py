@@ -1,10 +1,12 @@
-"""HS256 access tokens carrying the `sip.admin` grant, cached until shortly before expiry."""
+"""HS256 access tokens: the API's (the `sip.admin` grant unless told otherwise), cached until shortly
+before expiry, and one-off tokens such as a participant's."""
 
 from __future__ import annotations
 
 import threading
 import time
 import warnings
+from typing import Any, Mapping, Optional
 
 import jwt
 
@@ -14,12 +16,26 @@ RENEW_MARGIN_SECONDS = 60
 # LiveKit checks `nbf` strictly; backdating it absorbs small clock differences with the server.
 NOT_BEFORE_LEEWAY_SECONDS = 30
 
+SIP_ADMIN = {"sip": {"admin": True}}
+
+
+def access_token(api_key: str, api_secret: str, claims: Mapping[str, Any], ttl: int = TOKEN_TTL_SECONDS) -> str:
+    """A token signed with the API secret carrying `claims` (grants, identity, ...), valid for `ttl` seconds."""
+    now = int(time.time())
+    claims = {"iss": api_key, "nbf": now - NOT_BEFORE_LEEWAY_SECONDS, "exp": now + ttl, **claims}
+    with warnings.catch_warnings():
+        # Short secrets are the server's policy to enforce, not a reason to print on every call.
+        warnings.simplefilter("ignore")
+        return jwt.encode(claims, api_secret, algorithm="HS256")
+
 
 class TokenSource:
-    def __init__(self, api_key: str, api_secret: str, ttl: int = TOKEN_TTL_SECONDS) -> None:
+    def __init__(self, api_key: str, api_secret: str, ttl: int = TOKEN_TTL_SECONDS,
+                 grants: Optional[Mapping[str, Any]] = None) -> None:
         self._api_key = api_key
         self._api_secret = api_secret
         self._ttl = ttl
+        self._grants = SIP_ADMIN if grants is None else grants
         self._lock = threading.Lock()
         self._token = ""
         self._expires_at = 0.0
@@ -31,15 +47,6 @@ class TokenSource:
         now = time.time()
         with self._lock:
             if now >= self._expires_at - RENEW_MARGIN_SECONDS:
-                claims = {
-                    "iss": self._api_key,
-                    "nbf": int(now) - NOT_BEFORE_LEEWAY_SECONDS,
-                    "exp": int(now) + self._ttl,
-                    "sip": {"admin": True},
-                }
-                with warnings.catch_warnings():
-                    # Short secrets are the server's policy to enforce, not a reason to print on every call.
-                    warnings.simplefilter("ignore")
-                    self._token = jwt.encode(claims, self._api_secret, algorithm="HS256")
+                self._token = access_token(self._api_key, self._api_secret, self._grants, self._ttl)
                 self._expires_at = now + self._ttl
             return self._token

@@ -1,4 +1,4 @@
-"""Twirp over httpx: one request to LiveKit's SIP service, and what its failure means.
+"""Twirp over httpx: one request to LiveKit's SIP service (or another: _rooms), and what its failure means.
 
 `POST {base}/twirp/livekit.SIP/{Method}` with protobuf bodies from `livekit-protocol` and an
 HS256 token with the `sip.admin` grant. A failure worth repeating is raised as `Retryable`,
@@ -12,7 +12,7 @@ import functools
 import ssl
 import urllib.request
 import uuid
-from typing import Optional, TypeVar
+from typing import Any, Mapping, Optional, TypeVar
 
 import httpx
 from google.protobuf.message import Message
@@ -33,10 +33,13 @@ class Twirp:
     """One LiveKit project's SIP service over one connection pool; thread-safe."""
 
     def __init__(self, connection: Endpoint, *, timeout: httpx.Timeout,
-                 transport: Optional[httpx.BaseTransport] = None) -> None:
+                 transport: Optional[httpx.BaseTransport] = None, service: str = SERVICE,
+                 grants: Optional[Mapping[str, Any]] = None) -> None:
+        """`service` and the `grants` its token carries: the SIP service's unless told (_rooms calls RoomService)."""
         self.connection = connection
         self.base = connection.twirp_base
-        self._tokens = TokenSource(connection.api_key, connection.api_secret)
+        self.service = service
+        self._tokens = TokenSource(connection.api_key, connection.api_secret, grants=grants)
         self._http = httpx.Client(
             timeout=timeout,
             verify=tls_verification(self.base),
@@ -53,7 +56,7 @@ class Twirp:
 
     def call(self, method: str, request: Message, response_type: type[M], request_id: str, remaining: float) -> M:
         """One attempt, its timeouts cut to the `remaining` seconds of its operation."""
-        url = f"{self.base}/twirp/{SERVICE}/{method}"
+        url = f"{self.base}/twirp/{self.service}/{method}"
         headers = {
             "Authorization": f"Bearer {self._tokens.token()}",
             "Content-Type": "application/protobuf",

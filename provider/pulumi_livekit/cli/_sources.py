@@ -13,7 +13,7 @@ from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
 from .._client import RetryPolicy, SIPClient
-from .._config import resolve_connection
+from .._config import Endpoint, resolve_connection
 from .._exceptions import LiveKitError
 from .._stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS
 
@@ -33,8 +33,16 @@ class SourceError(LiveKitError):
 
 
 def from_server(url: str | None, api_key: str | None, api_secret: str | None, environ: Mapping[str, str]) -> Objects:
+    return read_server(server_endpoint(url, api_key, api_secret, environ))
+
+
+def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None,
+                    environ: Mapping[str, str]) -> Endpoint:
     explicit = {k: v for k, v in (("url", url), ("api_key", api_key), ("api_secret", api_secret)) if v is not None}
-    endpoint = resolve_connection(explicit, lambda _key: None, environ)
+    return resolve_connection(explicit, lambda _key: None, environ)
+
+
+def read_server(endpoint: Endpoint) -> Objects:
     with SIPClient(endpoint, retry=RetryPolicy(attempts=2)) as client:
         return client.list_inbound_trunks(), client.list_dispatch_rules()
 

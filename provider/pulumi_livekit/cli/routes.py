@@ -3,11 +3,13 @@
     livekit-routes table                      # from LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET
     livekit-routes table --stack-export state.json
     livekit-routes explain --from +15550001111 --to +15559990000 --json
+    livekit-routes call --from +15550001111 --to +15559990000 --timeout 20   # needs pulumi-livekit[call]
     pulumi preview --json --show-sames | livekit-routes diff --fail-on-change
 
 Exit codes: 0 done (explain: the call is accepted or asks for a PIN); 1 `table` found warnings,
 `explain`'s call is dropped or refused, or `diff --fail-on-change` found a call whose route
-changes; 2 bad arguments; 3 the project (or the preview) could not be read.
+changes, or `call` reached no room or not every agent; 2 bad arguments (or `call` without the real-time SDK);
+3 the project (or the preview) could not be read.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Mapping, Optional, Sequence, TextIO
 
 from .._exceptions import LiveKitError
 from ..routing import ACCEPT, ANY, REQUEST_PIN, Call, Decision, Table, evaluate, routing_table
+from . import _call as test_call
 from . import _diff, _sources, add_version_argument
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
@@ -30,38 +33,53 @@ def build_parser() -> argparse.ArgumentParser:
         prog="livekit-routes",
         description="Show how LiveKit routes inbound calls: the routing table of a project, or the decision "
                     "for one call, computed from its inbound trunks and dispatch rules.",
-        epilog="Exit codes: 0 ok; 1 table warnings / call not accepted / diff --fail-on-change found a change; "
-               "2 bad arguments; 3 project or preview unreadable.",
+        epilog="Exit codes: 0 ok; 1 table warnings / call not accepted / diff --fail-on-change found a change / "
+               "call: an agent did not join or the call was dropped; 2 bad arguments; 3 project or preview "
+               "unreadable.",
     )
     add_version_argument(parser)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{table,explain,diff}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{table,explain,diff,call}")
     table = commands.add_parser("table", help="the routing table: per trunk and number, the rules in the order "
                                               "the server tries them, with warnings")
     _add_source_arguments(table)
     table.add_argument("--json", action="store_true", help="print the table as JSON")
     explain = commands.add_parser("explain", help="the server's decision for one inbound call")
     _add_source_arguments(explain)
-    explain.add_argument("--from", dest="from_number", required=True, metavar="NUMBER", help="calling number")
-    explain.add_argument("--to", dest="to_number", required=True, metavar="NUMBER", help="called number")
-    explain.add_argument("--from-host", default="", metavar="HOST", help="calling SIP host")
-    explain.add_argument("--to-host", default="", metavar="HOST", help="called SIP host")
-    explain.add_argument("--trunk", default="", metavar="ID", help="trunk ID chosen by SIP authentication")
-    explain.add_argument("--src", default="", metavar="IP", help="source IP address of the call")
-    pin = explain.add_mutually_exclusive_group()
-    pin.add_argument("--pin", default="", help="PIN the caller entered")
-    pin.add_argument("--no-pin", action="store_true", help="the caller declined to enter a PIN")
-    explain.add_argument("--attribute", action="append", default=[], metavar="KEY=VALUE",
-                         help="extra participant attribute from the SIP bridge (repeatable)")
-    explain.add_argument("--call-id", default="", metavar="ID", help="SIP call ID (shown in sip.callID)")
+    _add_call_arguments(explain)
     explain.add_argument("--json", action="store_true",
                          help="print the decision as EvaluateSIPDispatchRulesResponse JSON")
     _diff.add_parser(commands)
+    call = commands.add_parser("call", help="a test call: make the room the call lands in, join it as the caller, "
+                                            "wait for the agents the rule dispatches, then delete the room")
+    _add_server_arguments(call)
+    _add_call_arguments(call)
+    test_call.add_arguments(call)
     return parser
 
 
-def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_call_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="from_number", required=True, metavar="NUMBER", help="calling number")
+    parser.add_argument("--to", dest="to_number", required=True, metavar="NUMBER", help="called number")
+    parser.add_argument("--from-host", default="", metavar="HOST", help="calling SIP host")
+    parser.add_argument("--to-host", default="", metavar="HOST", help="called SIP host")
+    parser.add_argument("--trunk", default="", metavar="ID", help="trunk ID chosen by SIP authentication")
+    parser.add_argument("--src", default="", metavar="IP", help="source IP address of the call")
+    pin = parser.add_mutually_exclusive_group()
+    pin.add_argument("--pin", default="", help="PIN the caller entered")
+    pin.add_argument("--no-pin", action="store_true", help="the caller declined to enter a PIN")
+    parser.add_argument("--attribute", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra participant attribute from the SIP bridge (repeatable)")
+    parser.add_argument("--call-id", default="", metavar="ID", help="SIP call ID (shown in sip.callID)")
+
+
+def _add_server_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     source = parser.add_argument_group("where to read the project (default: the LiveKit server)")
     _sources.add_connection_arguments(source)
+    return source
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    source = _add_server_arguments(parser)
     stack = source.add_mutually_exclusive_group()
     stack.add_argument("--stack-export", metavar="FILE", help="`pulumi stack export` JSON, '-' for stdin")
     stack.add_argument("--stack", metavar="NAME", help="a stack of the Pulumi project in the current directory")
@@ -82,6 +100,8 @@ def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = Non
             print(f"livekit-routes: cannot read the preview: {exc}", file=stderr)
             return EXIT_UNREADABLE
         return EXIT_FLAGGED if moved and args.fail_on_change else EXIT_OK
+    if args.command == "call":
+        return _place_call(args, os.environ if environ is None else environ, stdout, stderr)
     try:
         call = _call(args) if args.command == "explain" else None
     except ValueError as exc:
@@ -114,6 +134,21 @@ def _call(args: argparse.Namespace) -> Call:
     return Call(from_number=args.from_number, to_number=args.to_number, from_host=args.from_host,
                 to_host=args.to_host, src_address=args.src, trunk_id=args.trunk, pin=args.pin,
                 no_pin=args.no_pin, extra_attributes=attributes, call_id=args.call_id)
+
+
+def _place_call(args: argparse.Namespace, environ, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        call = _call(args)
+        test_call.check_arguments(args)
+    except ValueError as exc:
+        print(f"livekit-routes: error: {exc}", file=stderr)
+        return EXIT_USAGE
+    try:
+        every_agent_came = test_call.place(args, call, environ, stdout)
+    except LiveKitError as exc:
+        print(f"livekit-routes: cannot place the call: {exc}", file=stderr)
+        return EXIT_UNREADABLE
+    return EXIT_OK if every_agent_came else EXIT_FLAGGED
 
 
 def _read(args: argparse.Namespace, environ) -> _sources.Objects:
@@ -190,7 +225,15 @@ def _format_decision(decision: Decision) -> str:
 
 
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    if test_call.realtime_sdk_loaded():
+        # The real-time SDK's native threads may call back into Python while the interpreter finalizes,
+        # which aborts the process (exit 134 after a call that went well): the outcome is written, so
+        # the process ends here, without finalizing.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Test bed helpers: a real livekit-server with Redis, and the real `pulumi` CLI on a program.
+"""Test bed helpers: a real livekit-server with Redis, the real `pulumi` CLI on a program, and a test
+agent worker on livekit-agents.
 
 Also a LiveKit cluster: nodes on one Redis behind a TCP load balancer.
 
@@ -6,6 +7,7 @@ Used by the project's tests, benchmarks and `make demo`; importable by users who
 to test their own programs the same way.
 """
 
+from ._agent_worker import AgentWorker
 from ._cluster import LocalLiveKitCluster, TCPBalancer
 from ._livekit import Credentials, LocalLiveKit, free_port
 from ._proxy import Fault, FaultProxy
@@ -14,6 +16,7 @@ from ._routing_oracle import RoutingOracle, RoutingOracleError
 from ._tools import REPO_ROOT, tool_path
 
 __all__ = [
+    "AgentWorker",
     "Credentials",
     "Diagnostic",
     "Fault",

@@ -38,11 +38,12 @@ class Credentials:
 class _Process:
     """A child in its own process group, so stopping it leaves nothing behind."""
 
-    def __init__(self, argv: list[str], log_path: Path) -> None:
+    def __init__(self, argv: list[str], log_path: Path, env: Optional[dict[str, str]] = None) -> None:
         self.argv = argv
         self.log_path = log_path
         self._log = open(log_path, "ab")
-        self.popen = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+                                      env=env)
 
     def alive(self) -> bool:
         return self.popen.poll() is None
