@@ -279,7 +279,6 @@ class SIPResourceProvider(ResourceProvider):
             outputs[CONNECTION] = props[CONNECTION]
         return outputs
 
-
     def _require_recorded_project(self, object_id: str, state: Mapping[str, Any], endpoint: Optional[Endpoint]) -> None:
         """Raises `OtherProjectError` if the object `state` describes was made in another project than `endpoint`
         reaches. A state without the record (written by an earlier version), or a connection not known yet, passes."""
