@@ -16,7 +16,7 @@ from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit.testing import FaultProxy, unknown_field, with_unknown_field
 
-from support import PROGRAMS, Oracle, configure_for
+from support import PROGRAMS, Oracle, configure_for, make_stack
 
 NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")
 
@@ -92,3 +92,20 @@ def test_destroy_after_the_stack_connection_moved_removes_the_objects_where_they
         stack.destroy()
         assert oracle.rules() == []
         assert dict(there.counts) == {}
+
+
+def test_with_the_environment_moved_to_another_project_destroy_fails_and_sends_nothing_there(tmp_path, livekit,
+                                                                                             oracle, other_project):
+    """LIVEKIT_* are read by the provider process, not recorded by the engine: a destroy would reach the new
+    project, so it fails as preview does, and the object stays where it is."""
+    with FaultProxy(other_project.credentials.url) as there:
+        stack = make_stack(tmp_path, PROGRAMS / "rule", livekit, config={"spec": rule_spec("front desk")})
+        old_id = stack.up().outputs["rule_id"]
+        elsewhere = other_project.credentials
+        stack.env = {**stack.env, "LIVEKIT_URL": there.url, "LIVEKIT_API_KEY": elsewhere.api_key,
+                     "LIVEKIT_API_SECRET": elsewhere.api_secret}
+        for refused in (stack.preview(check=False), stack.destroy(check=False)):
+            assert refused.returncode != 0
+            assert f"SIPDispatchRule {old_id} is in another LiveKit project" in refused.output, refused.output
+        assert dict(there.counts) == {}
+        assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [old_id]
