@@ -2,7 +2,7 @@
 
 - An update keeps what the server keeps: a field a newer LiveKit holds that the installed stubs do not
   know (the fault proxy adds one to the server's answers) and the empty `media` LiveKit stores on every
-  object it creates; a refresh of such an object changes nothing.
+  object it creates; a refresh or an import of such an object changes nothing.
 - A stack whose connection (stack config) moves to another LiveKit project sends that project nothing
   with an old ID: preview and destroy fail saying what to do, and refresh then up make the objects there."""
 
@@ -19,6 +19,8 @@ from pulumi_livekit.testing import FaultProxy, unknown_field, with_unknown_field
 from support import PROGRAMS, Oracle, configure_for, make_stack
 
 NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")
+# What must never reach a project with an ID from another.
+WRITES = ("Update", "Delete")
 
 
 def rule_spec(name: str) -> dict:
@@ -52,7 +54,19 @@ def test_an_update_keeps_the_fields_this_package_does_not_know_and_the_servers_m
     stack.preview("--expect-no-changes")
 
 
-WRITES = ("Update", "Delete")
+def test_an_import_of_an_object_with_a_field_of_a_newer_livekit_shows_no_change(pulumi_stack, livekit, oracle, proxy):
+    spec = rule_spec("made by hand")
+    made = oracle.call("create_dispatch_rule", sip_pb.CreateSIPDispatchRuleRequest(dispatch_rule=sip_pb.SIPDispatchRuleInfo(
+        name=spec["name"], trunk_ids=spec["trunk_ids"], rule=sip_pb.SIPDispatchRule(
+            dispatch_rule_direct=sip_pb.SIPDispatchRuleDirect(room_name="lobby", pin="4321")))))
+    proxy.rewrite_answers("ListSIPDispatchRule", with_unknown_field(sip_pb.ListSIPDispatchRuleResponse, NEWER))
+    stack = pulumi_stack(PROGRAMS / "rule", config=False)
+    configure_for(stack, dataclasses.replace(livekit.credentials, url=proxy.url))
+    stack.set_config("spec", json.dumps(spec))
+    stack.set_config("importId", made.sip_dispatch_rule_id)
+    assert stack.up().changes == {"create": 1, "import": 1}  # the stack, and the rule: no update
+    stack.preview("--expect-no-changes")
+    assert [m for m in proxy.counts if not m.startswith("List")] == [], dict(proxy.counts)  # reads only
 
 
 def test_a_stack_connection_moved_to_another_project_sends_no_old_id_there(pulumi_stack, livekit, oracle,
