@@ -4,7 +4,7 @@ never written to with its ID in another LiveKit project than the one it was made
 
 The merge is a pure function (`_canonical.onto_stored`); the provider's update and delete run on
 httpx.MockTransport. The same paths run against livekit-server and the engine in
-tests/server/test_client.py and tests/engine/test_keeps.py."""
+tests/server/test_provider_calls.py and tests/engine/test_update_keeps.py."""
 
 from __future__ import annotations
 
