@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
 from ._sdk import is_unknown
-from ._stored import as_stored
+from ._stored import OUTPUT_ONLY, as_stored
 
 # pulumi.runtime.rpc.UNKNOWN: a value not known until an apply (e.g. a trunk ID during preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -93,3 +95,43 @@ def _empty_like(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return []
     return value  # "", False, 0 or None: already the empty value of its type
+
+
+def onto_stored(stored: Message, declared: Message) -> Message:
+    """The message an update sends: what the server stores now, with the fields whose canonical form differs from
+    what the program declares taken from `declared`.
+
+    A replace stores exactly what it carries, so an update built from the declared fields alone would erase what
+    the program cannot say: fields of a newer LiveKit that the installed stubs do not know (protobuf keeps them,
+    unread, in the message the server answered, and writes them back), and the server's own spelling of what it
+    holds (the empty `media` it adds to every object). Starting from the object as the server answers it just
+    before the update, rather than from a copy kept in state, also keeps what was set in the dashboard since the
+    last refresh, costs the state nothing and keeps no secret there. Singular messages are compared field by
+    field, so that what the program cannot see inside them survives too; lists and maps are replaced whole."""
+    merged = type(stored)()
+    merged.CopyFrom(stored)
+    _overlay_changes(merged, declared, canonical_from_message(stored), canonical_from_message(declared))
+    for name in OUTPUT_ONLY:
+        if name in merged.DESCRIPTOR.fields_by_name:
+            merged.ClearField(name)
+    return merged
+
+
+def _overlay_changes(target: Message, declared: Message, stored_canonical: Mapping, declared_canonical: Mapping
+                     ) -> None:
+    for field in target.DESCRIPTOR.fields:
+        name = field.name
+        stored_value, declared_value = stored_canonical.get(name), declared_canonical.get(name)
+        if stored_value == declared_value:
+            continue  # unchanged: kept as the server spells it
+        if _compared_inside(field) and target.HasField(name):
+            _overlay_changes(getattr(target, name), getattr(declared, name), stored_value or {}, declared_value or {})
+        else:
+            FieldMask(paths=[name]).MergeMessage(declared, target, replace_message_field=True,
+                                                 replace_repeated_field=True)
+
+
+def _compared_inside(field: FieldDescriptor) -> bool:
+    """A singular message whose canonical form is an object (not a map, a list or a well-known type's string)."""
+    return (field.message_type is not None and not field.is_repeated
+            and not field.message_type.full_name.startswith("google.protobuf."))

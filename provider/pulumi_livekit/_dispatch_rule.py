@@ -125,6 +125,9 @@ class DispatchRuleProvider(SIPResourceProvider):
         with _refusal_naming_the_rule_in_the_way(listings, client, message):
             return client.create_dispatch_rule(message, known_before=known_before)
 
+    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPDispatchRuleInfo]:
+        return client.get_dispatch_rule(object_id)
+
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPDispatchRuleInfo):
         return client.update_dispatch_rule(object_id, message)
 

@@ -22,6 +22,11 @@ class ConfigurationError(LiveKitError):
         super().__init__(message)
 
 
+class OtherProjectError(LiveKitError):
+    """An object was made in another LiveKit project than the one the connection now reaches: nothing is sent
+    there with its ID."""
+
+
 class ValidationError(LiveKitError):
     """A resource input is malformed. `path` names the property, e.g. `rule.dispatchRuleDirect.pin`."""
 

@@ -14,6 +14,8 @@ process through `configure`.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
@@ -31,7 +33,7 @@ from pulumi.dynamic import (
 
 from . import _canonical, _validation
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
-from ._exceptions import ConfigurationError, NotFoundError, ValidationError
+from ._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
 from ._redact import register_secrets
 from ._sdk import pickled_by_name, secret_value
 from ._state import ProcessState, current
@@ -42,6 +44,10 @@ if TYPE_CHECKING:
 
 PROVIDER_KEY = "__provider"
 CONNECTION = "connection"
+# An output no program declares: which LiveKit project the object is in (`project_mark`), so that a change of the
+# stack's connection (stack config or environment, which no resource's inputs hold) is seen before anything is sent
+# to the other project with the object's ID. Not an input: what reads return as inputs leaves it out.
+PROJECT_KEY = "_project"
 # What a program calls to hand this package's provider host the connection of a resource it imports.
 IMPORT_CONNECTION_TOKEN = "pulumi-python:livekit:importConnection"
 
@@ -85,6 +91,9 @@ class SIPResourceProvider(ResourceProvider):
         return []
 
     def api_create(self, client: SIPClient, message: Message) -> Message:
+        raise NotImplementedError
+
+    def api_get(self, client: SIPClient, object_id: str) -> Optional[Message]:
         raise NotImplementedError
 
     def api_update(self, client: SIPClient, object_id: str, message: Message) -> Message:
@@ -137,13 +146,15 @@ class SIPResourceProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
-        keys = (set(olds) | set(news)) - {PROVIDER_KEY, self.id_field}
+        keys = (set(olds) | set(news)) - {PROVIDER_KEY, PROJECT_KEY, self.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
         changed = sorted(k for k in keys if olds.get(k) != news.get(k)
                          and _canonical.prune(olds.get(k)) != _canonical.prune(news.get(k)))
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
+        if not moved:
+            self._require_recorded_project(_id, olds, self._checked_endpoint(news.get(CONNECTION), failures=[]))
         return DiffResult(changes=bool(changed), replaces=[CONNECTION] if moved else [], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -152,16 +163,21 @@ class SIPResourceProvider(ResourceProvider):
         with listings.writing(client.connection, self.message_type):
             stored = self.api_create(client, self._message(props))
             listings.stored(client.connection, stored)
-        outputs = self._outputs(stored, props)
+        outputs = self._outputs(stored, props, client.connection)
         return CreateResult(outputs[self.id_field], outputs)
 
     def update(self, object_id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self._client(news)
         listings = self.state.listings
+        declared = self._message(news)
         with listings.writing(client.connection, self.message_type):
-            stored = self.api_update(client, object_id, self._message(news))
+            # What the server holds now, read just before the replace: see `_canonical.onto_stored`. Gone meanwhile,
+            # the replace of the declared fields alone tells the user so.
+            current = self.api_get(client, object_id)
+            message = declared if current is None else _canonical.onto_stored(current, declared)
+            stored = self.api_update(client, object_id, message)
             listings.stored(client.connection, stored)
-        return UpdateResult(self._outputs(stored, news))
+        return UpdateResult(self._outputs(stored, news, client.connection))
 
     def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client(props)
@@ -169,17 +185,18 @@ class SIPResourceProvider(ResourceProvider):
         stored = listing.get(object_id)
         if stored is None:
             return ReadResult("", {})
-        outputs = self._outputs(stored, props)
+        outputs = self._outputs(stored, props, client.connection)
         # The engine re-marks secrets only by name against the state it sent, and on import it sends
         # none: mark them here, or an imported password/PIN/API secret is stored in plaintext.
         for key in (*self.secret_keys, CONNECTION):
             if outputs.get(key) is not None:
                 outputs[key] = secret_value(outputs[key])
-        inputs = {k: v for k, v in outputs.items() if k != self.id_field}
+        inputs = {k: v for k, v in outputs.items() if k not in (self.id_field, PROJECT_KEY)}
         return ReadResult(object_id, outputs, inputs)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
         client = self._client(props)
+        self._require_recorded_project(object_id, props, client.connection)
         listings = self.state.listings
         try:
             with listings.writing(client.connection, self.message_type):
@@ -255,17 +272,40 @@ class SIPResourceProvider(ResourceProvider):
         register_secrets(_secret_values(self, state))
         return state
 
-    def _outputs(self, stored: Message, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _outputs(self, stored: Message, props: Mapping[str, Any], endpoint: Endpoint) -> dict[str, Any]:
         state = self._state(stored)
-        outputs = {**state, self.id_field: getattr(stored, self.id_field)}
+        outputs = {**state, self.id_field: getattr(stored, self.id_field), PROJECT_KEY: project_mark(endpoint)}
         if props.get(CONNECTION):
             outputs[CONNECTION] = props[CONNECTION]
         return outputs
+
+    def _require_recorded_project(self, object_id: str, state: Mapping[str, Any], endpoint: Optional[Endpoint]) -> None:
+        """Raises `OtherProjectError` if the object `state` describes was made in another project than `endpoint`
+        reaches. A state without the record (written by an earlier version), or a connection not known yet, passes."""
+        recorded = state.get(PROJECT_KEY)
+        if recorded is None or endpoint is None or recorded == project_mark(endpoint):
+            return
+        kind = self.message_type.DESCRIPTOR.name.removesuffix("Info")
+        raise OtherProjectError(
+            f"{kind} {object_id} is in another LiveKit project than the one the connection now reaches "
+            f"({endpoint.url}, API key {endpoint.api_key}): livekit:url or livekit:apiKey (or LIVEKIT_URL, "
+            "LIVEKIT_API_KEY) changed. Nothing was sent there with its ID. To move the stack, set the old "
+            "connection back and `pulumi destroy`, then set the new one and `pulumi up`. To leave the old "
+            "project's objects where they are and make new ones in this one, run `pulumi refresh` (it forgets "
+            "what this project does not hold; if the new URL or key reaches the same project, it finds the "
+            "objects and records that), then `pulumi up`.")
 
 
 def project_of(endpoint: Endpoint) -> tuple[str, str]:
     """The LiveKit project an endpoint reaches: URL and API key (a new secret for the same key is the same project)."""
     return endpoint.twirp_base, endpoint.api_key
+
+
+@functools.lru_cache(maxsize=64)
+def project_mark(endpoint: Endpoint) -> str:
+    """`project_of` an endpoint as a short digest: what state records (`PROJECT_KEY`), 16 characters per
+    resource, that names no URL or key."""
+    return hashlib.sha256("\n".join(project_of(endpoint)).encode()).hexdigest()[:16]
 
 
 def _secret_values(provider: SIPResourceProvider, state: Mapping[str, Any]) -> list[Any]:

@@ -105,6 +105,9 @@ class InboundTrunkProvider(_TrunkProvider):
     def api_create(self, client: SIPClient, message: sip_pb.SIPInboundTrunkInfo) -> sip_pb.SIPInboundTrunkInfo:
         return client.create_inbound_trunk(message)
 
+    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPInboundTrunkInfo]:
+        return client.get_inbound_trunk(object_id)
+
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPInboundTrunkInfo):
         return client.update_inbound_trunk(object_id, message)
 
@@ -127,6 +130,9 @@ class OutboundTrunkProvider(_TrunkProvider):
 
     def api_create(self, client: SIPClient, message: sip_pb.SIPOutboundTrunkInfo) -> sip_pb.SIPOutboundTrunkInfo:
         return client.create_outbound_trunk(message)
+
+    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPOutboundTrunkInfo]:
+        return client.get_outbound_trunk(object_id)
 
     def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPOutboundTrunkInfo):
         return client.update_outbound_trunk(object_id, message)

@@ -48,7 +48,7 @@ from .. import _canonical
 from .._config import SETTINGS, Endpoint, url_problem
 from .._declared import checking
 from .._exceptions import LiveKitError
-from .._provider import SIPResourceProvider, project_of
+from .._provider import PROJECT_KEY, SIPResourceProvider, project_of
 from .._redact import redact
 from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
 from ._package import config_name, schema
@@ -168,7 +168,7 @@ class LiveKitProvider(Provider):
         olds, news = to_core(provider, request.old_state), to_core(provider, request.new_inputs)
         result = await _core(provider.diff, request.resource_id, olds, news)
         detailed: dict[str, PropertyDiff] = {}
-        for key in sorted((set(olds) | set(news)) - {provider.id_field}):
+        for key in sorted((set(olds) | set(news)) - {provider.id_field, PROJECT_KEY}):
             # The core's own comparison, one key at a time: which properties differ, not only whether any do.
             if provider.diff(request.resource_id, {key: olds.get(key)}, {key: news.get(key)}).changes:
                 detailed[property_name(provider, key)] = PropertyDiff(_diff_kind(provider, key, olds, news), False)

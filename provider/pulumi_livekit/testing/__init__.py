@@ -10,7 +10,7 @@ to test their own programs the same way.
 from ._agent_worker import AgentWorker
 from ._cluster import LocalLiveKitCluster, TCPBalancer
 from ._livekit import Credentials, LocalLiveKit, free_port
-from ._proxy import Fault, FaultProxy
+from ._proxy import Fault, FaultProxy, unknown_field, with_unknown_field
 from ._pulumi import Diagnostic, PulumiCommandError, PulumiStack, Result, resource_name
 from ._routing_oracle import RoutingOracle, RoutingOracleError
 from ._tools import REPO_ROOT, tool_path
@@ -33,4 +33,6 @@ __all__ = [
     "free_port",
     "resource_name",
     "tool_path",
+    "unknown_field",
+    "with_unknown_field",
 ]

@@ -6,8 +6,10 @@ Faults are queued per Twirp method (or for any method) and consumed one request 
     proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())   # applied, answer lost
     proxy.inject(None, Fault.delay(5.0))
 
-`count(method)` and `requests(method)` tell what arrived, faults included. With `path_prefix`
-the proxy serves LiveKit under a sub-path, as a reverse proxy mounting it there does.
+`count(method)` and `requests(method)` tell what arrived, faults included, and `bodies(method)`
+what each carried. `rewrite_answers(method, rewrite)` changes the server's answers as a newer
+LiveKit would send them, e.g. with a field the installed stubs do not know (`with_unknown_field`).
+With `path_prefix` the proxy serves LiveKit under a sub-path, as a reverse proxy mounting it there does.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import httpx
+from google.protobuf.message import Message
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ class FaultProxy:
         self._changed = threading.Condition(self._lock)  # a request arrived or was done with
         self._in_flight = 0
         self.counts: collections.Counter = collections.Counter()
-        self._requests: list[tuple[str, dict[str, str]]] = []
+        self._requests: list[tuple[str, dict[str, str], bytes]] = []
+        self._rewrites: dict[str, Callable[[bytes], bytes]] = {}
         self._upstream = httpx.Client(timeout=60)
         proxy = self
 
@@ -84,9 +88,15 @@ class FaultProxy:
         with self._lock:
             self._faults[method].extend([fault] * times)
 
+    def rewrite_answers(self, method: str, rewrite: Callable[[bytes], bytes]) -> None:
+        """Every successful answer to `method` from now on goes through `rewrite` (its protobuf body in and out)."""
+        with self._lock:
+            self._rewrites[method] = rewrite
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._rewrites.clear()
             self.counts.clear()
             self._requests.clear()
 
@@ -112,7 +122,12 @@ class FaultProxy:
     def requests(self, method: Optional[str] = None) -> list[dict[str, str]]:
         """The headers (names lower-cased) of each request that arrived for `method`, or any, in order."""
         with self._lock:
-            return [dict(headers) for m, headers in self._requests if method is None or m == method]
+            return [dict(headers) for m, headers, _ in self._requests if method is None or m == method]
+
+    def bodies(self, method: Optional[str] = None) -> list[bytes]:
+        """The body of each request that arrived for `method`, or any, in order."""
+        with self._lock:
+            return [body for m, _, body in self._requests if method is None or m == method]
 
     def close(self) -> None:
         self._server.shutdown()
@@ -125,10 +140,10 @@ class FaultProxy:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _next_fault(self, method: str, headers: dict[str, str]) -> Optional[Fault]:
+    def _next_fault(self, method: str, headers: dict[str, str], body: bytes) -> Optional[Fault]:
         with self._changed:
             self.counts[method] += 1
-            self._requests.append((method, headers))
+            self._requests.append((method, headers, body))
             self._changed.notify_all()
             for key in (method, None):
                 if self._faults.get(key):
@@ -154,7 +169,7 @@ class FaultProxy:
                 return
             path = path[len(self.path_prefix):]
         method = path.rsplit("/", 1)[-1]
-        fault = self._next_fault(method, {k.lower(): v for k, v in handler.headers.items()})
+        fault = self._next_fault(method, {k.lower(): v for k, v in handler.headers.items()}, body)
         if fault is not None and fault.kind == "status":
             code = "resource_exhausted" if fault.status == 429 else "unavailable"
             self._answer(handler, fault.status, f'{{"code":"{code}","msg":"injected by FaultProxy"}}'.encode(),
@@ -174,7 +189,12 @@ class FaultProxy:
         if fault is not None and fault.kind == "drop_after_forward":
             self._drop(handler)
             return
-        self._answer(handler, upstream.status_code, upstream.content,
+        content = upstream.content
+        with self._lock:
+            rewrite = self._rewrites.get(method)
+        if rewrite is not None and upstream.status_code == 200:
+            content = rewrite(content)
+        self._answer(handler, upstream.status_code, content,
                      upstream.headers.get("content-type", "application/octet-stream"))
 
     @staticmethod
@@ -195,3 +215,41 @@ class FaultProxy:
             handler.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def unknown_field(number: int, value: bytes) -> bytes:
+    """Field `number` holding `value` (length-delimited, as a string or message is) in protobuf's wire format."""
+    return _varint(number << 3 | 2) + _varint(len(value)) + value
+
+
+def with_unknown_field(answer_type: type[Message], extra: bytes) -> Callable[[bytes], bytes]:
+    """An answer rewrite for `rewrite_answers`: each SIP object the answer carries (the answer itself, each of
+    its `items`, or its `trunk`) ends with `extra` (see `unknown_field`), as a field of a newer LiveKit would."""
+
+    def with_extra(item: Message) -> Message:
+        return type(item).FromString(item.SerializeToString() + extra)
+
+    def rewrite(body: bytes) -> bytes:
+        answer = answer_type.FromString(body)
+        fields = answer.DESCRIPTOR.fields_by_name
+        if "items" in fields:
+            items = [with_extra(item) for item in answer.items]
+            del answer.items[:]
+            answer.items.extend(items)
+        elif "trunk" in fields:
+            if answer.HasField("trunk"):
+                answer.trunk.CopyFrom(with_extra(answer.trunk))
+        else:
+            answer = with_extra(answer)
+        return answer.SerializeToString()
+
+    return rewrite
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)

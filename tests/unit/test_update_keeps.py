@@ -1,0 +1,161 @@
+"""An update keeps what the server keeps: fields the installed stubs do not know, the server's own
+spelling of what it holds (`media: {}`), everything the program did not change. And an object is
+never written to with its ID in another LiveKit project than the one it was made in.
+
+The merge is a pure function (`_canonical.onto_stored`); the provider's update and delete run on
+httpx.MockTransport. The same paths run against livekit-server and the engine in
+tests/server/test_provider_calls.py and tests/engine/test_update_keeps.py."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from livekit.protocol import sip as sip_pb
+from pulumi.dynamic import ConfigureRequest
+
+from pulumi_livekit import _state
+from pulumi_livekit._canonical import onto_stored
+from pulumi_livekit._client import SIPClient
+from pulumi_livekit._config import Endpoint
+from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._exceptions import OtherProjectError
+from pulumi_livekit._provider import PROJECT_KEY, project_mark
+from pulumi_livekit._trunks import InboundTrunkProvider
+from pulumi_livekit.testing import unknown_field
+
+NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")
+NESTED_NEWER = unknown_field(998, b"inside the rule")
+ENDPOINT = Endpoint("http://livekit.test:7880", "key", "secret-that-is-long-enough-for-hs256")
+OTHER = Endpoint("http://other.test:7880", "other-key", "another-secret-long-enough-for-hs256")
+
+
+def with_bytes(message, extra: bytes):
+    return type(message).FromString(message.SerializeToString() + extra)
+
+
+def rule(**fields) -> sip_pb.SIPDispatchRuleInfo:
+    info = sip_pb.SIPDispatchRuleInfo(**fields)
+    if not info.HasField("rule"):
+        info.rule.dispatch_rule_direct.room_name = "lobby"
+        info.rule.dispatch_rule_direct.pin = "1234"
+    return info
+
+
+def stored_rule() -> sip_pb.SIPDispatchRuleInfo:
+    """As LiveKit answers: its ID and timestamps, the empty `media` it adds, a field of a newer LiveKit at the top
+    and one inside the rule kind."""
+    info = rule(sip_dispatch_rule_id="SDR_1", name="front desk", trunk_ids=["ST_a"], attributes={"tier": "gold"})
+    info.media.SetInParent()
+    info.created_at.seconds = 1700000000
+    direct = with_bytes(info.rule.dispatch_rule_direct, NESTED_NEWER)
+    info.rule.dispatch_rule_direct.CopyFrom(direct)
+    return with_bytes(info, NEWER)
+
+
+# ---- the merge ---------------------------------------------------------------------------------
+
+
+def test_an_update_keeps_unknown_fields_and_the_servers_spelling_and_takes_what_changed():
+    sent = onto_stored(stored_rule(), rule(name="reception", trunk_ids=["ST_b"], attributes={"tier": "gold"}))
+    wire = sent.SerializeToString()
+    assert NEWER in wire and NESTED_NEWER in wire
+    assert sent.HasField("media")  # what the server added, though no one declared it
+    assert (sent.name, list(sent.trunk_ids)) == ("reception", ["ST_b"])
+    assert sent.rule.dispatch_rule_direct.pin == "1234"
+    assert not sent.sip_dispatch_rule_id and not sent.HasField("created_at")  # the server's to assign
+
+
+def test_what_the_program_drops_is_dropped_and_what_it_switches_is_switched():
+    declared = rule(name="front desk")
+    declared.rule.dispatch_rule_individual.room_prefix = "call-"
+    sent = onto_stored(stored_rule(), declared)
+    assert sent.rule.WhichOneof("rule") == "dispatch_rule_individual"
+    assert sent.rule.dispatch_rule_individual.room_prefix == "call-"
+    assert list(sent.trunk_ids) == [] and dict(sent.attributes) == {}
+    assert NEWER in sent.SerializeToString()
+
+
+def test_an_unchanged_object_is_sent_back_as_the_server_stores_it():
+    stored = stored_rule()
+    declared = rule(name="front desk", trunk_ids=["ST_a"], attributes={"tier": "gold"})
+    expected = type(stored)()
+    expected.CopyFrom(stored)
+    expected.ClearField("sip_dispatch_rule_id")
+    expected.ClearField("created_at")
+    assert onto_stored(stored, declared).SerializeToString(deterministic=True) == \
+        expected.SerializeToString(deterministic=True)
+
+
+def test_the_legacy_media_encryption_and_its_copy_in_media_move_together():
+    stored = sip_pb.SIPInboundTrunkInfo(numbers=["+15550100"], media_encryption=1)
+    stored.media.encryption = 1  # a create stores both spellings
+    sent = onto_stored(stored, sip_pb.SIPInboundTrunkInfo(numbers=["+15550100"], media_encryption=2))
+    assert sent.media_encryption == 2 and sent.media.encryption in (0, 2)
+    kept = onto_stored(stored, sip_pb.SIPInboundTrunkInfo(numbers=["+15550199"], media_encryption=1))
+    assert kept.media.encryption == 1 and list(kept.numbers) == ["+15550199"]
+
+
+# ---- the provider, on MockTransport -------------------------------------------------------------
+
+
+class Server:
+    """Answers a rule's List (as a newer LiveKit would, with `stored_rule`) and Update; records each request."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, bytes]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        method = request.url.path.rsplit("/", 1)[-1]
+        self.requests.append((method, request.content))
+        if method == "ListSIPDispatchRule":
+            body = sip_pb.ListSIPDispatchRuleResponse(items=[stored_rule()]).SerializeToString()
+        elif method == "UpdateSIPDispatchRule":
+            replace = sip_pb.UpdateSIPDispatchRuleRequest.FromString(request.content).replace
+            replace.sip_dispatch_rule_id = "SDR_1"
+            body = replace.SerializeToString()
+        else:
+            return httpx.Response(404, json={"code": "not_found", "msg": method})
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/protobuf"})
+
+
+@pytest.fixture
+def server() -> Server:
+    server = Server()
+    _state.reset().client(ENDPOINT, lambda endpoint: SIPClient(endpoint, transport=httpx.MockTransport(server)))
+    yield server
+    _state.reset()
+
+
+def configured(provider, endpoint: Endpoint):
+    provider.configure(ConfigureRequest({"livekit:url": endpoint.url, "livekit:apiKey": endpoint.api_key,
+                                         "livekit:apiSecret": endpoint.api_secret}))
+    return provider
+
+
+def test_the_providers_update_sends_what_the_server_answered_it_with_its_changes(server):
+    provider = configured(DispatchRuleProvider(), ENDPOINT)
+    news = {"name": "reception", "trunk_ids": ["ST_a"], "attributes": {"tier": "gold"},
+            "rule": {"dispatch_rule_direct": {"room_name": "lobby"}}, "pin": "1234"}
+    result = provider.update("SDR_1", {}, news)
+    (_, body), = [r for r in server.requests if r[0] == "UpdateSIPDispatchRule"]
+    sent = sip_pb.UpdateSIPDispatchRuleRequest.FromString(body).replace
+    assert NEWER in sent.SerializeToString() and NESTED_NEWER in sent.SerializeToString()
+    assert sent.name == "reception" and sent.HasField("media")
+    # What the state shows is the canonical form: the unknown fields are the server's, not the program's.
+    assert result.outs["name"] == "reception" and result.outs[PROJECT_KEY] == project_mark(ENDPOINT)
+
+
+def test_a_stack_connection_moved_to_another_project_fails_the_diff_and_sends_no_delete(server):
+    provider = configured(DispatchRuleProvider(), OTHER)
+    olds = {"name": "front desk", "rule": {"dispatch_rule_direct": {"room_name": "lobby"}},
+            "sip_dispatch_rule_id": "SDR_1", PROJECT_KEY: project_mark(ENDPOINT)}
+    news = {key: value for key, value in olds.items() if key in ("name", "rule")}
+    with pytest.raises(OtherProjectError, match=r"SIPDispatchRule SDR_1 is in another LiveKit project.*refresh"):
+        provider.diff("SDR_1", olds, news)
+    with pytest.raises(OtherProjectError):
+        provider.delete("SDR_1", olds)
+    assert server.requests == []
+    # In its own project, or with a state from before the record: as before.
+    assert not configured(provider, ENDPOINT).diff("SDR_1", olds, news).changes
+    assert not configured(InboundTrunkProvider(), OTHER).diff(
+        "ST_1", {"numbers": ["+15550100"]}, {"numbers": ["+15550100"]}).changes
