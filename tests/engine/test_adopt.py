@@ -25,6 +25,7 @@ from support import (
     CARRIER_PASSWORD,
     LOBBY_PIN,
     MAIN_PASSWORD,
+    REPO,
     SECOND_PASSWORD,
     SUPPORT_PIN,
     VENV,
@@ -232,3 +233,27 @@ livekit.DispatchRule("vip", rule=livekit.DispatchRuleIndividual(room_prefix="vip
     assert (f"cannot import DispatchRule SDR_deletedLongAgo: the LiveKit project at {livekit.credentials.url} has no "
             "DispatchRule with that ID") in up.output, up.output
     assert "livekit-adopt --finish" in up.output and "does not support importing" not in up.output
+
+
+def test_the_documented_pulumi_import_command_adopts_each_kind_with_exit_code_0(tmp_path, livekit, oracle,
+                                                                                pulumi_stack):
+    made = make_project_to_adopt(oracle)
+    commands = re.findall(r"^pulumi import (pulumi-python:dynamic/livekit:\w+) \S+ \S+ (--generate-code=false --yes)$",
+                          (REPO / "docs" / "adoption.md").read_text(), re.MULTILINE)
+    assert [token for token, _ in commands] == ["pulumi-python:dynamic/livekit:DispatchRule",
+                                               "pulumi-python:dynamic/livekit:InboundTrunk"]
+    program = tmp_path / "cli-import"
+    written = adopt("--out", str(program), "--name", "no object has this name*", "--name", "Support*",
+                    env=livekit.credentials.env())
+    assert written.returncode == 0, written.stderr
+    use_test_bed_venv(program)
+    (program / "__main__.py").write_text("import pulumi\n")  # nothing declared: `pulumi import` alone
+    stack = pulumi_stack(program)
+    objects = {"DispatchRule": made["rules"][1].sip_dispatch_rule_id, "InboundTrunk": made["inbound"][1].sip_trunk_id,
+               "OutboundTrunk": made["outbound"][0].sip_trunk_id}
+    for kind, object_id in objects.items():
+        done = stack.run("import", f"pulumi-python:dynamic/livekit:{kind}", kind.lower(), object_id,
+                         *commands[0][1].split(), check=False)
+        assert done.returncode == 0, done.output
+    imported = {r["id"]: r.get("protect", False) for r in stack.resources() if "dynamic/livekit:" in r["type"]}
+    assert imported == dict.fromkeys(objects.values(), True)  # `pulumi import` protects what it imports
