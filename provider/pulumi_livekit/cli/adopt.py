@@ -23,20 +23,18 @@ from pathlib import Path
 from typing import Iterable, Mapping, NoReturn, Optional, Sequence, TextIO
 
 from .._client import SIPClient
-from .._config import SETTINGS, Endpoint, resolve_connection
-from .._exceptions import AdoptError, ConfigurationError, LiveKitError
+from .._config import Endpoint
+from .._exceptions import AdoptError, LiveKitError
 from .._redact import register_secrets, redact
 from .._stored import TYPE_TOKENS
 from . import add_version_argument, installed_requirement
 from ._codegen import DISPATCH_RULE, HOST_LAUNCHER, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
 from ._codegen import drop_imports, generate, gitignore, host_launcher, pulumi_yaml, requirements, slug
-from ._sources import add_connection_arguments
+from ._sources import add_connection_arguments, endpoint_from_flags
 
 PROG = "livekit-adopt"
 FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt", ".gitignore", HOST_LAUNCHER)
 
-_FLAGS = {"url": "--url", "api_key": "--api-key", "api_secret": "--api-secret"}
-_LABELS = {"url": "URL", "api_key": "API key", "api_secret": "API secret"}
 _LISTS = {
     INBOUND_TRUNK: SIPClient.list_inbound_trunks,
     OUTBOUND_TRUNK: SIPClient.list_outbound_trunks,
@@ -142,11 +140,7 @@ def _adopt(args: argparse.Namespace) -> None:
 
 def endpoint_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Endpoint:
     """The connection from flags, else the environment; an error names the flag and the variable."""
-    explicit = {name: getattr(args, name) for name in _FLAGS if getattr(args, name) is not None}
-    for name, _config_key, env_var in SETTINGS:
-        if name not in explicit and env_var not in environ:
-            raise ConfigurationError(f"no LiveKit {_LABELS[name]}: pass {_FLAGS[name]} or export {env_var}", field=name)
-    return resolve_connection(explicit, lambda _key: None, environ, explicit_source=_FLAGS.__getitem__)
+    return endpoint_from_flags({name: getattr(args, name) for name in ("url", "api_key", "api_secret")}, environ)
 
 
 def select(objects: Iterable[LiveKitObject], *, trunk_ids: Iterable[str] = (),
