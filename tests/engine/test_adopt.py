@@ -174,7 +174,7 @@ def test_from_an_empty_folder_the_printed_lines_import_everything_and_a_deleted_
         lines = printed_lines(written.stdout)
         assert lines[:3] == ["cd infra", "pulumi install", "pulumi stack init dev"], written.stdout
         assert lines[-2:] == ["pulumi up", "venv/bin/livekit-adopt --finish"], written.stdout
-        assert 'pulumi config set --secret livekit:apiSecret "$LIVEKIT_API_SECRET"' in lines
+        assert 'pulumi config set --secret livekit:apiSecret -- "$LIVEKIT_API_SECRET"' in lines
         proxy.clear()
 
         followed = shell("\n".join(lines), user, {**env, **livekit_env})

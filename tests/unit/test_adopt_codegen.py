@@ -141,7 +141,7 @@ def test_secrets_go_to_config_and_never_into_the_program():
     assert "pulumi config set --secret support-pin\n" in hidden + "\n"  # asks for the value
     assert "pulumi config set --secret livekit:apiSecret\n" in hidden  # never printed, asked for
     from_environment = config_commands(program, endpoint, show_secrets=False, secret_from_environment=True)
-    assert 'pulumi config set --secret livekit:apiSecret "$LIVEKIT_API_SECRET"' in from_environment
+    assert 'pulumi config set --secret livekit:apiSecret -- "$LIVEKIT_API_SECRET"' in from_environment
     assert "80417" not in hidden and "s3cret-pw" not in hidden and "the-api-secret" not in hidden
     shown = "\n".join(config_commands(program, endpoint, show_secrets=True))
     assert "pulumi config set --secret support-pin 80417" in shown

@@ -160,7 +160,8 @@ def config_commands(program: Program, endpoint: Endpoint, *, show_secrets: bool,
                     secret_from_environment: bool = False) -> list[str]:
     """The `pulumi config set` commands the program needs, each runnable as printed: a secret value left out
     is asked for by `pulumi config set`; the API secret is never printed (its variable, when it came from one)."""
-    api_secret = ' "$LIVEKIT_API_SECRET"' if secret_from_environment else ""
+    # `--`: a secret may start with "-", which `pulumi config set` would take for a flag.
+    api_secret = ' -- "$LIVEKIT_API_SECRET"' if secret_from_environment else ""
     commands = [f"pulumi config set livekit:url {shlex.quote(endpoint.url)}",
                 f"pulumi config set livekit:apiKey {shlex.quote(endpoint.api_key)}",
                 f"pulumi config set --secret livekit:apiSecret{api_secret}"]
