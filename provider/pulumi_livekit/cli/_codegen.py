@@ -391,7 +391,7 @@ def host_launcher(virtualenv: str) -> str:
 # `pulumi install` puts into the program's virtualenv, which can import; Pulumi's bundled one cannot.
 host={where}/bin/pulumi-resource-pulumi-python
 if [ ! -x "$host" ]; then
-  echo "$host is missing: run \`pulumi install\` in the program's folder first" >&2
+  echo "$host is missing: run \\`pulumi install\\` in the program's folder first" >&2
   exit 1
 fi
 exec "$host" "$@"
