@@ -50,12 +50,22 @@ def _abort_with_traceback(method: Callable) -> Callable:
     return wrapper
 
 
-def _serialized_providers() -> dict[str, str]:
-    """Resource type token -> the `__provider` value the program stores for it."""
+def _resource_classes() -> dict[str, type]:
+    """Resource type token -> the resource class."""
     from . import DispatchRule, InboundTrunk, OutboundTrunk
 
-    return {cls._type_token(): serialized_provider(cls._provider)
-            for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
+    return {cls._type_token(): cls for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
+
+
+def _not_there(cls: type, object_id: str, connection: dict) -> str:
+    """Why an import found nothing, and what to do about it."""
+    try:
+        where = f" at {cls._provider._endpoint(connection).url}"
+    except LiveKitError:
+        where = ""
+    return (f"cannot import {cls.__name__} {object_id}: the LiveKit project{where} has no {cls.__name__} with that ID. "
+            f"If this stack imported it before and it was deleted outside Pulumi, drop `import_` from the resource "
+            f"(`livekit-adopt --finish` does) and `pulumi up` creates it again; otherwise correct the ID")
 
 
 def _type_of(urn: str) -> str:
@@ -73,7 +83,8 @@ def _host_with_import() -> Optional[dict[str, Any]]:
               f"(see its pyproject.toml).", file=sys.stderr)
         return None
     stock_servicer = host["DynamicResourceProviderServicer"]
-    providers = _serialized_providers()
+    classes = _resource_classes()
+    providers = {token: serialized_provider(cls._provider) for token, cls in classes.items()}
     import_connections: dict[str, dict] = {}  # import ID -> the connection its program declared
 
     class Servicer(stock_servicer):  # type: ignore[misc, valid-type]
@@ -90,12 +101,18 @@ def _host_with_import() -> Optional[dict[str, Any]]:
 
         def Read(self, request, context):
             provider = providers.get(_type_of(request.urn))
-            if (provider is not None and PROVIDER_KEY not in request.properties.fields
-                    and PROVIDER_KEY not in request.inputs.fields):
+            importing = (provider is not None and PROVIDER_KEY not in request.properties.fields
+                         and PROVIDER_KEY not in request.inputs.fields)
+            if importing:
                 request.inputs.fields[PROVIDER_KEY].string_value = provider
                 if request.id in import_connections:
                     request.inputs.fields[CONNECTION].struct_value.update(import_connections[request.id])
-            return super().Read(request, context)
+            response = super().Read(request, context)
+            if importing and not response.id:
+                # Else the engine, finding outputs but no inputs, blames the plugin's version.
+                context.abort(grpc.StatusCode.NOT_FOUND, redact(_not_there(
+                    classes[_type_of(request.urn)], request.id, import_connections.get(request.id) or {})))
+            return response
 
     host["DynamicResourceProviderServicer"] = Servicer
     return host

@@ -113,6 +113,12 @@ class SIPResourceProvider(ResourceProvider):
         register_secrets([req.config.get("livekit:apiSecret")])
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """`check_inputs`, its failures as the engine shows them (`shown_failure`)."""
+        result = self.check_inputs(olds, news)
+        return CheckResult(result.inputs, [shown_failure(failure, news) for failure in result.failures or ()])
+
+    def check_inputs(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """The inputs checked and in canonical form, or the failures, each at the full path of what failed."""
         failures: list[CheckFailure] = []
         news = _canonical.normalize_unknowns(news)
         state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
@@ -294,6 +300,17 @@ class SIPResourceProvider(ResourceProvider):
             "project's objects where they are and make new ones in this one, run `pulumi refresh` (it forgets "
             "what this project does not hold; if the new URL or key reaches the same project, it finds the "
             "objects and records that), then `pulumi up`.")
+
+
+def shown_failure(failure: CheckFailure, inputs: Mapping[str, Any]) -> CheckFailure:
+    """A failure the engine can show: it prints the value at the failure's property, looked up as one key of
+    the inputs, so a nested path would read `property attributes.tier value {<nil>}`. A nested failure is
+    reported on its top-level property, the full path leading the reason."""
+    path = failure.property
+    if not path or path in inputs:
+        return failure
+    top = path.split(".", 1)[0].split("[", 1)[0]
+    return CheckFailure(top if top in inputs else "", f"{path}: {failure.reason}")
 
 
 def project_of(endpoint: Endpoint) -> tuple[str, str]:

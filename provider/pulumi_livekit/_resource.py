@@ -41,7 +41,7 @@ class SIPResource(Resource):
         # are registered: the Python SDK pays per registered property and resource, on every preview.
         # The other fields' outputs are made on first use (__getattr__).
         props: dict[str, Any] = {provider.id_field: None, **dict.fromkeys(_ignored_fields(opts, provider))}
-        props.update({key: as_input(value) for key, value in inputs.items() if value is not None})
+        props.update({key: _declared(provider, key, value) for key, value in inputs.items() if value is not None})
         for key in provider.secret_keys:
             if props.get(key) is not None:
                 props[key] = pulumi.Output.secret(props[key])
@@ -110,6 +110,22 @@ def _ignored_fields(opts: Optional[pulumi.ResourceOptions], provider: SIPResourc
     tops = (_validation.field_name(provider.message_type.DESCRIPTOR, path.split(".", 1)[0].split("[", 1)[0])
             for path in paths)
     return [top for top in tops if top in _lazy_fields(provider)]
+
+
+def _declared(provider: SIPResourceProvider, key: str, value: Any) -> Any:
+    """An input as registered. A single Output given for a list field (`trunk_ids=trunk.id`) stands for a list
+    of that one value: a preview cannot tell a string from a list while the Output is unknown, and a list
+    field refused only once the value is known would fail midway through `up`."""
+    converted = as_input(value)
+    if isinstance(converted, pulumi.Output) and key in _list_fields(provider):
+        return converted.apply(lambda known: [known] if isinstance(known, str) else known)
+    return converted
+
+
+@functools.lru_cache(maxsize=None)
+def _list_fields(provider: SIPResourceProvider) -> frozenset[str]:
+    return frozenset(f.name for f in provider.message_type.DESCRIPTOR.fields
+                     if f.label == f.LABEL_REPEATED and not (f.message_type and f.message_type.GetOptions().map_entry))
 
 
 def declared_inputs(arguments: Mapping[str, Any]) -> dict[str, Any]:

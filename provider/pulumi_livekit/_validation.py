@@ -9,6 +9,8 @@ to the form that is compared.
 
 from __future__ import annotations
 
+import difflib
+
 import functools
 # collections.abc, not typing: isinstance() against typing.Mapping goes through typing's slow
 # __instancecheck__, and check()/diff() run these tests for every resource on every preview.
@@ -80,7 +82,8 @@ def validate_message(descriptor: Descriptor, value: Any, path: str, *, exclude: 
         field = lookup.get(key)
         if field is None or field.name in exclude:
             allowed = sorted(f.json_name for f in descriptor.fields if f.name not in exclude)
-            raise ValidationError(key_path, f"unknown field; expected one of: {', '.join(allowed)}")
+            raise ValidationError(key_path, f"unknown field;{_nearest(key, descriptor, exclude)} expected one of: "
+                                            f"{', '.join(allowed)}")
         if field.name in seen_from:
             raise ValidationError(key_path, f"given twice (also as {seen_from[field.name]!r})")
         seen_from[field.name] = key
@@ -89,6 +92,16 @@ def validate_message(descriptor: Descriptor, value: Any, path: str, *, exclude: 
         result[field.name] = _validate_field(field, item, key_path)
     _check_oneofs(descriptor, result, path)
     return result
+
+
+def _nearest(key: Any, descriptor: Descriptor, exclude: frozenset) -> str:
+    """` did you mean 'roomName'?` for the known field spelt most like `key`, in either spelling."""
+    spellings = {}
+    for field in descriptor.fields:
+        if field.name not in exclude:
+            spellings.update({field.name: field.name, field.json_name: field.json_name})
+    close = difflib.get_close_matches(str(key), spellings, n=1, cutoff=0.6)
+    return f" did you mean {close[0]!r}?" if close else ""
 
 
 def _check_oneofs(descriptor: Descriptor, value: dict, path: str) -> None:

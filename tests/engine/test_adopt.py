@@ -8,17 +8,24 @@ generated program -> `up` updates exactly that object.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
+from livekit import api as lkapi
+
 from pulumi_livekit.testing import FaultProxy
+from pulumi_livekit.testing._tools import tools_path_env
 
 from support import (
+    ADOPT,
     ADOPTED_SECRETS,
     CARRIER_PASSWORD,
     LOBBY_PIN,
     MAIN_PASSWORD,
+    REPO,
     SECOND_PASSWORD,
     SUPPORT_PIN,
     VENV,
@@ -51,7 +58,7 @@ def mutations(proxy: FaultProxy) -> dict[str, int]:
 def use_test_bed_venv(program: Path) -> None:
     """Point the generated project at the test bed's virtualenv instead of its own `venv`."""
     text = (program / "Pulumi.yaml").read_text()
-    text = text.replace("virtualenv: venv", f"virtualenv: {VENV}").replace("path: venv/bin", f"path: {VENV}/bin")
+    text = text.replace("virtualenv: venv", f"virtualenv: {VENV}").replace("path: plugins", f"path: {VENV}/bin")
     (program / "Pulumi.yaml").write_text(text)
 
 
@@ -71,7 +78,8 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
     shown = adopt("--dry-run", "--show-secrets", env=creds.env())
     assert shown.returncode == 0, shown.stderr
 
-    files = {name: (out / name).read_text() for name in ("__main__.py", "Pulumi.yaml", "requirements.txt")}
+    files = {name: (out / name).read_text() for name in ("__main__.py", "Pulumi.yaml", "requirements.txt",
+                                                         "plugins/pulumi-resource-pulumi-python")}
     assert shown.stdout == files["__main__.py"]  # the same objects give the same bytes
     compile(files["__main__.py"], "__main__.py", "exec")
     assert files["__main__.py"].count("import_=") == 21
@@ -80,7 +88,7 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
     for secret in (*ADOPTED_SECRETS, creds.api_secret):
         for name, text in {**files, "stdout": written.stdout, "stderr": written.stderr}.items():
             assert secret not in text, f"a secret is in plaintext in {name}"
-    assert "pulumi config set --secret support-pin-pin ********" in written.stdout
+    assert "  pulumi config set --secret support-pin-pin\n" in written.stdout  # asks for the value
     # Two trunks named "Main line": the lower ID keeps the plain name.
     main, second = made["inbound"][0], made["inbound"][3]
     main_name, second_name = ("main-line", "main-line-2") if main.sip_trunk_id < second.sip_trunk_id else (
@@ -131,3 +139,121 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
     # Nothing else about it changed.
     assert server_state(after[edited]) == {**server_state(before[edited]), "metadata": '{"owner": "voice"}'}
     print(f"adopt round trip: 21 objects imported with {reads} read requests and 0 writes; 1 edit -> 1 update")
+
+
+def printed_lines(output: str) -> list[str]:
+    """The commands livekit-adopt printed after "Next", as a user would copy them."""
+    after = output.split("\nNext", 1)[1].splitlines()[1:]
+    return [line[2:] for line in itertools.takewhile(lambda line: line.startswith("  "), after)]
+
+
+def shell(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-e", "-x", "-c", script], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=900)
+
+
+def test_from_an_empty_folder_the_printed_lines_import_everything_and_a_deleted_object_comes_back(tmp_path, livekit,
+                                                                                                  oracle):
+    """As a newcomer: an empty folder, `pulumi` on PATH and nothing else (no virtualenv, no plugin installed,
+    plugin acquisition left on), the lines livekit-adopt prints run as a shell runs them."""
+    made = make_project_to_adopt(oracle)
+    before = server_objects(oracle)
+    creds = livekit.credentials
+    user = tmp_path / "user"
+    user.mkdir()
+    (tmp_path / "backend").mkdir()
+    env = {"PATH": tools_path_env(), "HOME": str(tmp_path / "home"), "PULUMI_HOME": str(tmp_path / "pulumi-home"),
+           "PULUMI_BACKEND_URL": f"file://{tmp_path / 'backend'}", "PULUMI_CONFIG_PASSPHRASE": "passphrase",
+           "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_SKIP_CONFIRMATIONS": "true",
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    with FaultProxy(creds.url) as proxy:
+        livekit_env = {**creds.env(), "LIVEKIT_URL": proxy.url}
+        written = subprocess.run([str(ADOPT), "--out", "infra", "--show-secrets"], cwd=user, capture_output=True,
+                                 text=True, env={**env, **livekit_env}, timeout=120)
+        assert written.returncode == 0, written.stderr
+        lines = printed_lines(written.stdout)
+        assert lines[:3] == ["cd infra", "pulumi install", "pulumi stack init dev"], written.stdout
+        assert lines[-2:] == ["pulumi up", "venv/bin/livekit-adopt --finish"], written.stdout
+        assert 'pulumi config set --secret livekit:apiSecret -- "$LIVEKIT_API_SECRET"' in lines
+        proxy.clear()
+
+        followed = shell("\n".join(lines), user, {**env, **livekit_env})
+        assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
+        assert "21 imported" in followed.stdout and not re.search(r"\d+ (created|updated|deleted)", followed.stdout
+                                                                      .replace("+ 1 created", "")), followed.stdout
+        assert mutations(proxy) == {}, proxy.counts
+        assert server_objects(oracle) == before
+        assert "dropped import_ from 21 resources the stack holds" in followed.stdout
+        program_dir = user / "infra"
+        assert "import_=" not in (program_dir / "__main__.py").read_text()
+        assert (program_dir / "__main__.py").read_text().count("protect=True") == 21
+
+        # Deleted outside Pulumi: the next `up --refresh` makes it again, alone.
+        gone = made["rules"][1]
+        oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(
+            sip_dispatch_rule_id=gone.sip_dispatch_rule_id))
+        proxy.clear()
+        again = shell("pulumi up --refresh", program_dir, {**env, **livekit_env})
+        assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+        assert mutations(proxy) == {"CreateSIPDispatchRule": 1}, proxy.counts
+        [recreated] = [r for r in oracle.rules() if r.sip_dispatch_rule_id not in before]
+        assert server_state(recreated) == server_state(gone)
+
+        # A fresh clone of the adopted repository (the virtualenv is not in it) previews clean.
+        clone = tmp_path / "clone"
+        git = "git -c user.name=n -c user.email=n@example.com"
+        shell(f"git init -q && git add -A && {git} commit -qm adopted && git clone -q . {clone}", program_dir, env)
+        assert not (clone / "venv").exists() and (clone / "plugins").is_dir()
+        fresh = shell("pulumi install && pulumi stack select dev && pulumi preview --expect-no-changes", clone,
+                      {**env, **livekit_env})
+        assert fresh.returncode == 0, fresh.stdout[-3000:] + fresh.stderr[-3000:]
+
+
+def test_importing_an_id_that_does_not_exist_says_so_naming_the_id_and_the_kind(tmp_path, livekit, pulumi_stack):
+    program = tmp_path / "gone"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text(f"""name: gone
+runtime:
+  name: python
+  options:
+    virtualenv: {VENV}
+plugins:
+  providers:
+    - name: pulumi-python
+      path: {VENV}/bin
+""")
+    (program / "__main__.py").write_text('''import pulumi
+import pulumi_livekit as livekit
+
+livekit.DispatchRule("vip", rule=livekit.DispatchRuleIndividual(room_prefix="vip-"),
+                     opts=pulumi.ResourceOptions(import_="SDR_deletedLongAgo"))
+''')
+    up = pulumi_stack(program).up(check=False)
+    assert up.returncode != 0
+    assert (f"cannot import DispatchRule SDR_deletedLongAgo: the LiveKit project at {livekit.credentials.url} has no "
+            "DispatchRule with that ID") in up.output, up.output
+    assert "livekit-adopt --finish" in up.output and "does not support importing" not in up.output
+
+
+def test_the_documented_pulumi_import_command_adopts_each_kind_with_exit_code_0(tmp_path, livekit, oracle,
+                                                                                pulumi_stack):
+    made = make_project_to_adopt(oracle)
+    commands = re.findall(r"^pulumi import (pulumi-python:dynamic/livekit:\w+) \S+ \S+ (--generate-code=false --yes)$",
+                          (REPO / "docs" / "adoption.md").read_text(), re.MULTILINE)
+    assert [token for token, _ in commands] == ["pulumi-python:dynamic/livekit:DispatchRule",
+                                               "pulumi-python:dynamic/livekit:InboundTrunk"]
+    program = tmp_path / "cli-import"
+    written = adopt("--out", str(program), "--name", "no object has this name*", "--name", "Support*",
+                    env=livekit.credentials.env())
+    assert written.returncode == 0, written.stderr
+    use_test_bed_venv(program)
+    (program / "__main__.py").write_text("import pulumi\n")  # nothing declared: `pulumi import` alone
+    stack = pulumi_stack(program)
+    objects = {"DispatchRule": made["rules"][1].sip_dispatch_rule_id, "InboundTrunk": made["inbound"][1].sip_trunk_id,
+               "OutboundTrunk": made["outbound"][0].sip_trunk_id}
+    for kind, object_id in objects.items():
+        done = stack.run("import", f"pulumi-python:dynamic/livekit:{kind}", kind.lower(), object_id,
+                         *commands[0][1].split(), check=False)
+        assert done.returncode == 0, done.output
+    imported = {r["id"]: r.get("protect", False) for r in stack.resources() if "dynamic/livekit:" in r["type"]}
+    assert imported == dict.fromkeys(objects.values(), True)  # `pulumi import` protects what it imports

@@ -22,7 +22,7 @@ def test_a_read_after_a_write_in_the_same_provider_process_lists_again(livekit):
     with FaultProxy(creds.url) as proxy:
         provider = DispatchRuleProvider()
         connection = {"url": proxy.url, "api_key": creds.api_key, "api_secret": creds.api_secret}
-        declared = provider.check({}, {"rule": {"dispatchRuleDirect": {"roomName": "before"}},
+        declared = provider.check_inputs({}, {"rule": {"dispatchRuleDirect": {"roomName": "before"}},
                                        "trunk_ids": [f"ST_{uuid.uuid4().hex[:12]}"], "connection": connection}).inputs
         created = provider.create(declared)
         proxy.clear()
@@ -42,13 +42,13 @@ def test_check_keeps_the_pin_out_of_the_rule_and_reports_every_failure(livekit):
     provider = DispatchRuleProvider()
     # A new rule: its check looks for conflicting rules on the (empty) server.
     creds = livekit.credentials
-    ok = provider.check({}, {"__provider": "p", "rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": "1234",
+    ok = provider.check_inputs({}, {"__provider": "p", "rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": "1234",
                              "connection": {"url": creds.url, "api_key": creds.api_key, "api_secret": creds.api_secret}})
     assert ok.failures == []
     assert ok.inputs["rule"] == {"dispatch_rule_direct": {"room_name": "r"}}
     assert ok.inputs["pin"] == "1234"
 
-    bad = provider.check({}, {"__provider": "p", "rule": {"dispatchRuleDirect": {"roomName": ""}}, "pin": "12#",
+    bad = provider.check_inputs({}, {"__provider": "p", "rule": {"dispatchRuleDirect": {"roomName": ""}}, "pin": "12#",
                               "attributes": {"a": 1}, "connection": {"url": "ftp://x", "api_key": "k"}})
     failures = {f.property: f.reason for f in bad.failures}
     assert set(failures) == {"attributes.a", "rule.dispatch_rule_direct.room_name", "rule.dispatch_rule_direct.pin",

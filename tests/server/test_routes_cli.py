@@ -4,6 +4,7 @@ tests/engine/test_routes_diff.py."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from support import livekit_routes as run
 
 CALLER, CALLED, OTHER_NUMBER = "+15550001111", "+15559990000", "+15558880000"
 PIN = "40571"
+NOT_EXPLAINED = {"projectId", "media", "mediaEncryption"}
 
 
 
@@ -34,14 +36,16 @@ def project(livekit):
         def rule(spec: dict) -> sip_pb.SIPDispatchRuleInfo:
             return sip.create_dispatch_rule(json_format.ParseDict(spec, sip_pb.SIPDispatchRuleInfo()))
 
-        line = sip.create_inbound_trunk(sip_pb.SIPInboundTrunkInfo(name="main line", numbers=[CALLED],
-                                                                   allowed_addresses=["10.0.0.0/24"]))
+        line = sip.create_inbound_trunk(json_format.ParseDict({
+            "name": "main line", "numbers": [CALLED], "allowedAddresses": ["10.0.0.0/24"], "krispEnabled": True,
+            "headers": {"X-Line": "main"}, "headersToAttributes": {"X-Account": "account"},
+            "includeHeaders": "SIP_X_HEADERS", "ringingTimeout": "30s"}, sip_pb.SIPInboundTrunkInfo()))
         silent = sip.create_inbound_trunk(sip_pb.SIPInboundTrunkInfo(name="silent", numbers=[OTHER_NUMBER],
                                                                      allowed_addresses=["10.0.0.0/24"]))
         vip = rule({"name": "vip", "trunkIds": [line.sip_trunk_id],
                     "rule": {"dispatchRuleDirect": {"roomName": "vip", "pin": PIN}}})
         support = rule({"name": "support", "trunkIds": [line.sip_trunk_id], "inboundNumbers": [CALLER],
-                        "rule": {"dispatchRuleIndividual": {"roomPrefix": "support"}},
+                        "rule": {"dispatchRuleIndividual": {"roomPrefix": "support"}}, "roomPreset": "support-preset",
                         "roomConfig": {"agents": [{"agentName": "support-agent"}]}})
         catch_all = rule({"name": "catch-all", "numbers": ["+1 555 777 0000"],
                           "rule": {"dispatchRuleCallee": {"roomPrefix": "line", "randomize": True}}})
@@ -59,6 +63,11 @@ def test_help_and_bad_flags_exit_2_with_a_clear_message():
     attribute = run("explain", "--from", CALLER, "--to", CALLED, "--attribute", "novalue",
                     env={"LIVEKIT_URL": "http://127.0.0.1:9"})
     assert attribute.returncode == 2 and "--attribute must be KEY=VALUE" in attribute.stderr
+    # A bad flag after a command: that command's usage, not the top-level one.
+    for command in (["table"], ["explain", "--from", CALLER, "--to", CALLED], ["diff"]):
+        bad = run(*command, "--bogus")
+        assert bad.returncode == 2 and bad.stderr.startswith(f"usage: livekit-routes {command[0]} "), bad.stderr
+        assert "unrecognized arguments: --bogus" in bad.stderr
 
 
 def test_an_unreachable_server_or_missing_settings_exit_3_naming_the_problem(livekit):
@@ -66,6 +75,13 @@ def test_an_unreachable_server_or_missing_settings_exit_3_naming_the_problem(liv
     assert down.returncode == 3 and "http://127.0.0.1:9" in down.stderr and "Traceback" not in down.stderr
     unset = run("table", env={"LIVEKIT_URL": "", "LIVEKIT_API_KEY": "", "LIVEKIT_API_SECRET": ""})
     assert unset.returncode == 3 and "LIVEKIT_URL" in unset.stderr and "Traceback" not in unset.stderr
+    # Its own flags, not a program's Connection(...) or stack config.
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
+    missing = subprocess.run([sys.executable, "-m", "pulumi_livekit.routes", "table", "--api-key", "k"],
+                             capture_output=True, text=True, env=environ, timeout=60)
+    assert missing.returncode == 3, missing.stderr
+    assert "no LiveKit URL: pass --url or export LIVEKIT_URL" in missing.stderr, missing.stderr
+    assert "Connection(" not in missing.stderr and "pulumi config" not in missing.stderr
 
 
 def test_explain_shows_where_a_call_lands(project):
@@ -74,6 +90,9 @@ def test_explain_shows_where_a_call_lands(project):
     # A rule for given callers outranks a PIN rule for anyone.
     assert re.search(r"room\s+support_\+15550001111_\{random\}", known.stdout)
     assert re.search(r"agents\s+support-agent", known.stdout)
+    # Names beside IDs.
+    assert re.search(rf"trunk\s+{project['line'].sip_trunk_id} \(main line\)\n", known.stdout), known.stdout
+    assert re.search(rf"rule\s+{project['support'].sip_dispatch_rule_id} \(support\)\n", known.stdout), known.stdout
     stranger = run("explain", "--from", "+15550002222", "--to", CALLED, "--src", "10.0.0.7", env=project["env"])
     assert stranger.returncode == 0 and re.search(r"result\s+REQUEST_PIN", stranger.stdout)
     assert PIN not in stranger.stdout
@@ -99,7 +118,8 @@ def test_explain_json_is_the_servers_answer(project, routing_oracle):
         argv += ["--pin", call.pin] if call.pin else (["--no-pin"] if call.no_pin else [])
         argv += [f"--attribute={k}={v}" for k, v in call.extra_attributes.items()]
         explained = json.loads(run(*argv, env=project["env"]).stdout)
-        server = {k: v for k, v in answer["response"].items() if k in explained or k == "roomName"}
+        # Every field the server answers, but the project's ID and the media settings LiveKit merges.
+        server = {k: v for k, v in answer["response"].items() if k not in NOT_EXPLAINED}
         if "{random}" in explained.get("roomName", ""):
             pattern = re.escape(explained["roomName"]).replace(re.escape("{random}"), "[0-9A-Za-z]{12}")
             assert re.fullmatch(pattern, server.pop("roomName")), answer
@@ -118,8 +138,13 @@ def test_table_from_the_server_lists_rules_in_the_servers_order_with_warnings(pr
     assert f"trunk {project['silent'].sip_trunk_id} (silent) has no rule" in warnings
     assert f"rule {project['catch_all'].sip_dispatch_rule_id} (catch-all) accepts calls from any source" in warnings
     assert "+1 555 777 0000" in warnings  # a number no trunk serves
+    # A trunk's restrictions: whom it takes calls from.
+    header, first_row = shown.stdout.splitlines()[:2]
+    assert header.split()[:3] == ["TRUNK", "ALLOWED", "NUMBER"]
+    assert "10.0.0.0/24" in shown.stdout
     as_json = json.loads(run("table", "--json", env=project["env"]).stdout)
     first = next(r for r in as_json["rows"] if r["trunkId"] == project["line"].sip_trunk_id)
+    assert (first["allowedAddresses"], first["allowedNumbers"]) == (["10.0.0.0/24"], [])
     assert [(r["ruleId"], r["pinRequired"]) for r in first["rules"]] == [
         (project["support"].sip_dispatch_rule_id, False), (project["vip"].sip_dispatch_rule_id, True)]
 

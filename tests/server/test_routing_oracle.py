@@ -35,7 +35,9 @@ SEED = int(os.environ.get("ROUTING_SEED", "20240611"))
 
 # The fields `livekit-routes explain --json` shares with EvaluateSIPDispatchRulesResponse.
 COMPARED = ("result", "sipTrunkId", "sipDispatchRuleId", "roomName", "participantIdentity", "participantName",
-            "participantMetadata", "participantAttributes", "roomConfig")
+            "participantMetadata", "participantAttributes", "roomConfig", "requestPin", "roomPreset", "headers",
+            "headersToAttributes", "attributesToHeaders", "includeHeaders", "ringingTimeout", "maxCallDuration",
+            "enabledFeatures")
 
 
 @pytest.fixture

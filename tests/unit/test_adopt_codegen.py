@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import ast
 import random
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -15,6 +17,7 @@ from livekit.protocol import sip as sip_pb
 from pulumi_livekit import ConfigurationError
 from pulumi_livekit._config import Endpoint
 from pulumi_livekit.cli import _codegen as codegen
+from pulumi_livekit.cli import installed_requirement
 from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select
 from pulumi_livekit.cli._codegen import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, LiveKitObject
 
@@ -105,7 +108,7 @@ def test_the_program_compiles_is_deterministic_and_declares_typed_inputs():
             ),
         ],
     ),
-    opts=pulumi.ResourceOptions(import_="SDR_b"),
+    opts=pulumi.ResourceOptions(import_="SDR_b", protect=True),
 )''' in program.source
     # A kind with nothing set keeps its class; LiveKit's copy of the legacy encryption field is not repeated.
     assert 'rule=livekit.DispatchRuleCallee(),' in program.source
@@ -135,7 +138,10 @@ def test_secrets_go_to_config_and_never_into_the_program():
 
     endpoint = Endpoint("http://127.0.0.1:7880", "devkey", "the-api-secret")
     hidden = "\n".join(config_commands(program, endpoint, show_secrets=False))
-    assert "pulumi config set --secret support-pin ********" in hidden
+    assert "pulumi config set --secret support-pin\n" in hidden + "\n"  # asks for the value
+    assert "pulumi config set --secret livekit:apiSecret\n" in hidden  # never printed, asked for
+    from_environment = config_commands(program, endpoint, show_secrets=False, secret_from_environment=True)
+    assert 'pulumi config set --secret livekit:apiSecret -- "$LIVEKIT_API_SECRET"' in from_environment
     assert "80417" not in hidden and "s3cret-pw" not in hidden and "the-api-secret" not in hidden
     shown = "\n".join(config_commands(program, endpoint, show_secrets=True))
     assert "pulumi config set --secret support-pin 80417" in shown
@@ -155,13 +161,50 @@ def test_string_literals_read_back_as_the_same_string(text):
     assert ast.literal_eval(metadata) == text
 
 
-def test_pulumi_yaml_is_the_stock_layout_plus_the_plugin_entry():
+def test_pulumi_yaml_is_the_stock_layout_plus_a_plugin_entry_valid_before_the_virtualenv_exists():
     data = yaml.safe_load(codegen.pulumi_yaml("livekit", "venv"))
     assert data["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
-    assert data["plugins"] == {"providers": [{"name": "pulumi-python", "path": "venv/bin"}]}
+    # The folder the entry names is written with the program, not made by `pulumi install`.
+    assert data["plugins"] == {"providers": [{"name": "pulumi-python", "path": "plugins"}]}
+    assert codegen.HOST_LAUNCHER == "plugins/pulumi-resource-pulumi-python"
     odd = yaml.safe_load(codegen.pulumi_yaml("livekit", "my env/"))
-    assert odd["runtime"]["options"]["virtualenv"] == "my env/" and odd["plugins"]["providers"][0]["path"] == "my env/bin"
-    assert codegen.requirements().startswith("pulumi-livekit>=")
+    assert odd["runtime"]["options"]["virtualenv"] == "my env/"
+    assert """host="$(dirname "$0")/.."/'my env'/bin/pulumi-resource-pulumi-python""" in codegen.host_launcher("my env/")
+    assert "host=/opt/venv/bin/pulumi-resource-pulumi-python" in codegen.host_launcher("/opt/venv")
+    assert codegen.gitignore("venv") == "*.pyc\n/venv/\n"
+    assert codegen.requirements(["./pulumi-livekit", "--extra-index-url https://pypi.example.com"]) == \
+        "./pulumi-livekit\n--extra-index-url https://pypi.example.com\n"
+
+
+def test_the_default_requirement_installs_the_package_from_where_this_one_came():
+    requirement = installed_requirement()
+    # The test bed installs the clone (editable): pip records its folder.
+    assert requirement == f"pulumi-livekit @ {(Path(__file__).resolve().parents[2]).as_uri()}"
+
+
+def test_finish_drops_the_imports_the_stack_holds_and_keeps_the_rest():
+    program = codegen.generate(project()).source
+    finished, dropped, pending = codegen.drop_imports(program, {"SDR_b", "ST_main", "ST_out", "ST_dup", "SDR_a"})
+    assert sorted(dropped) == ["SDR_a", "SDR_b", "ST_dup", "ST_main", "ST_out"] and pending == ["SDR_c"]
+    assert finished.count("import_=") == 1 and 'import_="SDR_c", protect=True' in finished
+    assert finished.count("opts=pulumi.ResourceOptions(protect=True),") == 5
+    assert finished.replace("opts=pulumi.ResourceOptions(protect=True)", "") == \
+        re.sub(r'opts=pulumi\.ResourceOptions\(import_="(?!SDR_c)\w+", protect=True\)', "", program)
+    # The other layouts a person may have left: import_ last, alone, on lines of its own; non-ASCII before it.
+    edited = ('x = livekit.DispatchRule("zürich", opts=pulumi.ResourceOptions(protect=True, import_="SDR_1"))\n'
+              'y = livekit.DispatchRule("y", opts=pulumi.ResourceOptions(import_="SDR_2"))\n'
+              'z = livekit.DispatchRule(\n    "z",\n    opts=pulumi.ResourceOptions(\n        import_="SDR_3",\n'
+              '        protect=True,\n    ),\n)\n')
+    finished, dropped, pending = codegen.drop_imports(edited, {"SDR_1", "SDR_2", "SDR_3"})
+    assert finished == ('x = livekit.DispatchRule("zürich", opts=pulumi.ResourceOptions(protect=True))\n'
+                        'y = livekit.DispatchRule("y", opts=pulumi.ResourceOptions())\n'
+                        'z = livekit.DispatchRule(\n    "z",\n    opts=pulumi.ResourceOptions(\n'
+                        '        protect=True,\n    ),\n)\n')
+    assert pending == []
+
+
+def test_no_protect_leaves_protect_out():
+    assert "protect" not in codegen.generate(project(), protect=False).source
 
 
 def test_filters_by_trunk_and_name():

@@ -74,14 +74,14 @@ def _check_changed(provider, name: str, news: dict):
     claims what it claimed before and the check needs no look at the server)."""
     olds = {**news, "name": "an earlier name", "__provider": PROVIDER}
     with checking(f"urn:pulumi:test::unchanged::livekit:index:Resource::{name}"):
-        return provider.check(olds, {**news, "__provider": PROVIDER})
+        return provider.check_inputs(olds, {**news, "__provider": PROVIDER})
 
 
 def _check_unchanged(provider, name: str, inputs: dict):
     """A check of an unchanged resource: olds and news are both the inputs the last check returned."""
     stored = {**inputs, "__provider": PROVIDER}
     with checking(f"urn:pulumi:test::unchanged::livekit:index:Resource::{name}"):
-        return provider.check(dict(stored), dict(stored))
+        return provider.check_inputs(dict(stored), dict(stored))
 
 
 @pytest.mark.parametrize("kind,news,_secret", CASES)

@@ -134,22 +134,22 @@ EMPTY_LIST_ENTRIES = [
 
 @pytest.mark.parametrize("provider,news,path", EMPTY_LIST_ENTRIES, ids=[e[2] for e in EMPTY_LIST_ENTRIES])
 def test_an_empty_string_in_any_list_field_is_refused_at_check_naming_the_index(provider, news, path):
-    result = provider().check({}, {**news, "connection": CONNECTION})
+    result = provider().check_inputs({}, {**news, "connection": CONNECTION})
     assert [(f.property, f.reason) for f in result.failures] == [(path, "must not be empty")]
 
 
 def test_a_rule_unknown_at_preview_passes_check_with_its_pin_unknown_too():
-    result = DispatchRuleProvider().check({}, {"rule": UNKNOWN, "pin": UNKNOWN, "name": "x", "connection": CONNECTION})
+    result = DispatchRuleProvider().check_inputs({}, {"rule": UNKNOWN, "pin": UNKNOWN, "name": "x", "connection": CONNECTION})
     assert result.failures == []
     assert result.inputs == {"rule": UNKNOWN, "pin": UNKNOWN, "name": "x", "connection": CONNECTION}
-    partly = DispatchRuleProvider().check({}, {"rule": {"dispatchRuleDirect": UNKNOWN}, "pin": UNKNOWN,
+    partly = DispatchRuleProvider().check_inputs({}, {"rule": {"dispatchRuleDirect": UNKNOWN}, "pin": UNKNOWN,
                                                "connection": CONNECTION})
     assert partly.failures == []
 
 
 @pytest.mark.parametrize("pin", ["١٢٣٤", "１２３４", "12³4", "12 34"])
 def test_a_pin_is_ascii_digits_only(pin):
-    result = DispatchRuleProvider().check({}, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": pin,
+    result = DispatchRuleProvider().check_inputs({}, {"rule": {"dispatchRuleDirect": {"roomName": "r"}}, "pin": pin,
                                                "connection": CONNECTION})
     assert [(f.property, f.reason) for f in result.failures] == [
         ("rule.dispatch_rule_direct.pin", "must contain the digits 0-9 only (callers type it on a keypad)")]

@@ -30,7 +30,7 @@ def test_from_json_rejects_malformed_specs_naming_the_field(tmp_path):
 
 
 def _failures(provider, news: dict) -> dict[str, str]:
-    return {f.property: f.reason for f in provider.check({}, news).failures}
+    return {f.property: f.reason for f in provider.check_inputs({}, news).failures}
 
 
 def test_check_names_every_problem_before_any_request():

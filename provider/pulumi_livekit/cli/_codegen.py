@@ -3,19 +3,22 @@
 Each object becomes one resource: its fields in the provider's canonical form (the form an
 import is compared against) as keyword arguments in the order of the resource's constructor,
 nested messages as the typed classes that mirror them, the IDs of adopted trunks as references,
-PINs and trunk passwords read from secret stack config, and `import_` set to the object's ID.
+PINs and trunk passwords read from secret stack config, `import_` set to the object's ID, and
+`protect` set unless asked not to.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import inspect
 import json
 import keyword
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Collection, Iterable, Mapping, Optional, Sequence
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -34,7 +37,6 @@ from .._inputs import (
 from .._provider import SIPResourceProvider
 from .._stored import without_media_copy
 from .._trunks import InboundTrunk, OutboundTrunk
-from . import package_version
 
 WIDTH = 100
 INDENT = "    "
@@ -158,7 +160,8 @@ def name_resources(objects: Iterable[LiveKitObject]) -> list[Adopted]:
 _HEADER = '''"""LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt.
 
 Each resource names the object it adopts (`import_`), so the first `pulumi up` imports them all
-unchanged. PINs and trunk passwords are read from secret stack config.
+unchanged; `livekit-adopt --finish` then drops `import_` (the stack holds them from then on).
+PINs and trunk passwords are read from secret stack config.
 """
 
 import pulumi
@@ -167,14 +170,15 @@ import pulumi_livekit as livekit
 '''
 
 
-def generate(objects: Iterable[LiveKitObject]) -> Program:
+def generate(objects: Iterable[LiveKitObject], *, protect: bool = True) -> Program:
+    """The program; with `protect`, `pulumi destroy` refuses to delete what was adopted."""
     adopted = tuple(name_resources(objects))
     trunk_references = {item.source.id: Code(f"{item.variable}.id")
                         for item in adopted if item.source.kind is not DISPATCH_RULE}
     secrets: list[SecretSetting] = []
     statements = []
     for item in adopted:
-        call, item_secrets = _declaration(item, trunk_references)
+        call, item_secrets = _declaration(item, trunk_references, protect)
         secrets += item_secrets
         statements.append(f"{item.variable} = {_broken(call, '')}\n")
     preamble = [_HEADER] + (["\nconfig = pulumi.Config()\n"] if secrets else [])
@@ -182,7 +186,8 @@ def generate(objects: Iterable[LiveKitObject]) -> Program:
     return Program(source, adopted, tuple(secrets))
 
 
-def _declaration(item: Adopted, trunk_references: Mapping[str, Code]) -> tuple[CallExpression, list[SecretSetting]]:
+def _declaration(item: Adopted, trunk_references: Mapping[str, Code],
+                 protect: bool) -> tuple[CallExpression, list[SecretSetting]]:
     kind, message = item.source.kind, item.source.message
     provider = kind.provider
     fields = provider.split_secrets(_canonical.canonical_from_message(message))
@@ -209,7 +214,10 @@ def _declaration(item: Adopted, trunk_references: Mapping[str, Code]) -> tuple[C
     descriptor = message.DESCRIPTOR
     arguments: list[tuple[Optional[str], Any]] = [(None, item.resource_name)]
     arguments += [(name, _value(descriptor.fields_by_name[name], fields[name])) for name in parameters if name in fields]
-    arguments.append(("opts", CallExpression("pulumi.ResourceOptions", (("import_", item.source.id),))))
+    options: tuple[tuple[Optional[str], Any], ...] = (("import_", item.source.id),)
+    if protect:
+        options += (("protect", Code("True")),)
+    arguments.append(("opts", CallExpression("pulumi.ResourceOptions", options)))
     return CallExpression(f"livekit.{kind.resource.__name__}", tuple(arguments)), secrets
 
 
@@ -299,7 +307,57 @@ def _broken(value: Any, indent: str) -> str:
     return "\n".join([opening, *lines, f"{indent}{closing}"])
 
 
+# ---- after the import ---------------------------------------------------------------------
+
+
+def drop_imports(source: str, held: Collection[str]) -> tuple[str, list[str], list[str]]:
+    """The program without the `import_="<ID>"` options whose IDs the stack holds; those IDs, and the
+    IDs still to import.
+
+    Once state holds a resource, `import_` only stands in the way: should the object be deleted outside
+    Pulumi, the next `up` would import it again and fail, instead of creating it."""
+    encoded = source.encode("utf-8")  # the AST's columns count UTF-8 bytes
+    line_starts = [0]
+    for line in encoded.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
+
+    def start(node: ast.AST) -> int:
+        return line_starts[node.lineno - 1] + node.col_offset
+
+    def end(node: ast.AST) -> int:
+        return line_starts[node.end_lineno - 1] + node.end_col_offset
+
+    spans, dropped, pending = [], [], []
+    for call in ast.walk(ast.parse(source)):
+        if not isinstance(call, ast.Call):
+            continue
+        siblings: list[ast.AST] = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+        for index, option in enumerate(siblings):
+            if not (isinstance(option, ast.keyword) and option.arg == "import_"
+                    and isinstance(option.value, ast.Constant) and isinstance(option.value.value, str)):
+                continue
+            if option.value.value not in held:
+                pending.append(option.value.value)
+                continue
+            dropped.append(option.value.value)
+            if index + 1 < len(siblings):  # up to the next argument, with the comma and the space between
+                spans.append((start(option), start(siblings[index + 1])))
+            elif index:  # the last one: from the end of the one before
+                spans.append((end(siblings[index - 1]), end(option)))
+            else:
+                spans.append((start(option), end(call) - 1))
+    for first, last in sorted(spans, reverse=True):
+        encoded = encoded[:first] + encoded[last:]
+    return encoded.decode("utf-8"), dropped, pending
+
+
 # ---- the project files ------------------------------------------------------------------
+
+
+# Where Pulumi.yaml's plugin entry points: a folder that is part of the program, so the entry is valid in a
+# fresh clone before `pulumi install` has made the virtualenv.
+PLUGIN_FOLDER = "plugins"
+HOST_LAUNCHER = f"{PLUGIN_FOLDER}/pulumi-resource-pulumi-python"
 
 
 def _yaml_scalar(text: str) -> str:
@@ -315,14 +373,35 @@ runtime:
   options:
     toolchain: pip
     virtualenv: {_yaml_scalar(virtualenv)}
-# Importing dynamic resources needs this package's dynamic-provider host, the
-# pulumi-resource-pulumi-python that pip installs into the virtualenv; Pulumi's bundled one cannot.
+# Importing dynamic resources needs this package's dynamic-provider host, which pip installs into the
+# virtualenv; Pulumi's bundled one cannot. {HOST_LAUNCHER} starts it from there.
 plugins:
   providers:
     - name: pulumi-python
-      path: {_yaml_scalar(virtualenv.rstrip('/') + '/bin')}
+      path: {PLUGIN_FOLDER}
 """
 
 
-def requirements() -> str:
-    return f"pulumi-livekit>={package_version()}\n"
+def host_launcher(virtualenv: str) -> str:
+    """The shell script Pulumi starts as the `pulumi-python` plugin: the virtualenv's provider host."""
+    venv = virtualenv.rstrip("/")
+    where = shlex.quote(venv) if venv.startswith("/") else f'"$(dirname "$0")/.."/{shlex.quote(venv)}'
+    return f"""#!/bin/sh
+# Pulumi starts this for the program's dynamic resources (Pulumi.yaml, plugins): the provider host that
+# `pulumi install` puts into the program's virtualenv, which can import; Pulumi's bundled one cannot.
+host={where}/bin/pulumi-resource-pulumi-python
+if [ ! -x "$host" ]; then
+  echo "$host is missing: run \\`pulumi install\\` in the program's folder first" >&2
+  exit 1
+fi
+exec "$host" "$@"
+"""
+
+
+def gitignore(virtualenv: str) -> str:
+    return f"*.pyc\n/{virtualenv.strip('/')}/\n" if not virtualenv.startswith("/") else "*.pyc\n"
+
+
+def requirements(lines: Sequence[str]) -> str:
+    """requirements.txt: where pip gets this package (and anything else the user names), one line each."""
+    return "".join(f"{line}\n" for line in lines)

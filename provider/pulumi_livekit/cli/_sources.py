@@ -13,8 +13,8 @@ from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
 from .._client import RetryPolicy, SIPClient
-from .._config import Endpoint, resolve_connection
-from .._exceptions import LiveKitError
+from .._config import SETTINGS, Endpoint, resolve_connection
+from .._exceptions import ConfigurationError, LiveKitError
 from .._stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
@@ -28,6 +28,20 @@ def add_connection_arguments(parser: argparse.ArgumentParser | argparse._Argumen
                         help="API secret (default: $LIVEKIT_API_SECRET, which other users cannot see in the process list)")
 
 
+_FLAGS = {"url": "--url", "api_key": "--api-key", "api_secret": "--api-secret"}
+_LABELS = {"url": "URL", "api_key": "API key", "api_secret": "API secret"}
+
+
+def endpoint_from_flags(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Endpoint:
+    """The connection from --url/--api-key/--api-secret, else the environment; an error names the flag and the
+    variable (a command line has no stack config and no Connection(...))."""
+    explicit = {name: value for name, value in flags.items() if value is not None}
+    for name, _config_key, env_var in SETTINGS:
+        if name not in explicit and env_var not in environ:
+            raise ConfigurationError(f"no LiveKit {_LABELS[name]}: pass {_FLAGS[name]} or export {env_var}", field=name)
+    return resolve_connection(explicit, lambda _key: None, environ, explicit_source=_FLAGS.__getitem__)
+
+
 class SourceError(LiveKitError):
     """The project could not be read (unreachable server, unreadable stack)."""
 
@@ -38,8 +52,7 @@ def from_server(url: str | None, api_key: str | None, api_secret: str | None, en
 
 def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None,
                     environ: Mapping[str, str]) -> Endpoint:
-    explicit = {k: v for k, v in (("url", url), ("api_key", api_key), ("api_secret", api_secret)) if v is not None}
-    return resolve_connection(explicit, lambda _key: None, environ)
+    return endpoint_from_flags({"url": url, "api_key": api_key, "api_secret": api_secret}, environ)
 
 
 def read_server(endpoint: Endpoint) -> Objects:

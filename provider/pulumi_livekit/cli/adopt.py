@@ -1,7 +1,8 @@
 """`livekit-adopt`: write the Pulumi program that manages a LiveKit project's existing SIP objects.
 
-    livekit-adopt --out infra/livekit      # writes __main__.py, Pulumi.yaml, requirements.txt
-    cd infra/livekit && pulumi up          # imports every object: no create, update or delete
+    livekit-adopt --out infra/livekit      # writes the program and prints the lines that run it
+    cd infra/livekit && pulumi install && ... && pulumi up   # imports every object: no create, update or delete
+    venv/bin/livekit-adopt --finish        # the stack holds them: the program drops `import_`
 
 Reads the inbound trunks, outbound trunks and dispatch rules (one List request per kind), with
 the connection from --url/--api-key/--api-secret or LIVEKIT_URL/LIVEKIT_API_KEY/LIVEKIT_API_SECRET.
@@ -13,26 +14,27 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import os
+import json
 import shlex
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Iterable, Mapping, NoReturn, Optional, Sequence, TextIO
 
 from .._client import SIPClient
-from .._config import SETTINGS, Endpoint, resolve_connection
-from .._exceptions import AdoptError, ConfigurationError, LiveKitError
+from .._config import Endpoint
+from .._exceptions import AdoptError, LiveKitError
 from .._redact import register_secrets, redact
-from . import add_version_argument
-from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program, generate
-from ._codegen import pulumi_yaml, requirements, slug
-from ._sources import add_connection_arguments
+from .._stored import TYPE_TOKENS
+from . import add_version_argument, installed_requirement
+from ._codegen import DISPATCH_RULE, HOST_LAUNCHER, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
+from ._codegen import drop_imports, generate, gitignore, host_launcher, pulumi_yaml, requirements, slug
+from ._sources import add_connection_arguments, endpoint_from_flags
 
 PROG = "livekit-adopt"
-FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt")
-HIDDEN = "********"
+FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt", ".gitignore", HOST_LAUNCHER)
 
-_FLAGS = {"url": "--url", "api_key": "--api-key", "api_secret": "--api-secret"}
-_LABELS = {"url": "URL", "api_key": "API key", "api_secret": "API secret"}
 _LISTS = {
     INBOUND_TRUNK: SIPClient.list_inbound_trunks,
     OUTBOUND_TRUNK: SIPClient.list_outbound_trunks,
@@ -50,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         "Write a Pulumi program that adopts a LiveKit project's SIP trunks and dispatch rules: "
         "every resource carries its import ID, so the first `pulumi up` imports them unchanged."))
     add_version_argument(parser)
-    parser.add_argument("--out", metavar="DIR", help="write __main__.py, Pulumi.yaml and requirements.txt here")
+    parser.add_argument("--out", metavar="DIR",
+                        help=f"write the program here: {', '.join(FILES)}")
     parser.add_argument("--dry-run", action="store_true", help="print the program instead; write nothing")
     parser.add_argument("--force", action="store_true", help="overwrite those files when DIR has them")
     parser.add_argument("--kind", action="append", choices=[k.option for k in KINDS],
@@ -60,9 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--name", action="append", metavar="PATTERN",
                         help="adopt only objects whose name matches this shell pattern, e.g. 'support*' (repeatable)")
     parser.add_argument("--show-secrets", action="store_true",
-                        help="print PINs and trunk passwords in the `pulumi config set --secret` commands")
+                        help="print PINs and trunk passwords in the `pulumi config set --secret` commands "
+                             "(without it, each command asks for its value)")
     parser.add_argument("--virtualenv", default="venv", metavar="DIR",
                         help="the program's virtualenv, relative to DIR (default: venv)")
+    parser.add_argument("--requirement", action="append", metavar="LINE",
+                        help="a line of the program's requirements.txt, where `pulumi install` gets pulumi-livekit: "
+                             "a clone's path, a wheel, 'pulumi-livekit==0.1.0 --index-url URL' (repeatable; "
+                             "default: from where this livekit-adopt is installed)")
+    parser.add_argument("--no-protect", dest="protect", action="store_false",
+                        help="do not mark adopted resources protected (then `pulumi destroy` deletes them from LiveKit)")
+    parser.add_argument("--finish", nargs="?", const=".", metavar="DIR",
+                        help="after `pulumi up` imported them: drop `import_` from the resources the stack holds, "
+                             "in DIR/__main__.py (default: the current folder)")
     add_connection_arguments(parser)
     return parser
 
@@ -70,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.finish is not None:
+        try:
+            finish(Path(args.finish))
+        except LiveKitError as error:
+            print(f"{PROG}: error: {error}", file=sys.stderr)
+            return 1
+        return 0
     if args.out is None and not args.dry_run:
         parser.error("pass --out DIR to write the program, or --dry-run to print it")
     if args.trunk and any(not trunk_id.strip() for trunk_id in args.trunk):
@@ -100,7 +120,7 @@ def _adopt(args: argparse.Namespace) -> None:
     if not objects:
         raise AdoptError(f"nothing to adopt: {endpoint.url} has {len(found)} {' or '.join(k.noun + 's' for k in kinds)}"
                          f"{', none matching the filters' if found else ''}")
-    program = generate(objects)
+    program = generate(objects, protect=args.protect)
     if args.dry_run:
         sys.stdout.write(program.source)
         _report(program, None, args, endpoint, sys.stderr)
@@ -109,19 +129,18 @@ def _adopt(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     project = slug(out.resolve().name) or "livekit"
     contents = {"__main__.py": program.source, "Pulumi.yaml": pulumi_yaml(project, args.virtualenv),
-                "requirements.txt": requirements()}
+                "requirements.txt": requirements(args.requirement or [installed_requirement()]),
+                ".gitignore": gitignore(args.virtualenv), HOST_LAUNCHER: host_launcher(args.virtualenv)}
     for name in FILES:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(contents[name], encoding="utf-8")
+    (out / HOST_LAUNCHER).chmod(0o755)
     _report(program, out, args, endpoint, sys.stdout)
 
 
 def endpoint_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Endpoint:
     """The connection from flags, else the environment; an error names the flag and the variable."""
-    explicit = {name: getattr(args, name) for name in _FLAGS if getattr(args, name) is not None}
-    for name, _config_key, env_var in SETTINGS:
-        if name not in explicit and env_var not in environ:
-            raise ConfigurationError(f"no LiveKit {_LABELS[name]}: pass {_FLAGS[name]} or export {env_var}", field=name)
-    return resolve_connection(explicit, lambda _key: None, environ, explicit_source=_FLAGS.__getitem__)
+    return endpoint_from_flags({name: getattr(args, name) for name in ("url", "api_key", "api_secret")}, environ)
 
 
 def select(objects: Iterable[LiveKitObject], *, trunk_ids: Iterable[str] = (),
@@ -137,16 +156,47 @@ def select(objects: Iterable[LiveKitObject], *, trunk_ids: Iterable[str] = (),
     return [item for item in objects if wanted(item)]
 
 
-def config_commands(program: Program, endpoint: Endpoint, *, show_secrets: bool) -> list[str]:
-    """The `pulumi config set` commands the program needs; secret values hidden unless asked, the API secret always."""
+def config_commands(program: Program, endpoint: Endpoint, *, show_secrets: bool,
+                    secret_from_environment: bool = False) -> list[str]:
+    """The `pulumi config set` commands the program needs, each runnable as printed: a secret value left out
+    is asked for by `pulumi config set`; the API secret is never printed (its variable, when it came from one)."""
+    # `--`: a secret may start with "-", which `pulumi config set` would take for a flag.
+    api_secret = ' -- "$LIVEKIT_API_SECRET"' if secret_from_environment else ""
     commands = [f"pulumi config set livekit:url {shlex.quote(endpoint.url)}",
                 f"pulumi config set livekit:apiKey {shlex.quote(endpoint.api_key)}",
-                f"pulumi config set --secret livekit:apiSecret {HIDDEN}"]
+                f"pulumi config set --secret livekit:apiSecret{api_secret}"]
     for setting in program.secrets:
-        value = shlex.quote(setting.value) if show_secrets else HIDDEN
-        separator = "-- " if show_secrets and setting.value.startswith("-") else ""
-        commands.append(f"pulumi config set --secret {setting.key} {separator}{value}")
+        value = ""
+        if show_secrets:
+            value = f" {'-- ' if setting.value.startswith('-') else ''}{shlex.quote(setting.value)}"
+        commands.append(f"pulumi config set --secret {setting.key}{value}")
     return commands
+
+
+def finish(directory: Path) -> None:
+    """Drop `import_` from the resources of DIR/__main__.py that the selected stack holds."""
+    program = directory / "__main__.py"
+    if not program.is_file():
+        raise AdoptError(f"no {program}: pass the folder livekit-adopt wrote (--finish DIR)")
+    source, dropped, pending = drop_imports(program.read_text(encoding="utf-8"), _stack_ids(directory))
+    program.write_text(source, encoding="utf-8")
+    print(f"{program}: dropped import_ from {len(dropped)} resource{'' if len(dropped) == 1 else 's'} the stack holds"
+          + (f"; {len(pending)} not imported yet ({', '.join(pending)}): run `pulumi up`, then --finish again"
+             if pending else "") + ".")
+
+
+def _stack_ids(directory: Path) -> set[str]:
+    """The IDs of the pulumi_livekit resources in the stack selected in `directory`."""
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise AdoptError("`pulumi` is not on PATH: --finish reads the stack to know which resources it holds")
+    exported = subprocess.run([pulumi, "stack", "export", "--non-interactive"], cwd=directory, capture_output=True,
+                              text=True)
+    if exported.returncode != 0:
+        raise AdoptError(f"pulumi stack export failed in {directory}: {redact(exported.stderr.strip()[-2000:])}")
+    resources = (json.loads(exported.stdout).get("deployment") or {}).get("resources") or []
+    types = set(TYPE_TOKENS.values())
+    return {resource["id"] for resource in resources if resource.get("type") in types and resource.get("id")}
 
 
 def _report(program: Program, out: Optional[Path], args: argparse.Namespace, endpoint: Endpoint,
@@ -154,16 +204,24 @@ def _report(program: Program, out: Optional[Path], args: argparse.Namespace, end
     counts = ", ".join(f"{n} {kind.noun}{'' if n == 1 else 's'}" for kind in KINDS
                        if (n := sum(1 for a in program.adopted if a.source.kind is kind)))
     where = f"wrote {', '.join(str(out / name) for name in FILES)}" if out is not None else "dry run, nothing written"
+    venv_bin = f"{args.virtualenv.rstrip('/')}/bin"
+    commands = config_commands(program, endpoint, show_secrets=args.show_secrets,
+                               secret_from_environment=args.api_secret is None)
     lines = [f"Adopted {counts} from {endpoint.url} ({where}).",
-             f"Next{f', in {out}' if out is not None else ''}:",
+             "Next (pulumi install makes the virtualenv and installs requirements.txt into it):",
+             *([f"  cd {shlex.quote(str(out))}"] if out is not None else []),
              "  pulumi install",
              "  pulumi stack init dev",
-             *(f"  {command}" for command in config_commands(program, endpoint, show_secrets=args.show_secrets)),
-             "  pulumi up"]
-    if program.secrets and not args.show_secrets:
-        lines.append(f"Secret values are shown as {HIDDEN}: rerun with --show-secrets to print them.")
-    lines.append("The API secret is never printed: set it yourself, or keep LIVEKIT_URL, LIVEKIT_API_KEY and "
-                 "LIVEKIT_API_SECRET exported instead of the three livekit: settings.")
+             *(f"  {command}" for command in commands),
+             "  pulumi up",
+             f"  {shlex.quote(venv_bin)}/livekit-adopt --finish"]
+    if args.api_secret is not None or (program.secrets and not args.show_secrets):
+        lines.append("A `pulumi config set --secret KEY` without a value asks for it; --show-secrets prints PINs "
+                     "and trunk passwords on those lines instead. The API secret is never printed.")
+    lines.append(f"`pulumi up` imports every object without changing it{', protected' if args.protect else ''}; "
+                 "`--finish` then drops `import_`, so that an object deleted outside Pulumi is created again by "
+                 "`pulumi up --refresh`." + (" `pulumi destroy` refuses to delete protected resources "
+                                              "(docs/adoption.md)." if args.protect else ""))
     stream.write("\n".join(lines) + "\n")
 
 

@@ -18,7 +18,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Mapping, Optional, Sequence, TextIO
+from typing import Any, Mapping, Optional, Sequence, TextIO
 
 from .._exceptions import LiveKitError
 from ..routing import ACCEPT, ANY, REQUEST_PIN, Call, Decision, Table, evaluate, routing_table
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_arguments(call)
     _add_call_arguments(call)
     test_call.add_arguments(call)
+    for command in commands.choices.values():  # a bad flag after a command: that command's usage
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -90,7 +92,9 @@ def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = Non
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exit_:
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
     if args.command == "diff":
@@ -114,10 +118,13 @@ def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = Non
         return EXIT_UNREADABLE
     if call is not None:
         decision = evaluate(trunks, rules, call)
-        stdout.write(json.dumps(decision.to_json(), indent=2) + "\n" if args.json else _format_decision(decision))
+        stdout.write(json.dumps(decision.to_json(), indent=2) + "\n" if args.json
+                     else _format_decision(decision, _names(trunks, rules)))
         return EXIT_OK if decision.result in (ACCEPT, REQUEST_PIN) else EXIT_FLAGGED
     table = routing_table(trunks, rules)
-    stdout.write(json.dumps(_table_json(table), indent=2) + "\n" if args.json else _format_table(table))
+    restrictions = {t.sip_trunk_id: t for t in trunks}
+    stdout.write(json.dumps(_table_json(table, restrictions), indent=2) + "\n" if args.json
+                 else _format_table(table, restrictions))
     return EXIT_FLAGGED if table.warnings else EXIT_OK
 
 
@@ -172,33 +179,55 @@ def _columns(rows: list[list[str]]) -> str:
     return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n" for row in rows)
 
 
-def _format_table(table: Table) -> str:
-    header = ["TRUNK", "NUMBER", "#", "RULE", "KIND", "SCOPE", "CALLERS", "ROOM", "PIN", "AGENTS"]
+def _named(object_id: str, names: Mapping[str, str]) -> str:
+    return object_id + (f" ({names[object_id]})" if names.get(object_id) else "")
+
+
+def _names(trunks, rules) -> dict[str, str]:
+    return {**{t.sip_trunk_id: t.name for t in trunks}, **{r.sip_dispatch_rule_id: r.name for r in rules}}
+
+
+def _allowed(trunk) -> str:
+    """Whom a trunk takes calls from: its `allowed_addresses` and `allowed_numbers`, or anyone."""
+    limits = [*trunk.allowed_addresses, *trunk.allowed_numbers] if trunk is not None else []
+    return ",".join(limits) or "any"
+
+
+def _format_table(table: Table, trunks: Mapping[str, Any]) -> str:
+    header = ["TRUNK", "ALLOWED", "NUMBER", "#", "RULE", "KIND", "SCOPE", "CALLERS", "ROOM", "PIN", "AGENTS"]
     rows = [header]
     for row in table.rows:
         trunk = row.trunk_id or "(no trunk)"
         if row.trunk_name:
             trunk += f" ({row.trunk_name})"
+        allowed = _allowed(trunks.get(row.trunk_id)) if row.trunk_id else ""
         number = "any" if row.number == ANY else row.number
         if not row.routes:
-            rows.append([trunk, number, "-", "(no rule: calls dropped)", "", "", "", "", "", ""])
+            rows.append([trunk, allowed, number, "-", "(no rule: calls dropped)", "", "", "", "", "", ""])
         for order, route in enumerate(row.routes, 1):
             rule = route.rule_id + (f" ({route.name})" if route.name else "")
-            rows.append([trunk if order == 1 else "", number if order == 1 else "",
+            rows.append([trunk if order == 1 else "", allowed if order == 1 else "", number if order == 1 else "",
                          str(order) if route.reachable else f"{order}!", rule, route.kind, route.scope,
                          ",".join(route.callers) or "any", route.room, "yes" if route.pin_required else "no",
                          ",".join(route.agents) or "-"])
     text = _columns(rows) if len(rows) > 1 else "no inbound trunks or dispatch rules\n"
     text += "\n(# is the order the server tries the rules; '!' marks a rule never reached there. "
-    text += "{caller}, {called}: the numbers of the call; {random}: the server's random suffix)\n"
+    text += "{caller}, {called}: the numbers of the call; {random}: the server's random suffix; "
+    text += "ALLOWED: the addresses and numbers a trunk takes calls from)\n"
     if table.warnings:
         text += "\nwarnings:\n" + "".join(f"  - {w} [{w.code}]\n" for w in table.warnings)
     return text
 
 
-def _table_json(table: Table) -> dict:
+def _table_json(table: Table, trunks: Mapping[str, Any]) -> dict:
+    def restrictions(trunk_id: str) -> dict:
+        trunk = trunks.get(trunk_id)
+        return {"allowedAddresses": list(trunk.allowed_addresses) if trunk is not None else [],
+                "allowedNumbers": list(trunk.allowed_numbers) if trunk is not None else []}
+
     return {
-        "rows": [{"trunkId": row.trunk_id, "trunkName": row.trunk_name, "number": row.number,
+        "rows": [{"trunkId": row.trunk_id, "trunkName": row.trunk_name, **restrictions(row.trunk_id),
+                  "number": row.number,
                   "rules": [{"ruleId": r.rule_id, "name": r.name, "kind": r.kind, "scope": r.scope,
                              "callers": list(r.callers), "room": r.room, "pinRequired": r.pin_required,
                              "agents": list(r.agents), "reachable": r.reachable} for r in row.routes]}
@@ -207,12 +236,12 @@ def _table_json(table: Table) -> dict:
     }
 
 
-def _format_decision(decision: Decision) -> str:
+def _format_decision(decision: Decision, names: Mapping[str, str]) -> str:
     if decision.error is not None:
         return f"refused by the server ({decision.error.code}): {decision.error.message}\n"
     rows = [["result", decision.result],
-            ["trunk", decision.trunk_id or "(none matched)"],
-            ["rule", decision.rule_id or "(none matched)"]]
+            ["trunk", _named(decision.trunk_id, names) if decision.trunk_id else "(none matched)"],
+            ["rule", _named(decision.rule_id, names) if decision.rule_id else "(none matched)"]]
     if decision.result == ACCEPT:
         rows += [["room", decision.room_name], ["identity", decision.participant_identity],
                  ["name", decision.participant_name]]

@@ -156,7 +156,7 @@ class LiveKitProvider(Provider):
 
         def check() -> Any:
             with checking(request.urn):  # declared rules are told apart by resource
-                return provider.check(olds, news)
+                return provider.check_inputs(olds, news)
 
         result = await _core(check)
         if result.failures:

@@ -85,9 +85,25 @@ class Decision:
             "participantAttributes": dict(self.participant_attributes),
         }
         answer = {k: v for k, v in named.items() if v}
-        if self.rule is not None and self.rule.HasField("room_config") and self.result == ACCEPT:
+        if self.result == REQUEST_PIN:
+            answer["requestPin"] = True
+        if self.result != ACCEPT:
+            return answer
+        if self.rule is not None and self.rule.HasField("room_config"):
             answer["roomConfig"] = dict(self.room_config)
+        if self.rule is not None and self.rule.room_preset:
+            answer["roomPreset"] = self.rule.room_preset
+        if self.trunk is not None:  # what the trunk hands the call, under the same JSON names
+            trunk = json_format.MessageToDict(self.trunk)
+            answer.update({k: trunk[k] for k in _FROM_TRUNK if k in trunk})
+        if any(o is not None and o.krisp_enabled for o in (self.trunk, self.rule)):
+            answer["enabledFeatures"] = ["KRISP_ENABLED"]
         return answer
+
+
+# The inbound trunk's fields an accepted call's answer carries, as LiveKit's EvaluateSIPDispatchRules fills them.
+_FROM_TRUNK = ("headers", "headersToAttributes", "attributesToHeaders", "includeHeaders", "ringingTimeout",
+               "maxCallDuration")
 
 
 def match_trunk(trunks: Iterable[TrunkLike], call: Call) -> tuple[Optional[sip_pb.SIPInboundTrunkInfo], Optional[RoutingError]]:
