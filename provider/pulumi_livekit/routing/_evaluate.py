@@ -70,6 +70,7 @@ class Decision:
     participant_attributes: Mapping[str, str] = field(default_factory=dict)
     room_config: Mapping[str, Any] = field(default_factory=dict)
     error: Optional[RoutingError] = None
+    media: Optional[sip_pb.SIPMediaConfig] = field(default=None, compare=False, repr=False)
     trunk: Optional[sip_pb.SIPInboundTrunkInfo] = field(default=None, compare=False, repr=False)
     rule: Optional[sip_pb.SIPDispatchRuleInfo] = field(default=None, compare=False, repr=False)
 
@@ -87,6 +88,10 @@ class Decision:
         answer = {k: v for k, v in named.items() if v}
         if self.result == REQUEST_PIN:
             answer["requestPin"] = True
+        if self.media is not None:  # an empty message is still written, as `{}`
+            answer["media"] = json_format.MessageToDict(self.media)
+            if self.media.encryption != DISABLE:
+                answer["mediaEncryption"] = sip_pb.SIPMediaEncryption.Name(self.media.encryption)
         if self.result != ACCEPT:
             return answer
         if self.rule is not None and self.rule.HasField("room_config"):
@@ -104,6 +109,35 @@ class Decision:
 # The inbound trunk's fields an accepted call's answer carries, as LiveKit's EvaluateSIPDispatchRules fills them.
 _FROM_TRUNK = ("headers", "headersToAttributes", "attributesToHeaders", "includeHeaders", "ringingTimeout",
                "maxCallDuration")
+
+
+DISABLE = sip_pb.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE
+
+
+def call_media(trunk: Optional[sip_pb.SIPInboundTrunkInfo], rule: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPMediaConfig:
+    """The media settings the server gives a call the rule takes on the trunk (None: no trunk matched):
+    the rule's over the trunk's, field by field. A rule's DISABLE encryption yields to the trunk's; a rule
+    without codecs takes the trunk's codecs and `only_listed_codecs` both."""
+    media, base = _with_legacy_encryption(rule), _with_legacy_encryption(trunk) if trunk is not None else None
+    if base is None:
+        return media
+    if base.HasField("encryption") and (not media.HasField("encryption") or media.encryption == DISABLE):
+        media.encryption = base.encryption
+    if not media.HasField("media_timeout") and base.HasField("media_timeout"):
+        media.media_timeout.CopyFrom(base.media_timeout)
+    if not media.codecs:
+        media.only_listed_codecs = base.only_listed_codecs
+        media.codecs.extend(base.codecs)
+    return media
+
+
+def _with_legacy_encryption(settings) -> sip_pb.SIPMediaConfig:
+    """A trunk's or rule's `media`, with its deprecated `media_encryption` when `media` sets none."""
+    media = sip_pb.SIPMediaConfig()
+    media.CopyFrom(settings.media)
+    if not media.HasField("encryption") and settings.media_encryption != DISABLE:
+        media.encryption = settings.media_encryption
+    return media
 
 
 def match_trunk(trunks: Iterable[TrunkLike], call: Call) -> tuple[Optional[sip_pb.SIPInboundTrunkInfo], Optional[RoutingError]]:
@@ -224,7 +258,7 @@ def evaluate(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike], call: Call)
         return Decision(result=DROP, trunk_id=trunk_id, trunk=trunk)
     if rule_pin(rule) and not call.pin:
         return Decision(result=REQUEST_PIN, trunk_id=trunk_id, rule_id=rule.sip_dispatch_rule_id,
-                        trunk=trunk, rule=rule)
+                        media=call_media(trunk, rule), trunk=trunk, rule=rule)
     identity, name, shown_number = _participant(rule, call.from_number)
     attributes = {**rule.attributes, **call.extra_attributes,
                   "sip.callID": call.call_id,
@@ -240,7 +274,7 @@ def evaluate(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike], call: Call)
         participant_identity=identity, participant_name=name, participant_metadata=rule.metadata,
         participant_attributes=attributes,
         room_config=json_format.MessageToDict(rule.room_config),
-        trunk=trunk, rule=rule,
+        media=call_media(trunk, rule), trunk=trunk, rule=rule,
     )
 
 
