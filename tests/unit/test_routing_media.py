@@ -113,7 +113,9 @@ CALLER, CALLED = "+15550001111", "+15559990000"
 def test_the_answer_carries_media_as_protobuf_json_writes_it():
     line = trunk(numbers=[CALLED], media=media(REQUIRE, media_timeout=seconds(1.5)))
     room = {"dispatch_rule_direct": sip_pb.SIPDispatchRuleDirect(room_name="lobby")}
-    accepted = evaluate([line], [rule(rule=sip_pb.SIPDispatchRule(**room))], Call(CALLER, CALLED)).to_json()
+    decision = evaluate([line], [rule(rule=sip_pb.SIPDispatchRule(**room))], Call(CALLER, CALLED))
+    assert decision.media_encryption == "SIP_MEDIA_ENCRYPT_REQUIRE"
+    accepted = decision.to_json()
     assert accepted["result"] == ACCEPT
     assert accepted["media"] == {"encryption": "SIP_MEDIA_ENCRYPT_REQUIRE", "mediaTimeout": "1.500s"}
     assert accepted["mediaEncryption"] == "SIP_MEDIA_ENCRYPT_REQUIRE"

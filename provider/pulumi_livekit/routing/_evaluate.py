@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
@@ -32,6 +32,7 @@ RANDOM = "{random}"  # where the server puts a fresh random suffix in a room nam
 CALLER, CALLER_LAST_4 = "{caller}", "{caller-last-4}"
 
 ACCEPT, REQUEST_PIN, DROP = "ACCEPT", "REQUEST_PIN", "DROP"
+DISABLE = sip_pb.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE  # media encryption's zero value
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ class Decision:
     trunk: Optional[sip_pb.SIPInboundTrunkInfo] = field(default=None, compare=False, repr=False)
     rule: Optional[sip_pb.SIPDispatchRuleInfo] = field(default=None, compare=False, repr=False)
 
+    @property
+    def media_encryption(self) -> str:
+        """The call's media encryption as the server names it, "" for DISABLE (the server's answer leaves it
+        out) or when no rule took the call."""
+        if self.media is None or self.media.encryption == DISABLE:
+            return ""
+        return sip_pb.SIPMediaEncryption.Name(self.media.encryption)
+
     def to_json(self) -> dict[str, Any]:
         """The fields of `EvaluateSIPDispatchRulesResponse` under their protobuf JSON names, unset ones
         left out (as protobuf JSON does), plus `error` when the server would answer an error."""
@@ -90,8 +99,8 @@ class Decision:
             answer["requestPin"] = True
         if self.media is not None:  # an empty message is still written, as `{}`
             answer["media"] = json_format.MessageToDict(self.media)
-            if self.media.encryption != DISABLE:
-                answer["mediaEncryption"] = sip_pb.SIPMediaEncryption.Name(self.media.encryption)
+        if self.media_encryption:
+            answer["mediaEncryption"] = self.media_encryption
         if self.result != ACCEPT:
             return answer
         if self.rule is not None and self.rule.HasField("room_config"):
@@ -111,16 +120,14 @@ _FROM_TRUNK = ("headers", "headersToAttributes", "attributesToHeaders", "include
                "maxCallDuration")
 
 
-DISABLE = sip_pb.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE
-
-
 def call_media(trunk: Optional[sip_pb.SIPInboundTrunkInfo], rule: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPMediaConfig:
     """The media settings the server gives a call the rule takes on the trunk (None: no trunk matched):
     the rule's over the trunk's, field by field. A rule's DISABLE encryption yields to the trunk's; a rule
     without codecs takes the trunk's codecs and `only_listed_codecs` both."""
-    media, base = _with_legacy_encryption(rule), _with_legacy_encryption(trunk) if trunk is not None else None
-    if base is None:
+    media = _with_legacy_encryption(rule)
+    if trunk is None:
         return media
+    base = _with_legacy_encryption(trunk)
     if base.HasField("encryption") and (not media.HasField("encryption") or media.encryption == DISABLE):
         media.encryption = base.encryption
     if not media.HasField("media_timeout") and base.HasField("media_timeout"):
@@ -131,7 +138,8 @@ def call_media(trunk: Optional[sip_pb.SIPInboundTrunkInfo], rule: sip_pb.SIPDisp
     return media
 
 
-def _with_legacy_encryption(settings) -> sip_pb.SIPMediaConfig:
+def _with_legacy_encryption(settings: Union[sip_pb.SIPInboundTrunkInfo, sip_pb.SIPDispatchRuleInfo]
+                            ) -> sip_pb.SIPMediaConfig:
     """A trunk's or rule's `media`, with its deprecated `media_encryption` when `media` sets none."""
     media = sip_pb.SIPMediaConfig()
     media.CopyFrom(settings.media)
