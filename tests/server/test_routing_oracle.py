@@ -33,13 +33,13 @@ CONFIGS = int(os.environ.get("ROUTING_CONFIGS", "200"))
 CALLS_PER_CONFIG = 10
 SEED = int(os.environ.get("ROUTING_SEED", "20240611"))
 
-# The fields `livekit-routes explain --json` shares with EvaluateSIPDispatchRulesResponse.
+# The fields `livekit-routes explain --json` shares with EvaluateSIPDispatchRulesResponse: all but
+# `projectId`, which the OSS server answers "" (left out) and LiveKit Cloud with the project's ID, which
+# the SIP API does not give.
 COMPARED = ("result", "sipTrunkId", "sipDispatchRuleId", "roomName", "participantIdentity", "participantName",
             "participantMetadata", "participantAttributes", "roomConfig", "requestPin", "roomPreset", "headers",
             "headersToAttributes", "attributesToHeaders", "includeHeaders", "ringingTimeout", "maxCallDuration",
             "enabledFeatures", "media", "mediaEncryption")
-# Not `projectId`: the OSS server answers "" (left out), LiveKit Cloud the project's ID, which the SIP API
-# does not give, so explain cannot know it.
 
 
 @pytest.fixture
