@@ -33,11 +33,13 @@ CONFIGS = int(os.environ.get("ROUTING_CONFIGS", "200"))
 CALLS_PER_CONFIG = 10
 SEED = int(os.environ.get("ROUTING_SEED", "20240611"))
 
-# The fields `livekit-routes explain --json` shares with EvaluateSIPDispatchRulesResponse.
+# The fields `livekit-routes explain --json` shares with EvaluateSIPDispatchRulesResponse: all but
+# `projectId`, which the OSS server answers "" (left out) and LiveKit Cloud with the project's ID, which
+# the SIP API does not give.
 COMPARED = ("result", "sipTrunkId", "sipDispatchRuleId", "roomName", "participantIdentity", "participantName",
             "participantMetadata", "participantAttributes", "roomConfig", "requestPin", "roomPreset", "headers",
             "headersToAttributes", "attributesToHeaders", "includeHeaders", "ringingTimeout", "maxCallDuration",
-            "enabledFeatures")
+            "enabledFeatures", "media", "mediaEncryption")
 
 
 @pytest.fixture
@@ -101,6 +103,30 @@ def some_numbers(rng: random.Random, pool: list[str], most: int = 2) -> list[str
     return [rng.choice(spellings(n)) if rng.random() < 0.4 else n for n in numbers]
 
 
+ENCRYPTIONS = ["SIP_MEDIA_ENCRYPT_DISABLE", "SIP_MEDIA_ENCRYPT_ALLOW", "SIP_MEDIA_ENCRYPT_REQUIRE"]
+
+
+def random_media(rng: random.Random) -> dict:
+    """Media settings of a trunk or rule, which the server merges for the call: `media`, the deprecated
+    `media_encryption`, both or neither."""
+    settings: dict = {}
+    if rng.random() < 0.15:
+        settings["media_encryption"] = rng.choice(ENCRYPTIONS)
+    media: dict = {}
+    if rng.random() < 0.2:
+        media["encryption"] = rng.choice(ENCRYPTIONS)
+    if rng.random() < 0.15:
+        media["media_timeout"] = rng.choice(["0s", "15s", "90.500s"])
+    if rng.random() < 0.15:
+        media["codecs"] = rng.sample([{"name": "PCMU"}, {"name": "opus", "rate": 48000}, {"name": "G722"}],
+                                     rng.randint(1, 2))
+    if rng.random() < 0.1:
+        media["only_listed_codecs"] = True
+    if media or rng.random() < 0.05:  # now and then set but empty
+        settings["media"] = media
+    return settings
+
+
 def random_trunk(rng: random.Random) -> dict:
     trunk: dict = {"name": f"trunk-{rng.randint(0, 99)}"}
     if rng.random() < 0.75:
@@ -113,6 +139,7 @@ def random_trunk(rng: random.Random) -> dict:
              "10.0.1.0/24, 10.0.0.0/24"], rng.randint(1, 2))
     if rng.random() < 0.15:
         trunk["auth_username"], trunk["auth_password"] = "carrier", "trunk-password"
+    trunk.update(random_media(rng))
     return trunk
 
 
@@ -145,6 +172,7 @@ def random_rule(rng: random.Random, trunk_ids: list[str]) -> dict:
     if rng.random() < 0.5:
         rule["room_config"] = {"agents": [{"agent_name": rng.choice(["inbound-agent", "triage"]),
                                            "metadata": "dispatch"}]}
+    rule.update(random_media(rng))
     return rule
 
 

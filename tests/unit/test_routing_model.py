@@ -58,6 +58,7 @@ def test_the_first_example_of_the_issue():
             "sip.hostname": "carrier.example", "sip.trunkPhoneNumber": CALLED, "sip.ruleID": "SDR_1",
         },
         "roomConfig": {"agents": [{"agentName": "inbound-agent"}]},
+        "media": {},  # the server gives every call media settings; none set here
     }
 
 

@@ -242,6 +242,8 @@ def _format_decision(decision: Decision, names: Mapping[str, str]) -> str:
     rows = [["result", decision.result],
             ["trunk", _named(decision.trunk_id, names) if decision.trunk_id else "(none matched)"],
             ["rule", _named(decision.rule_id, names) if decision.rule_id else "(none matched)"]]
+    if decision.media_encryption:  # the trunk's and rule's settings merged
+        rows.append(["media encryption", decision.media_encryption])
     if decision.result == ACCEPT:
         rows += [["room", decision.room_name], ["identity", decision.participant_identity],
                  ["name", decision.participant_name]]

@@ -17,7 +17,7 @@ _HOMES = {
                  "route_of"),
     "_conflicts": ("Conflict", "rule_claims", "rule_conflicts", "trunk_conflicts"),
     "_evaluate": ("ACCEPT", "CALLER", "CALLER_LAST_4", "DROP", "RANDOM", "REQUEST_PIN", "Call", "Decision",
-                  "RoutingError", "evaluate", "match_trunk", "room_name", "room_pattern", "select_rule"),
+                  "RoutingError", "call_media", "evaluate", "match_trunk", "room_name", "room_pattern", "select_rule"),
     "_numbers": ("normalize_number", "same_number"),
     "_objects": ("rule_priority",),
     "_table": ("ANY", "NUMBER_FORMAT", "OPEN_RULE", "TRUNK_WITHOUT_RULE", "UNREACHABLE_RULE", "UNSERVED_NUMBER",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
@@ -32,6 +32,7 @@ RANDOM = "{random}"  # where the server puts a fresh random suffix in a room nam
 CALLER, CALLER_LAST_4 = "{caller}", "{caller-last-4}"
 
 ACCEPT, REQUEST_PIN, DROP = "ACCEPT", "REQUEST_PIN", "DROP"
+DISABLE = sip_pb.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE  # media encryption's zero value
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,17 @@ class Decision:
     participant_attributes: Mapping[str, str] = field(default_factory=dict)
     room_config: Mapping[str, Any] = field(default_factory=dict)
     error: Optional[RoutingError] = None
+    media: Optional[sip_pb.SIPMediaConfig] = field(default=None, compare=False, repr=False)
     trunk: Optional[sip_pb.SIPInboundTrunkInfo] = field(default=None, compare=False, repr=False)
     rule: Optional[sip_pb.SIPDispatchRuleInfo] = field(default=None, compare=False, repr=False)
+
+    @property
+    def media_encryption(self) -> str:
+        """The call's media encryption as the server names it, "" for DISABLE (the server's answer leaves it
+        out) or when no rule took the call."""
+        if self.media is None or self.media.encryption == DISABLE:
+            return ""
+        return sip_pb.SIPMediaEncryption.Name(self.media.encryption)
 
     def to_json(self) -> dict[str, Any]:
         """The fields of `EvaluateSIPDispatchRulesResponse` under their protobuf JSON names, unset ones
@@ -87,6 +97,10 @@ class Decision:
         answer = {k: v for k, v in named.items() if v}
         if self.result == REQUEST_PIN:
             answer["requestPin"] = True
+        if self.media is not None:  # an empty message is still written, as `{}`
+            answer["media"] = json_format.MessageToDict(self.media)
+        if self.media_encryption:
+            answer["mediaEncryption"] = self.media_encryption
         if self.result != ACCEPT:
             return answer
         if self.rule is not None and self.rule.HasField("room_config"):
@@ -104,6 +118,34 @@ class Decision:
 # The inbound trunk's fields an accepted call's answer carries, as LiveKit's EvaluateSIPDispatchRules fills them.
 _FROM_TRUNK = ("headers", "headersToAttributes", "attributesToHeaders", "includeHeaders", "ringingTimeout",
                "maxCallDuration")
+
+
+def call_media(trunk: Optional[sip_pb.SIPInboundTrunkInfo], rule: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPMediaConfig:
+    """The media settings the server gives a call the rule takes on the trunk (None: no trunk matched):
+    the rule's over the trunk's, field by field. A rule's DISABLE encryption yields to the trunk's; a rule
+    without codecs takes the trunk's codecs and `only_listed_codecs` both."""
+    media = _with_legacy_encryption(rule)
+    if trunk is None:
+        return media
+    base = _with_legacy_encryption(trunk)
+    if base.HasField("encryption") and (not media.HasField("encryption") or media.encryption == DISABLE):
+        media.encryption = base.encryption
+    if not media.HasField("media_timeout") and base.HasField("media_timeout"):
+        media.media_timeout.CopyFrom(base.media_timeout)
+    if not media.codecs:
+        media.only_listed_codecs = base.only_listed_codecs
+        media.codecs.extend(base.codecs)
+    return media
+
+
+def _with_legacy_encryption(settings: Union[sip_pb.SIPInboundTrunkInfo, sip_pb.SIPDispatchRuleInfo]
+                            ) -> sip_pb.SIPMediaConfig:
+    """A trunk's or rule's `media`, with its deprecated `media_encryption` when `media` sets none."""
+    media = sip_pb.SIPMediaConfig()
+    media.CopyFrom(settings.media)
+    if not media.HasField("encryption") and settings.media_encryption != DISABLE:
+        media.encryption = settings.media_encryption
+    return media
 
 
 def match_trunk(trunks: Iterable[TrunkLike], call: Call) -> tuple[Optional[sip_pb.SIPInboundTrunkInfo], Optional[RoutingError]]:
@@ -224,7 +266,7 @@ def evaluate(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike], call: Call)
         return Decision(result=DROP, trunk_id=trunk_id, trunk=trunk)
     if rule_pin(rule) and not call.pin:
         return Decision(result=REQUEST_PIN, trunk_id=trunk_id, rule_id=rule.sip_dispatch_rule_id,
-                        trunk=trunk, rule=rule)
+                        media=call_media(trunk, rule), trunk=trunk, rule=rule)
     identity, name, shown_number = _participant(rule, call.from_number)
     attributes = {**rule.attributes, **call.extra_attributes,
                   "sip.callID": call.call_id,
@@ -240,7 +282,7 @@ def evaluate(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike], call: Call)
         participant_identity=identity, participant_name=name, participant_metadata=rule.metadata,
         participant_attributes=attributes,
         room_config=json_format.MessageToDict(rule.room_config),
-        trunk=trunk, rule=rule,
+        media=call_media(trunk, rule), trunk=trunk, rule=rule,
     )
 
 
