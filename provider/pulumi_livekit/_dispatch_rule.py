@@ -18,6 +18,7 @@ from ._listings import claims_of
 from ._provider import CONNECTION, PROVIDER_KEY, SIPResourceProvider, project_of
 from ._resource import SIPResource, declared_inputs
 from ._stored import PIN, RULE_KINDS, join_pin, pin_of, split_pin, without_pin
+from ._validation import type_name
 from .routing import normalize_number
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
@@ -89,7 +90,7 @@ class DispatchRuleProvider(SIPResourceProvider):
         if pin is None or pin == _canonical.UNKNOWN or pin == "":
             return
         if not isinstance(pin, str):
-            failures.append(CheckFailure(f"{path}.pin", "expected a string of digits"))
+            failures.append(CheckFailure(f"{path}.pin", f"expected a string of digits, got {type_name(pin)}"))
         elif not _KEYPAD_DIGITS.fullmatch(pin):
             failures.append(CheckFailure(f"{path}.pin", "must contain the digits 0-9 only (callers type it on a keypad)"))
 

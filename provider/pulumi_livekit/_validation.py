@@ -60,7 +60,7 @@ def field_name(descriptor: Descriptor, key: str) -> str:
     return field.name if field is not None else key
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, Mapping):
@@ -71,7 +71,7 @@ def _type_name(value: Any) -> str:
 def validate_message(descriptor: Descriptor, value: Any, path: str, *, exclude: frozenset = frozenset()) -> dict:
     """Check `value` against `descriptor`; return it with snake_case keys at every level."""
     if not isinstance(value, Mapping):
-        raise ValidationError(path, f"expected an object, got {_type_name(value)}")
+        raise ValidationError(path, f"expected an object, got {type_name(value)}")
     lookup = _field_lookup(descriptor)
     result: dict[str, Any] = {}
     seen_from: dict[str, str] = {}
@@ -120,7 +120,7 @@ def _validate_field(field: FieldDescriptor, value: Any, path: str) -> Any:
         return _validate_map(field, value, path)
     if field.is_repeated:
         if not isinstance(value, (list, tuple)):
-            raise ValidationError(path, f"expected a list, got {_type_name(value)}")
+            raise ValidationError(path, f"expected a list, got {type_name(value)}")
         items = [_validate_single(field, item, join(path, i)) for i, item in enumerate(value)]
         if field.type in _STRING_TYPES:
             # An empty entry would be sent as is and match nothing (or everything) on the server.
@@ -133,7 +133,7 @@ def _validate_field(field: FieldDescriptor, value: Any, path: str) -> Any:
 
 def _validate_map(field: FieldDescriptor, value: Any, path: str) -> dict:
     if not isinstance(value, Mapping):
-        raise ValidationError(path, f"expected an object of string keys to values, got {_type_name(value)}")
+        raise ValidationError(path, f"expected an object of string keys to values, got {type_name(value)}")
     value_field = field.message_type.fields_by_name["value"]
     result = {}
     for key, item in value.items():
@@ -157,23 +157,23 @@ def _validate_single(field: FieldDescriptor, value: Any, path: str) -> Any:
         return _validate_enum(field, value, path)
     if field.type in _STRING_TYPES:
         if not isinstance(value, str):
-            raise ValidationError(path, f"expected a string, got {_type_name(value)}")
+            raise ValidationError(path, f"expected a string, got {type_name(value)}")
         return value
     if field.type == FieldDescriptor.TYPE_BOOL:
         if not isinstance(value, bool):
-            raise ValidationError(path, f"expected true or false, got {_type_name(value)}")
+            raise ValidationError(path, f"expected true or false, got {type_name(value)}")
         return value
     if field.type in _INT_TYPES | _UINT_TYPES:
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # Pulumi carries every number as a float
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(path, f"expected a whole number, got {_type_name(value)}")
+            raise ValidationError(path, f"expected a whole number, got {type_name(value)}")
         if field.type in _UINT_TYPES and value < 0:
             raise ValidationError(path, f"must not be negative, got {value}")
         return value
     if field.type in _FLOAT_TYPES:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValidationError(path, f"expected a number, got {_type_name(value)}")
+            raise ValidationError(path, f"expected a number, got {type_name(value)}")
         return value
     raise ValidationError(path, f"unsupported field type {field.type}")
 

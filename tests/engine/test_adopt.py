@@ -16,6 +16,7 @@ from pathlib import Path
 
 from livekit import api as lkapi
 
+from pulumi_livekit.plugin import VERSION
 from pulumi_livekit.testing import FaultProxy
 from pulumi_livekit.testing._tools import tools_path_env
 
@@ -147,9 +148,43 @@ def printed_lines(output: str) -> list[str]:
     return [line[2:] for line in itertools.takewhile(lambda line: line.startswith("  "), after)]
 
 
+def newcomer(tmp_path: Path) -> tuple[Path, dict]:
+    """An empty folder, and an environment with `pulumi` on PATH and nothing else (no virtualenv, no plugin
+    installed, plugin acquisition left on, a local backend)."""
+    user = tmp_path / "user"
+    user.mkdir()
+    (tmp_path / "backend").mkdir()
+    return user, {"PATH": tools_path_env(), "HOME": str(tmp_path / "home"), "PULUMI_HOME": str(tmp_path / "pulumi-home"),
+                  "PULUMI_BACKEND_URL": f"file://{tmp_path / 'backend'}", "PULUMI_CONFIG_PASSPHRASE": "passphrase",
+                  "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_SKIP_CONFIRMATIONS": "true",
+                  "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
 def shell(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", "-e", "-x", "-c", script], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=900)
+
+
+def follow(lines: list[str], cwd: Path, env: dict, proxy: FaultProxy) -> subprocess.CompletedProcess:
+    """The printed lines run as a shell runs them: everything imported, no object changed."""
+    proxy.clear()
+    followed = shell("\n".join(lines), cwd, env)
+    assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
+    assert "21 imported" in followed.stdout and not re.search(r"\d+ (created|updated|deleted)", followed.stdout
+                                                              .replace("+ 1 created", "")), followed.stdout
+    assert mutations(proxy) == {}, proxy.counts
+    return followed
+
+
+def deleted_rule_comes_back(gone, before: dict, program_dir: Path, env: dict, proxy: FaultProxy, oracle) -> None:
+    """A rule deleted outside Pulumi: the next `up --refresh` makes it again, alone, as it was."""
+    oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=gone.sip_dispatch_rule_id))
+    proxy.clear()
+    again = shell("pulumi up --refresh", program_dir, env)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert mutations(proxy) == {"CreateSIPDispatchRule": 1}, proxy.counts
+    [recreated] = [r for r in oracle.rules() if r.sip_dispatch_rule_id not in before]
+    assert server_state(recreated) == server_state(gone)
 
 
 def test_from_an_empty_folder_the_printed_lines_import_everything_and_a_deleted_object_comes_back(tmp_path, livekit,
@@ -159,13 +194,7 @@ def test_from_an_empty_folder_the_printed_lines_import_everything_and_a_deleted_
     made = make_project_to_adopt(oracle)
     before = server_objects(oracle)
     creds = livekit.credentials
-    user = tmp_path / "user"
-    user.mkdir()
-    (tmp_path / "backend").mkdir()
-    env = {"PATH": tools_path_env(), "HOME": str(tmp_path / "home"), "PULUMI_HOME": str(tmp_path / "pulumi-home"),
-           "PULUMI_BACKEND_URL": f"file://{tmp_path / 'backend'}", "PULUMI_CONFIG_PASSPHRASE": "passphrase",
-           "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_SKIP_CONFIRMATIONS": "true",
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    user, env = newcomer(tmp_path)
     with FaultProxy(creds.url) as proxy:
         livekit_env = {**creds.env(), "LIVEKIT_URL": proxy.url}
         written = subprocess.run([str(ADOPT), "--out", "infra", "--show-secrets"], cwd=user, capture_output=True,
@@ -175,29 +204,15 @@ def test_from_an_empty_folder_the_printed_lines_import_everything_and_a_deleted_
         assert lines[:3] == ["cd infra", "pulumi install", "pulumi stack init dev"], written.stdout
         assert lines[-2:] == ["pulumi up", "venv/bin/livekit-adopt --finish"], written.stdout
         assert 'pulumi config set --secret livekit:apiSecret -- "$LIVEKIT_API_SECRET"' in lines
-        proxy.clear()
 
-        followed = shell("\n".join(lines), user, {**env, **livekit_env})
-        assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
-        assert "21 imported" in followed.stdout and not re.search(r"\d+ (created|updated|deleted)", followed.stdout
-                                                                      .replace("+ 1 created", "")), followed.stdout
-        assert mutations(proxy) == {}, proxy.counts
+        followed = follow(lines, user, {**env, **livekit_env}, proxy)
         assert server_objects(oracle) == before
         assert "dropped import_ from 21 resources the stack holds" in followed.stdout
         program_dir = user / "infra"
         assert "import_=" not in (program_dir / "__main__.py").read_text()
         assert (program_dir / "__main__.py").read_text().count("protect=True") == 21
 
-        # Deleted outside Pulumi: the next `up --refresh` makes it again, alone.
-        gone = made["rules"][1]
-        oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(
-            sip_dispatch_rule_id=gone.sip_dispatch_rule_id))
-        proxy.clear()
-        again = shell("pulumi up --refresh", program_dir, {**env, **livekit_env})
-        assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-        assert mutations(proxy) == {"CreateSIPDispatchRule": 1}, proxy.counts
-        [recreated] = [r for r in oracle.rules() if r.sip_dispatch_rule_id not in before]
-        assert server_state(recreated) == server_state(gone)
+        deleted_rule_comes_back(made["rules"][1], before, program_dir, {**env, **livekit_env}, proxy, oracle)
 
         # A fresh clone of the adopted repository (the virtualenv is not in it) previews clean.
         clone = tmp_path / "clone"
@@ -257,3 +272,39 @@ def test_the_documented_pulumi_import_command_adopts_each_kind_with_exit_code_0(
         assert done.returncode == 0, done.output
     imported = {r["id"]: r.get("protect", False) for r in stack.resources() if "dynamic/livekit:" in r["type"]}
     assert imported == dict.fromkeys(objects.values(), True)  # `pulumi import` protects what it imports
+
+
+def test_as_a_pulumi_yaml_program_from_an_empty_folder_the_printed_lines_import_everything(tmp_path, livekit,
+                                                                                           oracle):
+    """`--language yaml`: the plugin's resources in a Pulumi YAML program, the printed lines run as a shell runs
+    them, a PIN of digits from secret config (which the engine hands the program as a number) included."""
+    made = make_project_to_adopt(oracle)
+    before = server_objects(oracle)
+    creds = livekit.credentials
+    user, env = newcomer(tmp_path)
+    with FaultProxy(creds.url) as proxy:
+        livekit_env = {**creds.env(), "LIVEKIT_URL": proxy.url}
+        written = subprocess.run([str(ADOPT), "--out", "infra", "--language", "yaml", "--show-secrets"], cwd=user,
+                                 capture_output=True, text=True, env={**env, **livekit_env}, timeout=120)
+        assert written.returncode == 0, written.stderr
+        program_dir = user / "infra"
+        assert sorted(p.name for p in program_dir.iterdir()) == ["Pulumi.yaml"]
+        text = (program_dir / "Pulumi.yaml").read_text()
+        assert text.count("type: livekit:index:") == 21 and text.count("import: S") == 21
+        assert str(tmp_path) not in text and str(REPO) not in text  # no path of this machine: a clone works anywhere
+        for secret in (*ADOPTED_SECRETS, creds.api_secret):
+            assert secret not in text
+        lines = printed_lines(written.stdout)
+        assert lines[:2] == ["cd infra", f"pulumi plugin install resource livekit {VERSION} --file "
+                                         f"{VENV / 'bin' / 'pulumi-resource-livekit'}"], written.stdout
+        assert lines[-2:] == ["pulumi up", f"{VENV / 'bin' / 'livekit-adopt'} --finish"], written.stdout
+
+        followed = follow(lines, user, {**env, **livekit_env}, proxy)
+        assert server_objects(oracle) == before
+        assert "dropped import from 21 resources the stack holds" in followed.stdout
+        finished = (program_dir / "Pulumi.yaml").read_text()
+        assert "import:" not in finished and finished.count("protect: true") == 21
+
+        deleted_rule_comes_back(made["rules"][1], before, program_dir, {**env, **livekit_env}, proxy, oracle)
+        fresh = shell("pulumi preview --expect-no-changes", program_dir, {**env, **livekit_env})
+        assert fresh.returncode == 0, fresh.stdout[-3000:] + fresh.stderr[-3000:]

@@ -203,6 +203,42 @@ def test_finish_drops_the_imports_the_stack_holds_and_keeps_the_rest():
     assert pending == []
 
 
+def test_the_yaml_program_declares_the_plugins_resources_in_the_schemas_names_with_secrets_from_config():
+    program = codegen.generate_yaml(project(), "adopted")
+    document = yaml.safe_load(program.source)
+    assert set(document) == {"name", "description", "runtime", "config", "resources"}  # no path of this machine
+    assert document["runtime"] == "yaml" and document["name"] == "adopted"
+    assert [(s.key, s.value) for s in program.secrets] == [("main-line-2-password", "s3cret-pw"), ("support-pin", "80417")]
+    assert document["config"] == {"main-line-2-password": {"type": "string", "secret": True},
+                                  "support-pin": {"type": "string", "secret": True}}
+    assert "s3cret-pw" not in program.source and "80417" not in program.source
+    support = document["resources"]["support"]
+    assert support["type"] == "livekit:index:DispatchRule"
+    assert support["options"] == {"import": "SDR_b", "protect": True}
+    assert support["properties"]["rule"] == {"dispatchRuleDirect": {"roomName": "support", "pin": "${support-pin}"}}
+    assert support["properties"]["trunkIds"] == ["${main-line-2.sipTrunkId}", "ST_elsewhere"]
+    assert support["properties"]["roomConfig"]["agents"][0]["agentName"] == "support-agent"
+    assert support["properties"]["attributes"] == {"z": "1", "a": "2", "m": "3"}  # map keys are data
+    assert document["resources"]["class"]["properties"] == {"rule": {"dispatchRuleCallee": {}}, "name": "class"}
+    assert document["resources"]["carrier-eu-zurich"]["properties"]["transport"] == "SIP_TRANSPORT_TLS"
+    assert "protect" not in codegen.generate_yaml(project(), "adopted", protect=False).source
+
+
+def test_finish_drops_a_yaml_programs_imports_the_stack_holds_line_by_line():
+    program = codegen.generate_yaml(project(), "adopted", protect=False).source
+    program = program.replace("  support:\n", "  support:  # the PIN line\n")
+    finished, dropped, pending = codegen.drop_yaml_imports(program, {"SDR_b", "ST_main", "ST_out", "ST_dup", "SDR_a"})
+    assert sorted(dropped) == ["SDR_a", "SDR_b", "ST_dup", "ST_main", "ST_out"] and pending == ["SDR_c"]
+    resources = yaml.safe_load(finished)["resources"]
+    assert resources["class"]["options"] == {"import": "SDR_c"}
+    assert all("options" not in r for name, r in resources.items() if name != "class")  # left empty: gone too
+    assert "  support:  # the PIN line\n" in finished
+    protected = codegen.generate_yaml(project(), "adopted").source
+    finished, _, _ = codegen.drop_yaml_imports(protected, {"SDR_b"})
+    assert yaml.safe_load(finished)["resources"]["support"]["options"] == {"protect": True}
+    assert finished == protected.replace("      import: SDR_b\n", "")
+
+
 def test_no_protect_leaves_protect_out():
     assert "protect" not in codegen.generate(project(), protect=False).source
 

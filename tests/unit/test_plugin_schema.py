@@ -96,3 +96,23 @@ def test_failure_paths_are_named_as_the_schema_names_them():
     assert property_path(_dispatch_rule.PROVIDER, "room_config.agents[0].agent_name") == "roomConfig.agents[0].agentName"
     assert property_path(_trunks.INBOUND_PROVIDER, "headers.X-Custom_header") == "headers.X-Custom_header"
     assert property_path(_dispatch_rule.PROVIDER, "") == ""
+
+
+def test_a_whole_number_where_the_schema_says_string_is_taken_as_its_digits():
+    # What the engine hands a YAML program for `pulumi config set --secret pin 551230087764`.
+    engine = {
+        "rule": PropertyValue({"dispatchRuleDirect": PropertyValue({
+            "roomName": PropertyValue(100.0), "pin": PropertyValue(551230087764.0, is_secret=True)})}),
+        "attributes": PropertyValue({"tier": PropertyValue(5.0)}),
+        "roomConfig": PropertyValue({"maxParticipants": PropertyValue(4.0)}),
+    }
+    core = to_core(_dispatch_rule.PROVIDER, engine)
+    assert core["pin"] == "551230087764" and core["rule"]["dispatch_rule_direct"]["room_name"] == "100"
+    assert core["attributes"] == {"tier": "5"}  # a map's values are strings too
+    assert core["room_config"]["max_participants"] == 4.0  # a number field keeps its number
+    fraction = to_core(_dispatch_rule.PROVIDER, {"metadata": PropertyValue(1.5)})
+    assert fraction["metadata"] == 1.5  # not digits: left for the check to refuse, naming its type
+    failures = _dispatch_rule.PROVIDER.check_inputs({}, {"rule": {"dispatch_rule_direct": {"room_name": "r"}},
+                                                         "pin": 12.5}).failures
+    assert [(f.property, f.reason) for f in failures] == [
+        ("rule.dispatch_rule_direct.pin", "expected a string of digits, got a number")]

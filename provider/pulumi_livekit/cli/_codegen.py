@@ -18,8 +18,10 @@ import re
 import shlex
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Collection, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Sequence
 
+import yaml
+from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -35,7 +37,7 @@ from .._inputs import (
     SIPMediaConfig,
 )
 from .._provider import SIPResourceProvider
-from .._stored import without_media_copy
+from .._stored import PLUGIN_TYPE_TOKENS, without_media_copy
 from .._trunks import InboundTrunk, OutboundTrunk
 
 WIDTH = 100
@@ -186,8 +188,10 @@ def generate(objects: Iterable[LiveKitObject], *, protect: bool = True) -> Progr
     return Program(source, adopted, tuple(secrets))
 
 
-def _declaration(item: Adopted, trunk_references: Mapping[str, Code],
-                 protect: bool) -> tuple[CallExpression, list[SecretSetting]]:
+def _fields(item: Adopted, trunk_references: Mapping[str, Any],
+            secret_reference: Callable[[str], Any]) -> tuple[dict[str, Any], list[SecretSetting]]:
+    """The object's fields as declared (snake_case): secrets as references to their config keys, adopted
+    trunks as references to their resources."""
     kind, message = item.source.kind, item.source.message
     provider = kind.provider
     fields = provider.split_secrets(_canonical.canonical_from_message(message))
@@ -195,7 +199,7 @@ def _declaration(item: Adopted, trunk_references: Mapping[str, Code],
     for key in provider.secret_keys:
         if fields.get(key):
             setting = SecretSetting(f"{item.resource_name}-{_SECRET_SUFFIXES[key]}", fields[key])
-            fields[key] = Code(f"config.require_secret({_literal(setting.key)})")
+            fields[key] = secret_reference(setting.key)
             secrets.append(setting)
     fields = provider.join_secrets(fields)
     if kind is DISPATCH_RULE and "rule" not in fields:
@@ -204,6 +208,14 @@ def _declaration(item: Adopted, trunk_references: Mapping[str, Code],
     fields = without_media_copy(fields)
     if "trunk_ids" in fields:
         fields["trunk_ids"] = [trunk_references.get(trunk_id, trunk_id) for trunk_id in fields["trunk_ids"]]
+    return fields, secrets
+
+
+def _declaration(item: Adopted, trunk_references: Mapping[str, Code],
+                 protect: bool) -> tuple[CallExpression, list[SecretSetting]]:
+    kind, message = item.source.kind, item.source.message
+    fields, secrets = _fields(item, trunk_references,
+                              lambda key: Code(f"config.require_secret({_literal(key)})"))
 
     parameters = [name for name in inspect.signature(kind.resource.__init__).parameters
                   if name not in ("self", "resource_name", "connection", "opts")]
@@ -247,6 +259,70 @@ def _typed(cls: type, descriptor: Descriptor, value: Mapping[str, Any]) -> Any:
     if not set(fields) <= set(order):
         return fields  # a field the class lacks (a newer LiveKit): the dict form takes every field
     return CallExpression(f"livekit.{cls.__name__}", tuple((name, fields[name]) for name in order if name in fields))
+
+
+# ---- a Pulumi YAML program, for the provider plugin -------------------------------------------
+
+
+def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bool = True) -> Program:
+    """Pulumi.yaml declaring the objects as the plugin's `livekit:index:*` resources (docs/plugin.md): the
+    fields in LiveKit's JSON spelling (the schema's), secrets from secret config, `import` and `protect` options.
+
+    No `plugins:` entry: the plugin is installed into Pulumi's plugin cache (the steps printed), so that the
+    program holds no path of this machine and a clone of it works wherever the plugin is installed."""
+    adopted = tuple(name_resources(objects))
+    # The Python program's resource names (the URNs' names) and config keys: Pulumi YAML takes them as they are.
+    trunk_references = {item.source.id: f"${{{item.resource_name}.sipTrunkId}}"
+                        for item in adopted if item.source.kind is not DISPATCH_RULE}
+    secrets: list[SecretSetting] = []
+    resources = {}
+    for item in adopted:
+        fields, item_secrets = _fields(item, trunk_references, lambda key: f"${{{key}}}")
+        secrets += item_secrets
+        declared = _canonical.to_message(item.source.kind.provider.message_type, fields)
+        resources[item.resource_name] = {"type": PLUGIN_TYPE_TOKENS[item.source.kind.resource.__name__],
+                                    "properties": json_format.MessageToDict(declared),
+                                    "options": {"import": item.source.id, **({"protect": True} if protect else {})}}
+    document = {
+        "name": project,
+        "description": "LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt",
+        "runtime": "yaml",
+        **({"config": {s.key: {"type": "string", "secret": True} for s in secrets}} if secrets else {}),
+        "resources": resources,
+    }
+    source = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=WIDTH)
+    return Program(source, adopted, tuple(secrets))
+
+
+def drop_yaml_imports(source: str, held: Collection[str]) -> tuple[str, list[str], list[str]]:
+    """`drop_imports` for a Pulumi YAML program: the lines of each `import: <ID>` option whose ID the stack
+    holds removed (and an `options:` left empty with it), every other line as it was, comments included."""
+    doomed: list[range] = []
+    dropped, pending = [], []
+    for _, resource in _entries(_entries(yaml.compose(source)).get("resources", (None, None))[1]).values():
+        options_key, options = _entries(resource).get("options", (None, None))
+        if "import" not in _entries(options):
+            continue
+        key, value = _entries(options)["import"]
+        if value.value not in held:
+            pending.append(value.value)
+            continue
+        if options.flow_style:
+            raise AdoptError(f"Pulumi.yaml line {key.start_mark.line + 1}: write the `options` of {value.value} as a "
+                             f"block for --finish, or delete its `import` yourself")
+        dropped.append(value.value)
+        first = options_key.start_mark.line if len(options.value) == 1 else key.start_mark.line
+        doomed.append(range(first, value.end_mark.line + 1))
+    lines = source.splitlines(keepends=True)
+    kept = [line for number, line in enumerate(lines) if not any(number in span for span in doomed)]
+    return "".join(kept), dropped, pending
+
+
+def _entries(node: Any) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    """A YAML mapping's entries by key, as (key node, value node); none for anything else."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {key.value: (key, value) for key, value in node.value}
 
 
 # ---- the emitter ------------------------------------------------------------------------

@@ -4,6 +4,8 @@
     cd infra/livekit && pulumi install && ... && pulumi up   # imports every object: no create, update or delete
     venv/bin/livekit-adopt --finish        # the stack holds them: the program drops `import_`
 
+With `--language yaml` it writes a Pulumi YAML program of the provider plugin's resources instead.
+
 Reads the inbound trunks, outbound trunks and dispatch rules (one List request per kind), with
 the connection from --url/--api-key/--api-secret or LIVEKIT_URL/LIVEKIT_API_KEY/LIVEKIT_API_SECRET.
 Also `python -m pulumi_livekit.adopt`.
@@ -19,21 +21,28 @@ import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Iterable, Mapping, NoReturn, Optional, Sequence, TextIO
+
+import yaml
 
 from .._client import SIPClient
 from .._config import Endpoint
 from .._exceptions import AdoptError, LiveKitError
 from .._redact import register_secrets, redact
-from .._stored import TYPE_TOKENS
-from . import add_version_argument, installed_requirement
+from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
+from . import add_version_argument, installed_requirement, package_version
 from ._codegen import DISPATCH_RULE, HOST_LAUNCHER, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
-from ._codegen import drop_imports, generate, gitignore, host_launcher, pulumi_yaml, requirements, slug
+from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, host_launcher, pulumi_yaml
+from ._codegen import requirements, slug
 from ._sources import add_connection_arguments, endpoint_from_flags
 
 PROG = "livekit-adopt"
 FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt", ".gitignore", HOST_LAUNCHER)
+# A Pulumi YAML program is one file; the plugin it uses comes with this package.
+YAML_FILES = ("Pulumi.yaml",)
+VIRTUALENV = "venv"
 
 _LISTS = {
     INBOUND_TRUNK: SIPClient.list_inbound_trunks,
@@ -65,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--show-secrets", action="store_true",
                         help="print PINs and trunk passwords in the `pulumi config set --secret` commands "
                              "(without it, each command asks for its value)")
-    parser.add_argument("--virtualenv", default="venv", metavar="DIR",
+    parser.add_argument("--virtualenv", default=VIRTUALENV, metavar="DIR",
                         help="the program's virtualenv, relative to DIR (default: venv)")
     parser.add_argument("--requirement", action="append", metavar="LINE",
                         help="a line of the program's requirements.txt, where `pulumi install` gets pulumi-livekit: "
@@ -73,9 +82,12 @@ def _parser() -> argparse.ArgumentParser:
                              "default: from where this livekit-adopt is installed)")
     parser.add_argument("--no-protect", dest="protect", action="store_false",
                         help="do not mark adopted resources protected (then `pulumi destroy` deletes them from LiveKit)")
+    parser.add_argument("--language", choices=("python", "yaml"), default="python",
+                        help="python: the dynamic resources (default); yaml: a Pulumi YAML program of the provider "
+                             "plugin's livekit:index:* resources (docs/plugin.md)")
     parser.add_argument("--finish", nargs="?", const=".", metavar="DIR",
-                        help="after `pulumi up` imported them: drop `import_` from the resources the stack holds, "
-                             "in DIR/__main__.py (default: the current folder)")
+                        help="after `pulumi up` imported them: drop the import options of the resources the stack "
+                             "holds, in DIR's __main__.py or Pulumi YAML program (default: the current folder)")
     add_connection_arguments(parser)
     return parser
 
@@ -92,6 +104,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     if args.out is None and not args.dry_run:
         parser.error("pass --out DIR to write the program, or --dry-run to print it")
+    if args.language == "yaml" and (args.requirement or args.virtualenv != VIRTUALENV):
+        parser.error("--requirement and --virtualenv are for --language python: a YAML program has no virtualenv")
     if args.trunk and any(not trunk_id.strip() for trunk_id in args.trunk):
         parser.error("--trunk needs a trunk ID, e.g. ST_abc123")
     if args.api_secret:
@@ -106,8 +120,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _adopt(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else None
+    files = YAML_FILES if args.language == "yaml" else FILES
     if out is not None and not args.dry_run and not args.force:
-        in_the_way = [name for name in FILES if (out / name).exists()]
+        in_the_way = [name for name in files if (out / name).exists()]
         if in_the_way:
             raise AdoptError(f"{out} already has {', '.join(in_the_way)}: pass --force to overwrite, or choose "
                              f"another --out")
@@ -120,14 +135,19 @@ def _adopt(args: argparse.Namespace) -> None:
     if not objects:
         raise AdoptError(f"nothing to adopt: {endpoint.url} has {len(found)} {' or '.join(k.noun + 's' for k in kinds)}"
                          f"{', none matching the filters' if found else ''}")
-    program = generate(objects, protect=args.protect)
+    project = slug((out or Path.cwd()).resolve().name) or "livekit"
+    program = (generate_yaml(objects, project, protect=args.protect) if args.language == "yaml"
+               else generate(objects, protect=args.protect))
     if args.dry_run:
         sys.stdout.write(program.source)
         _report(program, None, args, endpoint, sys.stderr)
         return
     assert out is not None
     out.mkdir(parents=True, exist_ok=True)
-    project = slug(out.resolve().name) or "livekit"
+    if args.language == "yaml":
+        (out / "Pulumi.yaml").write_text(program.source, encoding="utf-8")
+        _report(program, out, args, endpoint, sys.stdout)
+        return
     contents = {"__main__.py": program.source, "Pulumi.yaml": pulumi_yaml(project, args.virtualenv),
                 "requirements.txt": requirements(args.requirement or [installed_requirement()]),
                 ".gitignore": gitignore(args.virtualenv), HOST_LAUNCHER: host_launcher(args.virtualenv)}
@@ -174,15 +194,25 @@ def config_commands(program: Program, endpoint: Endpoint, *, show_secrets: bool,
 
 
 def finish(directory: Path) -> None:
-    """Drop `import_` from the resources of DIR/__main__.py that the selected stack holds."""
-    program = directory / "__main__.py"
-    if not program.is_file():
-        raise AdoptError(f"no {program}: pass the folder livekit-adopt wrote (--finish DIR)")
-    source, dropped, pending = drop_imports(program.read_text(encoding="utf-8"), _stack_ids(directory))
+    """Drop the import options of the resources the selected stack holds, from DIR's program: `import_` in
+    __main__.py, or `import` in a Pulumi YAML program's Pulumi.yaml."""
+    if (directory / "__main__.py").is_file():
+        program, option, drop = directory / "__main__.py", "import_", drop_imports
+    elif (directory / "Pulumi.yaml").is_file() and _runtime(directory / "Pulumi.yaml") == "yaml":
+        program, option, drop = directory / "Pulumi.yaml", "import", drop_yaml_imports
+    else:
+        raise AdoptError(f"no __main__.py or Pulumi YAML program in {directory}: pass the folder livekit-adopt wrote "
+                         f"(--finish DIR)")
+    source, dropped, pending = drop(program.read_text(encoding="utf-8"), _stack_ids(directory))
     program.write_text(source, encoding="utf-8")
-    print(f"{program}: dropped import_ from {len(dropped)} resource{'' if len(dropped) == 1 else 's'} the stack holds"
+    print(f"{program}: dropped {option} from {len(dropped)} resource{'' if len(dropped) == 1 else 's'} the stack holds"
           + (f"; {len(pending)} not imported yet ({', '.join(pending)}): run `pulumi up`, then --finish again"
              if pending else "") + ".")
+
+
+def _runtime(project_file: Path) -> Optional[str]:
+    runtime = (yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}).get("runtime")
+    return runtime.get("name") if isinstance(runtime, dict) else runtime
 
 
 def _stack_ids(directory: Path) -> set[str]:
@@ -195,7 +225,7 @@ def _stack_ids(directory: Path) -> set[str]:
     if exported.returncode != 0:
         raise AdoptError(f"pulumi stack export failed in {directory}: {redact(exported.stderr.strip()[-2000:])}")
     resources = (json.loads(exported.stdout).get("deployment") or {}).get("resources") or []
-    types = set(TYPE_TOKENS.values())
+    types = {*TYPE_TOKENS.values(), *PLUGIN_TYPE_TOKENS.values()}
     return {resource["id"] for resource in resources if resource.get("type") in types and resource.get("id")}
 
 
@@ -203,23 +233,34 @@ def _report(program: Program, out: Optional[Path], args: argparse.Namespace, end
             stream: TextIO) -> None:
     counts = ", ".join(f"{n} {kind.noun}{'' if n == 1 else 's'}" for kind in KINDS
                        if (n := sum(1 for a in program.adopted if a.source.kind is kind)))
-    where = f"wrote {', '.join(str(out / name) for name in FILES)}" if out is not None else "dry run, nothing written"
-    venv_bin = f"{args.virtualenv.rstrip('/')}/bin"
+    python = args.language == "python"
+    where = (f"wrote {', '.join(str(out / name) for name in (FILES if python else YAML_FILES))}" if out is not None
+             else "dry run, nothing written")
     commands = config_commands(program, endpoint, show_secrets=args.show_secrets,
                                secret_from_environment=args.api_secret is None)
-    lines = [f"Adopted {counts} from {endpoint.url} ({where}).",
-             "Next (pulumi install makes the virtualenv and installs requirements.txt into it):",
+    if python:
+        setup = ("Next (pulumi install makes the virtualenv and installs requirements.txt into it):", "pulumi install")
+        adopt = f"{args.virtualenv.rstrip('/')}/bin/livekit-adopt"
+    else:
+        # The plugin of this install, into Pulumi's plugin cache: the program names no path of this machine.
+        scripts = Path(sysconfig.get_path("scripts"))
+        setup = ("Next (the first line installs this package's provider plugin for Pulumi, once per machine; "
+                 "docs/plugin.md):", f"pulumi plugin install resource livekit {package_version()} --file "
+                                     f"{shlex.quote(str(scripts / 'pulumi-resource-livekit'))}")
+        adopt = str(scripts / "livekit-adopt")
+    lines = [f"Adopted {counts} from {endpoint.url} ({where}).", setup[0],
              *([f"  cd {shlex.quote(str(out))}"] if out is not None else []),
-             "  pulumi install",
+             f"  {setup[1]}",
              "  pulumi stack init dev",
              *(f"  {command}" for command in commands),
              "  pulumi up",
-             f"  {shlex.quote(venv_bin)}/livekit-adopt --finish"]
+             f"  {shlex.quote(adopt)} --finish"]
     if args.api_secret is not None or (program.secrets and not args.show_secrets):
         lines.append("A `pulumi config set --secret KEY` without a value asks for it; --show-secrets prints PINs "
                      "and trunk passwords on those lines instead. The API secret is never printed.")
+    option = "import_" if python else "import"
     lines.append(f"`pulumi up` imports every object without changing it{', protected' if args.protect else ''}; "
-                 "`--finish` then drops `import_`, so that an object deleted outside Pulumi is created again by "
+                 f"`--finish` then drops `{option}`, so that an object deleted outside Pulumi is created again by "
                  "`pulumi up --refresh`." + (" `pulumi destroy` refuses to delete protected resources "
                                               "(docs/adoption.md)." if args.protect else ""))
     stream.write("\n".join(lines) + "\n")

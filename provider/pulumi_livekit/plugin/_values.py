@@ -63,11 +63,22 @@ def _plain(value: PropertyValue, field: Optional[FieldDescriptor]) -> Any:
     if isinstance(inner, Mapping):
         descriptor = _nested(field)
         if descriptor is None:  # a map: keys are the user's, values plain
-            return {key: _plain(item, None) for key, item in inner.items()}
+            values = field.message_type.fields_by_name["value"] if field is not None and field.message_type else None
+            return {key: _plain(item, values) for key, item in inner.items()}
         return _plain_object(descriptor, inner)
     if isinstance(inner, tuple):
         return [_plain(item, field) for item in inner]
+    if _whole_number(inner) and field is not None and field.type == FieldDescriptor.TYPE_STRING:
+        # The engine turns a config value of digits into a number (`pulumi config set --secret pin 4821` reaches
+        # a YAML program as 4821.0), and a secret cannot be given a type: a whole number where the schema says
+        # string is taken as its digits, as Pulumi's bridged providers take it. Digits with a leading zero stay
+        # strings in config; in a YAML program they must be quoted (docs/plugin.md).
+        return str(int(inner))
     return inner
+
+
+def _whole_number(value: Any) -> bool:
+    return isinstance(value, float) and value.is_integer() and abs(value) < 2**53
 
 
 # ---- core -> engine -------------------------------------------------------------------------
