@@ -17,8 +17,8 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from .._config import SETTINGS
-from .._stored import OUTPUT_ONLY
-from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
+from .._stored import OUTPUT_ONLY, is_credential
+from ._kinds import KINDS, PACKAGE
 
 VERSION = metadata.version("pulumi-livekit")
 
@@ -71,7 +71,7 @@ class _Builder:
             spec = {"type": "array", "items": self.single(field)}
         else:
             spec = self.single(field)
-        if field.name in SECRET_FIELDS:
+        if is_credential(field):
             spec["secret"] = True
         return spec
 
