@@ -1,0 +1,98 @@
+"""Egress credentials in a dispatch rule's `room_config` (S3 keys, a stream URL's key), given in the clear:
+secret in state, in `up`/`preview --diff`/`refresh` output and the engine's events, in `livekit-routes` and
+`livekit-adopt` output, while the real livekit-server stores them as given."""
+
+from __future__ import annotations
+
+import json
+
+from support import PROGRAMS, adopt, livekit_routes
+
+EGRESS = PROGRAMS / "egress"
+
+CREDENTIALS = {  # the program's environment variables
+    "EGRESS_S3_ACCESS_KEY": "AKIAEGRESSAUDIT7731",
+    "EGRESS_S3_SECRET": "s3-Secr3t-egress-audit-9931",
+    "EGRESS_STREAM_URL": "rtmp://live.example.com/app/sk-egress-audit-5521",
+}
+ROTATED_SECRET = "s3-R0tated-egress-audit-4417"
+
+
+def _resources(exported: dict) -> dict[str, dict]:
+    return {r["urn"].rsplit("::", 1)[-1]: r for r in exported["deployment"]["resources"]}
+
+
+def _encrypted(value) -> bool:
+    return isinstance(value, dict) and "ciphertext" in value
+
+
+def test_egress_credentials_are_secret_everywhere_but_on_the_server(pulumi_stack, livekit, oracle):
+    stack = pulumi_stack(EGRESS, env=CREDENTIALS)
+    looked_for = {**CREDENTIALS, "EGRESS_S3_SECRET (rotated)": ROTATED_SECRET}
+    audited: list[str] = []
+
+    def audit(step: str, text: str) -> None:
+        leaks = [name for name, value in looked_for.items() if value in text]
+        audited.append(step)
+        assert not leaks, f"{step}: {leaks} in plaintext:\n" + "\n".join(
+            line[:300] for line in text.splitlines() if any(looked_for[n] in line for n in leaks))
+
+    def audit_operation(step: str, result) -> None:
+        audit(f"{step}: output", result.output)
+        audit(f"{step}: engine events", "\n".join(repr(event) for event in result.events))
+        audit(f"{step}: stack export", json.dumps(stack.export()))
+
+    up = stack.up()
+    audit_operation("up", up)
+    ids = up.outputs["ids"]
+    s3 = oracle.rule(ids["recorded"]).room_config.egress.room.file.s3
+    assert (s3.access_key, s3.secret, s3.bucket) == (
+        CREDENTIALS["EGRESS_S3_ACCESS_KEY"], CREDENTIALS["EGRESS_S3_SECRET"], "calls")
+    streamed = oracle.rule(ids["streamed"]).room_config.egress.room.stream
+    assert list(streamed.urls) == [CREDENTIALS["EGRESS_STREAM_URL"]]
+    resources = _resources(stack.export())
+    for name in ("recorded", "streamed"):  # secret whole, inputs and outputs: the engine marks only whole properties
+        assert _encrypted(resources[name]["inputs"]["room_config"]), name
+        assert _encrypted(resources[name]["outputs"]["room_config"]), name
+    # A room configuration without credentials stays readable.
+    assert resources["plain"]["outputs"]["room_config"] == {"agents": [{"agent_name": "greeter"}]}
+    revealed = _resources(stack.export(show_secrets=True))
+    shown = json.loads(revealed["recorded"]["outputs"]["room_config"]["plaintext"])
+    assert shown["egress"]["room"]["file"]["s3"]["secret"] == CREDENTIALS["EGRESS_S3_SECRET"]
+
+    # A rotated key: the diff shows that room_config changes, never its value.
+    stack.env = {**stack.env, "EGRESS_S3_SECRET": ROTATED_SECRET}
+    preview = stack.preview()
+    audit_operation("preview --diff", preview)
+    assert preview.changes.get("update") == 1, preview.output
+    assert "room_config" in preview.output and "[secret]" in preview.output, preview.output
+    audit_operation("update", stack.up())
+    assert oracle.rule(ids["recorded"]).room_config.egress.room.file.s3.secret == ROTATED_SECRET
+    audit_operation("refresh", stack.refresh())
+    stack.preview("--expect-no-changes")
+
+    # The command line, reading the server: the table, a call's explanation, the adopted programs.
+    env = livekit.credentials.env()
+    table = livekit_routes("table", env=env)
+    assert "recorder" in table.stdout, table.stderr  # exit 1: warnings (rules open to any caller)
+    audit("livekit-routes table", table.stdout + table.stderr)
+    explained = livekit_routes("explain", "--from", "+15550999", "--to", "+15550160", "--json", env=env)
+    assert explained.returncode == 0, explained.stderr
+    audit("livekit-routes explain", explained.stdout + explained.stderr)
+    room_config = json.loads(explained.stdout)["roomConfig"]
+    assert room_config["egress"]["room"]["file"]["s3"] == {"accessKey": "[secret]", "secret": "[secret]",
+                                                           "bucket": "calls", "region": "eu-west-1"}
+    for language in ("python", "yaml"):
+        adopted = adopt("--dry-run", "--language", language, env=env)
+        assert adopted.returncode == 0, adopted.stderr
+        audit(f"livekit-adopt --language {language}", adopted.stdout + adopted.stderr)
+        # Each credential read from a secret config key named by its path; `pulumi config set --secret` asks for it.
+        for key in ("recorded-calls-room-config-egress-room-file-s3-secret",
+                    "recorded-calls-room-config-egress-room-file-s3-access-key",
+                    "streamed-calls-room-config-egress-room-stream-urls-0"):
+            assert (f'config.require_secret("{key}")' if language == "python" else f"${{{key}}}") in adopted.stdout
+            assert f"pulumi config set --secret {key}\n" in adopted.stderr, adopted.stderr
+
+    audit_operation("destroy", stack.destroy())
+    assert oracle.rules() == []
+    assert len(audited) == 19
