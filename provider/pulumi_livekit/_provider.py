@@ -116,8 +116,8 @@ class SIPResourceProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """`check_inputs`, its failures as the engine shows them (`shown_failure`)."""
         result = self.check_inputs(olds, news)
-        descriptor = self.message_type.DESCRIPTOR
-        return CheckResult(result.inputs, [shown_failure(failure, news, descriptor) for failure in result.failures or ()])
+        failures = [shown_failure(failure, news, self.message_type.DESCRIPTOR) for failure in result.failures or ()]
+        return CheckResult(result.inputs, failures)
 
     def check_inputs(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """The inputs checked and in canonical form, or the failures, each at the full path of what failed."""

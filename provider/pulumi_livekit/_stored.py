@@ -192,26 +192,6 @@ def credentials_in(descriptor: Descriptor, value: Any) -> dict[str, Any]:
     return {path: credential for path, credential in found.items() if credential not in ("", None)}
 
 
-def without_credentials(message: M) -> M:
-    """A copy of `message` with every credential in it, at any depth, shown as `SECRET_MARK`."""
-    hidden = type(message)()
-    hidden.CopyFrom(message)
-    _hide_credentials(hidden)
-    return hidden
-
-
-def _hide_credentials(message: Message) -> None:
-    for field, value in message.ListFields():
-        if is_credential(field) and field.type == FieldDescriptor.TYPE_STRING:
-            if field.is_repeated:
-                value[:] = [SECRET_MARK] * len(value)
-            else:
-                setattr(message, field.name, SECRET_MARK)
-        elif field.message_type is not None and not field.message_type.GetOptions().map_entry:
-            for nested in value if field.is_repeated else [value]:
-                _hide_credentials(nested)
-
-
 def object_id(message: Message) -> str:
     """The ID the server gave a dispatch rule or trunk."""
     return getattr(message, "sip_dispatch_rule_id", "") or getattr(message, "sip_trunk_id", "")

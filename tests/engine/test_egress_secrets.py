@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
-from support import PROGRAMS, adopt, livekit_routes
+import yaml
+
+from support import PROGRAMS, REPO, adopt, livekit_routes
 
 EGRESS = PROGRAMS / "egress"
 
@@ -16,6 +18,15 @@ CREDENTIALS = {  # the program's environment variables
     "EGRESS_STREAM_URL": "rtmp://live.example.com/app/sk-egress-audit-5521",
 }
 ROTATED_SECRET = "s3-R0tated-egress-audit-4417"
+
+
+def _plugin_program(folder, resources: dict):
+    """A Pulumi YAML program of the plugin's resources, the plugin from the clone's virtualenv."""
+    folder.mkdir(exist_ok=True)
+    plugin = {"providers": [{"name": "livekit", "path": str(REPO / ".venv" / "bin")}]}
+    project = {"name": "egress-plugin", "runtime": "yaml", "plugins": plugin, "resources": resources}
+    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    return folder
 
 
 def _resources(exported: dict) -> dict[str, dict]:
@@ -96,3 +107,37 @@ def test_egress_credentials_are_secret_everywhere_but_on_the_server(pulumi_stack
     audit_operation("destroy", stack.destroy())
     assert oracle.rules() == []
     assert len(audited) == 19
+
+
+def test_the_plugin_keeps_each_egress_credential_secret_and_the_rest_of_room_config_readable(tmp_path, pulumi_stack,
+                                                                                             oracle):
+    s3 = {"accessKey": CREDENTIALS["EGRESS_S3_ACCESS_KEY"], "secret": CREDENTIALS["EGRESS_S3_SECRET"],
+          "bucket": "calls"}
+    room_config = {"agents": [{"agentName": "recorder"}],
+                   "egress": {"room": {"file": {"filepath": "calls/{room_name}.ogg", "s3": s3},
+                                       "streamOutputs": [{"urls": [CREDENTIALS["EGRESS_STREAM_URL"]]}]}}}
+    resources = {"recorded": {"type": "livekit:index:DispatchRule", "properties": {
+        "rule": {"dispatchRuleIndividual": {"roomPrefix": "rec-"}}, "roomConfig": room_config}}}
+    stack = pulumi_stack(_plugin_program(tmp_path / "egress", resources))
+    up = stack.up()
+    (rule,) = oracle.rules()
+    assert rule.room_config.egress.room.file.s3.secret == CREDENTIALS["EGRESS_S3_SECRET"]
+    assert list(rule.room_config.egress.room.stream_outputs[0].urls) == [CREDENTIALS["EGRESS_STREAM_URL"]]
+    # Each credential secret where it is: the agents and the bucket stay readable (livekit-routes shows the agents).
+    (state,) = [r for r in stack.export()["deployment"]["resources"] if r["type"] == "livekit:index:DispatchRule"]
+    stored = state["outputs"]["roomConfig"]
+    assert stored["agents"] == [{"agentName": "recorder"}]
+    assert stored["egress"]["room"]["file"]["s3"]["bucket"] == "calls"
+    assert all(_encrypted(stored["egress"]["room"]["file"]["s3"][key]) for key in ("accessKey", "secret"))
+    assert _encrypted(stored["egress"]["room"]["streamOutputs"][0]["urls"])
+
+    s3["secret"] = ROTATED_SECRET
+    _plugin_program(stack.program_dir, resources)
+    preview = stack.preview()
+    assert preview.changes.get("update") == 1, preview.output
+    stack.up()
+    assert oracle.rules()[0].room_config.egress.room.file.s3.secret == ROTATED_SECRET
+    shown = up.output + preview.output + json.dumps(stack.export())
+    assert not [value for value in (*CREDENTIALS.values(), ROTATED_SECRET) if value in shown]
+    table = livekit_routes("table", "--stack-export", "-", stdin=json.dumps(stack.export())).stdout
+    assert "recorder" in table

@@ -207,8 +207,8 @@ def _fields(item: Adopted, trunk_references: Mapping[str, Any],
             fields[key] = reference(f"{item.resource_name}-{_SECRET_SUFFIXES[key]}", fields[key])
     # Credentials nested in a field (an egress's upload keys in `room_config`): a config key named by their path.
     nested = {key: value for key, value in fields.items() if key not in provider.secret_keys}
-    fields.update(replace_credentials(message.DESCRIPTOR, nested,
-                                      lambda path, credential: reference(f"{item.resource_name}-{slug(path)}", credential)))
+    fields.update(replace_credentials(message.DESCRIPTOR, nested, lambda path, credential: reference(
+        f"{item.resource_name}-{slug(path)}", credential)))
     fields = provider.join_secrets(fields)
     if kind is DISPATCH_RULE and "rule" not in fields:
         # A rule kind with nothing set is still the rule's kind; the canonical form drops it as empty.
