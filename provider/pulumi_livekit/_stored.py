@@ -3,7 +3,8 @@
 The schema, the client, the providers, the command line and code generation all ask here:
 which fields the server assigns, the kinds a dispatch rule can be, the engine's names for
 this package's resources, how LiveKit respells `media_encryption`, how a rule's PIN is split
-out of the rule into a secret of its own (and joined back), and how a hidden secret reads.
+out of the rule into a secret of its own (and joined back), how a hidden secret reads, and which
+fields hold credentials wherever they appear (a PIN, a password, an egress's upload keys).
 Nothing here imports Pulumi or the transport.
 """
 
