@@ -12,7 +12,7 @@ import pytest
 from pulumi_livekit import _canonical
 from pulumi_livekit._silencing import silenced
 from pulumi_livekit.plugin._routing_warnings import RoutingWarnings
-from pulumi_livekit.routing import routing_table, rule_alone_warnings
+from pulumi_livekit.routing import routing_table, rule_alone_warnings, rule_conflicts
 
 URN = "urn:pulumi:dev::p::livekit:index:DispatchRule::{}"
 OPEN = {"dispatch_rule_individual": {"room_prefix": "call-"}}
@@ -106,3 +106,21 @@ def test_an_entry_naming_no_warning_is_told_once():
     assert warnings.configure(["open-rule", "open-rules:lobby"]) == []
     assert silenced(["open-rules:lobby"])[0].covers("open-rule", "lobby") is False
     assert len(silenced("5")[1]) == 1  # `pulumi config set livekit:ignoreRoutingWarnings 5`
+
+
+def test_a_rule_naming_a_trunk_is_shadowed_only_by_a_rule_it_conflicts_with():
+    """Why the plugin gives no `unreachable-rule` for rules checked before: those it would be are refused."""
+    trunk = {"sip_trunk_id": "ST_main"}  # without numbers: it takes every call, every rule naming it is tried
+    variants = [{"rule": {f"dispatch_rule_{kind}": {"room_prefix": "r-"} if kind != "direct" else {"room_name": "r"}}}
+                for kind in ("direct", "individual", "callee")]
+    variants = [{**v, **extra} for v in variants for extra in (
+        {}, {"numbers": ["+15550100"]}, {"inbound_numbers": ["+15551234"]})]
+    variants += [{**v, "rule": {k: {**body, "pin": "1234"}}} for v in variants for k, body in v["rule"].items()]
+    shadowed = 0
+    for first, second in itertools.permutations(variants, 2):
+        rules = [{"sip_dispatch_rule_id": "SDR_a", "trunk_ids": ["ST_main"], **first},
+                 {"sip_dispatch_rule_id": "SDR_b", "trunk_ids": ["ST_main"], **second}]
+        if any(w.code == "unreachable-rule" for w in routing_table([trunk], rules).warnings):
+            shadowed += 1
+            assert rule_conflicts(rules), rules
+    assert shadowed  # the table does find such pairs: each one a conflict

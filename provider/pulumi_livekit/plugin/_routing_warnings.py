@@ -7,10 +7,12 @@ number with spaces, dashes or parentheses. The others would be guesses:
 
 - `unserved-number` and `trunk-without-rule` turn false when a trunk or rule is added, and one may be,
   later in the run or outside it;
-- `unreachable-rule`: a rule naming a trunk is shadowed only by an open catch-all on that trunk, which
-  LiveKit tries after it unless the rule is an open catch-all there too, and two of those are a conflict
-  the check refuses already. A rule of any trunk is shadowed only when every trunk of the project has such
-  a catch-all, and a trunk checked later, or managed elsewhere, may not.
+- `unreachable-rule` depends on the trunks too (a rule whose trunks do not exist or do not serve its
+  numbers). What it says of rules alone never holds in a program the check accepts: a rule naming a trunk
+  is shadowed only by an open catch-all on that trunk, which LiveKit tries after it unless the rule is an
+  open catch-all there too, and two of those are a conflict the check refuses already (`_declared`). A
+  rule of any trunk is shadowed only when every trunk of the project has such a catch-all, and a trunk
+  checked later, or managed elsewhere, may not.
 
 A rule that names a trunk of the program is known by that trunk's ID, which is unknown until the trunk
 exists: it names some trunk, which is all the rule alone tells.
