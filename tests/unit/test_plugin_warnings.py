@@ -79,6 +79,9 @@ def test_what_cannot_be_told_at_preview_gives_no_warning():
     scoped = warnings.of_rule(URN.format("b"), rule_inputs(trunk_ids=[_canonical.UNKNOWN], numbers=["+1 555 0100"]))
     assert [text.rsplit(": ", 1)[1] for text in scoped] == ["number-format:b]"]
     assert warnings.of_rule(URN.format("c"), rule_inputs(trunk_ids=_canonical.UNKNOWN)) == []
+    # An explicit provider's setting from another resource's output: any warning may be silenced.
+    assert warnings.configure(["open-rule", _canonical.UNKNOWN]) == []
+    assert warnings.of_rule(URN.format("d"), rule_inputs()) == []
 
 
 @pytest.mark.parametrize("setting, given", [

@@ -26,7 +26,7 @@ from typing import Any
 from livekit.protocol import sip as sip_pb
 
 from .. import _canonical
-from .._silencing import Silenced, shown, silenced
+from .._silencing import EVERY_WARNING, Silenced, shown, silenced
 from .._stored import PIN, join_pin
 from ..routing import rule_alone_warnings
 
@@ -44,6 +44,9 @@ class RoutingWarnings:
 
     def configure(self, setting: Any) -> list[str]:
         """Takes the provider's `ignoreRoutingWarnings`; what is wrong with it, each problem once."""
+        if _canonical.contains_unknown(setting):  # at preview, from another resource: any warning may be silenced
+            self._silenced = Silenced(frozenset({EVERY_WARNING}))
+            return []
         self._silenced, problems = silenced(setting)
         return self._new("", problems)
 
