@@ -8,7 +8,8 @@ The core is synchronous; its calls run in worker threads so the engine's paralle
 What the plugin adds is what only a regular provider can do: a schema, explicit provider
 instances (one plugin process each, so one LiveKit project each), and a provider whose project
 (URL or API key) changes is replaced, so the engine recreates its resources in the new project
-instead of sending the old project's IDs there.
+instead of sending the old project's IDs there. And at check, through the engine's log, the routing
+warnings that a rule alone tells (`_routing_warnings`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from ._engine_log import EngineLog
 from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
 from ._package import config_name, schema
 from ._routing_warnings import RoutingWarnings
-from ._values import from_core, property_name, property_path, to_core
+from ._values import from_core, plain, property_name, property_path, to_core
 
 T = TypeVar("T")
 
@@ -154,7 +155,7 @@ class LiveKitProvider(Provider):
         for provider in set(KINDS.values()):
             provider.configure(CoreConfigureRequest(config))
         ignored = request.args.get(IGNORE_SETTING)
-        setting = (_plain_strings(ignored) if ignored is not None
+        setting = (plain(ignored) if ignored is not None
                    else request.variables.get(f"{PACKAGE}:config:{IGNORE_SETTING}"))
         await self._warn(self._routing_warnings.configure(setting))
         return ConfigureResponse(accept_secrets=True, supports_preview=True)
@@ -215,17 +216,10 @@ class LiveKitProvider(Provider):
         provider = _kind(request.type)
         await _core(provider.delete, request.resource_id, to_core(provider, request.properties))
 
-
     async def _warn(self, texts: list[str], urn: str = "") -> None:
         for text in texts:
             if self.engine_log is not None:
                 await self.engine_log.warn(text, urn)
-
-
-def _plain_strings(value: PropertyValue) -> Any:
-    """A list of strings as plain values (the provider's `ignoreRoutingWarnings`); anything else as it is."""
-    inner = value.value
-    return [item.value for item in inner] if isinstance(inner, (list, tuple)) else inner
 
 
 def _failure(provider: SIPResourceProvider, failure: Any) -> CheckFailure:
