@@ -1,9 +1,9 @@
-"""The package on the oldest release of every runtime dependency pyproject.toml admits, all at once: each
-`>=` bound becomes a pin in a pip constraints file, and a user's project installed with it runs through the
-engine (tests/user_project.py), as does examples/yaml on the provider plugin the same install put beside its
-Python; then, in that virtualenv, every module imports, the plugin's schema builds and inputs are checked
-against livekit-protocol's descriptors. The same checks on the test bed's own releases (the newest) turn a
-deprecation this package's code triggers into an error."""
+"""The package on the oldest release of every runtime dependency pyproject.toml admits, all at once: each `>=`
+bound becomes a pin in a pip constraints file, and a user's project installed with it runs through the engine
+(tests/user_project.py), as does examples/yaml on the provider plugin the same install put beside its Python;
+then, in that virtualenv, every module imports, the plugin's schema builds and inputs are checked against
+livekit-protocol's descriptors, and the test bed's `PulumiStack` drives a program. The same checks on the test
+bed's own releases (the newest) turn a deprecation this package's code triggers into an error."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from support import EXAMPLES, REPO, pyproject
+from support import EXAMPLES, PROGRAMS, REPO, pyproject
 from user_project import run_user_project
 
 CHECKS = '''\
@@ -69,6 +69,20 @@ print(json.dumps({
     "registered_trunks": registered["support"].get("trunk_ids"),
     "refused": refused,
 }))
+'''
+
+# The test bed's helpers as a user testing their own programs runs them: the Automation API of the Pulumi SDK
+# installed (the program itself runs in the test bed's virtualenv, as its Pulumi.yaml says).
+AUTOMATION = '''\
+import json, sys
+from pathlib import Path
+
+from pulumi_livekit.testing import PulumiStack
+
+stack = PulumiStack(Path(sys.argv[1]), workdir=Path(sys.argv[2]))
+stack.set_config("count", "2")
+up = stack.up()
+print(json.dumps({"up": up.changes, "outputs": up.outputs, "destroy": stack.destroy().changes}))
 '''
 
 
@@ -134,6 +148,11 @@ def test_on_the_oldest_release_of_every_dependency_a_python_and_a_yaml_project_r
     installed = {canonicalize_name(name): Version(version) for name, version in result["versions"].items()}
     assert {name: installed[name] for name in bounds} == {name: Version(v) for name, v in bounds.items()}
     assert_checked(result)
+    driven = subprocess.run([str(venv / "bin" / "python"), "-c", AUTOMATION, str(PROGRAMS / "noop"),
+                             str(tmp_path / "automation")], capture_output=True, text=True, env=env, timeout=300)
+    assert driven.returncode == 0, driven.stderr[-3000:]
+    assert json.loads(driven.stdout) == {"up": {"create": 3}, "outputs": {"labels": ["label-0", "label-1"]},
+                                         "destroy": {"delete": 3}}
 
 
 def test_on_the_test_beds_releases_the_package_triggers_no_deprecation():
