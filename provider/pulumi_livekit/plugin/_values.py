@@ -19,6 +19,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime import rpc
 
+from .._descriptors import is_map
 from .._provider import SIPResourceProvider
 from ._kinds import SECRET_FIELDS
 
@@ -37,7 +38,7 @@ def _field(descriptor: Optional[Descriptor], key: str) -> Optional[FieldDescript
 
 def _nested(field: Optional[FieldDescriptor]) -> Optional[Descriptor]:
     """The message a field's value is an object of; None for scalars and for maps (their keys are data)."""
-    if field is None or field.message_type is None or field.message_type.GetOptions().map_entry:
+    if field is None or field.message_type is None or is_map(field):
         return None
     return field.message_type
 
