@@ -18,6 +18,7 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 
 from .._config import SETTINGS
 from .._descriptors import is_map, is_repeated
+from .._silencing import IGNORE_SETTING
 from .._stored import OUTPUT_ONLY
 from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
 
@@ -105,6 +106,10 @@ def _config_properties() -> dict[str, Any]:
     for setting, config_key, _ in SETTINGS:
         properties[config_name(config_key)] = {"type": "string", "description": _CONFIG[setting],
                                             **({"secret": True} if setting == "api_secret" else {})}
+    properties[IGNORE_SETTING] = {
+        "type": "array", "items": {"type": "string"},
+        "description": "Routing warnings not to give: a warning code (everywhere), `<code>:<resource name>` (one "
+                       "resource) or `*` (none). Each warning names the entry that silences it."}
     return properties
 
 

@@ -51,6 +51,11 @@ def to_core(provider: SIPResourceProvider, properties: Mapping[str, PropertyValu
     return provider.split_secrets(plain)
 
 
+def plain(value: PropertyValue) -> Any:
+    """A value of no message field (a provider setting) as plain Python: lists, dicts, scalars."""
+    return _plain(value, None)
+
+
 def _plain_object(descriptor: Optional[Descriptor], properties: Mapping[str, PropertyValue]) -> dict[str, Any]:
     plain = {}
     for key, value in properties.items():
