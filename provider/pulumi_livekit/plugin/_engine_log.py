@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Optional
 
 import grpc
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 
@@ -18,8 +17,8 @@ class EngineLog:
 
     async def warn(self, text: str, urn: str = "") -> None:
         if self._engine is None:  # made here, on the server's event loop, as grpc.aio channels must be
-            self._engine = engine_pb2_grpc.EngineStub(grpc.aio.insecure_channel(self._address,
-                                                                                options=_GRPC_CHANNEL_OPTIONS))
+            # grpc's default options: a warning is far below its message size limit.
+            self._engine = engine_pb2_grpc.EngineStub(grpc.aio.insecure_channel(self._address))
         try:
             await self._engine.Log(engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=text, urn=urn))
         except grpc.aio.AioRpcError:
