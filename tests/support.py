@@ -25,7 +25,8 @@ from google.protobuf import json_format
 from google.protobuf.duration_pb2 import Duration
 from livekit import api as lkapi
 
-from pulumi_livekit.testing import Credentials, FaultProxy, LocalLiveKit, PulumiStack, RoutingOracle
+from pulumi_livekit.routing import WARNING_CODES
+from pulumi_livekit.testing import Credentials, FaultProxy, LocalLiveKit, PulumiStack, Result, RoutingOracle
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -112,6 +113,35 @@ def failing_call_budget(timeout, retry) -> float:
 
 
 # ---- stacks --------------------------------------------------------------------------------------
+
+PLUGIN_DIR = REPO / ".venv" / "bin"  # where `make bootstrap` installs the console script
+
+
+def yaml_program(folder: Path, resources: dict[str, Any], *, plugin_entry: bool = True,
+                 config: Optional[dict[str, Any]] = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    project: dict[str, Any] = {"name": "plugin-test", "runtime": "yaml"}
+    if plugin_entry:
+        project["plugins"] = {"providers": [{"name": "livekit", "path": str(PLUGIN_DIR)}]}
+    if config:
+        project["config"] = config
+    project["resources"] = resources
+    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    return folder
+
+
+SILENCE_WITH = "[silence with livekit:ignoreRoutingWarnings: "  # what ends each routing warning
+
+
+def warnings_of(preview: Result) -> dict[str, set[str]]:
+    """Resource name -> the codes of the routing warnings the preview's engine events attach to it."""
+    found: dict[str, set[str]] = {}
+    for diagnostic in preview.diagnostics:
+        if diagnostic.severity == "warning" and SILENCE_WITH in diagnostic.message:
+            code = diagnostic.message.rsplit(SILENCE_WITH, 1)[1].split(":", 1)[0]
+            assert code in WARNING_CODES, diagnostic.message
+            found.setdefault(diagnostic.resource, set()).add(code)
+    return found
 
 
 def configure_for(stack: PulumiStack, credentials: Credentials) -> None:

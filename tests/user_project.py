@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Sequence
 
 from pulumi_livekit.testing import LocalLiveKit, PulumiStack
 
@@ -54,10 +55,12 @@ pulumi.export("provider", {"prefix": provider.prefix, "package": provider.packag
 '''
 
 
-def run_user_project(install: str, tmp_path: Path, livekit: LocalLiveKit, oracle, monkeypatch) -> None:
+def run_user_project(install: str, tmp_path: Path, livekit: LocalLiveKit, oracle, monkeypatch, *,
+                     pip_options: Sequence[str] = ()) -> Path:
     """The README's quick start for an infra repo: `pulumi new python`'s layout, `pip install <install>`
-    (the clone, or a built wheel) into the project's virtualenv, and `pulumi` run by a PATH without that
-    virtualenv: up, where the program and the provider ran, a clean preview, destroy.
+    (the clone, or a built wheel; `pip_options` such as a constraints file) into the project's virtualenv, and
+    `pulumi` run by a PATH without that virtualenv: up, where the program and the provider ran, a clean preview,
+    destroy. Returns the virtualenv.
 
     The tests run in an activated virtualenv of their own here, which must not reach the engine."""
     project = tmp_path / "infra"
@@ -67,8 +70,9 @@ def run_user_project(install: str, tmp_path: Path, livekit: LocalLiveKit, oracle
     (project / "__main__.py").write_text(USER_PROGRAM)
     venv = project / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", install], check=True,
-                   capture_output=True)
+    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *pip_options, install],
+                               capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
     # Set after the install: with the clone on PYTHONPATH, pip took the wheel's package as installed already.
     tests_venv = str(REPO / ".venv")
     monkeypatch.setenv("VIRTUAL_ENV", tests_venv)
@@ -94,3 +98,4 @@ def run_user_project(install: str, tmp_path: Path, livekit: LocalLiveKit, oracle
     stack.preview("--expect-no-changes")
     stack.destroy()
     assert oracle.rules() == []
+    return venv

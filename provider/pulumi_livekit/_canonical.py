@@ -18,6 +18,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
+from ._descriptors import is_repeated
 from ._sdk import is_unknown
 from ._stored import OUTPUT_ONLY, as_stored
 
@@ -133,5 +134,5 @@ def _overlay_changes(target: Message, declared: Message, stored_canonical: Mappi
 
 def _compared_inside(field: FieldDescriptor) -> bool:
     """A singular message whose canonical form is an object (not a map, a list or a well-known type's string)."""
-    return (field.message_type is not None and not field.is_repeated
+    return (field.message_type is not None and not is_repeated(field)
             and not field.message_type.full_name.startswith("google.protobuf."))

@@ -10,6 +10,7 @@ from google.protobuf.descriptor import Descriptor
 from pulumi.dynamic import Resource
 
 from . import _validation
+from ._descriptors import is_map, is_repeated
 from ._import_host import require_import_host
 from ._inputs import Connection, as_input, holds_outputs
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
@@ -157,7 +158,7 @@ def _declared(provider: SIPResourceProvider, key: str, value: Any) -> Any:
 @functools.lru_cache(maxsize=None)
 def _list_fields(provider: SIPResourceProvider) -> frozenset[str]:
     return frozenset(f.name for f in provider.message_type.DESCRIPTOR.fields
-                     if f.label == f.LABEL_REPEATED and not (f.message_type and f.message_type.GetOptions().map_entry))
+                     if is_repeated(f) and not is_map(f))
 
 
 def declared_inputs(arguments: Mapping[str, Any]) -> dict[str, Any]:

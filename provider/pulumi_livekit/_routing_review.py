@@ -26,14 +26,10 @@ from livekit.protocol import sip as sip_pb
 from ._canonical import any_leaf, to_message
 from ._inputs import holds_outputs
 from ._sdk import known_value, output_awaiting, warn_now
+from ._silencing import IGNORE_SETTING, Silenced, shown, silenced
 from ._state import current
 from ._stored import join_pin
-from .routing import NUMBER_FORMAT, OPEN_RULE, WARNING_CODES, RoutingWarning, routing_table
-
-IGNORE_SETTING = "ignoreRoutingWarnings"
-_EVERY_WARNING = "*"
-# Warnings about one object alone, given even when the review cannot see every object of the project.
-_ABOUT_ONE_OBJECT = {OPEN_RULE, NUMBER_FORMAT}
+from .routing import ABOUT_ONE_OBJECT, RoutingWarning, routing_table
 
 
 @dataclass
@@ -63,7 +59,7 @@ class _Review:
     async def _review(self) -> None:
         declared, self._declared = self._declared, []
         ignored = _ignored()
-        if _EVERY_WARNING in ignored:
+        if ignored.everything:
             return
         projects: dict[Any, list[_Declared]] = {}
         try:
@@ -71,9 +67,8 @@ class _Review:
                 projects.setdefault(_project_of(await _resolved(item.connection)), []).append(item)
             for items in projects.values():
                 for warning, item in await _review_project(items):
-                    if warning.code not in ignored and f"{warning.code}:{item.name}" not in ignored:
-                        await _warn(item.resource, f"{warning.text} [silence with livekit:{IGNORE_SETTING}: "
-                                                   f"{warning.code}:{item.name}]")
+                    if not ignored.covers(warning.code, item.name):
+                        await _warn(item.resource, shown(warning, item.name))
         except Exception as problem:  # noqa: BLE001 - a registration failed: the engine reports that, not the review
             pulumi.log.debug(f"pulumi_livekit: routing review stopped: {problem!r}")
 
@@ -111,7 +106,7 @@ async def _review_project(items: list[_Declared]) -> list[tuple[RoutingWarning, 
         by_id["trunk" if item.kind is sip_pb.SIPInboundTrunkInfo else "rule", review_id] = item
     table = routing_table(messages[sip_pb.SIPInboundTrunkInfo], messages[sip_pb.SIPDispatchRuleInfo])
     return [(warning, by_id[warning.kind, warning.about]) for warning in table.warnings
-            if complete or warning.code in _ABOUT_ONE_OBJECT]
+            if complete or warning.code in ABOUT_ONE_OBJECT]
 
 
 async def _message(item: _Declared, review_id: str, review_ids: Mapping[int, str]) -> Optional[Any]:
@@ -157,15 +152,11 @@ def _project_of(connection: Any) -> Any:
     return connection.get("url"), connection.get("api_key")
 
 
-def _ignored() -> set[str]:
-    entries = pulumi.Config("livekit").get_object(IGNORE_SETTING) or []
-    entries = [entries] if isinstance(entries, str) else list(entries)
-    for entry in entries:
-        code = str(entry).split(":", 1)[0]
-        if entry != _EVERY_WARNING and code not in WARNING_CODES:
-            pulumi.log.warn(f"livekit:{IGNORE_SETTING}: {entry!r} names no routing warning; the codes are "
-                            f"{', '.join(WARNING_CODES)} (add :<resource name> for one resource), or {_EVERY_WARNING}")
-    return {str(entry) for entry in entries}
+def _ignored() -> Silenced:
+    ignored, problems = silenced(pulumi.Config("livekit").get(IGNORE_SETTING))
+    for problem in problems:
+        pulumi.log.warn(problem)
+    return ignored
 
 
 async def _warn(resource: pulumi.Resource, text: str) -> None:

@@ -19,6 +19,8 @@ from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 from livekit.protocol.logger_pb import options as logger_options
 
+from ._descriptors import is_map, is_repeated
+
 M = TypeVar("M", bound=Message)
 
 # Server-assigned fields: never inputs, never part of what is compared.
@@ -175,10 +177,10 @@ def replace_credentials(descriptor: Descriptor, value: Any, replace: Callable[[s
             replaced[key] = item
         elif is_credential(field):
             replaced[key] = ([replace(f"{where}[{index}]", each) for index, each in enumerate(item)]
-                             if field.is_repeated and isinstance(item, list) else replace(where, item))
-        elif field.message_type is None or field.message_type.GetOptions().map_entry:
+                             if is_repeated(field) and isinstance(item, list) else replace(where, item))
+        elif field.message_type is None or is_map(field):
             replaced[key] = item
-        elif field.is_repeated and isinstance(item, list):
+        elif is_repeated(field) and isinstance(item, list):
             replaced[key] = [replace_credentials(field.message_type, each, replace, f"{where}[{index}]")
                              for index, each in enumerate(item)]
         else:

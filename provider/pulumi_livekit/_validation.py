@@ -20,6 +20,7 @@ from google.protobuf import duration_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from ._canonical import UNKNOWN
+from ._descriptors import is_map, is_repeated
 from ._exceptions import ValidationError
 from ._stored import fields_by_either_name
 
@@ -107,9 +108,9 @@ def _check_oneofs(descriptor: Descriptor, value: dict, path: str) -> None:
 def _validate_field(field: FieldDescriptor, value: Any, path: str) -> Any:
     if value == UNKNOWN:
         return value
-    if field.message_type is not None and field.message_type.GetOptions().map_entry:
+    if is_map(field):
         return _validate_map(field, value, path)
-    if field.is_repeated:
+    if is_repeated(field):
         if not isinstance(value, (list, tuple)):
             raise ValidationError(path, f"expected a list, got {type_name(value)}")
         items = [_validate_single(field, item, join(path, i)) for i, item in enumerate(value)]

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 
-import yaml
-
-from support import PROGRAMS, REPO, adopt, livekit_routes
+from support import PROGRAMS, adopt, livekit_routes, yaml_program
 
 EGRESS = PROGRAMS / "egress"
 
@@ -18,15 +16,6 @@ CREDENTIALS = {  # the program's environment variables
     "EGRESS_STREAM_URL": "rtmp://live.example.com/app/sk-egress-audit-5521",
 }
 ROTATED_SECRET = "s3-R0tated-egress-audit-4417"
-
-
-def _plugin_program(folder, resources: dict):
-    """A Pulumi YAML program of the plugin's resources, the plugin from the clone's virtualenv."""
-    folder.mkdir(exist_ok=True)
-    plugin = {"providers": [{"name": "livekit", "path": str(REPO / ".venv" / "bin")}]}
-    project = {"name": "egress-plugin", "runtime": "yaml", "plugins": plugin, "resources": resources}
-    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
-    return folder
 
 
 def _resources(exported: dict) -> dict[str, dict]:
@@ -118,7 +107,7 @@ def test_the_plugin_keeps_each_egress_credential_secret_and_the_rest_of_room_con
                                        "streamOutputs": [{"urls": [CREDENTIALS["EGRESS_STREAM_URL"]]}]}}}
     resources = {"recorded": {"type": "livekit:index:DispatchRule", "properties": {
         "rule": {"dispatchRuleIndividual": {"roomPrefix": "rec-"}}, "roomConfig": room_config}}}
-    stack = pulumi_stack(_plugin_program(tmp_path / "egress", resources))
+    stack = pulumi_stack(yaml_program(tmp_path / "egress", resources))
     up = stack.up()
     (rule,) = oracle.rules()
     assert rule.room_config.egress.room.file.s3.secret == CREDENTIALS["EGRESS_S3_SECRET"]
@@ -132,7 +121,7 @@ def test_the_plugin_keeps_each_egress_credential_secret_and_the_rest_of_room_con
     assert _encrypted(stored["egress"]["room"]["streamOutputs"][0]["urls"])
 
     s3["secret"] = ROTATED_SECRET
-    _plugin_program(stack.program_dir, resources)
+    yaml_program(stack.program_dir, resources)
     preview = stack.preview()
     assert preview.changes.get("update") == 1, preview.output
     stack.up()

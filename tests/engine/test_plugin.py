@@ -5,30 +5,14 @@ the guarantees the dynamic resources give (check before any request, declared co
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 from livekit import api as lkapi
 
-from support import REPO, Oracle, configure_for
+from support import PLUGIN_DIR, Oracle, configure_for, yaml_program
 from pulumi_livekit.plugin import VERSION
 from pulumi_livekit.testing import Fault, FaultProxy
-
-PLUGIN_DIR = REPO / ".venv" / "bin"  # where `make bootstrap` installs the console script
-
-
-def yaml_program(folder: Path, resources: dict[str, Any], *, plugin_entry: bool = True,
-                 config: Optional[dict[str, Any]] = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    project: dict[str, Any] = {"name": "plugin-test", "runtime": "yaml"}
-    if plugin_entry:
-        project["plugins"] = {"providers": [{"name": "livekit", "path": str(PLUGIN_DIR)}]}
-    if config:
-        project["config"] = config
-    project["resources"] = resources
-    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
-    return folder
 
 
 def object_ids(stack) -> set[str]:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 
-from pulumi_livekit.routing import WARNING_CODES
-from pulumi_livekit.testing import Result
-
-from support import PROGRAMS
+from support import PROGRAMS, warnings_of
 
 PIN = "90210733415"
 OPEN = {"dispatchRuleIndividual": {"roomPrefix": "call-"}}
@@ -32,17 +29,6 @@ EXPECTED = {  # resource -> the warnings about it
     "formatted": {"number-format"},
     "silent": {"trunk-without-rule"},
 }
-
-
-def warnings_of(preview: Result) -> dict[str, set[str]]:
-    """Resource name -> the codes of the routing warnings the preview's engine events attach to it."""
-    found: dict[str, set[str]] = {}
-    for diagnostic in preview.diagnostics:
-        if diagnostic.severity == "warning" and "livekit:ignoreRoutingWarnings" in diagnostic.message:
-            code = diagnostic.message.rsplit("ignoreRoutingWarnings: ", 1)[1].split(":", 1)[0]
-            assert code in WARNING_CODES, diagnostic.message
-            found.setdefault(diagnostic.resource, set()).add(code)
-    return found
 
 
 def test_each_routing_warning_reaches_the_preview_on_its_resource_and_each_can_be_silenced(pulumi_stack, oracle):

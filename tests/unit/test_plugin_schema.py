@@ -57,7 +57,8 @@ def test_secrets_are_marked_and_rule_kinds_are_typed():
     for trunk in ("InboundTrunk", "OutboundTrunk"):
         assert SCHEMA["resources"][f"livekit:index:{trunk}"]["inputProperties"]["authPassword"]["secret"] is True
     assert SCHEMA["config"]["variables"]["apiSecret"]["secret"] is True
-    assert set(SCHEMA["provider"]["inputProperties"]) == {"url", "apiKey", "apiSecret"}
+    assert set(SCHEMA["provider"]["inputProperties"]) == {"url", "apiKey", "apiSecret", "ignoreRoutingWarnings"}
+    assert SCHEMA["config"]["variables"]["ignoreRoutingWarnings"]["items"] == {"type": "string"}
     encryption = types["livekit:index:SIPMediaEncryption"]["enum"]
     assert [value["value"] for value in encryption] == [v.name for v in sip_pb.SIPMediaEncryption.DESCRIPTOR.values]
     agents = types["livekit:index:RoomConfiguration"]["properties"]["agents"]

@@ -26,6 +26,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from .. import _canonical
+from .._descriptors import is_map, is_repeated
 from .._dispatch_rule import DispatchRule
 from .._exceptions import AdoptError
 from .._inputs import (
@@ -243,10 +244,9 @@ def _declaration(item: Adopted, trunk_references: Mapping[str, Code],
 
 def _value(field: FieldDescriptor, value: Any) -> Any:
     message_type = field.message_type
-    if message_type is None or message_type.GetOptions().map_entry or message_type.full_name.startswith(
-            "google.protobuf."):
+    if message_type is None or is_map(field) or message_type.full_name.startswith("google.protobuf."):
         return value  # scalars, string maps, durations: as they are
-    if field.is_repeated:
+    if is_repeated(field):
         return [_message(message_type, item) for item in value]
     return _message(message_type, value)
 

@@ -17,6 +17,8 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from .._config import SETTINGS
+from .._descriptors import is_map, is_repeated
+from .._silencing import IGNORE_SETTING
 from .._stored import OUTPUT_ONLY, is_credential
 from ._kinds import KINDS, PACKAGE
 
@@ -65,9 +67,9 @@ class _Builder:
                 if field.name not in OUTPUT_ONLY}
 
     def field(self, field: FieldDescriptor) -> dict[str, Any]:
-        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+        if is_map(field):
             spec = {"type": "object", "additionalProperties": self.single(field.message_type.fields_by_name["value"])}
-        elif field.is_repeated:
+        elif is_repeated(field):
             spec = {"type": "array", "items": self.single(field)}
         else:
             spec = self.single(field)
@@ -104,6 +106,10 @@ def _config_properties() -> dict[str, Any]:
     for setting, config_key, _ in SETTINGS:
         properties[config_name(config_key)] = {"type": "string", "description": _CONFIG[setting],
                                             **({"secret": True} if setting == "api_secret" else {})}
+    properties[IGNORE_SETTING] = {
+        "type": "array", "items": {"type": "string"},
+        "description": "Routing warnings not to give: a warning code (everywhere), `<code>:<resource name>` (one "
+                       "resource) or `*` (none). Each warning names the entry that silences it."}
     return properties
 
 

@@ -8,7 +8,8 @@ The core is synchronous; its calls run in worker threads so the engine's paralle
 What the plugin adds is what only a regular provider can do: a schema, explicit provider
 instances (one plugin process each, so one LiveKit project each), and a provider whose project
 (URL or API key) changes is replaced, so the engine recreates its resources in the new project
-instead of sending the old project's IDs there.
+instead of sending the old project's IDs there. And at check, through the engine's log, the routing
+warnings that a rule alone tells (`_routing_warnings`).
 """
 
 from __future__ import annotations
@@ -44,15 +45,18 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from .. import _canonical
+from .. import _canonical, _dispatch_rule
 from .._config import SETTINGS, Endpoint, url_problem
 from .._declared import checking
 from .._exceptions import LiveKitError
 from .._provider import PROJECT_KEY, SIPResourceProvider, project_of
 from .._redact import redact
+from .._silencing import IGNORE_SETTING
+from ._engine_log import EngineLog
 from ._kinds import KINDS, PACKAGE
 from ._package import config_name, schema
-from ._values import at_credential, from_core, property_name, property_path, to_core
+from ._routing_warnings import RoutingWarnings
+from ._values import at_credential, from_core, plain, property_name, property_path, to_core
 
 T = TypeVar("T")
 
@@ -97,6 +101,10 @@ def _project(properties: Mapping[str, PropertyValue]) -> tuple[Optional[str], Op
 
 
 class LiveKitProvider(Provider):
+    def __init__(self) -> None:
+        # Set by the server, which the engine tells its address: without it (a test's provider) nothing is logged.
+        self.engine_log: Optional[EngineLog] = None
+        self._routing_warnings = RoutingWarnings()
 
     # ---- the provider's own configuration ---------------------------------------------------
 
@@ -146,6 +154,10 @@ class LiveKitProvider(Provider):
             config[config_key] = value if value is not None else request.variables.get(f"{PACKAGE}:config:{name}")
         for provider in set(KINDS.values()):
             provider.configure(CoreConfigureRequest(config))
+        ignored = request.args.get(IGNORE_SETTING)
+        setting = (plain(ignored) if ignored is not None
+                   else request.variables.get(f"{PACKAGE}:config:{IGNORE_SETTING}"))
+        await self._warn(self._routing_warnings.configure(setting))
         return ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     # ---- resources ------------------------------------------------------------------------
@@ -161,6 +173,8 @@ class LiveKitProvider(Provider):
         result = await _core(check)
         if result.failures:
             return CheckResponse(inputs=request.new_inputs, failures=[_failure(provider, f) for f in result.failures])
+        if provider is _dispatch_rule.PROVIDER:
+            await self._warn(self._routing_warnings.of_rule(request.urn, result.inputs), request.urn)
         return CheckResponse(inputs=from_core(provider, result.inputs))
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
@@ -201,6 +215,11 @@ class LiveKitProvider(Provider):
     async def delete(self, request: DeleteRequest) -> None:
         provider = _kind(request.type)
         await _core(provider.delete, request.resource_id, to_core(provider, request.properties))
+
+    async def _warn(self, texts: list[str], urn: str = "") -> None:
+        for text in texts:
+            if self.engine_log is not None:
+                await self.engine_log.warn(text, urn)
 
 
 def _failure(provider: SIPResourceProvider, failure: Any) -> CheckFailure:

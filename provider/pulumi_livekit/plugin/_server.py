@@ -3,7 +3,8 @@
 The SDK's servicer turns every error a provider raises into a new exception whose message ends in a
 Python traceback of the SDK and this package. Ours (`LiveKitError`, redacted) already say what went wrong
 and what to do: the servicer here hands the engine that message alone. Anything else keeps the SDK's
-traceback, which is what a bug report needs.
+traceback, which is what a bug report needs. The servicer also hands the provider the engine's address,
+where its routing warnings go (`_engine_log`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import grpc
 from pulumi.provider.experimental import server
 
 from .._exceptions import LiveKitError
+from ._engine_log import EngineLog
 from ._package import VERSION
 from ._provider import LiveKitProvider
 
@@ -35,7 +37,9 @@ def _telling(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[A
 
 
 class _TellingServicer(server.ProviderServicer):
-    pass
+    def __init__(self, args: list[str], version: str, provider: LiveKitProvider, engine_address: str) -> None:
+        super().__init__(args, version, provider, engine_address)
+        provider.engine_log = EngineLog(engine_address)
 
 
 for _name in _TOLD:

@@ -18,6 +18,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime import rpc
 
+from .._descriptors import is_map
 from .._provider import SIPResourceProvider
 from .._stored import fields_by_either_name, is_credential
 
@@ -31,7 +32,7 @@ def _field(descriptor: Optional[Descriptor], key: str) -> Optional[FieldDescript
 
 def _nested(field: Optional[FieldDescriptor]) -> Optional[Descriptor]:
     """The message a field's value is an object of; None for scalars and for maps (their keys are data)."""
-    if field is None or field.message_type is None or field.message_type.GetOptions().map_entry:
+    if field is None or field.message_type is None or is_map(field):
         return None
     return field.message_type
 
@@ -42,6 +43,11 @@ def to_core(provider: SIPResourceProvider, properties: Mapping[str, PropertyValu
     """A resource's properties as the core's state: snake_case, unknowns as the sentinel, PIN split out."""
     plain = _plain_object(provider.message_type.DESCRIPTOR, properties)
     return provider.split_secrets(plain)
+
+
+def plain(value: PropertyValue) -> Any:
+    """A value of no message field (a provider setting) as plain Python: lists, dicts, scalars."""
+    return _plain(value, None)
 
 
 def _plain_object(descriptor: Optional[Descriptor], properties: Mapping[str, PropertyValue]) -> dict[str, Any]:

@@ -20,8 +20,9 @@ _HOMES = {
                   "RoutingError", "call_media", "evaluate", "match_trunk", "room_name", "room_pattern", "select_rule"),
     "_numbers": ("normalize_number", "same_number"),
     "_objects": ("rule_priority",),
-    "_table": ("ANY", "NUMBER_FORMAT", "OPEN_RULE", "TRUNK_WITHOUT_RULE", "UNREACHABLE_RULE", "UNSERVED_NUMBER",
-               "WARNING_CODES", "Route", "RoutingWarning", "Row", "Table", "routing_table"),
+    "_table": ("ABOUT_ONE_OBJECT", "ANY", "NUMBER_FORMAT", "OPEN_RULE", "TRUNK_WITHOUT_RULE", "UNREACHABLE_RULE", "UNSERVED_NUMBER",
+               "WARNING_CODES", "Route", "RoutingWarning", "Row", "Table", "routing_table",
+               "rule_alone_warnings"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 

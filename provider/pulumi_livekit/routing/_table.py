@@ -43,6 +43,8 @@ UNSERVED_NUMBER = "unserved-number"  # a rule's number that no trunk serves
 TRUNK_WITHOUT_RULE = "trunk-without-rule"  # an inbound trunk whose calls no rule takes
 NUMBER_FORMAT = "number-format"  # a rule's number written so that calls will not match it
 WARNING_CODES = (UNREACHABLE_RULE, OPEN_RULE, UNSERVED_NUMBER, TRUNK_WITHOUT_RULE, NUMBER_FORMAT)
+# The codes a warning about one object alone can have; the others need the project's every trunk and rule.
+ABOUT_ONE_OBJECT = frozenset({OPEN_RULE, NUMBER_FORMAT})
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,14 @@ def routing_table(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike]) -> Tab
         reachable_ids.update(r.rule_id for r in no_trunk.routes if r.reachable)
     table.warnings = _warnings(trunks, rules, table, reachable_ids)
     return table
+
+
+def rule_alone_warnings(rule: RuleLike) -> list[RoutingWarning]:
+    """The warnings about `rule` that hold whatever other trunks and rules its project has: those of the
+    table of the rule alone, of the codes in ABOUT_ONE_OBJECT. Without a trunk in the table, `number-format`
+    is given only for a number with spaces, dashes or parentheses (not for one spelled otherwise than a
+    trunk's), and `open-rule` only for a rule of any trunk (one naming trunks is open or not by them)."""
+    return [warning for warning in routing_table([], [rule]).warnings if warning.code in ABOUT_ONE_OBJECT]
 
 
 def _by_precedence(rules: list[sip_pb.SIPDispatchRuleInfo]) -> list[sip_pb.SIPDispatchRuleInfo]:
