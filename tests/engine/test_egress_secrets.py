@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from livekit import api as lkapi
+
 from support import PROGRAMS, adopt, livekit_routes, yaml_program
 
 EGRESS = PROGRAMS / "egress"
@@ -130,3 +132,24 @@ def test_the_plugin_keeps_each_egress_credential_secret_and_the_rest_of_room_con
     assert not [value for value in (*CREDENTIALS.values(), ROTATED_SECRET) if value in shown]
     table = livekit_routes("table", "--stack-export", "-", stdin=json.dumps(stack.export())).stdout
     assert "recorder" in table
+
+
+def test_an_imported_rule_keeps_its_egress_key_secret_and_matches_the_program(pulumi_stack, oracle):
+    azure_key = "azure-Acc0unt-key-egress-audit-6620"
+    azure = lkapi.AzureBlobUpload(account_name="calls", account_key=azure_key, container_name="c")
+    info = lkapi.SIPDispatchRuleInfo(
+        name="imported calls",
+        rule=lkapi.SIPDispatchRule(dispatch_rule_individual=lkapi.SIPDispatchRuleIndividual(room_prefix="imp-")),
+        room_config=lkapi.RoomConfiguration(egress=lkapi.RoomEgress(tracks=lkapi.AutoTrackEgress(
+            filepath="tracks/", azure=azure))))
+    made = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=info))
+    stack = pulumi_stack(EGRESS, env={"EGRESS_IMPORT_ID": made.sip_dispatch_rule_id, "EGRESS_AZURE_KEY": azure_key})
+    imported = stack.up()
+    assert imported.changes == {"create": 1, "import": 1}, imported.output  # the stack, the rule
+    state = _resources(stack.export())["imported"]
+    assert state["id"] == made.sip_dispatch_rule_id
+    assert _encrypted(state["inputs"]["room_config"]) and _encrypted(state["outputs"]["room_config"])
+    unchanged = stack.preview("--expect-no-changes")
+    refreshed = stack.refresh("--expect-no-changes")
+    assert azure_key not in imported.output + unchanged.output + refreshed.output + json.dumps(stack.export())
+    assert oracle.rule(made.sip_dispatch_rule_id).room_config.egress.tracks.azure.account_key == azure_key
