@@ -175,7 +175,8 @@ class DispatchRule(SIPResource, module="livekit", name="DispatchRule"):
     """A LiveKit SIP dispatch rule. Every field updates in place; the rule ID never changes.
 
     Outputs are the rule as the server stores it. The PIN (whichever rule kind carries it)
-    is split into the secret output `pin`, so `rule` stays readable in previews.
+    is split into the secret output `pin`, so `rule` stays readable in previews. A `room_config`
+    whose egress holds a credential (upload keys, a stream URL) is secret whole.
     """
 
     _provider = PROVIDER

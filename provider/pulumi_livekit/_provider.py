@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 from pulumi.dynamic import (
     CheckFailure,
@@ -37,7 +38,7 @@ from ._exceptions import ConfigurationError, NotFoundError, OtherProjectError, V
 from ._redact import register_secrets
 from ._sdk import pickled_by_name, secret_value
 from ._state import ProcessState, current
-from ._stored import OUTPUT_ONLY
+from ._stored import OUTPUT_ONLY, credentials_in
 
 if TYPE_CHECKING:
     from ._client import SIPClient
@@ -115,7 +116,8 @@ class SIPResourceProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """`check_inputs`, its failures as the engine shows them (`shown_failure`)."""
         result = self.check_inputs(olds, news)
-        return CheckResult(result.inputs, [shown_failure(failure, news) for failure in result.failures or ()])
+        failures = [shown_failure(failure, news, self.message_type.DESCRIPTOR) for failure in result.failures or ()]
+        return CheckResult(result.inputs, failures)
 
     def check_inputs(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """The inputs checked and in canonical form, or the failures, each at the full path of what failed."""
@@ -193,8 +195,8 @@ class SIPResourceProvider(ResourceProvider):
             return ReadResult("", {})
         outputs = self._outputs(stored, props, client.connection)
         # The engine re-marks secrets only by name against the state it sent, and on import it sends
-        # none: mark them here, or an imported password/PIN/API secret is stored in plaintext.
-        for key in (*self.secret_keys, CONNECTION):
+        # none: mark them here, or an imported password/PIN/API secret/egress key is stored in plaintext.
+        for key in (*self.secret_keys, CONNECTION, *self.credential_holders(outputs)):
             if outputs.get(key) is not None:
                 outputs[key] = secret_value(outputs[key])
         inputs = {k: v for k, v in outputs.items() if k not in (self.id_field, PROJECT_KEY)}
@@ -214,6 +216,12 @@ class SIPResourceProvider(ResourceProvider):
             pass  # already gone: the desired end state
 
     # ---- helpers --------------------------------------------------------------------
+
+    def credential_holders(self, state: Mapping[str, Any]) -> list[str]:
+        """The message fields in `state` holding a credential at some depth (an egress's upload keys in a rule's
+        `room_config`): secret as a whole, as the engine marks only whole properties of a dynamic resource."""
+        descriptor = self.message_type.DESCRIPTOR
+        return [key for key in state if key not in self.secret_keys and credentials_in(descriptor, {key: state[key]})]
 
     @property
     def state(self) -> ProcessState:
@@ -302,15 +310,16 @@ class SIPResourceProvider(ResourceProvider):
             "objects and records that), then `pulumi up`.")
 
 
-def shown_failure(failure: CheckFailure, inputs: Mapping[str, Any]) -> CheckFailure:
+def shown_failure(failure: CheckFailure, inputs: Mapping[str, Any], descriptor: Descriptor) -> CheckFailure:
     """A failure the engine can show: it prints the value at the failure's property, looked up as one key of
     the inputs, so a nested path would read `property attributes.tier value {<nil>}`. A nested failure is
-    reported on its top-level property, the full path leading the reason."""
+    reported on its top-level property, the full path leading the reason; one in a property that holds a
+    credential on none, as the engine would print the credential."""
     path = failure.property
-    if not path or path in inputs:
-        return failure
     top = path.split(".", 1)[0].split("[", 1)[0]
-    return CheckFailure(top if top in inputs else "", f"{path}: {failure.reason}")
+    if top not in inputs or credentials_in(descriptor, {top: inputs[top]}):
+        return CheckFailure("", f"{path}: {failure.reason}") if path else failure
+    return failure if path == top else CheckFailure(top, f"{path}: {failure.reason}")
 
 
 def project_of(endpoint: Endpoint) -> tuple[str, str]:
@@ -326,7 +335,8 @@ def project_mark(endpoint: Endpoint) -> str:
 
 
 def _secret_values(provider: SIPResourceProvider, state: Mapping[str, Any]) -> list[Any]:
-    return [state.get(key) for key in provider.secret_keys]
+    nested = credentials_in(provider.message_type.DESCRIPTOR, state).values()
+    return [*(state.get(key) for key in provider.secret_keys), *nested]
 
 
 def _check_connection(connection: Any, failures: list[CheckFailure]) -> Optional[dict[str, str]]:

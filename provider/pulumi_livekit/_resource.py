@@ -6,16 +6,17 @@ import functools
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
 
 import pulumi
+from google.protobuf.descriptor import Descriptor
 from pulumi.dynamic import Resource
 
 from . import _validation
 from ._descriptors import is_map, is_repeated
 from ._import_host import require_import_host
-from ._inputs import Connection, as_input
+from ._inputs import Connection, as_input, holds_outputs
 from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
 from ._sdk import register_resource, serialized_provider
 from ._spec import load_spec
-from ._stored import OUTPUT_ONLY, TYPE_TOKENS
+from ._stored import OUTPUT_ONLY, TYPE_TOKENS, credentials_in, is_credential
 
 
 class SIPResource(Resource):
@@ -43,15 +44,21 @@ class SIPResource(Resource):
         # The other fields' outputs are made on first use (__getattr__).
         props: dict[str, Any] = {provider.id_field: None, **dict.fromkeys(_ignored_fields(opts, provider))}
         props.update({key: _declared(provider, key, value) for key, value in inputs.items() if value is not None})
-        for key in provider.secret_keys:
+        # Secret as a whole: the engine marks only whole properties of a dynamic resource secret, and from a secret
+        # input it marks the output of the same name.
+        holders = provider.credential_holders(props)
+        for key in (*provider.secret_keys, *holders):
             if props.get(key) is not None:
                 props[key] = pulumi.Output.secret(props[key])
+        for key in _may_hold_credentials(provider):
+            if key not in holders and holds_outputs(props.get(key)):  # a credential the Outputs may resolve to
+                props[key] = _secret_once_known(provider, key, props[key])
         if connection is not None:
             props[CONNECTION] = _secret_connection(connection)
             if importing:
                 props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
         # Named only where the resource has them: the engine stores the list in every resource's state.
-        secret_outputs = [key for key in (*provider.secret_keys, CONNECTION) if key in props]
+        secret_outputs = [key for key in (*provider.secret_keys, *holders, CONNECTION) if key in props]
         if secret_outputs:
             # Merging copies every option: paid per resource, so only where there is something to add.
             secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
@@ -103,6 +110,31 @@ def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
     """The outputs a resource has whether registered or not: every field but the server-stamped ones."""
     fields = {f.name for f in provider.message_type.DESCRIPTOR.fields if f.name not in OUTPUT_ONLY}
     return frozenset({*fields, *provider.secret_keys, CONNECTION})
+
+
+@functools.lru_cache(maxsize=None)
+def _may_hold_credentials(provider: SIPResourceProvider) -> tuple[str, ...]:
+    """The message fields that can hold a credential nested in them, besides those the provider splits out."""
+
+    def reaches(descriptor: Descriptor, outer: frozenset[str]) -> bool:
+        if descriptor.full_name in outer:  # a message that holds itself, through others
+            return False
+        return any((is_credential(field) and field.name not in provider.split_keys)
+                   or (field.message_type is not None and reaches(field.message_type, outer | {descriptor.full_name}))
+                   for field in descriptor.fields)
+
+    return tuple(field.name for field in provider.message_type.DESCRIPTOR.fields
+                 if field.message_type is not None and reaches(field.message_type, frozenset()))
+
+
+def _secret_once_known(provider: SIPResourceProvider, key: str, value: Any) -> pulumi.Output:
+    """`value`, secret if it holds a credential once its Outputs are known."""
+    descriptor = provider.message_type.DESCRIPTOR
+
+    def secret_if_holding(known: Any) -> Any:
+        return pulumi.Output.secret(known) if credentials_in(descriptor, {key: known}) else known
+
+    return pulumi.Output.from_input(value).apply(secret_if_holding)
 
 
 def _ignored_fields(opts: Optional[pulumi.ResourceOptions], provider: SIPResourceProvider) -> list[str]:

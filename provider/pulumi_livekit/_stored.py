@@ -3,17 +3,23 @@
 The schema, the client, the providers, the command line and code generation all ask here:
 which fields the server assigns, the kinds a dispatch rule can be, the engine's names for
 this package's resources, how LiveKit respells `media_encryption`, how a rule's PIN is split
-out of the rule into a secret of its own (and joined back), and how a hidden secret reads.
+out of the rule into a secret of its own (and joined back), how a hidden secret reads, and which
+fields hold credentials wherever they appear (a PIN, a password, an egress's upload keys).
 Nothing here imports Pulumi or the transport.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Callable, Optional, TypeVar
 
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
+from livekit.protocol.logger_pb import options as logger_options
+
+from ._descriptors import is_map, is_repeated
 
 M = TypeVar("M", bound=Message)
 
@@ -37,6 +43,12 @@ SECRET_MARK = "[secret]"
 
 # A rule's PIN lives in the rule kind's body on the server, and in a secret state key of this name.
 PIN = "pin"
+
+# Credentials LiveKit's descriptors leave unmarked (see `is_credential`): an RTMP/SRT stream URL ends in the
+# stream key (whoever has it broadcasts on the channel), and a webhook signing key signs the egress's webhooks.
+# A webhook's URL is not here: the signature, not the address, is what a receiver trusts.
+_UNMARKED_CREDENTIALS = frozenset({"livekit.StreamOutput.urls", "livekit.StreamDestination.url",
+                                   "livekit.WebhookConfig.signing_key"})
 
 _RULE_KIND_KEYS = {key: field.name for field in sip_pb.SIPDispatchRule.DESCRIPTOR.fields
                    if field.name in RULE_KINDS for key in (field.name, field.json_name)}
@@ -128,6 +140,59 @@ def join_pin(state: Mapping[str, Any]) -> dict[str, Any]:
     if state.get(PIN) and kind is not None:
         joined["rule"] = {**joined["rule"], kind: {**joined["rule"][kind], PIN: state[PIN]}}
     return joined
+
+
+# ---- credentials: secrets wherever they appear --------------------------------------------
+
+
+@functools.cache  # descriptors are immutable and few
+def is_credential(field: FieldDescriptor) -> bool:
+    """Whether a field holds a credential: a PIN, a trunk password, an egress's upload keys, a stream key.
+
+    LiveKit marks them in its own descriptors (`(logger.sensitivity) = SENSITIVITY_SECRET`, what its logs
+    redact), so a new one in livekit-protocol is a secret here with the next release."""
+    marked = field.GetOptions().Extensions[logger_options.sensitivity] == logger_options.SENSITIVITY_SECRET
+    return marked or field.full_name in _UNMARKED_CREDENTIALS
+
+
+@functools.cache  # callers only read the dict
+def fields_by_either_name(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
+    """A message's fields by name (`room_config`) and by JSON name (`roomConfig`): programs, specs and the
+    plugin spell them either way."""
+    return {**{field.json_name: field for field in descriptor.fields},
+            **{field.name: field for field in descriptor.fields}}
+
+
+def replace_credentials(descriptor: Descriptor, value: Any, replace: Callable[[str, Any], Any], path: str = "") -> Any:
+    """`value`, a dict shaped as `descriptor`'s message (keys in either spelling), with each credential in it,
+    at any depth, replaced by `replace(path, credential)`; an item of a repeated credential one by one.
+    What is not a dict where a message belongs (an Output, an unknown) is left as it is."""
+    if not isinstance(value, Mapping):
+        return value
+    replaced = {}
+    for key, item in value.items():
+        field = fields_by_either_name(descriptor).get(key)
+        where = f"{path}.{key}" if path else key
+        if field is None or item is None:
+            replaced[key] = item
+        elif is_credential(field):
+            replaced[key] = ([replace(f"{where}[{index}]", each) for index, each in enumerate(item)]
+                             if is_repeated(field) and isinstance(item, list) else replace(where, item))
+        elif field.message_type is None or is_map(field):
+            replaced[key] = item
+        elif is_repeated(field) and isinstance(item, list):
+            replaced[key] = [replace_credentials(field.message_type, each, replace, f"{where}[{index}]")
+                             for index, each in enumerate(item)]
+        else:
+            replaced[key] = replace_credentials(field.message_type, item, replace, where)
+    return replaced
+
+
+def credentials_in(descriptor: Descriptor, value: Any) -> dict[str, Any]:
+    """The credentials a dict shaped as `descriptor`'s message holds, by path (`replace_credentials`)."""
+    found: dict[str, Any] = {}
+    replace_credentials(descriptor, value, found.setdefault)
+    return {path: credential for path, credential in found.items() if credential not in ("", None)}
 
 
 def object_id(message: Message) -> str:

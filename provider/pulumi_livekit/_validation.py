@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 
-import functools
 # collections.abc, not typing: isinstance() against typing.Mapping goes through typing's slow
 # __instancecheck__, and check()/diff() run these tests for every resource on every preview.
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from ._canonical import UNKNOWN
 from ._descriptors import is_map, is_repeated
 from ._exceptions import ValidationError
+from ._stored import fields_by_either_name
 
 _STRING_TYPES = {FieldDescriptor.TYPE_STRING}
 _INT_TYPES = {
@@ -42,22 +42,13 @@ def join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-@functools.lru_cache(maxsize=None)  # descriptors are immutable and few; callers only read the dict
-def _field_lookup(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
-    lookup: dict[str, FieldDescriptor] = {}
-    for field in descriptor.fields:
-        lookup[field.name] = field
-        lookup[field.json_name] = field
-    return lookup
-
-
 _JSON_TYPE_NAMES = {bool: "true/false", int: "a number", float: "a number", str: "a string",
                    list: "a list", tuple: "a list", dict: "an object"}
 
 
 def field_name(descriptor: Descriptor, key: str) -> str:
     """The snake_case name of the field `key` spells in either case; `key` itself if none."""
-    field = _field_lookup(descriptor).get(key)
+    field = fields_by_either_name(descriptor).get(key)
     return field.name if field is not None else key
 
 
@@ -73,7 +64,7 @@ def validate_message(descriptor: Descriptor, value: Any, path: str, *, exclude: 
     """Check `value` against `descriptor`; return it with snake_case keys at every level."""
     if not isinstance(value, Mapping):
         raise ValidationError(path, f"expected an object, got {type_name(value)}")
-    lookup = _field_lookup(descriptor)
+    lookup = fields_by_either_name(descriptor)
     result: dict[str, Any] = {}
     seen_from: dict[str, str] = {}
     for key, item in value.items():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from google.protobuf import json_format
 from livekit.protocol import agent_dispatch as agent_pb
 from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
@@ -150,6 +151,27 @@ def test_secrets_go_to_config_and_never_into_the_program():
     dashed = codegen.generate([inbound("ST_1", "x", auth_username="u", auth_password="-rf it's")])
     assert config_commands(dashed, endpoint, show_secrets=True)[-1] == \
         """pulumi config set --secret x-password -- '-rf it'"'"'s'"""
+
+
+def test_egress_credentials_go_to_config_keys_named_by_their_path_in_both_languages():
+    s3 = {"access_key": "AK-plain", "secret": "SK-plain", "bucket": "calls"}
+    room_config = json_format.ParseDict({"agents": [{"agent_name": "rec"}], "egress": {"room": {
+        "file": {"s3": s3}, "stream_outputs": [{"urls": ["rtmp://x/stream-key-plain"]}]}}}, room_pb.RoomConfiguration())
+    recorded = [rule("SDR_r", "Recorded", room_config=room_config)]
+    keys = {"recorded-room-config-egress-room-file-s3-access-key": "AK-plain",
+            "recorded-room-config-egress-room-file-s3-secret": "SK-plain",
+            "recorded-room-config-egress-room-stream-outputs-0-urls-0": "rtmp://x/stream-key-plain"}
+    python, in_yaml = codegen.generate(recorded), codegen.generate_yaml(recorded, "adopted")
+    for program in (python, in_yaml):
+        assert {s.key: s.value for s in program.secrets} == keys
+        assert not any(value in program.source for value in keys.values())
+    assert all(f'config.require_secret("{key}")' in python.source for key in keys)
+    compile(python.source, "__main__.py", "exec")
+    room = yaml.safe_load(in_yaml.source)["resources"]["recorded"]["properties"]["roomConfig"]
+    assert room["egress"]["room"]["file"]["s3"] == {
+        "accessKey": "${recorded-room-config-egress-room-file-s3-access-key}",
+        "secret": "${recorded-room-config-egress-room-file-s3-secret}", "bucket": "calls"}
+    assert room["agents"] == [{"agentName": "rec"}]
 
 
 @pytest.mark.parametrize("text", ['plain', 'say "hi"', "it's \"both\"", "back\\slash \\\" quote", "tab\tnew\nline",

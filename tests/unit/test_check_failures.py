@@ -10,18 +10,27 @@ from pulumi_livekit import ValidationError
 from pulumi_livekit._provider import shown_failure
 from pulumi_livekit._validation import validate_message
 
+RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR
+
 
 def test_a_nested_failure_is_shown_on_its_top_level_property_with_the_path_in_the_reason():
     inputs = {"attributes": {"tier": 5}, "trunk_ids": "ST_1"}
-    nested = shown_failure(CheckFailure("attributes.tier", "expected a string, got a number"), inputs)
+    nested = shown_failure(CheckFailure("attributes.tier", "expected a string, got a number"), inputs, RULE)
     assert (nested.property, nested.reason) == ("attributes", "attributes.tier: expected a string, got a number")
-    indexed = shown_failure(CheckFailure("trunk_ids[0]", "must not be empty"), inputs)
+    indexed = shown_failure(CheckFailure("trunk_ids[0]", "must not be empty"), inputs, RULE)
     assert (indexed.property, indexed.reason) == ("trunk_ids", "trunk_ids[0]: must not be empty")
     top = CheckFailure("trunk_ids", "expected a list, got a string")
-    assert shown_failure(top, inputs) is top  # the engine finds it as it is
+    assert shown_failure(top, inputs, RULE) is top  # the engine finds it as it is
     # Not among the inputs (the connection from stack config): about the resource, the path in the text.
-    elsewhere = shown_failure(CheckFailure("connection.url", "is empty"), inputs)
+    elsewhere = shown_failure(CheckFailure("connection.url", "is empty"), inputs, RULE)
     assert (elsewhere.property, elsewhere.reason) == ("", "connection.url: is empty")
+
+
+def test_a_failure_in_a_property_holding_a_credential_is_shown_on_none():
+    # The engine would print room_config whole, the egress's S3 secret with it.
+    inputs = {"room_config": {"egress": {"room": {"file": {"s3": {"secret": "s3-plain", "bucket": 5}}}}}}
+    failure = shown_failure(CheckFailure("room_config.egress.room.file.s3.bucket", "expected a string"), inputs, RULE)
+    assert (failure.property, failure.reason) == ("", "room_config.egress.room.file.s3.bucket: expected a string")
 
 
 @pytest.mark.parametrize("key,nearest", [("trunkIdz", "trunkIds"), ("room_confg", "room_config"),

@@ -11,7 +11,7 @@ from pulumi.provider.experimental.property_value import PropertyValue
 
 from pulumi_livekit import _dispatch_rule, _stored, _trunks
 from pulumi_livekit.plugin import schema
-from pulumi_livekit.plugin._values import from_core, property_path, to_core
+from pulumi_livekit.plugin._values import at_credential, from_core, property_path, to_core
 
 SCHEMA = json.loads(schema())
 RESOURCES = {"DispatchRule": sip_pb.SIPDispatchRuleInfo, "InboundTrunk": sip_pb.SIPInboundTrunkInfo,
@@ -63,6 +63,11 @@ def test_secrets_are_marked_and_rule_kinds_are_typed():
     assert [value["value"] for value in encryption] == [v.name for v in sip_pb.SIPMediaEncryption.DESCRIPTOR.values]
     agents = types["livekit:index:RoomConfiguration"]["properties"]["agents"]
     assert agents == {"type": "array", "items": {"$ref": "#/types/livekit:index:RoomAgentDispatch"}}
+    # Egress credentials inside a rule's roomConfig, wherever their message appears.
+    s3 = types["livekit:index:S3Upload"]["properties"]
+    assert s3["secret"]["secret"] is s3["accessKey"]["secret"] is True and "secret" not in s3["bucket"]
+    assert types["livekit:index:StreamOutput"]["properties"]["urls"] == {
+        "type": "array", "items": {"type": "string"}, "secret": True}
 
 
 def test_values_cross_once_each_way():
@@ -97,6 +102,18 @@ def test_failure_paths_are_named_as_the_schema_names_them():
     assert property_path(_dispatch_rule.PROVIDER, "room_config.agents[0].agent_name") == "roomConfig.agents[0].agentName"
     assert property_path(_trunks.INBOUND_PROVIDER, "headers.X-Custom_header") == "headers.X-Custom_header"
     assert property_path(_dispatch_rule.PROVIDER, "") == ""
+    assert at_credential(_dispatch_rule.PROVIDER, "room_config.egress.tracks.s3.secret")
+    assert at_credential(_dispatch_rule.PROVIDER, "rule.dispatch_rule_callee.pin")
+    assert not at_credential(_dispatch_rule.PROVIDER, "room_config.egress.tracks.s3.bucket")
+    assert not at_credential(_trunks.INBOUND_PROVIDER, "headers.secret")  # a map's key is data
+
+
+def test_each_egress_credential_is_marked_secret_where_it_is_and_nothing_around_it():
+    core = {"room_config": {"egress": {"tracks": {"filepath": "f", "s3": {"secret": "SK", "bucket": "b"}}}}}
+    tracks = from_core(_dispatch_rule.PROVIDER, core)["roomConfig"].value["egress"].value["tracks"]
+    s3 = tracks.value["s3"]
+    assert s3.value["secret"] == PropertyValue("SK", is_secret=True) and s3.value["bucket"] == PropertyValue("b")
+    assert not (s3.is_secret or tracks.is_secret or tracks.value["filepath"].is_secret)
 
 
 def test_a_whole_number_where_the_schema_says_string_is_taken_as_its_digits():

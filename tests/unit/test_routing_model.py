@@ -62,6 +62,16 @@ def test_the_first_example_of_the_issue():
     }
 
 
+def test_an_answer_shows_the_room_configurations_egress_credentials_as_secret():
+    egress = {"room": {"file": {"gcp": {"credentials": '{"private_key": "k"}', "bucket": "calls"}},
+                       "webhooks": [{"url": "https://hooks.example.com/egress", "signing_key": "whsec"}]}}
+    decision = evaluate([], [rule("SDR_1", room_config={"egress": egress})], call())
+    shown = decision.to_json()["roomConfig"]["egress"]["room"]
+    assert shown["file"]["gcp"] == {"credentials": "[secret]", "bucket": "calls"}
+    assert shown["webhooks"] == [{"url": "https://hooks.example.com/egress", "signingKey": "[secret]"}]
+    assert decision.room_config["egress"]["room"]["file"]["gcp"]["credentials"] == '{"private_key": "k"}'
+
+
 @pytest.mark.parametrize("kind, fields, room", [
     ("individual", {"room_prefix": "call"}, "call_+15550001111_{random}"),
     ("individual", {"room_prefix": "call", "no_randomness": True}, "call_+15550001111"),

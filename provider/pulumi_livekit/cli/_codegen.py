@@ -3,8 +3,8 @@
 Each object becomes one resource: its fields in the provider's canonical form (the form an
 import is compared against) as keyword arguments in the order of the resource's constructor,
 nested messages as the typed classes that mirror them, the IDs of adopted trunks as references,
-PINs and trunk passwords read from secret stack config, `import_` set to the object's ID, and
-`protect` set unless asked not to.
+PINs, trunk passwords and egress credentials read from secret stack config, `import_` set to the
+object's ID, and `protect` set unless asked not to.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from .._inputs import (
     SIPMediaConfig,
 )
 from .._provider import SIPResourceProvider
-from .._stored import PLUGIN_TYPE_TOKENS, without_media_copy
+from .._stored import PLUGIN_TYPE_TOKENS, replace_credentials, without_media_copy
 from .._trunks import InboundTrunk, OutboundTrunk
 
 WIDTH = 100
@@ -164,7 +164,7 @@ _HEADER = '''"""LiveKit SIP trunks and dispatch rules, adopted with livekit-adop
 
 Each resource names the object it adopts (`import_`), so the first `pulumi up` imports them all
 unchanged; `livekit-adopt --finish` then drops `import_` (the stack holds them from then on).
-PINs and trunk passwords are read from secret stack config.
+PINs, trunk passwords and egress credentials are read from secret stack config.
 """
 
 import pulumi
@@ -197,11 +197,19 @@ def _fields(item: Adopted, trunk_references: Mapping[str, Any],
     provider = kind.provider
     fields = provider.split_secrets(_canonical.canonical_from_message(message))
     secrets = []
+
+    def reference(key: str, credential: str) -> Any:
+        setting = SecretSetting(key, credential)
+        secrets.append(setting)
+        return secret_reference(setting.key)
+
     for key in provider.secret_keys:
         if fields.get(key):
-            setting = SecretSetting(f"{item.resource_name}-{_SECRET_SUFFIXES[key]}", fields[key])
-            fields[key] = secret_reference(setting.key)
-            secrets.append(setting)
+            fields[key] = reference(f"{item.resource_name}-{_SECRET_SUFFIXES[key]}", fields[key])
+    # Credentials nested in a field (an egress's upload keys in `room_config`): a config key named by their path.
+    nested = {key: value for key, value in fields.items() if key not in provider.secret_keys}
+    fields.update(replace_credentials(message.DESCRIPTOR, nested, lambda path, credential: reference(
+        f"{item.resource_name}-{slug(path)}", credential)))
     fields = provider.join_secrets(fields)
     if kind is DISPATCH_RULE and "rule" not in fields:
         # A rule kind with nothing set is still the rule's kind; the canonical form drops it as empty.

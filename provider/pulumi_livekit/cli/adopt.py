@@ -72,8 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--name", action="append", metavar="PATTERN",
                         help="adopt only objects whose name matches this shell pattern, e.g. 'support*' (repeatable)")
     parser.add_argument("--show-secrets", action="store_true",
-                        help="print PINs and trunk passwords in the `pulumi config set --secret` commands "
-                             "(without it, each command asks for its value)")
+                        help="print PINs, trunk passwords and egress credentials in the `pulumi config set --secret` "
+                             "commands (without it, each command asks for its value)")
     parser.add_argument("--virtualenv", default=VIRTUALENV, metavar="DIR",
                         help="the program's virtualenv, relative to DIR (default: venv)")
     parser.add_argument("--requirement", action="append", metavar="LINE",
@@ -256,8 +256,9 @@ def _report(program: Program, out: Optional[Path], args: argparse.Namespace, end
              "  pulumi up",
              f"  {shlex.quote(adopt)} --finish"]
     if args.api_secret is not None or (program.secrets and not args.show_secrets):
-        lines.append("A `pulumi config set --secret KEY` without a value asks for it; --show-secrets prints PINs "
-                     "and trunk passwords on those lines instead. The API secret is never printed.")
+        lines.append("A `pulumi config set --secret KEY` without a value asks for it; --show-secrets prints PINs, "
+                     "trunk passwords and egress credentials on those lines instead. The API secret is never "
+                     "printed.")
     option = "import_" if python else "import"
     lines.append(f"`pulumi up` imports every object without changing it{', protected' if args.protect else ''}; "
                  f"`--finish` then drops `{option}`, so that an object deleted outside Pulumi is created again by "

@@ -14,6 +14,3 @@ KINDS: dict[str, SIPResourceProvider] = {
     PLUGIN_TYPE_TOKENS["InboundTrunk"]: _trunks.INBOUND_PROVIDER,
     PLUGIN_TYPE_TOKENS["OutboundTrunk"]: _trunks.OUTBOUND_PROVIDER,
 }
-
-# Message fields that are secrets wherever they appear (a PIN in any rule kind, a trunk password).
-SECRET_FIELDS = frozenset(key for provider in KINDS.values() for key in provider.secret_keys)

@@ -19,8 +19,8 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from .._config import SETTINGS
 from .._descriptors import is_map, is_repeated
 from .._silencing import IGNORE_SETTING
-from .._stored import OUTPUT_ONLY
-from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
+from .._stored import OUTPUT_ONLY, is_credential
+from ._kinds import KINDS, PACKAGE
 
 VERSION = metadata.version("pulumi-livekit")
 
@@ -73,7 +73,7 @@ class _Builder:
             spec = {"type": "array", "items": self.single(field)}
         else:
             spec = self.single(field)
-        if field.name in SECRET_FIELDS:
+        if is_credential(field):
             spec["secret"] = True
         return spec
 

@@ -53,10 +53,10 @@ from .._provider import PROJECT_KEY, SIPResourceProvider, project_of
 from .._redact import redact
 from .._silencing import IGNORE_SETTING
 from ._engine_log import EngineLog
-from ._kinds import KINDS, PACKAGE, SECRET_FIELDS
+from ._kinds import KINDS, PACKAGE
 from ._package import config_name, schema
 from ._routing_warnings import RoutingWarnings
-from ._values import from_core, plain, property_name, property_path, to_core
+from ._values import at_credential, from_core, plain, property_name, property_path, to_core
 
 T = TypeVar("T")
 
@@ -224,7 +224,7 @@ class LiveKitProvider(Provider):
 
 def _failure(provider: SIPResourceProvider, failure: Any) -> CheckFailure:
     path, reason = property_path(provider, failure.property), redact(failure.reason)
-    if failure.property.rsplit(".", 1)[-1] in SECRET_FIELDS:
+    if at_credential(provider, failure.property):
         # The engine quotes the value at a failure's property: a secret's failure names it in the text instead.
         return CheckFailure("", f"{path}: {reason}")
     return CheckFailure(path, reason)

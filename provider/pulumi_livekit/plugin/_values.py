@@ -5,13 +5,12 @@ marked on the value. The core speaks the dynamic providers' dicts: snake_case ke
 and a dispatch rule's PIN split out of `rule` into a `pin` key of its own. Unknowns are the protocol's
 sentinel string on both sides (this SDK unmarshals them as that string, and cannot marshal its own
 `Computed`), the core's `UNKNOWN`. Everything crossing is converted here, once, by walking the message
-descriptor; secrets are marked by field name (`SECRET_FIELDS`) whatever the program marked, so a PIN or
-password is never plaintext in state.
+descriptor; credentials are marked secret wherever they appear (`_stored.is_credential`) whatever the program
+marked, so a PIN, password or egress upload key is never plaintext in state.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any, Optional
 
@@ -21,19 +20,14 @@ from pulumi.runtime import rpc
 
 from .._descriptors import is_map
 from .._provider import SIPResourceProvider
-from ._kinds import SECRET_FIELDS
-
-
-@functools.cache  # descriptors are immutable and few
-def _by_json_name(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
-    return {field.json_name: field for field in descriptor.fields}
+from .._stored import fields_by_either_name, is_credential
 
 
 def _field(descriptor: Optional[Descriptor], key: str) -> Optional[FieldDescriptor]:
     """The field `key` names, in the schema's spelling (`json_name`) or the core's (`name`)."""
     if descriptor is None:
         return None
-    return descriptor.fields_by_name.get(key) or _by_json_name(descriptor).get(key)
+    return fields_by_either_name(descriptor).get(key)
 
 
 def _nested(field: Optional[FieldDescriptor]) -> Optional[Descriptor]:
@@ -106,7 +100,8 @@ def _property_object(descriptor: Optional[Descriptor], values: Mapping[str, Any]
         field = _field(descriptor, key)
         name = field.json_name if field is not None else key
         converted = _property(value, field)
-        properties[name] = converted.with_secret(True) if key in SECRET_FIELDS and value is not None else converted
+        secret = field is not None and is_credential(field) and value is not None
+        properties[name] = converted.with_secret(True) if secret else converted
     return properties
 
 
@@ -125,16 +120,28 @@ def _property(value: Any, field: Optional[FieldDescriptor]) -> PropertyValue:
 
 # ---- names ----------------------------------------------------------------------------------
 
-def property_path(provider: SIPResourceProvider, path: str) -> str:
-    """A core failure's path (`rule.dispatch_rule_direct.room_name`, `trunk_ids[1]`) in the schema's names."""
+def _path_fields(provider: SIPResourceProvider, path: str) -> list[tuple[str, Optional[FieldDescriptor]]]:
+    """Each segment of a core failure's path with the field it names (None for a map's key)."""
     descriptor: Optional[Descriptor] = provider.message_type.DESCRIPTOR
-    parts = []
+    fields = []
     for segment in path.split(".") if path else []:
         key, bracket, index = segment.partition("[")
         field = _field(descriptor, key)
-        parts.append((field.json_name if field is not None else key) + bracket + index)
+        fields.append((segment, field))
         descriptor = _nested(field)
-    return ".".join(parts)
+    return fields
+
+
+def property_path(provider: SIPResourceProvider, path: str) -> str:
+    """A core failure's path (`rule.dispatch_rule_direct.room_name`, `trunk_ids[1]`) in the schema's names."""
+    return ".".join(segment if field is None else field.json_name + segment[len(segment.partition("[")[0]):]
+                    for segment, field in _path_fields(provider, path))
+
+
+def at_credential(provider: SIPResourceProvider, path: str) -> bool:
+    """Whether a core failure's path ends at a credential (a PIN, a password, an egress's upload key)."""
+    fields = _path_fields(provider, path)
+    return bool(fields) and fields[-1][1] is not None and is_credential(fields[-1][1])
 
 
 def property_name(provider: SIPResourceProvider, key: str) -> str:

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Union
 
 from google.protobuf import json_format
+from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
+from .._stored import SECRET_MARK, replace_credentials
 from ._conflicts import first_rule_conflict
 from ._numbers import same_number
 from ._objects import (
@@ -85,7 +87,8 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         """The fields of `EvaluateSIPDispatchRulesResponse` under their protobuf JSON names, unset ones
-        left out (as protobuf JSON does), plus `error` when the server would answer an error."""
+        left out (as protobuf JSON does), plus `error` when the server would answer an error. Unlike the
+        server's, it is printed: a credential in `roomConfig` (an egress's upload keys) reads `[secret]`."""
         if self.error is not None:
             return {"error": {"code": self.error.code, "message": self.error.message}}
         named = {
@@ -104,7 +107,8 @@ class Decision:
         if self.result != ACCEPT:
             return answer
         if self.rule is not None and self.rule.HasField("room_config"):
-            answer["roomConfig"] = dict(self.room_config)
+            answer["roomConfig"] = replace_credentials(room_pb.RoomConfiguration.DESCRIPTOR, self.room_config,
+                                                       lambda _path, _credential: SECRET_MARK)
         if self.rule is not None and self.rule.room_preset:
             answer["roomPreset"] = self.rule.room_preset
         if self.trunk is not None:  # what the trunk hands the call, under the same JSON names
