@@ -357,6 +357,7 @@ class ProviderAlone:
             {"livekit:url": url, "livekit:apiKey": api_key, "livekit:apiSecret": api_secret})
         self.count = count
         self.outputs: list[dict[str, Any]] = []
+        self.inputs: list[dict[str, Any]] = []  # the last checked inputs, which the engine hands check as olds
         self.provider_value = "x" * 96  # the serialized provider: opaque to our code
         fields = [f.name for f in self.provider.message_type.DESCRIPTOR.fields
                   if f.name not in ("created_at", "updated_at")]
@@ -372,18 +373,20 @@ class ProviderAlone:
         cpu = time.process_time()
         start = time.perf_counter()
         if op == "create":
-            self.outputs = []
+            self.inputs, self.outputs = [], []
             for i in range(self.count):
                 checked = p.check({}, self._news(i, "a")).inputs
+                self.inputs.append(checked)
                 self.outputs.append(p.create(checked).outs)
         elif op in ("preview", "update"):
             name = "a" if op == "preview" else "b"
             for i, olds in enumerate(self.outputs):
-                checked = p.check(olds, self._news(i, name)).inputs
+                # As the engine calls them: check gets the last checked inputs, diff and update the outputs.
+                checked = p.check(self.inputs[i], self._news(i, name)).inputs
                 changed = p.diff(olds[p.id_field], olds, checked).changes
                 if op == "update":
                     assert changed
-                    self.outputs[i] = p.update(olds[p.id_field], olds, checked).outs
+                    self.inputs[i], self.outputs[i] = checked, p.update(olds[p.id_field], olds, checked).outs
                 else:
                     assert not changed
         elif op == "refresh":
@@ -392,7 +395,7 @@ class ProviderAlone:
         elif op == "destroy":
             for olds in self.outputs:
                 p.delete(olds[p.id_field], olds)
-            self.outputs = []
+            self.inputs, self.outputs = [], []
         return time.perf_counter() - start, time.process_time() - cpu
 
 

@@ -51,3 +51,15 @@ def test_yaml_side_of_the_bench_at_two_rules(livekit, proxy, tmp_path):
     assert "Load average (1, 5, 15 min) at the start and end of each N: N=2 " in table
     failed = [name for name, ok, _ in checks if not ok]
     assert checks and not failed, failed
+
+
+def test_provider_alone_runs_every_operation_as_the_engine_calls_the_provider(livekit):
+    bench = _bench()
+    creds = livekit.credentials
+    alone = bench.ProviderAlone(creds.url, creds.api_key, creds.api_secret, 2)
+    for op in bench.OPS:
+        wall, cpu = alone.op(op)
+        assert wall > 0 and cpu >= 0, op
+        with SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)) as client:
+            names = sorted(rule.name for rule in client.list_dispatch_rules())
+        assert names == ([] if op == "destroy" else ["b-0", "b-1"] if op in ("update", "refresh") else ["a-0", "a-1"])
