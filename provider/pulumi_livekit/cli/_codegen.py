@@ -288,9 +288,11 @@ def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bo
         fields, item_secrets = _fields(item, trunk_references, lambda key: f"${{{key}}}")
         secrets += item_secrets
         declared = _canonical.to_message(item.source.kind.provider.message_type, fields)
-        resources[item.resource_name] = {"type": PLUGIN_TYPE_TOKENS[item.source.kind.resource.__name__],
-                                    "properties": json_format.MessageToDict(declared),
-                                    "options": {"import": item.source.id, **({"protect": True} if protect else {})}}
+        resources[item.resource_name] = {
+            "type": PLUGIN_TYPE_TOKENS[item.source.kind.resource.__name__],
+            "properties": json_format.MessageToDict(declared),
+            "options": {"import": item.source.id, **({"protect": True} if protect else {})},
+        }
     document = {
         "name": project,
         "description": "LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt",
