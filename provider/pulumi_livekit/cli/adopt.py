@@ -145,16 +145,16 @@ def _adopt(args: argparse.Namespace) -> None:
     assert out is not None
     out.mkdir(parents=True, exist_ok=True)
     if args.language == "yaml":
-        (out / "Pulumi.yaml").write_text(program.source, encoding="utf-8")
-        _report(program, out, args, endpoint, sys.stdout)
-        return
-    contents = {"__main__.py": program.source, "Pulumi.yaml": pulumi_yaml(project, args.virtualenv),
-                "requirements.txt": requirements(args.requirement or [installed_requirement()]),
-                ".gitignore": gitignore(args.virtualenv), HOST_LAUNCHER: host_launcher(args.virtualenv)}
-    for name in FILES:
+        contents = {"Pulumi.yaml": program.source}
+    else:
+        contents = {"__main__.py": program.source, "Pulumi.yaml": pulumi_yaml(project, args.virtualenv),
+                    "requirements.txt": requirements(args.requirement or [installed_requirement()]),
+                    ".gitignore": gitignore(args.virtualenv), HOST_LAUNCHER: host_launcher(args.virtualenv)}
+    for name, text in contents.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
-        (out / name).write_text(contents[name], encoding="utf-8")
-    (out / HOST_LAUNCHER).chmod(0o755)
+        (out / name).write_text(text, encoding="utf-8")
+    if HOST_LAUNCHER in contents:
+        (out / HOST_LAUNCHER).chmod(0o755)
     _report(program, out, args, endpoint, sys.stdout)
 
 
