@@ -62,8 +62,8 @@ def _plain(value: PropertyValue, field: Optional[FieldDescriptor]) -> Any:
     inner = value.value
     if isinstance(inner, Mapping):
         descriptor = _nested(field)
-        if descriptor is None:  # a map: keys are the user's, values plain
-            values = field.message_type.fields_by_name["value"] if field is not None and field.message_type else None
+        if descriptor is None:  # a map (keys are the user's, values as its value field says), or no field at all
+            values = field.message_type.fields_by_name["value"] if field is not None and is_map(field) else None
             return {key: _plain(item, values) for key, item in inner.items()}
         return _plain_object(descriptor, inner)
     if isinstance(inner, tuple):
