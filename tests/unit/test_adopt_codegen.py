@@ -16,7 +16,7 @@ from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit import ConfigurationError
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit.cli import _codegen as codegen
 from pulumi_livekit.cli import installed_requirement
 from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select

@@ -27,11 +27,11 @@ from typing import Iterable, Mapping, NoReturn, Optional, Sequence, TextIO
 
 import yaml
 
-from .._client import SIPClient
-from .._config import Endpoint
+from .._api.client import SIPClient
+from .._api.endpoint import Endpoint
 from .._exceptions import AdoptError, LiveKitError
-from .._redact import register_secrets, redact
-from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
+from .._api.redact import register_secrets, redact
+from .._model.stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
 from . import add_version_argument, installed_requirement, package_version
 from ._codegen import DISPATCH_RULE, HOST_LAUNCHER, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
 from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, host_launcher, pulumi_yaml
