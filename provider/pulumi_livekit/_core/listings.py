@@ -55,6 +55,13 @@ class _Listing:
         except LiveKitError as error:  # every caller waiting on the listing fails alike, no one asks again
             self.items, self.error = None, error
 
+    def take_once(self, fetch: Callable[[], list[Message]]) -> None:
+        """Listed unless listed (or failed) before; raises the listing's error. The caller holds `lock`."""
+        if self.items is None and self.error is None:
+            self.take(fetch)
+        if self.error is not None:
+            raise self.error
+
     def put(self, item: Message) -> None:
         self.remove(object_id(item))
         self.items[object_id(item)] = item
@@ -95,6 +102,13 @@ class Listings:
                 raise listing.error
             return listing.items
 
+    def verify(self, endpoint: Endpoint, fetch: Callable[[], list[sip_pb.SIPDispatchRuleInfo]]) -> None:
+        """The project's dispatch rules listed once per process, as the conflict checks read them: raises what
+        that listing raised (a refused key, a server out of reach), to every caller, without asking again."""
+        listing = self._listing(endpoint, sip_pb.SIPDispatchRuleInfo)
+        with listing.lock:
+            listing.take_once(fetch)
+
     def conflict(self, endpoint: Endpoint, fetch: Callable[[], list[sip_pb.SIPDispatchRuleInfo]],
                  rule: sip_pb.SIPDispatchRuleInfo, own_claims: frozenset[Claim]
                  ) -> Optional[tuple[sip_pb.SIPDispatchRuleInfo, str]]:
@@ -102,10 +116,7 @@ class Listings:
         `own_claims` are what the resource's rule claimed before this change (see `in_the_way`)."""
         listing = self._listing(endpoint, sip_pb.SIPDispatchRuleInfo)
         with listing.lock:
-            if listing.items is None and listing.error is None:
-                listing.take(fetch)
-            if listing.error is not None:
-                raise listing.error
+            listing.take_once(fetch)
             return listing.in_the_way(rule, own_claims)
 
     def refused(self, endpoint: Endpoint, fetch: Callable[[], list[sip_pb.SIPDispatchRuleInfo]],

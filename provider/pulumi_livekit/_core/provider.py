@@ -31,13 +31,14 @@ from pulumi.dynamic import (
 )
 
 from .._api.endpoint import Endpoint
-from .._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
+from .._exceptions import ConfigurationError, LiveKitError, NotFoundError, OtherProjectError, ValidationError
 from .._model import canonical, validation
-from .._model.kinds import Kind
+from .._model.kinds import DISPATCH_RULE, Kind
 from .._model.paths import top_of
 from .._model.secrets import credentials_in
 from .._model.stored import OUTPUT_ONLY
 from .connection import SETTINGS, connection_problems, project_mark, project_of, resolve_connection
+from .offline import checks_offline
 from .sdk import normalize_unknowns, pickled_by_name, secret_value
 from .state import ProcessState, client_for, current, register_secrets
 
@@ -125,6 +126,8 @@ class SIPResourceProvider(ResourceProvider):
         checked_connection, problems = connection_problems(connection, lambda value: value == canonical.UNKNOWN)
         failures += [CheckFailure(path, problem) for path, problem in problems]
         endpoint = None if failures else self._checked_endpoint(checked_connection, failures)
+        if endpoint is not None:
+            failures += self._unverified(endpoint)
         if failures:
             return CheckResult(news, failures)
         if not canonical.contains_unknown(desired):
@@ -226,6 +229,18 @@ class SIPResourceProvider(ResourceProvider):
         except ConfigurationError as error:
             failures.append(CheckFailure(f"connection.{error.field}", str(error)))
             return None
+
+    def _unverified(self, endpoint: Endpoint) -> list[CheckFailure]:
+        """The connection's key, secret and server, verified once per process (`Listings.verify`, unless checks are
+        offline): a refusal fails every check on it with the message the deployment would give."""
+        try:
+            if checks_offline():
+                return []
+            client = self._client_at(endpoint)
+            self.state.listings.verify(client.connection, lambda: client.list(DISPATCH_RULE))
+        except LiveKitError as error:
+            return [CheckFailure("", str(error))]
+        return []
 
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""
