@@ -23,6 +23,9 @@ SETTINGS = (
     ("api_secret", "livekit:apiSecret", "LIVEKIT_API_SECRET"),
 )
 FIELDS = tuple(name for name, _, _ in SETTINGS)
+SETTING_VARIABLES = tuple(env_var for _, _, env_var in SETTINGS)
+# The settings that say which project an endpoint reaches (`project_of`); the secret only proves who asks.
+PROJECT_SETTINGS = ("url", "api_key")
 
 
 def setting_problem(name: str, value: Any) -> Optional[str]:
@@ -65,6 +68,15 @@ def resolve_connection(
             raise ConfigurationError(f"{source} {problem}", field=name)
         values[name] = value.strip()
     return Endpoint(**values)
+
+
+def environment_sources(explicit: Optional[Mapping[str, Any]], stack_config: Callable[[str], Any],
+                        environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The environment variables `resolve_connection` takes the project (URL, API key) from: those neither an explicit
+    value nor stack config overrides."""
+    explicit = explicit or {}
+    return [env_var for name, config_key, env_var in SETTINGS if name in PROJECT_SETTINGS
+            and explicit.get(name) is None and stack_config(config_key) is None and environ.get(env_var) is not None]
 
 
 def connection_problems(connection: Any, is_unknown: Callable[[Any], bool]) -> tuple[Optional[dict[str, str]],
