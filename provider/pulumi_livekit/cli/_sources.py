@@ -7,15 +7,15 @@ import argparse
 import json
 import shutil
 import subprocess
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
-from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
 from .._api.client import RetryPolicy, SIPClient
 from .._api.endpoint import Endpoint
 from .._core.connection import SETTINGS, resolve_connection
 from .._exceptions import ConfigurationError, LiveKitError
+from .._model.exported import recorded_message
 from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, PIN, kind_of_token
 from .._model.secrets import SECRET_MARK, pin_of
 
@@ -95,40 +95,13 @@ def message_from_state(resource_type: str, props: Mapping[str, Any]):
     if kind is DISPATCH_RULE:
         return _rule_from_outputs(props)
     if kind is INBOUND_TRUNK:
-        return _message_from_outputs(INBOUND_TRUNK.message, props)
+        return recorded_message(INBOUND_TRUNK, props)
     return None
-
-
-def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """The message's fields, leaving out unset ones and secrets (encrypted in the export), at every level."""
-    return {k: _without_secrets(outputs[k]) for k in names
-            if k in outputs and outputs[k] is not None and not _is_secret(outputs[k])}
-
-
-def _without_secrets(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _without_secrets(v) for k, v in value.items() if not _is_secret(v)}
-    if isinstance(value, list):
-        return [_without_secrets(v) for v in value]
-    return value
-
-
-def _is_secret(value: Any) -> bool:
-    """Encrypted in a stack export, or masked in `pulumi preview --json`."""
-    return (isinstance(value, Mapping) and "ciphertext" in value) or value == SECRET_MARK
-
-
-def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
-    # Each field by the one name it has in these outputs: the dynamic resources' snake_case, else the plugin's
-    # camelCase (`json_name`).
-    names = [f.name if f.name in outputs else f.json_name for f in message_type.DESCRIPTOR.fields
-             if f.name not in ("created_at", "updated_at")]
-    return json_format.ParseDict(_plain(outputs, names), message_type(), ignore_unknown_fields=True)
 
 
 def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
     """A PIN in stack state is a secret: the table needs to know a rule has one, never its value."""
-    rule = _message_from_outputs(DISPATCH_RULE.message, outputs)
+    rule = recorded_message(DISPATCH_RULE, outputs)
     rule_kind = rule.rule.WhichOneof("rule")
     # The dynamic resources keep the PIN in `pin`, the plugin in the rule's kind.
     if rule_kind and (outputs.get(PIN) is not None or pin_of(outputs.get("rule")) is not None):
