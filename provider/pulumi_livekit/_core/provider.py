@@ -36,10 +36,14 @@ from .._model import canonical, validation
 from .._model.kinds import DISPATCH_RULE, DYNAMIC_TARGETS, Kind
 from .._model.paths import top_of
 from .._model.secrets import credentials_in
-from .._model.stored import OUTPUT_ONLY
+from .._model.exported import comparable
+from .._model.stored import OUTPUT_ONLY, object_id
 from .connection import (SETTING_VARIABLES, SETTINGS, connection_problems, environment_sources, project_mark,
                          project_of, resolve_connection)
+from .declared import checked_urn
+from .interrupted import interrupted_create_message
 from .offline import checks_offline
+from .urns import stack_name
 from .sdk import normalize_unknowns, pickled_by_name, secret_value
 from .state import ProcessState, client_for, current, register_secrets
 
@@ -47,6 +51,9 @@ if TYPE_CHECKING:
     from .._api.client import SIPClient
 
 PROVIDER_KEY = "__provider"
+# The stack a Python program deploys ("organization/project/stack"), which it hands every resource's check: Pulumi's
+# own dynamic-provider host tells a check no URN. A check returns its inputs without it, so no state stores it.
+STACK_KEY = "__stack"
 CONNECTION = "connection"
 # An output no program declares: which LiveKit project the object is in (`project_mark`), so that a change of the
 # stack's connection (stack config or environment, which no resource's inputs hold) is seen before anything is sent
@@ -113,7 +120,7 @@ class SIPResourceProvider(ResourceProvider):
         """The inputs checked and in canonical form, or the failures, each at the full path of what failed."""
         failures: list[CheckFailure] = []
         news = normalize_unknowns(news)
-        state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
+        state = {k: v for k, v in news.items() if k not in (PROVIDER_KEY, STACK_KEY) and v is not None}
         connection = state.pop(CONNECTION, None)
         desired: dict[str, Any] = {key: state.pop(key) for key in self.kind.split_keys if key in state}
         for key, value in state.items():
@@ -137,7 +144,8 @@ class SIPResourceProvider(ResourceProvider):
         if not canonical.contains_unknown(desired):
             message = self._message(desired)
             desired = self._state(message)
-            failures += self.check_against_others(olds, desired, message, endpoint)
+            failures += (self._interrupted(olds, news.get(STACK_KEY), message, endpoint)
+                         or self.check_against_others(olds, desired, message, endpoint))
             if failures:
                 return CheckResult(news, failures)
         inputs = canonical.prune(desired) or {}
@@ -254,6 +262,27 @@ class SIPResourceProvider(ResourceProvider):
         except LiveKitError as error:
             return [CheckFailure("", str(error))]
         return []
+
+    def _interrupted(self, olds: Mapping[str, Any], stack: Optional[str], message: Message,
+                     endpoint: Optional[Endpoint]) -> list[CheckFailure]:
+        """A create whose object an earlier, interrupted `up` of the stack made (see `interrupted`): the failure that
+        prints the command taking it into the state."""
+        if olds or endpoint is None or checks_offline():
+            return []
+        urn = checked_urn()
+        records = self.state.stack_records
+        earlier = records.checked(urn or comparable(message))
+        stack = stack or (stack_name(urn) if urn else None)
+        client = self._client_at(endpoint)
+        try:
+            twins = self.state.listings.identical(client.connection, lambda: client.list(self.kind), message)
+        except LiveKitError:
+            return []  # nothing to tell apart; a rule's conflict check says why the server could not be read
+        record = records.of(stack) if twins and stack else None
+        unheld = [object_id(twin) for twin in twins if record is not None and object_id(twin) not in record.held]
+        if not unheld or record.pending_like(self.kind, urn, message) <= earlier:
+            return []
+        return [CheckFailure("", interrupted_create_message(self.kind, unheld, stack))]
 
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""

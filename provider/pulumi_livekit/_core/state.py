@@ -1,7 +1,8 @@
 """Everything this package keeps between calls in one process, in one object.
 
 A provider process keeps the listings of each LiveKit project (`listings`), the dispatch rules
-its deployment declared (`declared`), one pooled API client per project, and the secrets to
+its deployment declared (`declared`), what its stack's checkpoint says of creates an earlier run
+left pending (`interrupted`), one pooled API client per project, and the secrets to
 scrub from text; a program keeps its routing review (`_dynamic.routing_review`). Neither kind
 of process starts in code this package owns (Pulumi's own dynamic-provider host may run the
 providers, and the user writes the program), so the state is made at first use; `reset()` starts
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 from .._api.endpoint import Endpoint
 from .._api.redact import scrubbed
 from .declared import DeclaredRules
+from .interrupted import StackRecords
 from .listings import Listings
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the process first calls the API
@@ -48,6 +50,7 @@ class ProcessState:
     def __init__(self) -> None:
         self.listings = Listings()
         self.declared_rules = DeclaredRules()
+        self.stack_records = StackRecords()
         self.secrets = Secrets()
         # The program's routing review, made by the first resource it declares (see `_dynamic.routing_review`).
         self.review: Optional[Any] = None

@@ -9,7 +9,7 @@ import pulumi
 from google.protobuf.descriptor import Descriptor
 from pulumi.dynamic import Resource
 
-from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
+from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, STACK_KEY, SIPResourceProvider
 from .._core.sdk import register_resource, serialized_provider
 from .._model import validation
 from .._model.descriptors import is_map, is_repeated
@@ -65,6 +65,7 @@ class SIPResource(Resource):
             secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
             opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
         props[PROVIDER_KEY] = serialized_provider(provider)
+        props[STACK_KEY] = _deployed_stack()
         register_resource(self, type(self)._type_token(), resource_name, props, opts)
         declare_for_review(resource_name, self, provider.kind, inputs, props.get(CONNECTION))
 
@@ -100,6 +101,12 @@ class SIPResource(Resource):
         """
         fields = load_spec(spec, cls._provider.kind.message, envelope=cls._provider.kind.envelope)
         return cls(resource_name, connection=connection, opts=opts, **fields)
+
+
+@functools.lru_cache(maxsize=None)
+def _deployed_stack() -> str:
+    """The stack this program deploys, fully qualified: what a check reads the stack's checkpoint by."""
+    return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
 @functools.lru_cache(maxsize=None)

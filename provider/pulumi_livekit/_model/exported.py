@@ -13,7 +13,8 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from .kinds import Kind
-from .secrets import SECRET_MARK, join_pin
+from .secrets import SECRET_MARK, join_pin, without_credentials
+from .stored import as_stored
 
 # How a stack export marks a secret value: beside this key, its `ciphertext`, or its `plaintext` (as JSON) when shown.
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -44,3 +45,9 @@ def recorded_message(kind: Kind, properties: Mapping[str, Any]) -> Message:
              for name in (field.name, field.json_name)}
     return json_format.ParseDict({key: value for key, value in state.items() if key in names and value is not None},
                                  kind.message(), ignore_unknown_fields=True)
+
+
+def comparable(message: Message) -> bytes:
+    """What a stack export can show of an object, as bytes that compare equal when that is equal: the object as
+    LiveKit stores it (`as_stored`), without its credentials."""
+    return as_stored(without_credentials(message)).SerializeToString(deterministic=True)
