@@ -10,6 +10,7 @@ to test their own programs the same way.
 from ._agent_worker import AgentWorker
 from ._cluster import LocalLiveKitCluster, TCPBalancer
 from ._livekit import Credentials, LocalLiveKit, free_port
+from ._processes import descendants, signal_tree
 from ._proxy import Fault, FaultProxy, unknown_field, with_unknown_field
 from ._pulumi import Diagnostic, PulumiCommandError, PulumiStack, Result, resource_name
 from ._routing_oracle import RoutingOracle, RoutingOracleError
@@ -30,8 +31,10 @@ __all__ = [
     "RoutingOracle",
     "RoutingOracleError",
     "TCPBalancer",
+    "descendants",
     "free_port",
     "resource_name",
+    "signal_tree",
     "tool_path",
     "unknown_field",
     "with_unknown_field",
