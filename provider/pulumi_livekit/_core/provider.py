@@ -277,7 +277,7 @@ class SIPResourceProvider(ResourceProvider):
         try:
             twins = self.state.listings.identical(client.connection, lambda: client.list(self.kind), message)
         except LiveKitError:
-            return []  # nothing to tell apart; a rule's conflict check says why the server could not be read
+            return []  # nothing to tell apart by: the create meets what kept the objects from being listed
         record = records.of(stack) if twins and stack else None
         unheld = [object_id(twin) for twin in twins if record is not None and object_id(twin) not in record.held]
         if not unheld or record.pending_like(self.kind, urn, message) <= earlier:
