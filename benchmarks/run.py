@@ -703,13 +703,14 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
             who = "" if side == "ours" else f"{SIDE_TITLES[side]}: "
             preview = sum(per_op.get("preview", {}).values())
             if "preview" in per_op:
-                checks.append((f"N={r.n}: {who}preview with no changes makes 0 API requests", preview == 0,
+                checks.append((f"N={r.n}: {who}preview with no changes makes 1 API request", preview == 1,
                                f"{preview}"))
-            # A create is one request: the deployment's one listing of the server's rules (for conflicts, the
-            # rules are new) also tells each create which identical rules were there before; a refresh lists
-            # all rules once. An update reads the rule first, so that what the server holds and the program does
-            # not declare (fields of a newer LiveKit, the stored `media`) is sent back as it is.
-            expected = {"create": r.n + 1, "update": 2 * r.n, "refresh": 1, "destroy": r.n}
+            # Checks verify the connection once per deployment: one listing of the server's rules, which also
+            # serves the conflict checks of new rules and tells each create which identical rules were there
+            # before, so a create is one request per rule; a refresh lists all rules once. An update reads the
+            # rule first, so that what the server holds and the program does not declare (fields of a newer
+            # LiveKit, the stored `media`) is sent back as it is.
+            expected = {"create": r.n + 1, "update": 2 * r.n + 1, "refresh": 1, "destroy": r.n}
             for op, wanted in expected.items():
                 if op not in per_op:
                     continue
