@@ -86,14 +86,14 @@ def killed_up(stack: PulumiStack, proxy: FaultProxy, rng: random.Random, *, inte
     after, pause = creates() + rng.randint(1, RULES + TRUNKS - 1), rng.uniform(0, SLOW)
     running = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.stack],
                                cwd=stack.program_dir, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+                               text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while creates() < after:
         assert running.poll() is None and time.monotonic() < deadline, running.communicate()[0]
         time.sleep(0.01)
     time.sleep(pause)
-    if interrupt_first:
-        signal_tree(running.pid, signal.SIGINT)
+    if interrupt_first:  # to the engine's process group, as a terminal or a CI runner sends it
+        os.killpg(running.pid, signal.SIGINT)
         time.sleep(rng.uniform(0, SLOW))
     signal_tree(running.pid, signal.SIGKILL)
     return running.communicate()[0]
@@ -171,6 +171,11 @@ def test_an_identical_trunk_of_another_stack_is_never_taken_for_the_killed_runs(
         proxy.inject("CreateSIPOutboundTrunk", Fault.drop_before_forward(), times=50)
         killed_up(alpha, proxy, random.Random(1), interrupt_first=False)
         proxy.clear()
+        alpha.run("cancel", "--yes")
+        # The preview stops where the `up` would, printing the same command.
+        refused = alpha.preview(check=False)
+        assert refused.returncode != 0 and "livekit-recover --stack organization/declared/test" in printed_command(
+            "\n".join(refused.messages().values()))
         follow(alpha, figures)
     (beta_trunk,) = [r["id"] for r in beta.resources("OutboundTrunk")]
     (alpha_trunk,) = [r["id"] for r in alpha.resources("OutboundTrunk")]

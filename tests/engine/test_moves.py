@@ -68,20 +68,20 @@ def test_a_plugin_stack_moves_to_another_project_and_a_move_stopped_by_a_conflic
     stack.up()
     old_ids = plugin_ids(stack)
     assert len(old_ids) == 3 and on_server(oracle) == old_ids
-    # In the new project a rule already takes the desk's calls: the move stops part way.
-    blocker = there.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(dispatch_rule=lkapi.SIPDispatchRuleInfo(
-        name="in the way", trunk_ids=["ST_moves_desk"],
-        rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="theirs")))))
-
     with FaultProxy(other_project.credentials.url) as proxy:
         configure_for(stack, dataclasses.replace(other_project.credentials, url=proxy.url))
-        preview = stack.preview(check=False)
-        # The preview says what a move is, once, and finds the rule in the way before anything is written.
+        preview = stack.preview()
+        # The preview says what a move is, once, and shows each resource replaced; no internal property in a diff.
         (moving,) = preview.messages("warning").values()
         assert moving == (f"its resources move to another LiveKit project, from {oracle.credentials.url} (API key "
                           f"{oracle.credentials.api_key}) to {proxy.url} (API key {other_project.credentials.api_key}): "
                           "each is created there, then deleted here"), moving
-        assert "_project" not in preview.output and blocker.sip_dispatch_rule_id in preview.messages()["desk"]
+        assert preview.changes == {"replace": 3} and "_project" not in preview.output, preview.output
+        # Meanwhile a rule in the new project comes to take the desk's calls: the move stops part way.
+        blocker = there.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
+            dispatch_rule=lkapi.SIPDispatchRuleInfo(
+                name="in the way", trunk_ids=["ST_moves_desk"],
+                rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(room_name="theirs")))))
         up = stack.up(check=False)
         sent = [request for method in proxy.counts for request in proxy.requests(method)]
         assert not any(old_id in json.dumps(request) for request in sent for old_id in old_ids)
