@@ -13,17 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from livekit.protocol import sip as sip_pb
-
-from .._canonical import UNKNOWN
-from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
-from ._sources import Objects, SourceError, message_from_state
+from ._sources import Objects, SourceError, add_routed, message_from_state, resource_kind, with_trunks_resolved
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects
 # come last in the server's order, where only ties between equal rules depend on it.
 NEW = "~new:"
-_ID_FIELDS = {tokens[name]: id_field for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
-              for name, id_field in (("DispatchRule", "sip_dispatch_rule_id"), ("InboundTrunk", "sip_trunk_id"))}
 # Steps whose new state does not exist after the change, and those whose old state did not before.
 _GONE_AFTER = {"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"}
 _CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement", "read"}
@@ -62,7 +56,9 @@ def from_preview_json(text: str) -> PreviewChange:
         if old and op not in _CREATED_BY_CHANGE:
             _add(change.before, change.names, old, urn, old.get("outputs") or old.get("inputs") or {}, old.get("id"))
         if new and op not in _GONE_AFTER:
-            inputs = _resolve_unknown_trunks(new, ids)
+            pending = {urn: object_id for urn, object_id in ids.items() if object_id.startswith(NEW)}
+            inputs = with_trunks_resolved(new.get("inputs") or {}, new.get("propertyDependencies") or {},
+                                          pending, unresolved=NEW + "(unknown)")
             _add(change.after, change.names, new, urn, inputs, ids.get(urn))
     return change
 
@@ -72,34 +68,21 @@ def _ids_after(steps: list[Mapping[str, Any]]) -> dict[str, str]:
     ids = {}
     for step in steps:
         urn, old, new = step.get("urn", ""), step.get("oldState") or {}, step.get("newState") or {}
-        if new.get("type") not in _ID_FIELDS:
+        if resource_kind(new.get("type", "")) is None:
             continue
         kept = old.get("id") if step.get("op") in _KEEP_ID else None
         ids[urn] = new.get("id") or kept or NEW + _name_of(urn)
     return ids
 
 
-def _resolve_unknown_trunks(state: Mapping[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:
-    inputs = dict(state.get("inputs") or {})
-    trunk_ids = inputs.get("trunk_ids")
-    if not isinstance(trunk_ids, list) or UNKNOWN not in trunk_ids:
-        return inputs
-    # The trunks named by an Output, in the order the program gave them, that have no ID yet.
-    pending = iter([ids[urn] for urn in (state.get("propertyDependencies") or {}).get("trunk_ids") or []
-                    if ids.get(urn, "").startswith(NEW)])
-    inputs["trunk_ids"] = [next(pending, NEW + "(unknown)") if t == UNKNOWN else t for t in trunk_ids]
-    return inputs
-
-
 def _add(objects: Objects, names: dict[str, str], state: Mapping[str, Any], urn: str,
          props: Mapping[str, Any], object_id: Optional[str]) -> None:
-    kind = state.get("type", "")
-    if kind not in _ID_FIELDS:
+    kind = resource_kind(state.get("type", ""))
+    if kind is None:
         return
-    message = message_from_state(kind, {**props, _ID_FIELDS[kind]: object_id or NEW + _name_of(urn)})
-    trunks, rules = objects
-    (rules if isinstance(message, sip_pb.SIPDispatchRuleInfo) else trunks).append(message)
-    names[getattr(message, _ID_FIELDS[kind])] = _name_of(urn)
+    message = message_from_state(state["type"], {**props, kind.id_field: object_id or NEW + _name_of(urn)})
+    add_routed(objects, message)
+    names[getattr(message, kind.id_field)] = _name_of(urn)
 
 
 def _failed_preview(preview: Any) -> str:

@@ -1,5 +1,6 @@
-"""Where `livekit-routes` reads a project's trunks and dispatch rules: a LiveKit server, or a
-Pulumi stack's exported state. Both give `livekit.protocol.sip` messages."""
+"""Where `livekit-routes` and `livekit-policy` read a project's trunks and dispatch rules: a LiveKit
+server, or a Pulumi stack's exported state. Both give `livekit.protocol.sip` messages; so does a
+resource's properties as a preview or a policy pack sees them (`message_from_state`)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import argparse
 import json
 import shutil
 import subprocess
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from google.protobuf import json_format
+from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
 from .._client import RetryPolicy, SIPClient
 from .._config import SETTINGS, Endpoint, resolve_connection
 from .._exceptions import ConfigurationError, LiveKitError
-from .._stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS
+from .._canonical import UNKNOWN
+from .._stored import PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS, join_pin, pin_of, replace_credentials
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
@@ -76,31 +80,93 @@ def from_stack_export(text: str) -> Objects:
         deployment = json.loads(text).get("deployment") or {}
     except (ValueError, AttributeError) as exc:
         raise SourceError(f"not a `pulumi stack export` document: {exc}") from exc
-    trunks, rules = [], []
+    objects: Objects = ([], [])
     for resource in deployment.get("resources") or []:
-        message = message_from_state(resource.get("type", ""), resource.get("outputs") or {})
-        if isinstance(message, sip_pb.SIPDispatchRuleInfo):
-            rules.append(message)
-        elif message is not None:
-            trunks.append(message)
-    return trunks, rules
+        add_routed(objects, message_from_state(resource.get("type", ""), resource.get("outputs") or {}))
+    return objects
 
 
-def message_from_state(resource_type: str, props: Mapping[str, Any]):
-    """The dispatch rule or inbound trunk that a resource's stored outputs (or inputs) describe, None
-    for any other resource type."""
-    kind = _KINDS.get(resource_type)
-    if kind == "rule":
-        return _rule_from_outputs(props)
-    if kind == "inbound_trunk":
-        return _message_from_outputs(sip_pb.SIPInboundTrunkInfo, props)
-    return None
+def add_routed(objects: Objects, message: Optional[Message]) -> None:
+    """Adds an inbound trunk or a dispatch rule to the project's objects; anything else routes no call."""
+    trunks, rules = objects
+    if isinstance(message, sip_pb.SIPDispatchRuleInfo):
+        rules.append(message)
+    elif isinstance(message, sip_pb.SIPInboundTrunkInfo):
+        trunks.append(message)
 
 
-# This package's resources in state: the dynamic resources' `pulumi-python:dynamic/livekit:<class>` (snake_case
-# outputs, a rule's PIN in `pin`), and the provider plugin's `livekit:index:<class>` (camelCase, the PIN inside `rule`).
-_KINDS = {tokens[name]: kind for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
-          for name, kind in (("DispatchRule", "rule"), ("InboundTrunk", "inbound_trunk"))}
+@dataclass(frozen=True)
+class ResourceKind:
+    """One of this package's resource classes, as the engine names it on either entrance."""
+
+    name: str  # the class: DispatchRule, InboundTrunk or OutboundTrunk
+    message: type[Message]
+    id_field: str
+
+
+_RESOURCE_KINDS = {kind.name: kind for kind in (
+    ResourceKind("DispatchRule", sip_pb.SIPDispatchRuleInfo, "sip_dispatch_rule_id"),
+    ResourceKind("InboundTrunk", sip_pb.SIPInboundTrunkInfo, "sip_trunk_id"),
+    ResourceKind("OutboundTrunk", sip_pb.SIPOutboundTrunkInfo, "sip_trunk_id"),
+)}
+# The dynamic resources' `pulumi-python:dynamic/livekit:<class>` (snake_case, a rule's PIN in `pin`), and the
+# provider plugin's `livekit:index:<class>` (camelCase, the PIN inside `rule`).
+_KIND_OF_TOKEN = {tokens[name]: kind for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
+                  for name, kind in _RESOURCE_KINDS.items()}
+
+
+def resource_kind(type_token: str) -> Optional[ResourceKind]:
+    """This package's resource class behind an engine type token; None for any other resource."""
+    return _KIND_OF_TOKEN.get(type_token)
+
+
+def _shown_as_secret(_credential: Any) -> str:
+    return SECRET_MARK
+
+
+def message_from_state(resource_type: str, props: Mapping[str, Any],
+                       hide: Callable[[Any], str] = _shown_as_secret) -> Optional[Message]:
+    """The dispatch rule or trunk that a resource's properties describe (its stored outputs, its inputs, or
+    what a policy pack is handed), in either entrance's spelling; None for any other resource type.
+
+    No credential is read into the message: a rule's PIN and a trunk's password read `hide(value)` (by default
+    "[secret]"), so that the routing model knows there is one, never what it is; the others (an egress's keys)
+    are left out. So are fields that are secret in the properties (encrypted in an export, masked in a preview)."""
+    kind = resource_kind(resource_type)
+    if kind is None:
+        return None
+    fields = join_pin(props) if kind.message is sip_pb.SIPDispatchRuleInfo else dict(props)
+    without_credentials = replace_credentials(kind.message.DESCRIPTOR, fields, lambda _path, _credential: None)
+    # Each field by the one name it has in these properties: the dynamic resources' snake_case, else the plugin's
+    # camelCase (`json_name`).
+    names = [f.name if f.name in fields else f.json_name for f in kind.message.DESCRIPTOR.fields
+             if f.name not in ("created_at", "updated_at")]
+    message = json_format.ParseDict(_plain(without_credentials, names), kind.message(), ignore_unknown_fields=True)
+    if isinstance(message, sip_pb.SIPDispatchRuleInfo):
+        pin, rule_kind = pin_of(fields.get("rule")), message.rule.WhichOneof("rule")
+        if pin not in (None, "") and rule_kind:
+            getattr(message.rule, rule_kind).pin = hide(pin)
+    else:
+        password = fields.get("auth_password", fields.get("authPassword"))
+        if password not in (None, ""):
+            message.auth_password = hide(password)
+    return message
+
+
+def with_trunks_resolved(props: Mapping[str, Any], dependencies: Mapping[str, Sequence[str]],
+                         pending_ids: Mapping[str, str], unresolved: str = UNKNOWN) -> dict[str, Any]:
+    """A rule's properties with each unknown trunk ID (a trunk not created yet, at preview) replaced by the ID
+    that trunk stands under until then. The engine names the resources a property's value came from
+    (`dependencies`: property -> URNs, in the order the program gave them); `pending_ids` maps the URN of each
+    trunk not created yet to its placeholder ID. An unknown no such trunk explains reads `unresolved`."""
+    resolved = dict(props)
+    for key in ("trunk_ids", "trunkIds"):
+        trunk_ids = resolved.get(key)
+        if not isinstance(trunk_ids, list) or UNKNOWN not in trunk_ids:
+            continue
+        pending = iter([pending_ids[urn] for urn in dependencies.get(key) or [] if urn in pending_ids])
+        resolved[key] = [next(pending, unresolved) if trunk == UNKNOWN else trunk for trunk in trunk_ids]
+    return resolved
 
 
 def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
@@ -121,25 +187,3 @@ def _is_secret(value: Any) -> bool:
     """Encrypted in a stack export, or masked in `pulumi preview --json`."""
     return (isinstance(value, Mapping) and "ciphertext" in value) or value == SECRET_MARK
 
-
-def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
-    # Each field by the one name it has in these outputs: the dynamic resources' snake_case, else the plugin's
-    # camelCase (`json_name`).
-    names = [f.name if f.name in outputs else f.json_name for f in message_type.DESCRIPTOR.fields
-             if f.name not in ("created_at", "updated_at")]
-    return json_format.ParseDict(_plain(outputs, names), message_type(), ignore_unknown_fields=True)
-
-
-def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
-    """A PIN in stack state is a secret: the table needs to know a rule has one, never its value."""
-    rule = _message_from_outputs(sip_pb.SIPDispatchRuleInfo, outputs)
-    kind = rule.rule.WhichOneof("rule")
-    if kind and (outputs.get(PIN) is not None or _has_pin(outputs.get("rule"))):
-        getattr(rule.rule, kind).pin = SECRET_MARK
-    return rule
-
-
-def _has_pin(rule: Any) -> bool:
-    """Whether a plugin rule's outputs hold a PIN in its kind (a secret there)."""
-    return isinstance(rule, Mapping) and any(isinstance(body, Mapping) and body.get(PIN) is not None
-                                             for body in rule.values())
