@@ -36,7 +36,9 @@ def _name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
-def from_preview_json(text: str) -> PreviewChange:
+def read_preview(text: str) -> Mapping[str, Any]:
+    """`pulumi preview --json --show-sames` output, parsed; a failed preview, or one without the resources it
+    does not change, raises SourceError."""
     try:
         preview = json.loads(text)
     except ValueError as exc:
@@ -48,18 +50,43 @@ def from_preview_json(text: str) -> PreviewChange:
     if sames < ((preview.get("changeSummary") or {}).get("same") or 0):
         raise SourceError("the preview leaves out the resources it does not change: run "
                           "`pulumi preview --json --show-sames`")
+    return preview
+
+
+@dataclass(frozen=True)
+class StateAfter:
+    """A resource of this package as the change leaves it: the program's inputs (an unknown where a value comes
+    from a resource not created yet), the resources each input's value came from, its ID if it has one."""
+
+    type: str
+    urn: str
+    inputs: Mapping[str, Any]
+    dependencies: Mapping[str, list[str]]
+    object_id: str  # "" until the change creates the object
+
+
+def states_after(preview: Mapping[str, Any]) -> list[StateAfter]:
+    steps = [s for s in preview["steps"] if isinstance(s, Mapping)]
     ids = _ids_after(steps)
+    return [StateAfter(new["type"], step.get("urn", ""), new.get("inputs") or {}, new.get("propertyDependencies") or {},
+                       "" if ids[step.get("urn", "")].startswith(NEW) else ids[step.get("urn", "")])
+            for step in steps if (new := step.get("newState")) and step.get("op") not in _GONE_AFTER
+            and resource_kind(new.get("type", "")) is not None]
+
+
+def from_preview_json(text: str) -> PreviewChange:
+    preview = read_preview(text)
     change = PreviewChange(([], []), ([], []))
-    for step in steps:
-        op, urn = step.get("op"), step.get("urn", "")
-        old, new = step.get("oldState"), step.get("newState")
-        if old and op not in _CREATED_BY_CHANGE:
-            _add(change.before, change.names, old, urn, old.get("outputs") or old.get("inputs") or {}, old.get("id"))
-        if new and op not in _GONE_AFTER:
-            pending = {urn: object_id for urn, object_id in ids.items() if object_id.startswith(NEW)}
-            inputs = with_trunks_resolved(new.get("inputs") or {}, new.get("propertyDependencies") or {},
-                                          pending, unresolved=NEW + "(unknown)")
-            _add(change.after, change.names, new, urn, inputs, ids.get(urn))
+    for step in preview["steps"]:
+        old = step.get("oldState") if isinstance(step, Mapping) else None
+        if old and step.get("op") not in _CREATED_BY_CHANGE:
+            _add(change.before, change.names, old.get("type", ""), step.get("urn", ""), old.get("outputs") or old.get("inputs") or {},
+                 old.get("id"))
+    after = states_after(preview)
+    pending = {state.urn: NEW + _name_of(state.urn) for state in after if not state.object_id}
+    for state in after:
+        inputs = with_trunks_resolved(state.inputs, state.dependencies, pending, unresolved=NEW + "(unknown)")
+        _add(change.after, change.names, state.type, state.urn, inputs, state.object_id or pending[state.urn])
     return change
 
 
@@ -75,12 +102,12 @@ def _ids_after(steps: list[Mapping[str, Any]]) -> dict[str, str]:
     return ids
 
 
-def _add(objects: Objects, names: dict[str, str], state: Mapping[str, Any], urn: str,
+def _add(objects: Objects, names: dict[str, str], resource_type: str, urn: str,
          props: Mapping[str, Any], object_id: Optional[str]) -> None:
-    kind = resource_kind(state.get("type", ""))
+    kind = resource_kind(resource_type)
     if kind is None:
         return
-    message = message_from_state(state["type"], {**props, kind.id_field: object_id or NEW + _name_of(urn)})
+    message = message_from_state(resource_type, {**props, kind.id_field: object_id or NEW + _name_of(urn)})
     add_routed(objects, message)
     names[getattr(message, kind.id_field)] = _name_of(urn)
 

@@ -8,6 +8,7 @@ import argparse
 import json
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
@@ -60,11 +61,38 @@ def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None
 
 
 def read_server(endpoint: Endpoint) -> Objects:
-    with SIPClient(endpoint, retry=RetryPolicy(attempts=2)) as client:
+    with _client(endpoint) as client:
         return client.list_inbound_trunks(), client.list_dispatch_rules()
 
 
+def read_server_with_outbound(endpoint: Endpoint) -> tuple[list[sip_pb.SIPInboundTrunkInfo],
+                                                           list[sip_pb.SIPDispatchRuleInfo],
+                                                           list[sip_pb.SIPOutboundTrunkInfo]]:
+    with _client(endpoint) as client:
+        return client.list_inbound_trunks(), client.list_dispatch_rules(), client.list_outbound_trunks()
+
+
+def _client(endpoint: Endpoint) -> SIPClient:
+    return SIPClient(endpoint, retry=RetryPolicy(attempts=2))
+
+
+def read_input(path: str, flag: str) -> str:
+    """The text of the file a flag names, or of stdin for '-'."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as exc:
+        raise SourceError(f"{flag}: {exc.strerror}: {path}") from exc
+
+
 def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
+    return from_stack_export(stack_export(stack, cwd))
+
+
+def stack_export(stack: str, cwd: str | None = None) -> str:
+    """`pulumi stack export` of a stack of the Pulumi project in `cwd`."""
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise SourceError("`pulumi` is not on PATH: export the stack yourself and pass --stack-export FILE")
@@ -72,16 +100,21 @@ def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
                           capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
         raise SourceError(f"pulumi stack export --stack {stack} failed: {proc.stderr.strip()[-2000:]}")
-    return from_stack_export(proc.stdout)
+    return proc.stdout
 
 
-def from_stack_export(text: str) -> Objects:
+def exported_resources(text: str) -> list[Mapping[str, Any]]:
+    """The resources a `pulumi stack export` document holds (each with its type, URN, outputs, provider)."""
     try:
         deployment = json.loads(text).get("deployment") or {}
     except (ValueError, AttributeError) as exc:
         raise SourceError(f"not a `pulumi stack export` document: {exc}") from exc
+    return [resource for resource in deployment.get("resources") or [] if isinstance(resource, Mapping)]
+
+
+def from_stack_export(text: str) -> Objects:
     objects: Objects = ([], [])
-    for resource in deployment.get("resources") or []:
+    for resource in exported_resources(text):
         add_routed(objects, message_from_state(resource.get("type", ""), resource.get("outputs") or {}))
     return objects
 
