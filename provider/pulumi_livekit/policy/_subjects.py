@@ -106,6 +106,9 @@ def subjects_of_resources(resources: Iterable[Resource], *, whole_project: bool 
     holds; otherwise a project is complete only if it declares a trunk and every trunk its rules name."""
     ours = [(resource, kind) for resource in resources if (kind := resource_kind(resource.type)) is not None]
     known_ids = {resource.urn: _known_id(resource.props, kind) for resource, kind in ours}
+    # As the server lists them, objects that exist first (by ID), then the new ones (by name): the engine hands
+    # resources in no set order, and which of two conflicting rules LiveKit refuses depends on it.
+    ours.sort(key=lambda pair: (not known_ids[pair[0].urn], known_ids[pair[0].urn], pair[0].name))
     pending = {resource.urn: resource.name for resource, kind in ours if not known_ids[resource.urn]}
     projects: dict[Hashable, list[Subject]] = {}
     for resource, kind in ours:
