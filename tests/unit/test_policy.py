@@ -183,3 +183,13 @@ def test_the_configuration_is_read_as_the_engine_reads_it():
         "open-rule: ignore: 'lobby' is not of type 'array'",
         "pin-required: minLength: -1 is less than the minimum of 0",
     ]
+
+
+def test_a_trunk_the_change_updates_is_known_by_the_id_its_rules_were_given():
+    # At preview the engine hands an updated trunk's ID as unknown; the rule naming it through its ID holds it.
+    trunk = dynamic("inbound", "InboundTrunk", {"numbers": ["+15550100", "+15550101"], "sip_trunk_id": UNKNOWN})
+    rule = dynamic("support", "DispatchRule", {"trunk_ids": ["ST_kept"], "sip_dispatch_rule_id": "SDR_kept",
+                                               "rule": {"dispatch_rule_individual": {"room_prefix": "call-"}}},
+                   {"trunk_ids": [trunk.urn]})
+    [project] = subjects_of_resources([trunk, rule])
+    assert project.complete and found(review([project], settings())) == {"support": {"open-rule"}}

@@ -106,6 +106,7 @@ def subjects_of_resources(resources: Iterable[Resource], *, whole_project: bool 
     holds; otherwise a project is complete only if it declares a trunk and every trunk its rules name."""
     ours = [(resource, kind) for resource in resources if (kind := resource_kind(resource.type)) is not None]
     known_ids = {resource.urn: _known_id(resource.props, kind) for resource, kind in ours}
+    known_ids.update(_ids_named_by_rules(ours, known_ids))
     # As the server lists them, objects that exist first (by ID), then the new ones (by name): the engine hands
     # resources in no set order, and which of two conflicting rules LiveKit refuses depends on it.
     ours.sort(key=lambda pair: (not known_ids[pair[0].urn], known_ids[pair[0].urn], pair[0].name))
@@ -147,6 +148,25 @@ def _hide_credentials(message: Message) -> Optional[int]:
     if message.auth_password:
         message.auth_password = hidden(message.auth_password)
     return None
+
+
+def _ids_named_by_rules(ours: list[tuple[Resource, ResourceKind]], known_ids: Mapping[str, str]) -> dict[str, str]:
+    """The IDs of trunks the change updates, which a preview hands as unknown (the engine shows the new state's
+    outputs), taken from the rules that name them through their ID: such a rule holds the ID it was given, and the
+    engine says which trunks its `trunk_ids` came from."""
+    trunks = {resource.urn for resource, kind in ours if kind.message is sip_pb.SIPInboundTrunkInfo}
+    unnamed = {urn for urn in trunks if not known_ids[urn]}
+    taken = {known_ids[urn] for urn in trunks} - {""}
+    found: dict[str, str] = {}
+    for resource, kind in ours:
+        for key in ("trunk_ids", "trunkIds") if kind.message is sip_pb.SIPDispatchRuleInfo else ():
+            named = resource.props.get(key)
+            depended = [urn for urn in resource.dependencies.get(key) or [] if urn in unnamed]
+            given = [trunk for trunk in named if trunk != UNKNOWN and trunk not in taken] \
+                if isinstance(named, list) else []
+            if depended and len(depended) == len(given):  # in the order the program gave them
+                found.update(zip(depended, given))
+    return found
 
 
 def _known_id(props: Mapping[str, Any], kind: ResourceKind) -> str:
