@@ -193,3 +193,25 @@ def test_a_trunk_the_change_updates_is_known_by_the_id_its_rules_were_given():
                    {"trunk_ids": [trunk.urn]})
     [project] = subjects_of_resources([trunk, rule])
     assert project.complete and found(review([project], settings())) == {"support": {"open-rule"}}
+
+
+def test_a_yaml_preview_resolves_a_rules_trunk_created_by_the_same_change():
+    """`livekit-routes diff` and `livekit-policy check --preview` read a plugin preview's `trunkIds` as a Python
+    one's `trunk_ids`: an unknown there is the trunk the engine says the value came from."""
+    from pulumi_livekit.cli._preview import from_preview_json, read_preview, states_after
+
+    trunk_urn, rule_urn = MAIN_PLUGIN, URN.format(type=PLUGIN_TYPE_TOKENS["DispatchRule"], name="support")
+    steps = [
+        {"op": "create", "urn": trunk_urn, "newState": {"type": PLUGIN_TYPE_TOKENS["InboundTrunk"],
+                                                        "inputs": {"numbers": ["+15550100"]}}},
+        {"op": "create", "urn": rule_urn, "newState": {
+            "type": PLUGIN_TYPE_TOKENS["DispatchRule"], "propertyDependencies": {"trunkIds": [trunk_urn]},
+            "inputs": {"trunkIds": [UNKNOWN], "rule": {"dispatchRuleDirect": {"roomName": "r", "pin": "[secret]"}}}}},
+    ]
+    text = json.dumps({"steps": steps, "changeSummary": {"create": 2}})
+    [trunk], [rule] = from_preview_json(text).after
+    assert list(rule.trunk_ids) == [trunk.sip_trunk_id] == ["~new:main"]
+    assert rule.rule.dispatch_rule_direct.pin == "[secret]"  # there is one, its value unknown here
+    [project] = subjects_of_resources([Resource(s.type, s.urn.rsplit("::", 1)[-1], s.urn, s.inputs,
+                                                dependencies=s.dependencies) for s in states_after(read_preview(text))])
+    assert project.complete and found(review([project], settings())) == {}

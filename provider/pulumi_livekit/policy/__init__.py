@@ -9,3 +9,10 @@ policy pack, and the same policies over what a LiveKit project holds.
 through `pulumi-policy` (the `policy` extra), started by the launcher `_launcher` writes; nothing else here
 needs that extra.
 """
+
+
+def serve() -> None:
+    """Serves the pack to the engine: the whole of a policy pack folder's `__main__.py`."""
+    from ._pack import serve as serve_pack
+
+    serve_pack()
