@@ -70,6 +70,17 @@ def assert_no_secret(*texts: str) -> None:
             assert secret not in text
 
 
+def up_blocked_before_any_write(stack, tmp_path, proxy, oracle) -> None:
+    """`pulumi up` (its preview first) with every policy mandatory fails, and sends no request that writes."""
+    proxy.clear()
+    blocked = stack.run("up", "--yes", "--policy-pack", policy_pack(), "--policy-pack-config",
+                        write(tmp_path, "all.json", {"all": "mandatory"}), check=False)
+    assert blocked.returncode != 0 and "mandatory" in blocked.output
+    assert {method for method in proxy.counts if proxy.counts[method] and not method.startswith("List")} == set()
+    assert oracle.rules() == [] and oracle.inbound_trunks() == []
+    assert_no_secret(blocked.stdout, blocked.stderr)
+
+
 def routing_of(found: dict[str, set[str]]) -> dict[str, set[str]]:
     """The findings of the policies named after the routing warnings."""
     routing = {name: policies & set(WARNING_CODES) for name, policies in found.items()}
@@ -131,13 +142,7 @@ def test_python_program_every_policy_mandatory_up_config_errors_and_the_same_on_
     assert refused.returncode != 0
     assert "open-rule: ignore: Invalid type. Expected: array, given: string" in refused.output
 
-    proxy.clear()
-    blocked = stack.run("up", "--yes", *pack, "--policy-pack-config", write(tmp_path, "all.json", {"all": "mandatory"}),
-                        check=False)
-    assert blocked.returncode != 0 and "mandatory" in blocked.output
-    assert {method for method in proxy.counts if proxy.counts[method] and not method.startswith("List")} == set()
-    assert oracle.rules() == [] and oracle.inbound_trunks() == []
-    assert_no_secret(blocked.stdout, blocked.stderr)
+    up_blocked_before_any_write(stack, tmp_path, proxy, oracle)
 
     # The same objects made out of band, as a dashboard user would: the live check names the same findings.
     trunks = {t["name"]: create_inbound(oracle, **t["args"]).sip_trunk_id
@@ -223,13 +228,7 @@ def test_yaml_program_the_same_findings_mandatory_up_and_up_skip_preview(pulumi_
     assert "rule later: inbound_numbers not known until the change is applied" in noted.output
 
     # The mandatory findings fail `up` at its preview, before any request that writes.
-    proxy.clear()
-    blocked = stack.run("up", "--yes", *pack, "--policy-pack-config", write(tmp_path, "all.json", {"all": "mandatory"}),
-                        check=False)
-    assert blocked.returncode != 0 and "mandatory" in blocked.output
-    assert {method for method in proxy.counts if proxy.counts[method] and not method.startswith("List")} == set()
-    assert oracle.rules() == [] and oracle.inbound_trunks() == []
-    assert_no_secret(blocked.stdout, blocked.stderr)
+    up_blocked_before_any_write(stack, tmp_path, proxy, oracle)
 
     # Without the preview, only resource policies stop a step: a stack policy runs once every step is applied, so
     # the engine writes the change, then fails. (docs/change-review.md: the preview is the gate.)
@@ -242,3 +241,19 @@ def test_yaml_program_the_same_findings_mandatory_up_and_up_skip_preview(pulumi_
                                         "silent": {"trunk-without-rule"}}
     assert len(oracle.rules()) == 4 and len(oracle.inbound_trunks()) == 2
     assert_no_secret(applied.stdout, applied.stderr, events_text(applied))
+
+    # The stack's state, read by `livekit-policy check`: the same findings, but a PIN there is encrypted, so its
+    # length is not checked (and it says so).
+    exported = tmp_path / "export.json"
+    exported.write_text(json.dumps(stack.export()))
+    checked = livekit_policy("check", "--stack-export", str(exported), "--json", "--config",
+                             write(tmp_path, "advisory.json", ADVISORY))
+    assert checked.returncode == 0, checked.stderr
+    report = json.loads(checked.stdout)
+    in_state: dict[str, set[str]] = {}
+    for finding in report["findings"]:
+        in_state.setdefault(finding["resource"], set()).add(finding["policy"])
+    assert in_state == {**EXPECTED, "unserved": {"unserved-number"}}
+    assert {"policy": "pin-required", "reason": "rule unserved: its PIN is hidden here, so its length is not checked"} \
+        in report["notChecked"]
+    assert_no_secret(checked.stdout, checked.stderr)

@@ -155,6 +155,17 @@ def test_conflicts_compare_pins_without_holding_them():
                for subject in project.subjects)
 
 
+def test_two_inbound_trunks_serving_the_same_number_for_anyone_conflict():
+    first = plugin("first", "InboundTrunk", {"numbers": ["+15550100"], "sipTrunkId": "ST_1"})
+    second = plugin("second", "InboundTrunk", {"numbers": ["+1 555 0100"]})
+    apart = plugin("apart", "InboundTrunk", {"numbers": ["+15550100"], "allowedNumbers": ["+15551234"]})
+    report = review(subjects_of_resources([first, second, apart]), settings())
+    [conflict] = [r.finding for r in report.findings if r.finding.policy == "conflict"]
+    assert (conflict.subject.name, conflict.text) == (
+        "second", "trunk second cannot be stored beside trunk first: both serve number +15550100 for calls from "
+                  "anyone (no allowed_numbers)")
+
+
 def test_a_projects_objects_are_reviewed_by_their_ids():
     trunk = sip_pb.SIPInboundTrunkInfo(sip_trunk_id="ST_a", numbers=["+15550100"], auth_username="pbx",
                                        auth_password=PASSWORD)

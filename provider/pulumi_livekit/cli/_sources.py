@@ -10,17 +10,19 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
-from .._client import RetryPolicy, SIPClient
+from .._canonical import UNKNOWN
 from .._config import SETTINGS, Endpoint, resolve_connection
 from .._exceptions import ConfigurationError, LiveKitError
-from .._canonical import UNKNOWN
 from .._stored import PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS, join_pin, pin_of, replace_credentials
+
+if TYPE_CHECKING:
+    from .._client import SIPClient
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
@@ -72,7 +74,10 @@ def read_server_with_outbound(endpoint: Endpoint) -> tuple[list[sip_pb.SIPInboun
         return client.list_inbound_trunks(), client.list_dispatch_rules(), client.list_outbound_trunks()
 
 
-def _client(endpoint: Endpoint) -> SIPClient:
+def _client(endpoint: Endpoint) -> "SIPClient":
+    # Imported here: the client brings httpx, which the readers of stacks, previews and policy packs never use.
+    from .._client import RetryPolicy, SIPClient
+
     return SIPClient(endpoint, retry=RetryPolicy(attempts=2))
 
 

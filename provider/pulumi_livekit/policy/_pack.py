@@ -7,15 +7,17 @@ raises `UnknownValueError` when read. Here each is read once into the subjects t
 no credential kept), and a policy that cannot check something because a value is unknown says so in the
 engine's own way: an advisory note, "can't run policy ... during preview", which never fails a preview.
 
-One reliance on the SDK's internals: `pulumi-policy` 1.21 keeps no stack configuration, so the servicer's
-`ConfigureStack` is wrapped to read the stack's `livekit:ignoreRoutingWarnings` from it.
+Relied on of the SDK's internals (`_PolicyAnalyzerServicer`, checked when the pack starts): `pulumi-policy`
+1.21 keeps no stack configuration, so `ConfigureStack` is wrapped to read the stack's
+`livekit:ignoreRoutingWarnings` from it; and it hands each policy the request's resources anew, so `Analyze`
+and `AnalyzeStack` are wrapped to let the policies of one request share what they read.
 """
 
 from __future__ import annotations
 
-import sys
+import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from .._canonical import UNKNOWN
 from .._silencing import IGNORE_SETTING, Silenced, silenced as read_silenced
@@ -27,15 +29,19 @@ from ._settings import Configured, defaults
 from ._subjects import Resource, project_key, subjects_of_resources
 
 PACK_NAME = "livekit"
+T = TypeVar("T")
 
 _stack_setting = Silenced()  # the stack's livekit:ignoreRoutingWarnings, heard at ConfigureStack
+# What the policies of the request being served read, shared between them: the SDK serves requests on a pool of
+# threads, one request on one thread.
+_request = threading.local()
 
 
 def serve() -> None:
     import pulumi_policy
     import pulumi_policy.proxy
 
-    _hear_stack_configuration(pulumi_policy)
+    _wrap_servicer(pulumi_policy)
     pulumi_policy.PolicyPack(PACK_NAME, [_as_sdk_policy(pulumi_policy, policy) for policy in POLICIES],
                              enforcement_level=pulumi_policy.EnforcementLevel.ADVISORY,
                              description=f"LiveKit SIP routing checks and telephony rules (pulumi-livekit "
@@ -51,24 +57,32 @@ def _as_sdk_policy(sdk: Any, policy: Policy) -> Any:
         def validate_resource(args: Any, report: Any) -> None:
             if resource_kind(args.resource_type) is None:
                 return
-            resource = Resource(args.resource_type, args.name, args.urn, _plain(args.props))
-            [project] = subjects_of_resources([resource])
+            project = _read_once(lambda: subjects_of_resources(
+                [Resource(args.resource_type, args.name, args.urn, _plain(args.props))])[0])
             configured = _configured(policy, args)
             _report(sdk, policy, check(policy, project.subjects[0], configured.parameters), report, configured)
 
         return sdk.ResourceValidationPolicy(validate=validate_resource, **common)
 
     def validate_stack(args: Any, report: Any) -> None:
-        resources = [_resource(r) for r in args.resources if resource_kind(r.resource_type) is not None]
+        projects = _read_once(lambda: subjects_of_resources(
+            [_resource(r) for r in args.resources if resource_kind(r.resource_type) is not None]))
         configured = _configured(policy, args)
         findings, skipped = [], []
-        for project in subjects_of_resources(resources):
+        for project in projects:
             found, missed = check(policy, project, configured.parameters)
             findings += found
             skipped += missed
         _report(sdk, policy, (findings, skipped), report, configured)
 
     return sdk.StackValidationPolicy(validate=validate_stack, **common)
+
+
+def _read_once(read: Callable[[], T]) -> T:
+    """What `read` gives, read by the first policy of the request being served."""
+    if getattr(_request, "read", None) is None:
+        _request.read = read()
+    return _request.read
 
 
 def _configured(policy: Policy, args: Any) -> Configured:
@@ -124,12 +138,13 @@ def _plain(value: Any) -> Any:
     return plain
 
 
-def _hear_stack_configuration(sdk: Any) -> None:
+def _wrap_servicer(sdk: Any) -> None:
     servicer = getattr(getattr(sdk, "policy", None), "_PolicyAnalyzerServicer", None)
-    if servicer is None or not hasattr(servicer, "ConfigureStack"):
-        print(f"pulumi_livekit: this pulumi-policy does not let the pack read livekit:{IGNORE_SETTING}",
-              file=sys.stderr)
-        return
+    if servicer is None or not all(hasattr(servicer, name) for name in ("ConfigureStack", "Analyze", "AnalyzeStack")):
+        raise RuntimeError(f"pulumi-policy {getattr(sdk, '__version__', '')} serves policies otherwise than the "
+                           f"pack knows: pulumi-livekit[policy] is tested with pulumi-policy 1.21")
+    for name in ("Analyze", "AnalyzeStack"):
+        setattr(servicer, name, _fresh_read(getattr(servicer, name)))
     configure_stack = servicer.ConfigureStack
 
     def hearing(self: Any, request: Any, context: Any) -> Any:
@@ -139,3 +154,14 @@ def _hear_stack_configuration(sdk: Any) -> None:
         return configure_stack(self, request, context)
 
     servicer.ConfigureStack = hearing
+
+
+def _fresh_read(serve_request: Any) -> Any:
+    def serving(self: Any, request: Any, context: Any) -> Any:
+        _request.read = None
+        try:
+            return serve_request(self, request, context)
+        finally:
+            _request.read = None
+
+    return serving
