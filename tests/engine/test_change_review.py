@@ -32,7 +32,8 @@ def use_stack_files(project: Path, source: Path) -> None:
 def review(dev: PulumiStack, *args: str, markdown: Path | None = None) -> subprocess.CompletedProcess:
     # No livekit-routes on PATH (only `pulumi` is): the script takes the one in the project's virtualenv. The test
     # bed's has no `policy` extra: livekit-policy comes from the virtualenv that has it.
-    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir), "LIVEKIT_POLICY": str(POLICY_VENV / "bin" / "livekit-policy"),
+    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir),
+           "LIVEKIT_POLICY": str(POLICY_VENV / "bin" / "livekit-policy"),
            **({"REVIEW_MARKDOWN": str(markdown)} if markdown else {})}
     assert shutil.which("livekit-routes", path=env.get("PATH")) is None
     return subprocess.run([str(REVIEW / "review.sh"), *args], env=env, capture_output=True, text=True, timeout=600)

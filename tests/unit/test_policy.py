@@ -8,9 +8,9 @@ import json
 import pytest
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._canonical import UNKNOWN
-from pulumi_livekit._silencing import silenced as stack_setting
-from pulumi_livekit._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
+from pulumi_livekit._core.silencing import silenced as stack_setting
+from pulumi_livekit._model.canonical import UNKNOWN
+from pulumi_livekit._model.kinds import kind_named
 from pulumi_livekit.policy._report import as_json, as_markdown, as_text, review
 from pulumi_livekit.policy._settings import PolicyConfigError, read_config
 from pulumi_livekit.policy._subjects import Resource, subjects_of_objects, subjects_of_resources
@@ -21,17 +21,16 @@ URN = "urn:pulumi:dev::telephony::{type}::{name}"
 
 
 def dynamic(name: str, kind: str, props: dict, deps: dict | None = None) -> Resource:
-    token = TYPE_TOKENS[kind]
+    token = kind_named(kind).dynamic_token
     return Resource(token, name, URN.format(type=token, name=name), props, dependencies=deps or {})
 
 
 def plugin(name: str, kind: str, props: dict, deps: dict | None = None) -> Resource:
-    token = PLUGIN_TYPE_TOKENS[kind]
+    token = kind_named(kind).plugin_token
     return Resource(token, name, URN.format(type=token, name=name), props, dependencies=deps or {})
 
 
-MAIN, SILENT = URN.format(type=TYPE_TOKENS["InboundTrunk"], name="main"), URN.format(type=TYPE_TOKENS["InboundTrunk"],
-                                                                                    name="silent")
+MAIN = URN.format(type=kind_named("InboundTrunk").dynamic_token, name="main")
 # tests/engine/test_preview_warnings.py's project, as a policy pack sees it at preview: nothing created yet, a rule's
 # trunk known only through its dependency.
 PYTHON_PREVIEW = [
@@ -46,7 +45,7 @@ PYTHON_PREVIEW = [
     dynamic("formatted", "DispatchRule", {"trunk_ids": [UNKNOWN], "rule": {"dispatch_rule_direct": {
         "room_name": "vip"}}, "pin": PIN, "inbound_numbers": ["+1 555-0300"]}, {"trunk_ids": [MAIN]}),
 ]
-MAIN_PLUGIN = URN.format(type=PLUGIN_TYPE_TOKENS["InboundTrunk"], name="main")
+MAIN_PLUGIN = URN.format(type=kind_named("InboundTrunk").plugin_token, name="main")
 YAML_PREVIEW = [
     plugin("main", "InboundTrunk", {"numbers": ["+15550100"], "authPassword": PASSWORD, "sipTrunkId": UNKNOWN}),
     plugin("silent", "InboundTrunk", {"numbers": ["+15550200"], "allowedNumbers": ["+15551234"]}),
@@ -211,12 +210,12 @@ def test_a_yaml_preview_resolves_a_rules_trunk_created_by_the_same_change():
     one's `trunk_ids`: an unknown there is the trunk the engine says the value came from."""
     from pulumi_livekit.cli._preview import from_preview_json, read_preview, states_after
 
-    trunk_urn, rule_urn = MAIN_PLUGIN, URN.format(type=PLUGIN_TYPE_TOKENS["DispatchRule"], name="support")
+    trunk_urn, rule_urn = MAIN_PLUGIN, URN.format(type=kind_named("DispatchRule").plugin_token, name="support")
     steps = [
-        {"op": "create", "urn": trunk_urn, "newState": {"type": PLUGIN_TYPE_TOKENS["InboundTrunk"],
+        {"op": "create", "urn": trunk_urn, "newState": {"type": kind_named("InboundTrunk").dynamic_token,
                                                         "inputs": {"numbers": ["+15550100"]}}},
         {"op": "create", "urn": rule_urn, "newState": {
-            "type": PLUGIN_TYPE_TOKENS["DispatchRule"], "propertyDependencies": {"trunkIds": [trunk_urn]},
+            "type": kind_named("DispatchRule").plugin_token, "propertyDependencies": {"trunkIds": [trunk_urn]},
             "inputs": {"trunkIds": [UNKNOWN], "rule": {"dispatchRuleDirect": {"roomName": "r", "pin": "[secret]"}}}}},
     ]
     text = json.dumps({"steps": steps, "changeSummary": {"create": 2}})

@@ -13,7 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ._sources import Objects, SourceError, add_routed, message_from_state, resource_kind, with_trunks_resolved
+from .._core.urns import resource_name
+from .._model.kinds import kind_of_token
+from ._sources import Objects, SourceError, add_routed, message_from_state, with_trunks_resolved
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects
 # come last in the server's order, where only ties between equal rules depend on it.
@@ -30,10 +32,6 @@ class PreviewChange:
     before: Objects
     after: Objects
     names: dict[str, str] = field(default_factory=dict)  # object ID (or placeholder) -> resource name
-
-
-def _name_of(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]
 
 
 def read_preview(text: str) -> Mapping[str, Any]:
@@ -71,7 +69,7 @@ def states_after(preview: Mapping[str, Any]) -> list[StateAfter]:
     return [StateAfter(new["type"], step.get("urn", ""), new.get("inputs") or {}, new.get("propertyDependencies") or {},
                        "" if ids[step.get("urn", "")].startswith(NEW) else ids[step.get("urn", "")])
             for step in steps if (new := step.get("newState")) and step.get("op") not in _GONE_AFTER
-            and resource_kind(new.get("type", "")) is not None]
+            and kind_of_token(new.get("type", "")) is not None]
 
 
 def from_preview_json(text: str) -> PreviewChange:
@@ -80,10 +78,10 @@ def from_preview_json(text: str) -> PreviewChange:
     for step in preview["steps"]:
         old = step.get("oldState") if isinstance(step, Mapping) else None
         if old and step.get("op") not in _CREATED_BY_CHANGE:
-            _add(change.before, change.names, old.get("type", ""), step.get("urn", ""), old.get("outputs") or old.get("inputs") or {},
-                 old.get("id"))
+            _add(change.before, change.names, old.get("type", ""), step.get("urn", ""),
+                 old.get("outputs") or old.get("inputs") or {}, old.get("id"))
     after = states_after(preview)
-    pending = {state.urn: NEW + _name_of(state.urn) for state in after if not state.object_id}
+    pending = {state.urn: NEW + resource_name(state.urn) for state in after if not state.object_id}
     for state in after:
         inputs = with_trunks_resolved(state.inputs, state.dependencies, pending, unresolved=NEW + "(unknown)")
         _add(change.after, change.names, state.type, state.urn, inputs, state.object_id or pending[state.urn])
@@ -95,21 +93,21 @@ def _ids_after(steps: list[Mapping[str, Any]]) -> dict[str, str]:
     ids = {}
     for step in steps:
         urn, old, new = step.get("urn", ""), step.get("oldState") or {}, step.get("newState") or {}
-        if resource_kind(new.get("type", "")) is None:
+        if kind_of_token(new.get("type", "")) is None:
             continue
         kept = old.get("id") if step.get("op") in _KEEP_ID else None
-        ids[urn] = new.get("id") or kept or NEW + _name_of(urn)
+        ids[urn] = new.get("id") or kept or NEW + resource_name(urn)
     return ids
 
 
 def _add(objects: Objects, names: dict[str, str], resource_type: str, urn: str,
          props: Mapping[str, Any], object_id: Optional[str]) -> None:
-    kind = resource_kind(resource_type)
+    kind = kind_of_token(resource_type)
     if kind is None:
         return
-    message = message_from_state(resource_type, {**props, kind.id_field: object_id or NEW + _name_of(urn)})
+    message = message_from_state(resource_type, {**props, kind.id_field: object_id or NEW + resource_name(urn)})
     add_routed(objects, message)
-    names[getattr(message, kind.id_field)] = _name_of(urn)
+    names[getattr(message, kind.id_field)] = resource_name(urn)
 
 
 def _failed_preview(preview: Any) -> str:

@@ -9,20 +9,21 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
-from .._canonical import UNKNOWN
-from .._config import SETTINGS, Endpoint, resolve_connection
+from .._api.endpoint import Endpoint
+from .._core.connection import SETTINGS, resolve_connection
 from .._exceptions import ConfigurationError, LiveKitError
-from .._stored import PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS, join_pin, pin_of, replace_credentials
+from .._model.canonical import UNKNOWN
+from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, kind_of_token
+from .._model.secrets import SECRET_MARK, join_pin, pin_of, replace_credentials
 
 if TYPE_CHECKING:
-    from .._client import SIPClient
+    from .._api.client import SIPClient
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
@@ -64,19 +65,19 @@ def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None
 
 def read_server(endpoint: Endpoint) -> Objects:
     with _client(endpoint) as client:
-        return client.list_inbound_trunks(), client.list_dispatch_rules()
+        return client.list(INBOUND_TRUNK), client.list(DISPATCH_RULE)
 
 
 def read_server_with_outbound(endpoint: Endpoint) -> tuple[list[sip_pb.SIPInboundTrunkInfo],
                                                            list[sip_pb.SIPDispatchRuleInfo],
                                                            list[sip_pb.SIPOutboundTrunkInfo]]:
     with _client(endpoint) as client:
-        return client.list_inbound_trunks(), client.list_dispatch_rules(), client.list_outbound_trunks()
+        return client.list(INBOUND_TRUNK), client.list(DISPATCH_RULE), client.list(OUTBOUND_TRUNK)
 
 
 def _client(endpoint: Endpoint) -> "SIPClient":
     # Imported here: the client brings httpx, which the readers of stacks, previews and policy packs never use.
-    from .._client import RetryPolicy, SIPClient
+    from .._api.client import RetryPolicy, SIPClient
 
     return SIPClient(endpoint, retry=RetryPolicy(attempts=2))
 
@@ -133,31 +134,6 @@ def add_routed(objects: Objects, message: Optional[Message]) -> None:
         trunks.append(message)
 
 
-@dataclass(frozen=True)
-class ResourceKind:
-    """One of this package's resource classes, as the engine names it on either entrance."""
-
-    name: str  # the class: DispatchRule, InboundTrunk or OutboundTrunk
-    message: type[Message]
-    id_field: str
-
-
-_RESOURCE_KINDS = {kind.name: kind for kind in (
-    ResourceKind("DispatchRule", sip_pb.SIPDispatchRuleInfo, "sip_dispatch_rule_id"),
-    ResourceKind("InboundTrunk", sip_pb.SIPInboundTrunkInfo, "sip_trunk_id"),
-    ResourceKind("OutboundTrunk", sip_pb.SIPOutboundTrunkInfo, "sip_trunk_id"),
-)}
-# The dynamic resources' `pulumi-python:dynamic/livekit:<class>` (snake_case, a rule's PIN in `pin`), and the
-# provider plugin's `livekit:index:<class>` (camelCase, the PIN inside `rule`).
-_KIND_OF_TOKEN = {tokens[name]: kind for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
-                  for name, kind in _RESOURCE_KINDS.items()}
-
-
-def resource_kind(type_token: str) -> Optional[ResourceKind]:
-    """This package's resource class behind an engine type token; None for any other resource."""
-    return _KIND_OF_TOKEN.get(type_token)
-
-
 def _shown_as_secret(_credential: Any) -> str:
     return SECRET_MARK
 
@@ -170,17 +146,18 @@ def message_from_state(resource_type: str, props: Mapping[str, Any],
     No credential is read into the message: a rule's PIN and a trunk's password read `hide(value)` (by default
     "[secret]"), so that the routing model knows there is one, never what it is; the others (an egress's keys)
     are left out. So are fields that are secret in the properties (encrypted in an export, masked in a preview)."""
-    kind = resource_kind(resource_type)
+    kind = kind_of_token(resource_type)
     if kind is None:
         return None
-    fields = join_pin(props) if kind.message is sip_pb.SIPDispatchRuleInfo else dict(props)
+    # The dynamic resources keep the PIN in `pin`, the plugin in the rule's kind.
+    fields = join_pin(props) if kind is DISPATCH_RULE else dict(props)
     without_credentials = replace_credentials(kind.message.DESCRIPTOR, fields, lambda _path, _credential: None)
     # Each field by the one name it has in these properties: the dynamic resources' snake_case, else the plugin's
     # camelCase (`json_name`).
     names = [f.name if f.name in fields else f.json_name for f in kind.message.DESCRIPTOR.fields
              if f.name not in ("created_at", "updated_at")]
     message = json_format.ParseDict(_plain(without_credentials, names), kind.message(), ignore_unknown_fields=True)
-    if isinstance(message, sip_pb.SIPDispatchRuleInfo):
+    if kind is DISPATCH_RULE:
         pin, rule_kind = pin_of(fields.get("rule")), message.rule.WhichOneof("rule")
         if pin not in (None, "") and rule_kind:
             getattr(message.rule, rule_kind).pin = hide(pin)

@@ -22,7 +22,8 @@ import sys
 from typing import Mapping, Optional, Sequence, TextIO
 
 from .._exceptions import LiveKitError
-from .._silencing import IGNORE_SETTING, Silenced, silenced
+from .._model.kinds import kind_of_token
+from .._core.silencing import IGNORE_SETTING, Silenced, silenced
 from ..policy._catalog import POLICIES
 from ..policy._report import as_json, as_markdown, as_text, review
 from ..policy._settings import PolicyConfigError, read_config
@@ -136,7 +137,7 @@ def _read(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[list[Pr
 
 
 def _with_id(resource_type: str, inputs: Mapping, object_id: str) -> dict:
-    kind = _sources.resource_kind(resource_type)
+    kind = kind_of_token(resource_type)
     return {**inputs, kind.id_field: object_id} if object_id and kind is not None else dict(inputs)
 
 

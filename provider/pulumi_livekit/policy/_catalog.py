@@ -16,7 +16,7 @@ from ..routing import (
     WARNING_CODES, normalize_number, routing_table, rule_conflicts, trunk_conflicts,
 )
 from ..routing._objects import rule_kind, rule_pin
-from .._stored import SECRET_MARK
+from .._model.secrets import SECRET_MARK
 from ._subjects import Project, Subject
 
 STACK, RESOURCE = "stack", "resource"  # what a policy looks at: a whole project, or one object
@@ -126,8 +126,8 @@ def _details(warning, names: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 def _routing_check(code: str) -> Callable[[Project, Mapping[str, Any]], Checked]:
     def check(project: Project, _parameters: Mapping[str, Any]) -> Checked:
         found, skipped = _routing_review(project)
-        return list(found[code]), [Skipped(code, reason, until_applied) for skipped_code, reason, until_applied in skipped
-                                   if skipped_code == code]
+        return list(found[code]), [Skipped(code, reason, until_applied)
+                                   for skipped_code, reason, until_applied in skipped if skipped_code == code]
 
     return check
 

@@ -19,10 +19,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, TypeVar
 
-from .._canonical import UNKNOWN
-from .._silencing import IGNORE_SETTING, Silenced, silenced as read_silenced
+from .._core.silencing import IGNORE_SETTING, Silenced, silenced as read_silenced
+from .._model.canonical import UNKNOWN
+from .._model.kinds import kind_of_token
 from ..cli import package_version
-from ..cli._sources import resource_kind
 from ._catalog import POLICIES, RESOURCE, Policy, Skipped, check
 from ._report import explained, silenced
 from ._settings import Configured, defaults
@@ -55,7 +55,7 @@ def _as_sdk_policy(sdk: Any, policy: Policy) -> Any:
                   remediation_steps=policy.fix)
     if policy.scope == RESOURCE:
         def validate_resource(args: Any, report: Any) -> None:
-            if resource_kind(args.resource_type) is None:
+            if kind_of_token(args.resource_type) is None:
                 return
             project = _read_once(lambda: subjects_of_resources(
                 [Resource(args.resource_type, args.name, args.urn, _plain(args.props))])[0])
@@ -66,7 +66,7 @@ def _as_sdk_policy(sdk: Any, policy: Policy) -> Any:
 
     def validate_stack(args: Any, report: Any) -> None:
         projects = _read_once(lambda: subjects_of_resources(
-            [_resource(r) for r in args.resources if resource_kind(r.resource_type) is not None]))
+            [_resource(r) for r in args.resources if kind_of_token(r.resource_type) is not None]))
         configured = _configured(policy, args)
         findings, skipped = [], []
         for project in projects:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .._silencing import IGNORE_SETTING, Silenced
+from .._core.silencing import IGNORE_SETTING, Silenced
 from ..cli._markdown import cell
 from ._catalog import BY_NAME, DISABLED, HONOR_STACK_SETTING, POLICIES, SEVERITIES, Finding, Policy, Skipped, check
 from ._settings import Configured
@@ -136,8 +136,8 @@ def as_markdown(report: Report, where: str) -> str:
     for severity, reported in _by_severity(report):
         if not reported:
             continue
-        lines += ["", f"**{severity.capitalize()}**", "", "| policy | enforcement | resource | finding | fix | silence |",
-                  "|---|---|---|---|---|---|"]
+        lines += ["", f"**{severity.capitalize()}**", "",
+                  "| policy | enforcement | resource | finding | fix | silence |", "|---|---|---|---|---|---|"]
         for item in reported:
             finding = item.finding
             what = finding.text + (f" ({details_line(finding)})" if finding.details else "")

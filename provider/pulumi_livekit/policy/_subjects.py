@@ -19,9 +19,11 @@ from typing import Any, Hashable, Iterable, Mapping, Optional, Sequence
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
-from .._canonical import UNKNOWN, contains_unknown
-from .._stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, fields_by_either_name, join_pin, pin_of
-from ..cli._sources import ResourceKind, message_from_state, resource_kind, with_trunks_resolved
+from .._model.canonical import UNKNOWN, contains_unknown
+from .._model.descriptors import fields_by_either_name
+from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, PIN, Kind, kind_of_token
+from .._model.secrets import SECRET_MARK, join_pin, pin_of
+from ..cli._sources import message_from_state, with_trunks_resolved
 
 # Made once per process: a fingerprint can be compared with another of the same run, never turned back.
 _FINGERPRINT_KEY = secrets.token_bytes(32)
@@ -41,7 +43,7 @@ class Subject:
     """One trunk or dispatch rule. Its message carries its ID: the server's, or its name while it has none
     (before a create), so that rules name trunks of the same change by it."""
 
-    kind: ResourceKind
+    kind: Kind
     name: str  # the Pulumi resource name; for an object of a LiveKit project, its ID
     message: Message
     urn: str = ""
@@ -104,7 +106,7 @@ def project_key(props: Mapping[str, Any], provider_urn: str = "") -> Hashable:
 def subjects_of_resources(resources: Iterable[Resource], *, whole_project: bool = False) -> list[Project]:
     """The projects the resources of this package describe. `whole_project` when they are all the project
     holds; otherwise a project is complete only if it declares a trunk and every trunk its rules name."""
-    ours = [(resource, kind) for resource in resources if (kind := resource_kind(resource.type)) is not None]
+    ours = [(resource, kind) for resource in resources if (kind := kind_of_token(resource.type)) is not None]
     known_ids = {resource.urn: _known_id(resource.props, kind) for resource, kind in ours}
     known_ids.update(_ids_named_by_rules(ours, known_ids))
     # As the server lists them, objects that exist first (by ID), then the new ones (by name): the engine hands
@@ -114,7 +116,7 @@ def subjects_of_resources(resources: Iterable[Resource], *, whole_project: bool 
     projects: dict[Hashable, list[Subject]] = {}
     for resource, kind in ours:
         props = resource.props
-        if kind.message is sip_pb.SIPDispatchRuleInfo:
+        if kind is DISPATCH_RULE:
             props = with_trunks_resolved(props, resource.dependencies, pending)
         subject = _subject(resource, kind, props, known_ids[resource.urn])
         projects.setdefault(resource.project, []).append(subject)
@@ -125,8 +127,7 @@ def subjects_of_objects(inbound: Iterable[sip_pb.SIPInboundTrunkInfo], rules: It
                         outbound: Iterable[sip_pb.SIPOutboundTrunkInfo] = ()) -> Project:
     """The objects a LiveKit project holds, each named by its ID: the whole project."""
     subjects = []
-    for kind_name, messages in (("InboundTrunk", inbound), ("OutboundTrunk", outbound), ("DispatchRule", rules)):
-        kind = resource_kind(PLUGIN_TYPE_TOKENS[kind_name])
+    for kind, messages in ((INBOUND_TRUNK, inbound), (OUTBOUND_TRUNK, outbound), (DISPATCH_RULE, rules)):
         for stored in messages:
             message = type(stored)()
             message.CopyFrom(stored)
@@ -150,16 +151,16 @@ def _hide_credentials(message: Message) -> Optional[int]:
     return None
 
 
-def _ids_named_by_rules(ours: list[tuple[Resource, ResourceKind]], known_ids: Mapping[str, str]) -> dict[str, str]:
+def _ids_named_by_rules(ours: list[tuple[Resource, Kind]], known_ids: Mapping[str, str]) -> dict[str, str]:
     """The IDs of trunks the change updates, which a preview hands as unknown (the engine shows the new state's
     outputs), taken from the rules that name them through their ID: such a rule holds the ID it was given, and the
     engine says which trunks its `trunk_ids` came from."""
-    trunks = {resource.urn for resource, kind in ours if kind.message is sip_pb.SIPInboundTrunkInfo}
+    trunks = {resource.urn for resource, kind in ours if kind is INBOUND_TRUNK}
     unnamed = {urn for urn in trunks if not known_ids[urn]}
     taken = {known_ids[urn] for urn in trunks} - {""}
     found: dict[str, str] = {}
     for resource, kind in ours:
-        for key in ("trunk_ids", "trunkIds") if kind.message is sip_pb.SIPDispatchRuleInfo else ():
+        for key in ("trunk_ids", "trunkIds") if kind is DISPATCH_RULE else ():
             named = resource.props.get(key)
             depended = [urn for urn in resource.dependencies.get(key) or [] if urn in unnamed]
             given = [trunk for trunk in named if trunk != UNKNOWN and trunk not in taken] \
@@ -169,7 +170,7 @@ def _ids_named_by_rules(ours: list[tuple[Resource, ResourceKind]], known_ids: Ma
     return found
 
 
-def _known_id(props: Mapping[str, Any], kind: ResourceKind) -> str:
+def _known_id(props: Mapping[str, Any], kind: Kind) -> str:
     for key in (kind.id_field, fields_by_either_name(kind.message.DESCRIPTOR)[kind.id_field].json_name):
         value = props.get(key)
         if isinstance(value, str) and value and value != UNKNOWN:
@@ -177,7 +178,7 @@ def _known_id(props: Mapping[str, Any], kind: ResourceKind) -> str:
     return ""
 
 
-def _subject(resource: Resource, kind: ResourceKind, props: Mapping[str, Any], known_id: str) -> Subject:
+def _subject(resource: Resource, kind: Kind, props: Mapping[str, Any], known_id: str) -> Subject:
     fields = fields_by_either_name(kind.message.DESCRIPTOR)
     unknown = set()
     known = {}
@@ -187,7 +188,7 @@ def _subject(resource: Resource, kind: ResourceKind, props: Mapping[str, Any], k
             unknown.add("rule" if key == PIN else fields[key].name if key in fields else key)
         else:
             known[key] = value
-    pin = pin_of(join_pin(known).get("rule")) if kind.message is sip_pb.SIPDispatchRuleInfo else None
+    pin = pin_of(join_pin(known).get("rule")) if kind is DISPATCH_RULE else None
     pin_length = len(pin) if isinstance(pin, str) and pin and pin != SECRET_MARK else None
     message = message_from_state(resource.type, known, hide=hidden)
     setattr(message, kind.id_field, known_id or resource.name)
