@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_call_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="from_number", required=True, metavar="NUMBER", help="calling number ('' for an anonymous caller)")
+    parser.add_argument("--from", dest="from_number", required=True, metavar="NUMBER",
+                        help="calling number ('' for an anonymous caller)")
     parser.add_argument("--to", dest="to_number", required=True, metavar="NUMBER", help="called number")
     parser.add_argument("--from-host", default="", metavar="HOST", help="calling SIP host")
     parser.add_argument("--to-host", default="", metavar="HOST", help="called SIP host")

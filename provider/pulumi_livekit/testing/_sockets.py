@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
@@ -56,11 +57,11 @@ def _table_lines(protocol: str) -> list[str]:
 
 
 def _address(field: str) -> tuple[Union[ipaddress.IPv4Address, ipaddress.IPv6Address], int]:
-    """/proc/net's `HEX_ADDRESS:HEX_PORT`: the address in the kernel's byte order, 32 bits at a time."""
+    """/proc/net's `HEX_ADDRESS:HEX_PORT`: the address printed 32 bits at a time as numbers in this machine's
+    byte order."""
     hex_address, hex_port = field.split(":")
-    raw = bytes.fromhex(hex_address)
-    host_order = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
-    return ipaddress.ip_address(host_order), int(hex_port, 16)
+    words = [int(hex_address[i:i + 8], 16).to_bytes(4, sys.byteorder) for i in range(0, len(hex_address), 8)]
+    return ipaddress.ip_address(b"".join(words)), int(hex_port, 16)
 
 
 def _socket_inodes(pid: int) -> set[int]:
