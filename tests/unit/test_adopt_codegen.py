@@ -16,11 +16,12 @@ from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit import ConfigurationError
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit.cli import _codegen as codegen
 from pulumi_livekit.cli import installed_requirement
 from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select
-from pulumi_livekit.cli._codegen import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, LiveKitObject
+from pulumi_livekit._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
+from pulumi_livekit.cli._codegen import LiveKitObject
 
 
 def inbound(trunk_id: str, name: str = "", **fields) -> LiveKitObject:
