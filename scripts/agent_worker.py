@@ -15,7 +15,7 @@ import time
 
 from local_livekit import STATE_DIR, env as local_env, up as local_up
 
-from pulumi_livekit._api.endpoint import resolve_connection
+from pulumi_livekit._core.connection import resolve_connection
 from pulumi_livekit._exceptions import ConfigurationError
 from pulumi_livekit.testing import AgentWorker, Credentials
 

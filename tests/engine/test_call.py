@@ -278,7 +278,8 @@ def worker_from_a_shell(agent: str, server: LocalLiveKit, tmp_path) -> Iterator[
             assert shell.poll() is None and time.monotonic() < deadline, lines
         yield lines
     finally:
-        os.killpg(shell.pid, signal.SIGINT)
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGINT)
         assert shell.wait(timeout=30) == -signal.SIGINT, lines  # as a shell sees make after Ctrl-C
         reader.join(timeout=10)
     # The worker process is stopped before this line is printed.
