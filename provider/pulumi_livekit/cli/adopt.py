@@ -32,7 +32,7 @@ from .._config import Endpoint
 from .._exceptions import AdoptError, LiveKitError
 from .._redact import register_secrets, redact
 from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
-from . import add_version_argument, installed_requirement, package_version
+from . import add_version_argument, installed_requirement
 from ._codegen import DISPATCH_RULE, HOST_LAUNCHER, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
 from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, host_launcher, pulumi_yaml
 from ._codegen import requirements, slug
@@ -242,11 +242,10 @@ def _report(program: Program, out: Optional[Path], args: argparse.Namespace, end
         setup = ("Next (pulumi install makes the virtualenv and installs requirements.txt into it):", "pulumi install")
         adopt = f"{args.virtualenv.rstrip('/')}/bin/livekit-adopt"
     else:
-        # The plugin of this install, into Pulumi's plugin cache: the program names no path of this machine.
+        # The plugin of this install, into Pulumi's plugin directory: the program names no path of this machine.
         scripts = Path(sysconfig.get_path("scripts"))
         setup = ("Next (the first line installs this package's provider plugin for Pulumi, once per machine; "
-                 "docs/plugin.md):", f"pulumi plugin install resource livekit {package_version()} --file "
-                                     f"{shlex.quote(str(scripts / 'pulumi-resource-livekit'))}")
+                 "docs/plugin.md):", f"{shlex.quote(str(scripts / 'livekit-plugin'))} install")
         adopt = str(scripts / "livekit-adopt")
     lines = [f"Adopted {counts} from {endpoint.url} ({where}).", setup[0],
              *([f"  cd {shlex.quote(str(out))}"] if out is not None else []),
