@@ -15,7 +15,6 @@ import inspect
 import json
 import keyword
 import re
-import shlex
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Sequence
@@ -29,6 +28,7 @@ from .. import _canonical
 from .._descriptors import is_map, is_repeated
 from .._dispatch_rule import DispatchRule
 from .._exceptions import AdoptError
+from .._import_host import HOST_LAUNCHER, PLUGIN_FOLDER
 from .._inputs import (
     DispatchRuleCallee,
     DispatchRuleDirect,
@@ -440,18 +440,12 @@ def drop_imports(source: str, held: Collection[str]) -> tuple[str, list[str], li
 # ---- the project files ------------------------------------------------------------------
 
 
-# Where Pulumi.yaml's plugin entry points: a folder that is part of the program, so the entry is valid in a
-# fresh clone before `pulumi install` has made the virtualenv.
-PLUGIN_FOLDER = "plugins"
-HOST_LAUNCHER = f"{PLUGIN_FOLDER}/pulumi-resource-pulumi-python"
-
-
 def _yaml_scalar(text: str) -> str:
     return text if re.fullmatch(r"[A-Za-z0-9_./-]+", text) else json.dumps(text)
 
 
 def pulumi_yaml(project: str, virtualenv: str) -> str:
-    """What `pulumi new python` writes, plus the project plugin entry import needs."""
+    """What `pulumi new python` writes, plus the project plugin entry for import and one-line errors."""
     return f"""name: {_yaml_scalar(project)}
 description: LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt
 runtime:
@@ -459,28 +453,12 @@ runtime:
   options:
     toolchain: pip
     virtualenv: {_yaml_scalar(virtualenv)}
-# Importing dynamic resources needs this package's dynamic-provider host, which pip installs into the
-# virtualenv; Pulumi's bundled one cannot. {HOST_LAUNCHER} starts it from there.
+# This package's dynamic-provider host, which pip installs into the virtualenv: it imports, and reports
+# errors in one line. {HOST_LAUNCHER} starts it from there.
 plugins:
   providers:
     - name: pulumi-python
       path: {PLUGIN_FOLDER}
-"""
-
-
-def host_launcher(virtualenv: str) -> str:
-    """The shell script Pulumi starts as the `pulumi-python` plugin: the virtualenv's provider host."""
-    venv = virtualenv.rstrip("/")
-    where = shlex.quote(venv) if venv.startswith("/") else f'"$(dirname "$0")/.."/{shlex.quote(venv)}'
-    return f"""#!/bin/sh
-# Pulumi starts this for the program's dynamic resources (Pulumi.yaml, plugins): the provider host that
-# `pulumi install` puts into the program's virtualenv, which can import; Pulumi's bundled one cannot.
-host={where}/bin/pulumi-resource-pulumi-python
-if [ ! -x "$host" ]; then
-  echo "$host is missing: run \\`pulumi install\\` in the program's folder first" >&2
-  exit 1
-fi
-exec "$host" "$@"
 """
 
 

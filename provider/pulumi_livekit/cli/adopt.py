@@ -30,11 +30,12 @@ import yaml
 from .._client import SIPClient
 from .._config import Endpoint
 from .._exceptions import AdoptError, LiveKitError
+from .._import_host import HOST_LAUNCHER, host_launcher
 from .._redact import register_secrets, redact
 from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
 from . import add_version_argument, installed_requirement
-from ._codegen import DISPATCH_RULE, HOST_LAUNCHER, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
-from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, host_launcher, pulumi_yaml
+from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
+from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, pulumi_yaml
 from ._codegen import requirements, slug
 from ._sources import add_connection_arguments, endpoint_from_flags
 
