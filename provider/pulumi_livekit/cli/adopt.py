@@ -23,7 +23,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Iterable, Mapping, NoReturn, Optional, Sequence, TextIO
+from typing import Iterable, Mapping, Optional, Sequence, TextIO
 
 import yaml
 
@@ -33,7 +33,7 @@ from .._exceptions import AdoptError, LiveKitError
 from .._import_host import HOST_LAUNCHER, host_launcher
 from .._redact import register_secrets, redact
 from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
-from . import add_version_argument, installed_requirement
+from . import Parser, add_version_argument, installed_requirement
 from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
 from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, pulumi_yaml
 from ._codegen import requirements, slug
@@ -52,13 +52,8 @@ _LISTS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=(
+    parser = Parser(prog=PROG, description=(
         "Write a Pulumi program that adopts a LiveKit project's SIP trunks and dispatch rules: "
         "every resource carries its import ID, so the first `pulumi up` imports them unchanged."))
     add_version_argument(parser)

@@ -18,22 +18,17 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import NoReturn, Optional, Sequence
+from typing import Optional, Sequence
 
 from .._exceptions import LiveKitError
-from . import _bundle, add_version_argument, package_version
+from . import Parser, _bundle, add_version_argument, package_version
 
 PROG = "livekit-plugin"
 PLUGIN = ("resource", "livekit")  # kind and name, as `pulumi plugin` takes them
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=(
+    parser = Parser(prog=PROG, description=(
         "Install the LiveKit provider plugin (pulumi-resource-livekit) for Pulumi YAML, TypeScript, Go and "
         "`pulumi import`: a copy of this package and what it requires, which no virtualenv has to outlive."))
     add_version_argument(parser)
