@@ -53,9 +53,9 @@ sys.path.insert(0, str(HERE))
 from livekit import api as lkapi  # noqa: E402
 
 import yaml  # noqa: E402
-from pulumi_livekit._client import SIPClient  # noqa: E402
-from pulumi_livekit._config import Endpoint  # noqa: E402
-from pulumi_livekit._dispatch_rule import DispatchRule  # noqa: E402
+from pulumi_livekit._api.client import SIPClient  # noqa: E402
+from pulumi_livekit._api.endpoint import Endpoint  # noqa: E402
+from pulumi_livekit._dynamic.dispatch_rule import DispatchRule  # noqa: E402
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, PulumiStack, tool_path  # noqa: E402
 
 OPS = ("create", "preview", "update", "refresh", "destroy")

@@ -9,7 +9,7 @@
     )
 """
 
-from ._dispatch_rule import DispatchRule
+from ._dynamic.dispatch_rule import DispatchRule
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -22,8 +22,8 @@ from ._exceptions import (
     UnavailableError,
     ValidationError,
 )
-from ._trunks import InboundTrunk, OutboundTrunk
-from ._inputs import (
+from ._dynamic.trunks import InboundTrunk, OutboundTrunk
+from ._dynamic.inputs import (
     Connection,
     DispatchRuleCallee,
     DispatchRuleDirect,

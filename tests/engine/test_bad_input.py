@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from pulumi_livekit._client import TIMEOUT_ENV
+from pulumi_livekit._api.client import TIMEOUT_ENV
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, PulumiStack
 
 from support import DISPATCH_RULE_BAD_INPUTS, PROGRAMS, Oracle, write_config

@@ -8,8 +8,8 @@ import argparse
 import importlib.util
 import sys
 
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 
 from support import REPO
 

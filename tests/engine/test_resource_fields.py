@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._dynamic.dispatch_rule import DispatchRuleProvider
 
 from support import PROGRAMS
 

@@ -17,8 +17,8 @@ from google.protobuf import duration_pb2
 from google.protobuf.message import Message
 from livekit import api as lkapi
 
-from pulumi_livekit._client import REQUEST_ID_HEADER, RetryPolicy, SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.client import REQUEST_ID_HEADER, RetryPolicy, SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import (
     APIError,
     AuthenticationError,
@@ -265,7 +265,7 @@ def test_trunk_rpcs_round_trip_with_the_official_sdk(kind, client, oracle):
 def test_listing_follows_pages_without_duplicates_or_gaps(proxied, proxy, oracle, monkeypatch):
     ids = {oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
         dispatch_rule=simple_rule(f"ST_page{i}"))).sip_dispatch_rule_id for i in range(7)}
-    monkeypatch.setattr("pulumi_livekit._client.PAGE_SIZE", 2)  # seven rules: more than a page
+    monkeypatch.setattr("pulumi_livekit._api.client.PAGE_SIZE", 2)  # seven rules: more than a page
     listed = [r.sip_dispatch_rule_id for r in proxied.list_dispatch_rules()]
     assert sorted(listed) == sorted(ids)
     assert proxy.count("ListSIPDispatchRule") >= 2
@@ -275,7 +275,7 @@ def test_the_search_after_a_lost_create_follows_every_page(proxied, proxy, oracl
     for pin in ("1111", "2222"):  # rules on the same trunk: the search lists more than a page
         oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
             dispatch_rule=simple_rule("ST_paged", name=f"other {pin}", pin=pin)))
-    monkeypatch.setattr("pulumi_livekit._client.PAGE_SIZE", 2)
+    monkeypatch.setattr("pulumi_livekit._api.client.PAGE_SIZE", 2)
     proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())
     mine = proxied.create_dispatch_rule(simple_rule("ST_paged", name="mine", pin="3333"))
     assert mine.name == "mine" and proxy.count("CreateSIPDispatchRule") == 1  # found on the pages, adopted

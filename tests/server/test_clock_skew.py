@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from pulumi_livekit import _auth
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api import auth as _auth
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import AuthenticationError
 
 

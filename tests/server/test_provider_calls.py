@@ -8,9 +8,9 @@ import uuid
 
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._sdk import unwrap_secret
-from pulumi_livekit._trunks import InboundTrunkProvider
+from pulumi_livekit._dynamic.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core.sdk import unwrap_secret
+from pulumi_livekit._dynamic.trunks import InboundTrunkProvider
 from pulumi_livekit.testing import FaultProxy, unknown_field, with_unknown_field
 
 from support import Oracle

@@ -14,8 +14,8 @@ import pytest
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit.routing import Call
 
 from support import livekit_routes as run

@@ -16,8 +16,8 @@ from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit import ConfigurationError
-from pulumi_livekit._config import Endpoint
-from pulumi_livekit._import_host import HOST_LAUNCHER, host_launcher
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._dynamic.import_host import HOST_LAUNCHER, host_launcher
 from pulumi_livekit.cli import _codegen as codegen
 from pulumi_livekit.cli import installed_requirement
 from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_livekit import _redact, _state
-from pulumi_livekit._declared import checking
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
+from pulumi_livekit._api import redact as _redact
+from pulumi_livekit._core import state as _state
+from pulumi_livekit._core.declared import checking
+from pulumi_livekit._dynamic.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._dynamic.trunks import InboundTrunkProvider, OutboundTrunkProvider
 
 PROVIDER = "serialized-provider"
 CONNECTION = {"url": "http://livekit.test", "api_key": "key", "api_secret": "api-secret-of-the-test"}

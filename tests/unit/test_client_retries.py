@@ -15,9 +15,9 @@ import httpx
 import pytest
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit import _client
-from pulumi_livekit._client import DEADLINE_ENV, REQUEST_ID_HEADER, RetryPolicy, SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api import client as _client
+from pulumi_livekit._api.client import DEADLINE_ENV, REQUEST_ID_HEADER, RetryPolicy, SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import (
     APIError,
     AuthenticationError,

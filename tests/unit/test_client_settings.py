@@ -11,7 +11,7 @@ import httpx
 import pytest
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._client import (
+from pulumi_livekit._api.client import (
     DEADLINE_ENV,
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
@@ -19,8 +19,8 @@ from pulumi_livekit._client import (
     RetryPolicy,
     SIPClient,
 )
-from pulumi_livekit._config import Endpoint
-from pulumi_livekit._twirp import tls_verification
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._api.twirp import tls_verification
 from pulumi_livekit._exceptions import ConfigurationError, TransportError
 
 from support import IN_PROCESS_MARGIN, failing_call_budget

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pulumi_livekit import _import_host
+from pulumi_livekit._dynamic import import_host as _import_host
 
 STOCK = "name: infra\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n"
 

@@ -9,7 +9,8 @@ import pytest
 from livekit.protocol import sip as sip_pb
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from pulumi_livekit import _dispatch_rule, _stored, _trunks
+from pulumi_livekit import _dispatch_rule, _trunks
+from pulumi_livekit._model import stored as _stored
 from pulumi_livekit.plugin import schema
 from pulumi_livekit.plugin._values import at_credential, from_core, property_path, to_core
 

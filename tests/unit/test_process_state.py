@@ -1,15 +1,16 @@
-"""The per-process state (`pulumi_livekit._state`) and its one listing cache (`_listings`)."""
+"""The per-process state (`pulumi_livekit._core.state`) and its one listing cache (`_listings`)."""
 
 from __future__ import annotations
 
 import pytest
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit import _redact, _state
-from pulumi_livekit._client import client_for
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api import redact as _redact
+from pulumi_livekit._core import state as _state
+from pulumi_livekit._api.client import client_for
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import TransportError
-from pulumi_livekit._listings import Listings, claims_of
+from pulumi_livekit._core.listings import Listings, claims_of
 
 PROJECT = Endpoint("http://livekit.test:7880", "key", "secret")
 

@@ -10,12 +10,12 @@ from livekit.protocol import sip as sip_pb
 
 import pulumi_livekit as livekit
 from pulumi_livekit import ValidationError
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
-from pulumi_livekit._canonical import UNKNOWN, canonical_from_message, prune, to_message
-from pulumi_livekit._stored import OUTPUT_ONLY
-from pulumi_livekit._validation import validate_message
-from pulumi_livekit._spec import load_spec
+from pulumi_livekit._dynamic.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._dynamic.trunks import InboundTrunkProvider, OutboundTrunkProvider
+from pulumi_livekit._model.canonical import UNKNOWN, canonical_from_message, prune, to_message
+from pulumi_livekit._model.stored import OUTPUT_ONLY
+from pulumi_livekit._model.validation import validate_message
+from pulumi_livekit._model.spec import load_spec
 
 RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR
 

@@ -1,4 +1,4 @@
-"""The Pulumi SDK internals this package relies on (`pulumi_livekit._sdk`), checked against the
+"""The Pulumi SDK internals this package relies on (`pulumi_livekit._core.sdk`), checked against the
 installed SDK: a new release that moves one of them fails here first."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import base64
 import dill
 import pulumi
 
-from pulumi_livekit import _dispatch_rule, _sdk, _trunks
-from pulumi_livekit._canonical import UNKNOWN, normalize_unknowns
+from pulumi_livekit import _dispatch_rule, _trunks
+from pulumi_livekit._core import sdk as _sdk
+from pulumi_livekit._model.canonical import UNKNOWN, normalize_unknowns
 
 
 def test_the_stock_host_loads_without_its_main_call_and_with_our_error_decorator():

@@ -1,4 +1,4 @@
-"""What LiveKit stores and how secrets travel (`pulumi_livekit._stored`): one test per fact."""
+"""What LiveKit stores and how secrets travel (`pulumi_livekit._model.stored`): one test per fact."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import pytest
 from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit import DispatchRule, InboundTrunk, OutboundTrunk, _stored
-from pulumi_livekit._redact import REDACTED
-from pulumi_livekit._canonical import canonical_from_message
+from pulumi_livekit import DispatchRule, InboundTrunk, OutboundTrunk
+from pulumi_livekit._model import stored as _stored
+from pulumi_livekit._api.redact import REDACTED
+from pulumi_livekit._model.canonical import canonical_from_message
 from pulumi_livekit.cli import _sources
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import pulumi_livekit as livekit
-from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
+from pulumi_livekit._dynamic.trunks import InboundTrunkProvider, OutboundTrunkProvider
 
 
 def test_from_json_rejects_malformed_specs_naming_the_field(tmp_path):

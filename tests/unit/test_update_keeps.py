@@ -13,14 +13,14 @@ import pytest
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import ConfigureRequest
 
-from pulumi_livekit import _state
-from pulumi_livekit._canonical import onto_stored
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core import state as _state
+from pulumi_livekit._model.canonical import onto_stored
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._dynamic.dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._exceptions import OtherProjectError
-from pulumi_livekit._provider import PROJECT_KEY, project_mark
-from pulumi_livekit._trunks import InboundTrunkProvider
+from pulumi_livekit._core.provider import PROJECT_KEY, project_mark
+from pulumi_livekit._dynamic.trunks import InboundTrunkProvider
 from pulumi_livekit.testing import unknown_field
 
 NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")

@@ -24,12 +24,12 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from .. import _canonical
-from .._descriptors import is_map, is_repeated
-from .._dispatch_rule import DispatchRule
+from .._model import canonical as _canonical
+from .._model.descriptors import is_map, is_repeated
+from .._dynamic.dispatch_rule import DispatchRule
 from .._exceptions import AdoptError
-from .._import_host import HOST_LAUNCHER, PLUGIN_FOLDER
-from .._inputs import (
+from .._dynamic.import_host import HOST_LAUNCHER, PLUGIN_FOLDER
+from .._dynamic.inputs import (
     DispatchRuleCallee,
     DispatchRuleDirect,
     DispatchRuleIndividual,
@@ -37,9 +37,9 @@ from .._inputs import (
     RoomConfiguration,
     SIPMediaConfig,
 )
-from .._provider import SIPResourceProvider
-from .._stored import PLUGIN_TYPE_TOKENS, replace_credentials, without_media_copy
-from .._trunks import InboundTrunk, OutboundTrunk
+from .._core.provider import SIPResourceProvider
+from .._model.stored import PLUGIN_TYPE_TOKENS, replace_credentials, without_media_copy
+from .._dynamic.trunks import InboundTrunk, OutboundTrunk
 
 WIDTH = 100
 INDENT = "    "

@@ -15,8 +15,8 @@ from typing import Any, Mapping, Optional
 
 from livekit.protocol import sip as sip_pb
 
-from .._canonical import UNKNOWN
-from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
+from .._model.canonical import UNKNOWN
+from .._model.stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
 from ._sources import Objects, SourceError, message_from_state
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects

@@ -12,10 +12,10 @@ from typing import Any, Iterable, Mapping
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
-from .._client import RetryPolicy, SIPClient
-from .._config import SETTINGS, Endpoint, resolve_connection
+from .._api.client import RetryPolicy, SIPClient
+from .._api.endpoint import SETTINGS, Endpoint, resolve_connection
 from .._exceptions import ConfigurationError, LiveKitError
-from .._stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS
+from .._model.stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 

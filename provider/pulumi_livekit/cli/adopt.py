@@ -27,12 +27,12 @@ from typing import Iterable, Mapping, Optional, Sequence, TextIO
 
 import yaml
 
-from .._client import SIPClient
-from .._config import Endpoint
+from .._api.client import SIPClient
+from .._api.endpoint import Endpoint
 from .._exceptions import AdoptError, LiveKitError
-from .._import_host import HOST_LAUNCHER, host_launcher
-from .._redact import register_secrets, redact
-from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
+from .._api.redact import register_secrets, redact
+from .._dynamic.import_host import HOST_LAUNCHER, host_launcher
+from .._model.stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
 from . import Parser, add_version_argument, installed_requirement
 from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
 from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, pulumi_yaml

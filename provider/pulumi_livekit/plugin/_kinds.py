@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .. import _dispatch_rule, _trunks
-from .._provider import SIPResourceProvider
-from .._stored import PLUGIN_PACKAGE as PACKAGE
-from .._stored import PLUGIN_TYPE_TOKENS
+from .._dynamic import dispatch_rule as _dispatch_rule, trunks as _trunks
+from .._core.provider import SIPResourceProvider
+from .._model.stored import PLUGIN_PACKAGE as PACKAGE
+from .._model.stored import PLUGIN_TYPE_TOKENS
 
 # Resource type token -> the core provider behind it (the same object DispatchRule, InboundTrunk and
 # OutboundTrunk serve Python programs with).

@@ -16,10 +16,10 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
-from .._config import SETTINGS
-from .._descriptors import is_map, is_repeated
-from .._silencing import IGNORE_SETTING
-from .._stored import OUTPUT_ONLY, is_credential
+from .._api.endpoint import SETTINGS
+from .._model.descriptors import is_map, is_repeated
+from .._core.silencing import IGNORE_SETTING
+from .._model.stored import OUTPUT_ONLY, is_credential
 from ._kinds import KINDS, PACKAGE
 
 VERSION = metadata.version("pulumi-livekit")

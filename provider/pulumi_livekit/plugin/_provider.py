@@ -45,13 +45,14 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from .. import _canonical, _dispatch_rule
-from .._config import SETTINGS, Endpoint, url_problem
-from .._declared import checking
+from .._model import canonical as _canonical
+from .._dynamic import dispatch_rule as _dispatch_rule
+from .._api.endpoint import SETTINGS, Endpoint, url_problem
+from .._core.declared import checking
 from .._exceptions import LiveKitError
-from .._provider import PROJECT_KEY, SIPResourceProvider, project_of
-from .._redact import redact
-from .._silencing import IGNORE_SETTING
+from .._core.provider import PROJECT_KEY, SIPResourceProvider, project_of
+from .._api.redact import redact
+from .._core.silencing import IGNORE_SETTING
 from ._engine_log import EngineLog
 from ._kinds import KINDS, PACKAGE
 from ._package import config_name, schema

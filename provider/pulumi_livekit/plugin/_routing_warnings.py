@@ -25,9 +25,9 @@ from typing import Any
 
 from livekit.protocol import sip as sip_pb
 
-from .. import _canonical
-from .._silencing import EVERY_WARNING, Silenced, shown, silenced
-from .._stored import PIN, join_pin
+from .._model import canonical as _canonical
+from .._core.silencing import EVERY_WARNING, Silenced, shown, silenced
+from .._model.stored import PIN, join_pin
 from ..routing import rule_alone_warnings
 
 # What the warnings about a rule alone read.

@@ -18,9 +18,9 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime import rpc
 
-from .._descriptors import is_map
-from .._provider import SIPResourceProvider
-from .._stored import fields_by_either_name, is_credential
+from .._model.descriptors import is_map
+from .._core.provider import SIPResourceProvider
+from .._model.stored import fields_by_either_name, is_credential
 
 
 def _field(descriptor: Optional[Descriptor], key: str) -> Optional[FieldDescriptor]:

@@ -21,7 +21,7 @@ from google.protobuf import json_format
 from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
-from .._stored import SECRET_MARK, replace_credentials
+from .._model.stored import SECRET_MARK, replace_credentials
 from ._conflicts import first_rule_conflict
 from ._numbers import same_number
 from ._objects import (

@@ -122,8 +122,8 @@ class LocalLiveKit:
 
     def wait_until_ready(self, timeout: float) -> None:
         """Until the SIP API answers an authenticated List (it needs Redis, unlike the health check)."""
-        from .._client import SIPClient, RetryPolicy
-        from .._config import Endpoint
+        from .._api.client import SIPClient, RetryPolicy
+        from .._api.endpoint import Endpoint
 
         deadline = time.monotonic() + timeout
         creds = self.credentials

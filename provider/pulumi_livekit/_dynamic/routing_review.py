@@ -23,13 +23,13 @@ import pulumi
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
-from ._canonical import any_leaf, to_message
-from ._inputs import holds_outputs
-from ._sdk import known_value, output_awaiting, warn_now
-from ._silencing import IGNORE_SETTING, Silenced, shown, silenced
-from ._state import current
-from ._stored import join_pin
-from .routing import ABOUT_ONE_OBJECT, RoutingWarning, routing_table
+from .._model.canonical import any_leaf, to_message
+from .inputs import holds_outputs
+from .._core.sdk import known_value, output_awaiting, warn_now
+from .._core.silencing import IGNORE_SETTING, Silenced, shown, silenced
+from .._core.state import current
+from .._model.stored import join_pin
+from ..routing import ABOUT_ONE_OBJECT, RoutingWarning, routing_table
 
 
 @dataclass

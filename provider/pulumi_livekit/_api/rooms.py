@@ -9,10 +9,10 @@ from google.protobuf.message import Message
 from livekit.protocol import models as models_pb
 from livekit.protocol import room as room_pb
 
-from ._config import Endpoint
-from ._exceptions import NotFoundError
-from ._retry import Budget, RetryPolicy, configured_deadline, configured_timeout
-from ._twirp import Twirp, new_request_id
+from .endpoint import Endpoint
+from .._exceptions import NotFoundError
+from .retry import Budget, RetryPolicy, configured_deadline, configured_timeout
+from .twirp import Twirp, new_request_id
 
 M = TypeVar("M", bound=Message)
 

@@ -32,16 +32,16 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import _canonical, _validation
-from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
-from ._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
-from ._redact import register_secrets
-from ._sdk import pickled_by_name, secret_value
-from ._state import ProcessState, current
-from ._stored import OUTPUT_ONLY, credentials_in
+from .._model import canonical as _canonical, validation as _validation
+from .._api.endpoint import SETTINGS, Endpoint, resolve_connection, url_problem
+from .._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
+from .._api.redact import register_secrets
+from .sdk import pickled_by_name, secret_value
+from .state import ProcessState, current
+from .._model.stored import OUTPUT_ONLY, credentials_in
 
 if TYPE_CHECKING:
-    from ._client import SIPClient
+    from .._api.client import SIPClient
 
 PROVIDER_KEY = "__provider"
 CONNECTION = "connection"
@@ -251,7 +251,7 @@ class SIPResourceProvider(ResourceProvider):
     def _client_at(self, endpoint: Endpoint) -> SIPClient:
         # Imported on first use: programs and previews never call the API, and httpx and jwt are most of
         # this package's import time, paid by every program run and provider start.
-        from ._client import client_for
+        from .._api.client import client_for
 
         return client_for(endpoint)
 

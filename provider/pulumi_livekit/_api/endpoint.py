@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit, urlunsplit
 
-from ._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError
 
 _SCHEMES = {"https": "https", "wss": "https", "http": "http", "ws": "http"}
 

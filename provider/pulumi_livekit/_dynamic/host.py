@@ -28,12 +28,12 @@ from typing import Any, Callable, Optional
 import grpc
 from pulumi.runtime.proto import provider_pb2
 
-from ._declared import checking
-from ._exceptions import LiveKitError
-from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY
-from ._redact import redact
-from . import _sdk
-from ._sdk import deserialize_properties, load_stock_host, serialized_provider, unwrap_secret
+from .._core.declared import checking
+from .._exceptions import LiveKitError
+from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY
+from .._api.redact import redact
+from .._core import sdk as _sdk
+from .._core.sdk import deserialize_properties, load_stock_host, serialized_provider, unwrap_secret
 
 
 def _abort_with_traceback(method: Callable) -> Callable:
@@ -52,7 +52,7 @@ def _abort_with_traceback(method: Callable) -> Callable:
 
 def _resource_classes() -> dict[str, type]:
     """Resource type token -> the resource class."""
-    from . import DispatchRule, InboundTrunk, OutboundTrunk
+    from .. import DispatchRule, InboundTrunk, OutboundTrunk
 
     return {cls._type_token(): cls for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Optional, Sequence
 
 import pulumi
 
-from ._canonical import any_leaf
+from .._model.canonical import any_leaf
 
 
 @dataclass

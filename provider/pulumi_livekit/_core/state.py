@@ -13,9 +13,9 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterable, Optional, TypeVar
 
-from ._config import Endpoint
-from ._declared import DeclaredRules
-from ._listings import Listings
+from .._api.endpoint import Endpoint
+from .declared import DeclaredRules
+from .listings import Listings
 
 C = TypeVar("C")
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .routing import WARNING_CODES, RoutingWarning
+from ..routing import WARNING_CODES, RoutingWarning
 
 IGNORE_SETTING = "ignoreRoutingWarnings"
 EVERY_WARNING = "*"

@@ -18,9 +18,9 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
-from ._descriptors import is_repeated
-from ._sdk import is_unknown
-from ._stored import OUTPUT_ONLY, as_stored
+from .descriptors import is_repeated
+from .._core.sdk import is_unknown
+from .stored import OUTPUT_ONLY, as_stored
 
 # pulumi.runtime.rpc.UNKNOWN: a value not known until an apply (e.g. a trunk ID during preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

@@ -18,7 +18,7 @@ from typing import Optional
 import pulumi
 import yaml
 
-from ._exceptions import LiveKitError
+from .._exceptions import LiveKitError
 
 HOST_PLUGIN = "pulumi-python"  # the engine's name for the plugin that serves every Python dynamic provider
 HOST_EXECUTABLE = f"pulumi-resource-{HOST_PLUGIN}"

@@ -21,7 +21,7 @@ from typing import Any, Hashable, Iterator, Mapping, Optional
 
 from livekit.protocol import sip as sip_pb
 
-from .routing import rule_claims
+from ..routing import rule_claims
 
 _checked_urn: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("pulumi_livekit_checked_urn", default=None)
 

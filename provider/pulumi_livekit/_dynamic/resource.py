@@ -9,14 +9,14 @@ import pulumi
 from google.protobuf.descriptor import Descriptor
 from pulumi.dynamic import Resource
 
-from . import _validation
-from ._descriptors import is_map, is_repeated
-from ._import_host import require_import_host
-from ._inputs import Connection, as_input, holds_outputs
-from ._provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
-from ._sdk import register_resource, serialized_provider
-from ._spec import load_spec
-from ._stored import OUTPUT_ONLY, TYPE_TOKENS, credentials_in, is_credential
+from .._model import validation as _validation
+from .._model.descriptors import is_map, is_repeated
+from .import_host import require_import_host
+from .inputs import Connection, as_input, holds_outputs
+from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
+from .._core.sdk import register_resource, serialized_provider
+from .._model.spec import load_spec
+from .._model.stored import OUTPUT_ONLY, TYPE_TOKENS, credentials_in, is_credential
 
 
 class SIPResource(Resource):
@@ -67,7 +67,7 @@ class SIPResource(Resource):
         register_resource(self, type(self)._type_token(), resource_name, props, opts)
         # Imported here: the review is the program's alone, and the provider plugin, which loads this module too,
         # then never loads the routing model it reviews with.
-        from ._routing_review import declare_for_review
+        from .routing_review import declare_for_review
 
         declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
 

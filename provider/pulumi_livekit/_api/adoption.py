@@ -22,10 +22,10 @@ from typing import Callable, Iterable, Optional, TypeVar
 
 from google.protobuf.message import Message
 
-from ._exceptions import InvalidArgumentError, LiveKitError, ResourceExhaustedError, TransportError, UnavailableError
-from ._retry import Budget, Retryable
-from ._stored import as_stored, object_id
-from ._twirp import Twirp, new_request_id
+from .._exceptions import InvalidArgumentError, LiveKitError, ResourceExhaustedError, TransportError, UnavailableError
+from .retry import Budget, Retryable
+from .._model.stored import as_stored, object_id
+from .twirp import Twirp, new_request_id
 
 log = logging.getLogger("pulumi_livekit")
 

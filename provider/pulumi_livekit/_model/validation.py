@@ -19,10 +19,10 @@ from typing import Any
 from google.protobuf import duration_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from ._canonical import UNKNOWN
-from ._descriptors import is_map, is_repeated
-from ._exceptions import ValidationError
-from ._stored import fields_by_either_name
+from .canonical import UNKNOWN
+from .descriptors import is_map, is_repeated
+from .._exceptions import ValidationError
+from .stored import fields_by_either_name
 
 _STRING_TYPES = {FieldDescriptor.TYPE_STRING}
 _INT_TYPES = {

@@ -17,11 +17,11 @@ from typing import Any, Mapping, Optional, TypeVar
 import httpx
 from google.protobuf.message import Message
 
-from ._auth import TokenSource
-from ._config import Endpoint
-from ._exceptions import APIError, AuthenticationError, TransportError, api_error_class
-from ._redact import redact
-from ._retry import DEADLINE_ENV, Retryable, within
+from .auth import TokenSource
+from .endpoint import Endpoint
+from .._exceptions import APIError, AuthenticationError, TransportError, api_error_class
+from .redact import redact
+from .retry import DEADLINE_ENV, Retryable, within
 
 M = TypeVar("M", bound=Message)
 

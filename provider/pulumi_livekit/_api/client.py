@@ -14,10 +14,10 @@ import httpx
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
-from ._adoption import create_or_adopt
-from ._config import Endpoint
-from ._exceptions import LiveKitError, NotFoundError
-from ._retry import (
+from .adoption import create_or_adopt
+from .endpoint import Endpoint
+from .._exceptions import LiveKitError, NotFoundError
+from .retry import (
     DEADLINE_ENV,
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
@@ -28,8 +28,8 @@ from ._retry import (
     configured_deadline,
     configured_timeout,
 )
-from ._state import current
-from ._twirp import REQUEST_ID_HEADER, Twirp, new_request_id
+from .._core.state import current
+from .twirp import REQUEST_ID_HEADER, Twirp, new_request_id
 
 # The client, and the settings and header its callers (and tests) name.
 __all__ = ["DEADLINE_ENV", "DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "PAGE_SIZE", "REQUEST_ID_HEADER", "TIMEOUT_ENV",

@@ -27,10 +27,10 @@ from typing import Callable, Iterator, Optional
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
-from ._config import Endpoint
-from ._exceptions import LiveKitError
-from ._stored import object_id
-from .routing import rule_claims
+from .._api.endpoint import Endpoint
+from .._exceptions import LiveKitError
+from .._model.stored import object_id
+from ..routing import rule_claims
 
 Claim = tuple[str, str, str, str]
 

@@ -17,7 +17,7 @@ from typing import Callable, Optional, TypeVar
 
 import httpx
 
-from ._exceptions import ConfigurationError, LiveKitError, TransportError
+from .._exceptions import ConfigurationError, LiveKitError, TransportError
 
 log = logging.getLogger("pulumi_livekit")
 

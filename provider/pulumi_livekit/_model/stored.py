@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 from livekit.protocol.logger_pb import options as logger_options
 
-from ._descriptors import is_map, is_repeated
+from .descriptors import is_map, is_repeated
 
 M = TypeVar("M", bound=Message)
 

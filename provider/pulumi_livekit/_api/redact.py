@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ._state import current
-from ._stored import SECRET_MARK as REDACTED
+from .._core.state import current
+from .._model.stored import SECRET_MARK as REDACTED
 
 # LiveKit quotes the rejected access token in its auth errors.
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")

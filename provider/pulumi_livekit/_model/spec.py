@@ -8,9 +8,9 @@ from typing import Any, Mapping
 
 from google.protobuf.message import Message
 
-from . import _validation
-from ._exceptions import ValidationError
-from ._stored import OUTPUT_ONLY
+from . import validation as _validation
+from .._exceptions import ValidationError
+from .stored import OUTPUT_ONLY
 
 
 def load_spec(spec: Any, message_type: type[Message], *, envelope: str) -> dict[str, Any]:
