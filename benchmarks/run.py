@@ -57,6 +57,7 @@ from pulumi_livekit._api.client import SIPClient  # noqa: E402
 from pulumi_livekit._api.endpoint import Endpoint  # noqa: E402
 from pulumi_livekit._dynamic.dispatch_rule import DispatchRule  # noqa: E402
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, PulumiStack, tool_path  # noqa: E402
+from pulumi_livekit._model.kinds import DISPATCH_RULE
 
 OPS = ("create", "preview", "update", "refresh", "destroy")
 OP_TITLES = {
@@ -359,7 +360,7 @@ class ProviderAlone:
         self.outputs: list[dict[str, Any]] = []
         self.inputs: list[dict[str, Any]] = []  # the last checked inputs, which the engine hands check as olds
         self.provider_value = "x" * 96  # the serialized provider: opaque to our code
-        fields = [f.name for f in self.provider.message_type.DESCRIPTOR.fields
+        fields = [f.name for f in self.provider.kind.message.DESCRIPTOR.fields
                   if f.name not in ("created_at", "updated_at")]
         self.blank = {name: None for name in fields}
 
@@ -383,18 +384,18 @@ class ProviderAlone:
             for i, olds in enumerate(self.outputs):
                 # As the engine calls them: check gets the last checked inputs, diff and update the outputs.
                 checked = p.check(self.inputs[i], self._news(i, name)).inputs
-                changed = p.diff(olds[p.id_field], olds, checked).changes
+                changed = p.diff(olds[p.kind.id_field], olds, checked).changes
                 if op == "update":
                     assert changed
-                    self.inputs[i], self.outputs[i] = checked, p.update(olds[p.id_field], olds, checked).outs
+                    self.inputs[i], self.outputs[i] = checked, p.update(olds[p.kind.id_field], olds, checked).outs
                 else:
                     assert not changed
         elif op == "refresh":
             for i, olds in enumerate(self.outputs):
-                self.outputs[i] = p.read(olds[p.id_field], olds).outs
+                self.outputs[i] = p.read(olds[p.kind.id_field], olds).outs
         elif op == "destroy":
             for olds in self.outputs:
-                p.delete(olds[p.id_field], olds)
+                p.delete(olds[p.kind.id_field], olds)
             self.inputs, self.outputs = [], []
         return time.perf_counter() - start, time.process_time() - cpu
 
@@ -450,7 +451,7 @@ def state_figures(export: dict[str, Any], type_suffix: str) -> dict[str, Any]:
 
 
 def rules_on_server(client: SIPClient, prefix: str) -> list:
-    return [r for r in client.list_dispatch_rules() if any(t.startswith(prefix) for t in r.trunk_ids)]
+    return [r for r in client.list(DISPATCH_RULE) if any(t.startswith(prefix) for t in r.trunk_ids)]
 
 
 # Which sides a run has (`--sides`): the dynamic resources with their engine floor and our provider alone, the

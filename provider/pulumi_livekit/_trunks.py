@@ -2,6 +2,6 @@
 `pulumi_livekit._trunks.INBOUND_PROVIDER` or `OUTBOUND_PROVIDER` (or, from the first releases, an instance of a class
 named here)."""
 
-from ._dynamic.trunks import INBOUND_PROVIDER, OUTBOUND_PROVIDER, InboundTrunkProvider, OutboundTrunkProvider
+from ._core.trunks import INBOUND_PROVIDER, OUTBOUND_PROVIDER, InboundTrunkProvider, OutboundTrunkProvider
 
 __all__ = ["INBOUND_PROVIDER", "OUTBOUND_PROVIDER", "InboundTrunkProvider", "OutboundTrunkProvider"]

@@ -10,6 +10,7 @@ import sys
 
 from pulumi_livekit._api.client import SIPClient
 from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._model.kinds import DISPATCH_RULE
 
 from support import REPO
 
@@ -61,5 +62,5 @@ def test_provider_alone_runs_every_operation_as_the_engine_calls_the_provider(li
         wall, cpu = alone.op(op)
         assert wall > 0 and cpu >= 0, op
         with SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)) as client:
-            names = sorted(rule.name for rule in client.list_dispatch_rules())
+            names = sorted(rule.name for rule in client.list(DISPATCH_RULE))
         assert names == ([] if op == "destroy" else ["b-0", "b-1"] if op in ("update", "refresh") else ["a-0", "a-1"])

@@ -125,14 +125,16 @@ def test_pulumi_import_adopts_each_kind_and_the_program_then_previews_clean(pulu
     assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [rule.sip_dispatch_rule_id]
 
 
-def test_the_plugin_loads_neither_the_routing_model_nor_the_http_client_until_it_needs_them():
-    """What the provider plugin imports at start (every Pulumi command starts one): the providers, the
-    claims they check, and no routing table, review or HTTP client."""
+# The plugin gives the routing warnings one rule tells alone at check: it needs the routing table.
+@pytest.mark.parametrize("host,routing_table", [("pulumi_livekit._dynamic.host", False), ("pulumi_livekit.plugin", True)])
+def test_the_hosts_load_neither_the_program_side_nor_the_http_client_until_they_need_them(host, routing_table):
+    """What each provider host imports at start (every Pulumi command starts one): the core providers and the
+    claims they check, and no resource class, routing review or HTTP client."""
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, pulumi_livekit._dynamic.host; print(' '.join(sorted(sys.modules)))"],
+        [sys.executable, "-c", f"import sys, {host}; print(' '.join(sorted(sys.modules)))"],
         capture_output=True, text=True, check=True).stdout.split()
     ours = {name for name in loaded if name.startswith("pulumi_livekit")}
-    assert {"pulumi_livekit._dynamic.dispatch_rule", "pulumi_livekit._dynamic.trunks", "pulumi_livekit.routing._conflicts"} <= ours
-    assert not ours & {"pulumi_livekit._dynamic.routing_review", "pulumi_livekit._api.client", "pulumi_livekit.routing._table",
-                       "pulumi_livekit.routing._evaluate", "pulumi_livekit.routing._changes"}
-    assert "httpx" not in loaded
+    assert {"pulumi_livekit._core.dispatch_rule", "pulumi_livekit._core.trunks", "pulumi_livekit.routing._conflicts"} <= ours
+    assert not {name for name in ours if name.startswith("pulumi_livekit._dynamic.") and name != host}
+    assert "pulumi_livekit._api.client" not in ours and "httpx" not in loaded
+    assert ("pulumi_livekit.routing._table" in ours) == routing_table and "pulumi_livekit.routing._changes" not in ours

@@ -21,7 +21,8 @@ from pulumi_livekit._dynamic.import_host import HOST_LAUNCHER, host_launcher
 from pulumi_livekit.cli import _codegen as codegen
 from pulumi_livekit.cli import installed_requirement
 from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select
-from pulumi_livekit.cli._codegen import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, LiveKitObject
+from pulumi_livekit._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
+from pulumi_livekit.cli._codegen import LiveKitObject
 
 from user_project import readme_layout
 

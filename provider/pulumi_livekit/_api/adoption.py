@@ -23,8 +23,8 @@ from typing import Callable, Iterable, Optional, TypeVar
 from google.protobuf.message import Message
 
 from .._exceptions import InvalidArgumentError, LiveKitError, ResourceExhaustedError, TransportError, UnavailableError
-from .retry import Budget, Retryable
 from .._model.stored import as_stored, object_id
+from .retry import Budget, Retryable
 from .twirp import Twirp, new_request_id
 
 log = logging.getLogger("pulumi_livekit")

@@ -4,7 +4,7 @@ Every operation is bounded by a number of attempts and by an overall deadline
 (`PULUMI_LIVEKIT_DEADLINE`, default 60 s), whichever ends first; each request's own timeout
 is cut to what is left of the deadline. Repeats wait a jittered exponential backoff. What
 counts as worth repeating is the transport's to say (`Retryable`); whether a create may be
-repeated is `_adoption`'s.
+repeated is `adoption`'s.
 """
 
 from __future__ import annotations

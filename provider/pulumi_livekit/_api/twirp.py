@@ -1,9 +1,9 @@
-"""Twirp over httpx: one request to LiveKit's SIP service (or another: _rooms), and what its failure means.
+"""Twirp over httpx: one request to LiveKit's SIP service (or another: `rooms`), and what its failure means.
 
 `POST {base}/twirp/livekit.SIP/{Method}` with protobuf bodies from `livekit-protocol` and an
 HS256 token with the `sip.admin` grant. A failure worth repeating is raised as `Retryable`,
 marked with whether the request may have reached the server; any other is the API error of
-its Twirp code (see `_exceptions`), its text redacted.
+its Twirp code (see `_exceptions`), its text scrubbed of secrets (see `redact`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any, Mapping, Optional, TypeVar
 import httpx
 from google.protobuf.message import Message
 
+from .._exceptions import APIError, AuthenticationError, TransportError, api_error_class
 from .auth import TokenSource
 from .endpoint import Endpoint
-from .._exceptions import APIError, AuthenticationError, TransportError, api_error_class
-from .redact import redact
+from .redact import Scrubber, scrubbed
 from .retry import DEADLINE_ENV, Retryable, within
 
 M = TypeVar("M", bound=Message)
@@ -34,9 +34,11 @@ class Twirp:
 
     def __init__(self, connection: Endpoint, *, timeout: httpx.Timeout,
                  transport: Optional[httpx.BaseTransport] = None, service: str = SERVICE,
-                 grants: Optional[Mapping[str, Any]] = None) -> None:
-        """`service` and the `grants` its token carries: the SIP service's unless told (_rooms calls RoomService)."""
+                 grants: Optional[Mapping[str, Any]] = None, scrub: Optional[Scrubber] = None) -> None:
+        """`service` and the `grants` its token carries: the SIP service's unless told (`rooms` calls RoomService).
+        `scrub` takes the secrets out of an error's text: by default the endpoint's API secret and tokens."""
         self.connection = connection
+        self.scrub = scrub or (lambda text: scrubbed(text, [connection.api_secret]))
         self.base = connection.twirp_base
         self.service = service
         self._tokens = TokenSource(connection.api_key, connection.api_secret, grants=grants)
@@ -97,7 +99,7 @@ class Twirp:
 
     def _api_error(self, method: str, response: httpx.Response) -> APIError:
         code, server_message = _parse_twirp_error(response)
-        server_message = redact(server_message)
+        server_message = self.scrub(server_message)
         cls = api_error_class(code, response.status_code)
         if cls is AuthenticationError:
             message = (

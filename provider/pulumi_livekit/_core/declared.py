@@ -5,7 +5,7 @@ process: this registry remembers each rule checked so far, per LiveKit project, 
 that the server would refuse next to one of them (routing.rule_claims: trunk scope, numbers, PIN).
 
 A rule is known by its URN when the provider host tells it (this package's host does, see
-_dynamic_host.py), so a second check of the same resource replaces its first and never conflicts with
+`_dynamic.host`), so a second check of the same resource replaces its first and never conflicts with
 it. Under Pulumi's stock host the URN is unknown, and a rule is known by its inputs instead: a re-check
 is then the same rule, and two resources with identical inputs are left to the server.
 """
@@ -22,6 +22,7 @@ from typing import Any, Hashable, Iterator, Mapping, Optional
 from livekit.protocol import sip as sip_pb
 
 from ..routing import rule_claims
+from .urns import resource_name
 
 _checked_urn: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("pulumi_livekit_checked_urn", default=None)
 
@@ -44,7 +45,7 @@ class DeclaredConflict:
 
 def _label(urn: Optional[str], desired: Mapping[str, Any]) -> str:
     if urn:
-        return f'resource "{urn.rsplit("::", 1)[-1]}"'
+        return f'resource "{resource_name(urn)}"'
     return f'"{desired["name"]}"' if desired.get("name") else "an unnamed rule with other inputs"
 
 

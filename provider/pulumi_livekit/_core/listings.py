@@ -12,7 +12,7 @@ kept current with this process's own writes (a deployment checks a rule after cr
 so a deployment lists at most once too. What other people change on the server meanwhile is
 left to the server, which refuses a conflict at create.
 
-The same listing tells a create which identical rules were there before it (see `_adoption`), so
+The same listing tells a create which identical rules were there before it (see `_api.adoption`), so
 that it sends no List of its own. A twin someone else makes between the check and the create
 goes unseen there; LiveKit refuses our create next to it, and only if that refusal's answer is
 lost too would the create take the twin for its own.

@@ -1,10 +1,10 @@
 """The dynamic-provider lifecycle shared by every SIP resource.
 
-A subclass names its protobuf message and its RPCs; this class turns Pulumi's
-check/diff/create/read/update/delete into validated, canonical state: no API call for
-diff, none for check but a dispatch rule's look at the server's rules, and reads served
-from one listing per kind of object and LiveKit project (see `_listings`); a create adopts
-what an ambiguous failure may have stored (see `_adoption`).
+A subclass names its kind (`_model.kinds`: the message, the ID field, the secrets kept apart, the SIP methods)
+and the rules of its own; this class turns Pulumi's check/diff/create/read/update/delete into validated,
+canonical state: no API call for diff, none for check but a dispatch rule's look at the server's rules, and
+reads served from one listing per kind of object and LiveKit project (see `listings`); a create adopts
+what an ambiguous failure may have stored (see `_api.adoption`).
 
 Providers are module-level singletons with no state of their own at pickling time,
 so dill stores them by reference: `__provider` is a few hundred bytes, identical for
@@ -14,8 +14,6 @@ process through `configure`.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
@@ -32,13 +30,16 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .._model import canonical as _canonical, validation as _validation
-from .._api.endpoint import SETTINGS, Endpoint, resolve_connection, url_problem
+from .._api.endpoint import Endpoint
 from .._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
-from .._api.redact import register_secrets
-from .sdk import pickled_by_name, secret_value
-from .state import ProcessState, current
-from .._model.stored import OUTPUT_ONLY, credentials_in
+from .._model import canonical, validation
+from .._model.kinds import Kind
+from .._model.paths import top_of
+from .._model.secrets import credentials_in
+from .._model.stored import OUTPUT_ONLY
+from .connection import SETTINGS, connection_problems, project_mark, project_of, resolve_connection
+from .sdk import normalize_unknowns, pickled_by_name, secret_value
+from .state import ProcessState, client_for, current, register_secrets
 
 if TYPE_CHECKING:
     from .._api.client import SIPClient
@@ -54,13 +55,7 @@ IMPORT_CONNECTION_TOKEN = "pulumi-python:livekit:importConnection"
 
 
 class SIPResourceProvider(ResourceProvider):
-    message_type: ClassVar[type[Message]]
-    id_field: ClassVar[str]
-    # Top-level state keys holding secrets; the resource marks them as secret outputs.
-    secret_keys: ClassVar[tuple[str, ...]] = ()
-    # Secrets split out of a field into a state key of their own (see `split_secrets`): not message fields,
-    # so the schema leaves them to `validate`.
-    split_keys: ClassVar[tuple[str, ...]] = ()
+    kind: ClassVar[Kind]
 
     serialize_as_secret_always = False
 
@@ -72,12 +67,14 @@ class SIPResourceProvider(ResourceProvider):
     # ---- per-resource hooks ---------------------------------------------------------
 
     def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
-        """Resource-specific rules on top of the schema (desired has snake_case keys, secrets split out)."""
+        """Resource-specific rules on top of the schema (desired has snake_case keys, secrets split out): no list
+        names an entry twice, and a subclass's own."""
+        failures += [CheckFailure(path, problem) for path, problem in validation.repeated_entries(self.kind, desired)]
 
-    def split_secrets(self, canonical: dict[str, Any]) -> dict[str, Any]:
-        """State from the canonical form of a message: secrets nested in a field moved into `split_keys`.
+    def split_secrets(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """State from the canonical form of a message: secrets nested in a field moved into the kind's `split_keys`.
         Called only where a message becomes state (the resource's constructor does the same for its inputs)."""
-        return canonical
+        return fields
 
     def join_secrets(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """The inverse of `split_secrets`, for a known and valid state about to become a message."""
@@ -92,19 +89,7 @@ class SIPResourceProvider(ResourceProvider):
         return []
 
     def api_create(self, client: SIPClient, message: Message) -> Message:
-        raise NotImplementedError
-
-    def api_get(self, client: SIPClient, object_id: str) -> Optional[Message]:
-        raise NotImplementedError
-
-    def api_update(self, client: SIPClient, object_id: str, message: Message) -> Message:
-        raise NotImplementedError
-
-    def api_list(self, client: SIPClient) -> list[Message]:
-        raise NotImplementedError
-
-    def api_delete(self, client: SIPClient, object_id: str) -> None:
-        raise NotImplementedError
+        return client.create(self.kind, message)
 
     # ---- Pulumi lifecycle -----------------------------------------------------------
 
@@ -116,20 +101,20 @@ class SIPResourceProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """`check_inputs`, its failures as the engine shows them (`shown_failure`)."""
         result = self.check_inputs(olds, news)
-        failures = [shown_failure(failure, news, self.message_type.DESCRIPTOR) for failure in result.failures or ()]
+        failures = [shown_failure(failure, news, self.kind.message.DESCRIPTOR) for failure in result.failures or ()]
         return CheckResult(result.inputs, failures)
 
     def check_inputs(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """The inputs checked and in canonical form, or the failures, each at the full path of what failed."""
         failures: list[CheckFailure] = []
-        news = _canonical.normalize_unknowns(news)
+        news = normalize_unknowns(news)
         state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
         connection = state.pop(CONNECTION, None)
-        desired: dict[str, Any] = {key: state.pop(key) for key in self.split_keys if key in state}
+        desired: dict[str, Any] = {key: state.pop(key) for key in self.kind.split_keys if key in state}
         for key, value in state.items():
             try:
-                desired.update(_validation.validate_message(
-                    self.message_type.DESCRIPTOR, {key: value}, "", exclude=OUTPUT_ONLY))
+                desired.update(validation.validate_message(
+                    self.kind.message.DESCRIPTOR, {key: value}, "", exclude=OUTPUT_ONLY))
             except ValidationError as error:
                 failures.append(CheckFailure(error.path, error.problem))
         # Resource rules see only the properties that passed the schema; one problem per property.
@@ -137,27 +122,28 @@ class SIPResourceProvider(ResourceProvider):
         resource_failures: list[CheckFailure] = []
         self.validate(desired, resource_failures)
         failures += [f for f in resource_failures if self._property_of(f) not in failed]
-        checked_connection = _check_connection(connection, failures)
+        checked_connection, problems = connection_problems(connection, lambda value: value == canonical.UNKNOWN)
+        failures += [CheckFailure(path, problem) for path, problem in problems]
         endpoint = None if failures else self._checked_endpoint(checked_connection, failures)
         if failures:
             return CheckResult(news, failures)
-        if not _canonical.contains_unknown(desired):
+        if not canonical.contains_unknown(desired):
             message = self._message(desired)
             desired = self._state(message)
             failures += self.check_against_others(olds, desired, message, endpoint)
             if failures:
                 return CheckResult(news, failures)
-        inputs = _canonical.prune(desired) or {}
+        inputs = canonical.prune(desired) or {}
         if checked_connection:
             inputs[CONNECTION] = checked_connection
         return CheckResult(inputs, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
-        keys = (set(olds) | set(news)) - {PROVIDER_KEY, PROJECT_KEY, self.id_field}
+        keys = (set(olds) | set(news)) - {PROVIDER_KEY, PROJECT_KEY, self.kind.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
         changed = sorted(k for k in keys if olds.get(k) != news.get(k)
-                         and _canonical.prune(olds.get(k)) != _canonical.prune(news.get(k)))
+                         and canonical.prune(olds.get(k)) != canonical.prune(news.get(k)))
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
@@ -168,38 +154,38 @@ class SIPResourceProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self._client(props)
         listings = self.state.listings
-        with listings.writing(client.connection, self.message_type):
+        with listings.writing(client.connection, self.kind.message):
             stored = self.api_create(client, self._message(props))
             listings.stored(client.connection, stored)
         outputs = self._outputs(stored, props, client.connection)
-        return CreateResult(outputs[self.id_field], outputs)
+        return CreateResult(outputs[self.kind.id_field], outputs)
 
     def update(self, object_id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self._client(news)
         listings = self.state.listings
         declared = self._message(news)
-        with listings.writing(client.connection, self.message_type):
-            # What the server holds now, read just before the replace: see `_canonical.onto_stored`. Gone meanwhile,
+        with listings.writing(client.connection, self.kind.message):
+            # What the server holds now, read just before the replace: see `canonical.onto_stored`. Gone meanwhile,
             # the replace of the declared fields alone tells the user so.
-            current = self.api_get(client, object_id)
-            message = declared if current is None else _canonical.onto_stored(current, declared)
-            stored = self.api_update(client, object_id, message)
+            current = client.get(self.kind, object_id)
+            message = declared if current is None else canonical.onto_stored(current, declared)
+            stored = client.update(self.kind, object_id, message)
             listings.stored(client.connection, stored)
         return UpdateResult(self._outputs(stored, news, client.connection))
 
     def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client(props)
-        listing = self.state.listings.for_read(client.connection, self.message_type, lambda: self.api_list(client))
+        listing = self.state.listings.for_read(client.connection, self.kind.message, lambda: client.list(self.kind))
         stored = listing.get(object_id)
         if stored is None:
             return ReadResult("", {})
         outputs = self._outputs(stored, props, client.connection)
         # The engine re-marks secrets only by name against the state it sent, and on import it sends
         # none: mark them here, or an imported password/PIN/API secret/egress key is stored in plaintext.
-        for key in (*self.secret_keys, CONNECTION, *self.credential_holders(outputs)):
+        for key in (*self.kind.secret_keys, CONNECTION, *self.credential_holders(outputs)):
             if outputs.get(key) is not None:
                 outputs[key] = secret_value(outputs[key])
-        inputs = {k: v for k, v in outputs.items() if k not in (self.id_field, PROJECT_KEY)}
+        inputs = {k: v for k, v in outputs.items() if k not in (self.kind.id_field, PROJECT_KEY)}
         return ReadResult(object_id, outputs, inputs)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
@@ -207,11 +193,11 @@ class SIPResourceProvider(ResourceProvider):
         self._require_recorded_project(object_id, props, client.connection)
         listings = self.state.listings
         try:
-            with listings.writing(client.connection, self.message_type):
+            with listings.writing(client.connection, self.kind.message):
                 try:
-                    self.api_delete(client, object_id)
+                    client.delete(self.kind, object_id)
                 finally:  # gone, or after an error perhaps not: then the server still refuses what conflicts with it
-                    listings.deleted(client.connection, self.message_type, object_id)
+                    listings.deleted(client.connection, self.kind.message, object_id)
         except NotFoundError:
             pass  # already gone: the desired end state
 
@@ -220,19 +206,20 @@ class SIPResourceProvider(ResourceProvider):
     def credential_holders(self, state: Mapping[str, Any]) -> list[str]:
         """The message fields in `state` holding a credential at some depth (an egress's upload keys in a rule's
         `room_config`): secret as a whole, as the engine marks only whole properties of a dynamic resource."""
-        descriptor = self.message_type.DESCRIPTOR
-        return [key for key in state if key not in self.secret_keys and credentials_in(descriptor, {key: state[key]})]
+        descriptor = self.kind.message.DESCRIPTOR
+        return [key for key in state
+                if key not in self.kind.secret_keys and credentials_in(descriptor, {key: state[key]})]
 
     @property
     def state(self) -> ProcessState:
-        """What this process keeps between calls (see `_state`)."""
+        """What this process keeps between calls (see `state`)."""
         return current()
 
     def _checked_endpoint(self, connection: Optional[Mapping[str, Any]],
                           failures: list[CheckFailure]) -> Optional[Endpoint]:
         """Where the connection, completed from stack config and environment, reaches LiveKit; None while
         it holds an unknown, or when it reaches nothing (then with the failure that says why)."""
-        if _canonical.contains_unknown(connection or {}):
+        if canonical.contains_unknown(connection or {}):
             return None
         try:
             return self._endpoint(connection or {})
@@ -242,17 +229,12 @@ class SIPResourceProvider(ResourceProvider):
 
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""
-        top = failure.property.split(".", 1)[0].split("[", 1)[0]
-        return _validation.field_name(self.message_type.DESCRIPTOR, top)
+        return validation.field_name(self.kind.message.DESCRIPTOR, top_of(failure.property))
 
     def _client(self, props: Mapping[str, Any]) -> SIPClient:
         return self._client_at(self._endpoint(props.get(CONNECTION) or {}))
 
     def _client_at(self, endpoint: Endpoint) -> SIPClient:
-        # Imported on first use: programs and previews never call the API, and httpx and jwt are most of
-        # this package's import time, paid by every program run and provider start.
-        from .._api.client import client_for
-
         return client_for(endpoint)
 
     def _project(self, connection: Optional[Mapping[str, Any]]) -> Optional[tuple[str, str]]:
@@ -276,19 +258,20 @@ class SIPResourceProvider(ResourceProvider):
         return endpoint
 
     def _message(self, props: Mapping[str, Any]) -> Message:
-        state = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, CONNECTION, self.id_field)}
+        state = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, CONNECTION, self.kind.id_field)}
         desired = self.join_secrets(state)
         register_secrets(_secret_values(self, props))
-        return _canonical.to_message(self.message_type, desired)
+        return canonical.to_message(self.kind.message, desired)
 
     def _state(self, message: Message) -> dict[str, Any]:
-        state = self.split_secrets(_canonical.canonical_from_message(message))
+        state = self.split_secrets(canonical.canonical_from_message(message))
         register_secrets(_secret_values(self, state))
         return state
 
     def _outputs(self, stored: Message, props: Mapping[str, Any], endpoint: Endpoint) -> dict[str, Any]:
         state = self._state(stored)
-        outputs = {**state, self.id_field: getattr(stored, self.id_field), PROJECT_KEY: project_mark(endpoint)}
+        outputs = {**state, self.kind.id_field: getattr(stored, self.kind.id_field),
+                   PROJECT_KEY: project_mark(endpoint)}
         if props.get(CONNECTION):
             outputs[CONNECTION] = props[CONNECTION]
         return outputs
@@ -299,9 +282,8 @@ class SIPResourceProvider(ResourceProvider):
         recorded = state.get(PROJECT_KEY)
         if recorded is None or endpoint is None or recorded == project_mark(endpoint):
             return
-        kind = self.message_type.DESCRIPTOR.name.removesuffix("Info")
         raise OtherProjectError(
-            f"{kind} {object_id} is in another LiveKit project than the one the connection now reaches "
+            f"{self.kind.name} {object_id} is in another LiveKit project than the one the connection now reaches "
             f"({endpoint.url}, API key {endpoint.api_key}): livekit:url or livekit:apiKey (or LIVEKIT_URL, "
             "LIVEKIT_API_KEY) changed. Nothing was sent there with its ID. To move the stack, set the old "
             "connection back and `pulumi destroy`, then set the new one and `pulumi up`. To leave the old "
@@ -316,48 +298,12 @@ def shown_failure(failure: CheckFailure, inputs: Mapping[str, Any], descriptor: 
     reported on its top-level property, the full path leading the reason; one in a property that holds a
     credential on none, as the engine would print the credential."""
     path = failure.property
-    top = path.split(".", 1)[0].split("[", 1)[0]
+    top = top_of(path)
     if top not in inputs or credentials_in(descriptor, {top: inputs[top]}):
         return CheckFailure("", f"{path}: {failure.reason}") if path else failure
     return failure if path == top else CheckFailure(top, f"{path}: {failure.reason}")
 
 
-def project_of(endpoint: Endpoint) -> tuple[str, str]:
-    """The LiveKit project an endpoint reaches: URL and API key (a new secret for the same key is the same project)."""
-    return endpoint.twirp_base, endpoint.api_key
-
-
-@functools.lru_cache(maxsize=64)
-def project_mark(endpoint: Endpoint) -> str:
-    """`project_of` an endpoint as a short digest: what state records (`PROJECT_KEY`), 16 characters per
-    resource, that names no URL or key."""
-    return hashlib.sha256("\n".join(project_of(endpoint)).encode()).hexdigest()[:16]
-
-
 def _secret_values(provider: SIPResourceProvider, state: Mapping[str, Any]) -> list[Any]:
-    nested = credentials_in(provider.message_type.DESCRIPTOR, state).values()
-    return [*(state.get(key) for key in provider.secret_keys), *nested]
-
-
-def _check_connection(connection: Any, failures: list[CheckFailure]) -> Optional[dict[str, str]]:
-    """Shape checks only: unset fields fall back to stack config / environment at call time."""
-    if connection is None:
-        return None
-    if not isinstance(connection, Mapping):
-        failures.append(CheckFailure("connection", "expected Connection(url=..., api_key=..., api_secret=...)"))
-        return None
-    known = {name for name, _, _ in SETTINGS}
-    checked = {}
-    for key, value in connection.items():
-        path = f"connection.{key}"
-        if key not in known:
-            failures.append(CheckFailure(path, f"unknown field; expected one of: {', '.join(sorted(known))}"))
-        elif value is None or value == _canonical.UNKNOWN:
-            continue
-        elif not isinstance(value, str) or not value.strip():
-            failures.append(CheckFailure(path, "must be a non-empty string"))
-        elif key == "url" and url_problem(value):
-            failures.append(CheckFailure(path, url_problem(value)))
-        if key in known and isinstance(value, str):
-            checked[key] = value
-    return checked or None
+    nested = credentials_in(provider.kind.message.DESCRIPTOR, state).values()
+    return [*(state.get(key) for key in provider.kind.secret_keys), *nested]

@@ -14,12 +14,15 @@ import asyncio
 import functools
 import importlib.util
 import sys
+from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import engine_pb2
+
+from .._model.canonical import UNKNOWN
 
 try:
     from pulumi.output import Unknown as _Unknown
@@ -130,6 +133,18 @@ def is_unknown(value: Any) -> bool:
     """An unknown as newer SDKs hand it to dynamic providers: a `pulumi.output.Unknown` (a fresh one
     each time, equal to nothing), where older ones pass the sentinel string `rpc.UNKNOWN`."""
     return isinstance(value, _Unknown)
+
+
+def normalize_unknowns(value: Any) -> Any:
+    """Spell every unknown as the `UNKNOWN` sentinel string (see `is_unknown`): what the checks
+    here compare against, and what serializes back to the engine as unknown."""
+    if isinstance(value, Mapping):
+        return {k: normalize_unknowns(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [normalize_unknowns(v) for v in value]
+    if is_unknown(value):
+        return UNKNOWN
+    return value
 
 
 def output_awaiting(awaitable: Any) -> pulumi.Output:

@@ -1,5 +1,5 @@
 """The setting `livekit:ignoreRoutingWarnings`, and a routing warning as it is shown: the same for a
-Python program's review (`_routing_review`) and the provider plugin.
+Python program's review (`_dynamic.routing_review`) and the provider plugin.
 
 Each warning names the entry that silences it: its code (everywhere), `<code>:<resource name>` (for one
 resource), or `*` (every routing warning).

@@ -7,10 +7,10 @@ fails with `KeyError: '__provider'`. This host runs the stock one unchanged, exc
 such a Read for a pulumi_livekit type gets that type's provider, which it can name from the
 resource's URN, that our own errors (already actionable and redacted) reach the user
 as their message instead of a Python traceback, and that a Check tells the provider the URN
-it checks (declared rules are told apart by it, see _declared.py).
+it checks (declared rules are told apart by it, see `_core.declared`).
 
 The stock module calls `main()` at import time, so it is loaded without that last call
-and started from here (`_sdk.load_stock_host`). Should a Pulumi SDK outside the tested range
+and started from here (`_core.sdk.load_stock_host`). Should a Pulumi SDK outside the tested range
 change that module's shape, the stock host runs unchanged (everything but import keeps
 working) and says so once.
 Installed as the console script `pulumi-resource-pulumi-python`; a project points the engine
@@ -28,12 +28,14 @@ from typing import Any, Callable, Optional
 import grpc
 from pulumi.runtime.proto import provider_pb2
 
+from .._core import sdk
 from .._core.declared import checking
-from .._exceptions import LiveKitError
-from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY
-from .._api.redact import redact
-from .._core import sdk as _sdk
+from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
+from .._core.providers import PROVIDERS
 from .._core.sdk import deserialize_properties, load_stock_host, serialized_provider, unwrap_secret
+from .._core.state import redact
+from .._core.urns import resource_type
+from .._exceptions import LiveKitError
 
 
 def _abort_with_traceback(method: Callable) -> Callable:
@@ -50,28 +52,16 @@ def _abort_with_traceback(method: Callable) -> Callable:
     return wrapper
 
 
-def _resource_classes() -> dict[str, type]:
-    """Resource type token -> the resource class."""
-    from .. import DispatchRule, InboundTrunk, OutboundTrunk
-
-    return {cls._type_token(): cls for cls in (DispatchRule, InboundTrunk, OutboundTrunk)}
-
-
-def _not_there(cls: type, object_id: str, connection: dict) -> str:
+def _not_there(provider: SIPResourceProvider, object_id: str, connection: dict) -> str:
     """Why an import found nothing, and what to do about it."""
     try:
-        where = f" at {cls._provider._endpoint(connection).url}"
+        where = f" at {provider._endpoint(connection).url}"
     except LiveKitError:
         where = ""
-    return (f"cannot import {cls.__name__} {object_id}: the LiveKit project{where} has no {cls.__name__} with that ID. "
+    name = provider.kind.name
+    return (f"cannot import {name} {object_id}: the LiveKit project{where} has no {name} with that ID. "
             f"If this stack imported it before and it was deleted outside Pulumi, drop `import_` from the resource "
             f"(`livekit-adopt --finish` does) and `pulumi up` creates it again; otherwise correct the ID")
-
-
-def _type_of(urn: str) -> str:
-    # urn:pulumi:<stack>::<project>::<parent types $ ...>$<type>::<name>
-    parts = urn.split("::")
-    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
 
 
 def _host_with_import() -> Optional[dict[str, Any]]:
@@ -83,8 +73,8 @@ def _host_with_import() -> Optional[dict[str, Any]]:
               f"(see its pyproject.toml).", file=sys.stderr)
         return None
     stock_servicer = host["DynamicResourceProviderServicer"]
-    classes = _resource_classes()
-    providers = {token: serialized_provider(cls._provider) for token, cls in classes.items()}
+    by_token = {kind.dynamic_token: provider for kind, provider in PROVIDERS.items()}
+    serialized = {token: serialized_provider(provider) for token, provider in by_token.items()}
     import_connections: dict[str, dict] = {}  # import ID -> the connection its program declared
 
     class Servicer(stock_servicer):  # type: ignore[misc, valid-type]
@@ -100,7 +90,7 @@ def _host_with_import() -> Optional[dict[str, Any]]:
                 return super().Check(request, context)
 
         def Read(self, request, context):
-            provider = providers.get(_type_of(request.urn))
+            provider = serialized.get(resource_type(request.urn))
             importing = (provider is not None and PROVIDER_KEY not in request.properties.fields
                          and PROVIDER_KEY not in request.inputs.fields)
             if importing:
@@ -111,7 +101,7 @@ def _host_with_import() -> Optional[dict[str, Any]]:
             if importing and not response.id:
                 # Else the engine, finding outputs but no inputs, blames the plugin's version.
                 context.abort(grpc.StatusCode.NOT_FOUND, redact(_not_there(
-                    classes[_type_of(request.urn)], request.id, import_connections.get(request.id) or {})))
+                    by_token[resource_type(request.urn)], request.id, import_connections.get(request.id) or {})))
             return response
 
     host["DynamicResourceProviderServicer"] = Servicer
@@ -124,7 +114,7 @@ def main() -> None:
     sys.stdout = io.TextIOWrapper(open(sys.stdout.fileno(), "wb", buffering=0, closefd=False), write_through=True)
     host = _host_with_import()
     if host is None:
-        runpy.run_module(_sdk.STOCK_HOST, run_name="__main__")
+        runpy.run_module(sdk.STOCK_HOST, run_name="__main__")
     else:
         host["main"]()
 

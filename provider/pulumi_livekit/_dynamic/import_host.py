@@ -3,7 +3,7 @@ clear error, before any request, when the project's Pulumi.yaml does not.
 
 Pulumi's own dynamic-provider host cannot import (the engine's Read on import carries no
 `__provider`, and it fails with `KeyError: '__provider'`, pulumi/pulumi#16175); the console script
-this package installs can (see `_dynamic_host`).
+this package installs can (see `host`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Optional, Sequence
 import pulumi
 
 from .._model.canonical import any_leaf
+from .._model.kinds import CALLEE, DIRECT, INDIVIDUAL
 
 
 @dataclass
@@ -33,7 +34,7 @@ class _RuleKind(_Input):
 class DispatchRuleIndividual(_RuleKind):
     """A new room per caller: `room_prefix` + caller number + random suffix."""
 
-    kind: ClassVar[str] = "dispatch_rule_individual"
+    kind: ClassVar[str] = INDIVIDUAL
     room_prefix: pulumi.Input[Optional[str]] = None
     pin: pulumi.Input[Optional[str]] = None
     no_randomness: pulumi.Input[Optional[bool]] = None
@@ -43,7 +44,7 @@ class DispatchRuleIndividual(_RuleKind):
 class DispatchRuleDirect(_RuleKind):
     """Every caller joins `room_name`, optionally after entering `pin`."""
 
-    kind: ClassVar[str] = "dispatch_rule_direct"
+    kind: ClassVar[str] = DIRECT
     room_name: pulumi.Input[Optional[str]] = None
     pin: pulumi.Input[Optional[str]] = None
 
@@ -52,7 +53,7 @@ class DispatchRuleDirect(_RuleKind):
 class DispatchRuleCallee(_RuleKind):
     """A room per called number: `room_prefix` + called number (+ random suffix when `randomize`)."""
 
-    kind: ClassVar[str] = "dispatch_rule_callee"
+    kind: ClassVar[str] = CALLEE
     room_prefix: pulumi.Input[Optional[str]] = None
     pin: pulumi.Input[Optional[str]] = None
     randomize: pulumi.Input[Optional[bool]] = None

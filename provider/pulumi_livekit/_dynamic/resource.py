@@ -9,23 +9,24 @@ import pulumi
 from google.protobuf.descriptor import Descriptor
 from pulumi.dynamic import Resource
 
-from .._model import validation as _validation
-from .._model.descriptors import is_map, is_repeated
-from .import_host import require_import_host
-from .inputs import Connection, as_input, holds_outputs
 from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
 from .._core.sdk import register_resource, serialized_provider
+from .._model import validation
+from .._model.descriptors import is_map, is_repeated
+from .._model.paths import top_of
+from .._model.secrets import credentials_in, is_credential
 from .._model.spec import load_spec
-from .._model.stored import OUTPUT_ONLY, TYPE_TOKENS, credentials_in, is_credential
+from .._model.stored import OUTPUT_ONLY
+from .import_host import require_import_host
+from .inputs import Connection, as_input, holds_outputs
+from .routing_review import declare_for_review
 
 
 class SIPResource(Resource):
     """A `pulumi.dynamic.Resource` whose subclasses register through `_declare`, not `Resource.__init__`
-    (see `_sdk.register_resource`)."""
+    (see `_core.sdk.register_resource`)."""
 
     _provider: ClassVar[SIPResourceProvider]
-    # The outer key `lk ... create` files wrap the object in.
-    _envelope: ClassVar[str]
 
     def _declare(
         self,
@@ -42,12 +43,12 @@ class SIPResource(Resource):
         # Only the ID, the fields given and those whose server value outlives the program (ignore_changes)
         # are registered: the Python SDK pays per registered property and resource, on every preview.
         # The other fields' outputs are made on first use (__getattr__).
-        props: dict[str, Any] = {provider.id_field: None, **dict.fromkeys(_ignored_fields(opts, provider))}
+        props: dict[str, Any] = {provider.kind.id_field: None, **dict.fromkeys(_ignored_fields(opts, provider))}
         props.update({key: _declared(provider, key, value) for key, value in inputs.items() if value is not None})
         # Secret as a whole: the engine marks only whole properties of a dynamic resource secret, and from a secret
         # input it marks the output of the same name.
         holders = provider.credential_holders(props)
-        for key in (*provider.secret_keys, *holders):
+        for key in (*provider.kind.secret_keys, *holders):
             if props.get(key) is not None:
                 props[key] = pulumi.Output.secret(props[key])
         for key in _may_hold_credentials(provider):
@@ -58,23 +59,19 @@ class SIPResource(Resource):
             if importing:
                 props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
         # Named only where the resource has them: the engine stores the list in every resource's state.
-        secret_outputs = [key for key in (*provider.secret_keys, *holders, CONNECTION) if key in props]
+        secret_outputs = [key for key in (*provider.kind.secret_keys, *holders, CONNECTION) if key in props]
         if secret_outputs:
             # Merging copies every option: paid per resource, so only where there is something to add.
             secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
             opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
         props[PROVIDER_KEY] = serialized_provider(provider)
         register_resource(self, type(self)._type_token(), resource_name, props, opts)
-        # Imported here: the review is the program's alone, and the provider plugin, which loads this module too,
-        # then never loads the routing model it reviews with.
-        from .routing_review import declare_for_review
-
-        declare_for_review(resource_name, self, provider.message_type, provider.id_field, inputs, props.get(CONNECTION))
+        declare_for_review(resource_name, self, provider.kind, inputs, props.get(CONNECTION))
 
     @classmethod
     def _type_token(cls) -> str:
         """The engine's name for the resource type, as Pulumi's dynamic Resource spells it."""
-        return TYPE_TOKENS[cls.__name__]
+        return cls._provider.kind.dynamic_token
 
     if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
 
@@ -83,7 +80,7 @@ class SIPResource(Resource):
             holds none once the resource is up to date. Resolves with the resource (its ID) and depends on it."""
             if name not in _lazy_fields(type(self)._provider):
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            output = getattr(self, type(self)._provider.id_field).apply(lambda _id: None)
+            output = getattr(self, type(self)._provider.kind.id_field).apply(lambda _id: None)
             self.__dict__[name] = output
             return output
 
@@ -101,15 +98,15 @@ class SIPResource(Resource):
         `spec` is a path, a JSON string or a dict, with or without the outer envelope key.
         Malformed specs fail here, naming the field, before anything reaches LiveKit.
         """
-        fields = load_spec(spec, cls._provider.message_type, envelope=cls._envelope)
+        fields = load_spec(spec, cls._provider.kind.message, envelope=cls._provider.kind.envelope)
         return cls(resource_name, connection=connection, opts=opts, **fields)
 
 
 @functools.lru_cache(maxsize=None)
 def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
     """The outputs a resource has whether registered or not: every field but the server-stamped ones."""
-    fields = {f.name for f in provider.message_type.DESCRIPTOR.fields if f.name not in OUTPUT_ONLY}
-    return frozenset({*fields, *provider.secret_keys, CONNECTION})
+    fields = {f.name for f in provider.kind.message.DESCRIPTOR.fields if f.name not in OUTPUT_ONLY}
+    return frozenset({*fields, *provider.kind.secret_keys, CONNECTION})
 
 
 @functools.lru_cache(maxsize=None)
@@ -119,17 +116,17 @@ def _may_hold_credentials(provider: SIPResourceProvider) -> tuple[str, ...]:
     def reaches(descriptor: Descriptor, outer: frozenset[str]) -> bool:
         if descriptor.full_name in outer:  # a message that holds itself, through others
             return False
-        return any((is_credential(field) and field.name not in provider.split_keys)
+        return any((is_credential(field) and field.name not in provider.kind.split_keys)
                    or (field.message_type is not None and reaches(field.message_type, outer | {descriptor.full_name}))
                    for field in descriptor.fields)
 
-    return tuple(field.name for field in provider.message_type.DESCRIPTOR.fields
+    return tuple(field.name for field in provider.kind.message.DESCRIPTOR.fields
                  if field.message_type is not None and reaches(field.message_type, frozenset()))
 
 
 def _secret_once_known(provider: SIPResourceProvider, key: str, value: Any) -> pulumi.Output:
     """`value`, secret if it holds a credential once its Outputs are known."""
-    descriptor = provider.message_type.DESCRIPTOR
+    descriptor = provider.kind.message.DESCRIPTOR
 
     def secret_if_holding(known: Any) -> Any:
         return pulumi.Output.secret(known) if credentials_in(descriptor, {key: known}) else known
@@ -140,8 +137,7 @@ def _secret_once_known(provider: SIPResourceProvider, key: str, value: Any) -> p
 def _ignored_fields(opts: Optional[pulumi.ResourceOptions], provider: SIPResourceProvider) -> list[str]:
     """The top-level fields `ignore_changes` names (any spelling): their value is the server's, not the program's."""
     paths = (opts.ignore_changes if opts is not None else None) or []
-    tops = (_validation.field_name(provider.message_type.DESCRIPTOR, path.split(".", 1)[0].split("[", 1)[0])
-            for path in paths)
+    tops = (validation.field_name(provider.kind.message.DESCRIPTOR, top_of(path)) for path in paths)
     return [top for top in tops if top in _lazy_fields(provider)]
 
 
@@ -157,7 +153,7 @@ def _declared(provider: SIPResourceProvider, key: str, value: Any) -> Any:
 
 @functools.lru_cache(maxsize=None)
 def _list_fields(provider: SIPResourceProvider) -> frozenset[str]:
-    return frozenset(f.name for f in provider.message_type.DESCRIPTOR.fields
+    return frozenset(f.name for f in provider.kind.message.DESCRIPTOR.fields
                      if is_repeated(f) and not is_map(f))
 
 

@@ -21,23 +21,22 @@ from typing import Any, Optional
 
 import pulumi
 from google.protobuf import json_format
-from livekit.protocol import sip as sip_pb
 
-from .._model.canonical import any_leaf, to_message
-from .inputs import holds_outputs
 from .._core.sdk import known_value, output_awaiting, warn_now
 from .._core.silencing import IGNORE_SETTING, Silenced, shown, silenced
 from .._core.state import current
-from .._model.stored import join_pin
+from .._model.canonical import any_leaf, to_message
+from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, Kind
+from .._model.secrets import join_pin
 from ..routing import ABOUT_ONE_OBJECT, RoutingWarning, routing_table
+from .inputs import holds_outputs
 
 
 @dataclass
 class _Declared:
     name: str  # the resource name
     resource: pulumi.CustomResource
-    kind: type  # the message type: SIPInboundTrunkInfo or SIPDispatchRuleInfo
-    id_field: str
+    kind: Kind
     inputs: Mapping[str, Any]
     connection: Any
 
@@ -48,7 +47,7 @@ class _Review:
         self._started = False
 
     def declare(self, item: _Declared) -> None:
-        if item.kind not in (sip_pb.SIPInboundTrunkInfo, sip_pb.SIPDispatchRuleInfo):
+        if item.kind not in (INBOUND_TRUNK, DISPATCH_RULE):
             return
         self._declared.append(item)
         if not self._started:
@@ -73,38 +72,39 @@ class _Review:
             pulumi.log.debug(f"pulumi_livekit: routing review stopped: {problem!r}")
 
 
-def declare_for_review(name: str, resource: pulumi.CustomResource, kind: type, id_field: str,
-                       inputs: Mapping[str, Any], connection: Any) -> None:
+def declare_for_review(name: str, resource: pulumi.CustomResource, kind: Kind, inputs: Mapping[str, Any],
+                       connection: Any) -> None:
     """Called by each resource the program declares, with its inputs as the program gave them."""
     state = current()
     if state.review is None:
         state.review = _Review()
-    state.review.declare(_Declared(name, resource, kind, id_field, inputs, connection))
+    state.review.declare(_Declared(name, resource, kind, inputs, connection))
 
 
 async def _review_project(items: list[_Declared]) -> list[tuple[RoutingWarning, _Declared]]:
     """The warnings of one LiveKit project. Those about several objects only when the review sees them all:
     every trunk and rule known, and every trunk a rule names declared by the program."""
-    trunks = [item for item in items if item.kind is sip_pb.SIPInboundTrunkInfo]
-    rules = [item for item in items if item.kind is sip_pb.SIPDispatchRuleInfo]
+    trunks = [item for item in items if item.kind is INBOUND_TRUNK]
+    rules = [item for item in items if item.kind is DISPATCH_RULE]
     review_ids: dict[int, str] = {}  # id() of a trunk's ID outputs -> the trunk's ID in the review
     by_id: dict[tuple[str, str], _Declared] = {}  # ("rule" or "trunk", ID in the review) -> its resource
-    messages: dict[type, list[Any]] = {sip_pb.SIPInboundTrunkInfo: [], sip_pb.SIPDispatchRuleInfo: []}
+    messages: dict[Kind, list[Any]] = {INBOUND_TRUNK: [], DISPATCH_RULE: []}
     complete = bool(trunks)
     for item in trunks + rules:  # trunks first: the rules' trunk_ids name them
         known_id = await _resolved(item.resource.id)
         review_id = known_id if isinstance(known_id, str) and known_id else item.name
-        if item.kind is sip_pb.SIPInboundTrunkInfo:
-            review_ids.update({id(item.resource.id): review_id, id(getattr(item.resource, item.id_field)): review_id})
+        if item.kind is INBOUND_TRUNK:
+            review_ids.update({id(item.resource.id): review_id,
+                               id(getattr(item.resource, item.kind.id_field)): review_id})
         message = await _message(item, review_id, review_ids)
         if message is None:
             complete = False
             continue
-        if item.kind is sip_pb.SIPDispatchRuleInfo and not set(message.trunk_ids) <= set(review_ids.values()):
+        if item.kind is DISPATCH_RULE and not set(message.trunk_ids) <= set(review_ids.values()):
             complete = False  # it names a trunk managed elsewhere, whose numbers the review cannot see
         messages[item.kind].append(message)
-        by_id["trunk" if item.kind is sip_pb.SIPInboundTrunkInfo else "rule", review_id] = item
-    table = routing_table(messages[sip_pb.SIPInboundTrunkInfo], messages[sip_pb.SIPDispatchRuleInfo])
+        by_id["trunk" if item.kind is INBOUND_TRUNK else "rule", review_id] = item
+    table = routing_table(messages[INBOUND_TRUNK], messages[DISPATCH_RULE])
     return [(warning, by_id[warning.kind, warning.about]) for warning in table.warnings
             if complete or warning.code in ABOUT_ONE_OBJECT]
 
@@ -120,10 +120,10 @@ async def _message(item: _Declared, review_id: str, review_ids: Mapping[int, str
         return None
     values = {k: v for k, v in join_pin(values).items() if v is not None}
     try:
-        message = to_message(item.kind, values)
+        message = to_message(item.kind.message, values)
     except (json_format.ParseError, TypeError, ValueError):
         return None
-    setattr(message, item.id_field, review_id)
+    setattr(message, item.kind.id_field, review_id)
     return message
 
 

@@ -2,144 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 import pulumi
-from livekit.protocol import sip as sip_pb
-from pulumi.dynamic import CheckFailure
 
-from .._model import canonical as _canonical
+from .._core.trunks import INBOUND_PROVIDER, OUTBOUND_PROVIDER
 from .inputs import Connection, SIPMediaConfig
-from .._core.provider import SIPResourceProvider
 from .resource import SIPResource, declared_inputs
-
-if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first calls the API
-    from .._api.client import SIPClient
-
-AUTH_USERNAME = "auth_username"
-AUTH_PASSWORD = "auth_password"
-
-# RFC 3261 `token`: what LiveKit accepts as a SIP header name.
-_HEADER_NAME = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]{1,255}")
-_HEADER_NAME_HINT = "must be a SIP header name: 1-255 letters, digits or -.!%*_+`'~"
-
-
-def _known(value: Any) -> bool:
-    return value is not None and not _canonical.contains_unknown(value)
-
-
-def _set(value: Any) -> bool:
-    """Given (known or not yet known) and not empty."""
-    return value == _canonical.UNKNOWN or bool(_canonical.prune(value))
-
-
-def _check_unique(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
-    values = desired.get(key)
-    if not isinstance(values, list):  # unset, or a whole list not known until apply
-        return
-    seen: dict[str, int] = {}
-    for index, value in enumerate(values):
-        if not isinstance(value, str) or value == _canonical.UNKNOWN:
-            continue
-        if value in seen:
-            failures.append(CheckFailure(f"{key}[{index}]", f"{value!r} is listed twice (also {key}[{seen[value]}])"))
-        else:
-            seen[value] = index
-
-
-def _check_header_names(desired: Mapping[str, Any], key: str, names_are: str, failures: list[CheckFailure]) -> None:
-    mapping = desired.get(key)
-    if not isinstance(mapping, Mapping):
-        return
-    for map_key, map_value in mapping.items():
-        name = map_key if names_are == "keys" else map_value
-        if isinstance(name, str) and name != _canonical.UNKNOWN and not _HEADER_NAME.fullmatch(name):
-            failures.append(CheckFailure(f"{key}.{map_key}", f"{name!r} {_HEADER_NAME_HINT}"))
-
-
-def _check_host(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
-    value = desired.get(key)
-    if not isinstance(value, str) or value == _canonical.UNKNOWN:
-        return
-    if "transport=" in value:
-        failures.append(CheckFailure(key, "must not carry a transport parameter: set `transport` instead"))
-    elif any(c in value for c in "@;") or value.startswith(("sip:", "sips:")):
-        failures.append(CheckFailure(key, f"must be a hostname or IP (optionally :port), not a SIP URI (got {value!r})"))
-    elif any(c.isspace() for c in value):
-        failures.append(CheckFailure(key, f"must be a hostname or IP without spaces (got {value!r})"))
-
-
-class _TrunkProvider(SIPResourceProvider):
-    id_field = "sip_trunk_id"
-    secret_keys = (AUTH_PASSWORD,)
-
-    def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
-        for key in ("numbers", "allowed_addresses", "allowed_numbers"):
-            _check_unique(desired, key, failures)
-        # Digest authentication needs both halves. Never echo the password: it is a secret.
-        if _set(desired.get(AUTH_PASSWORD)) and not _set(desired.get(AUTH_USERNAME)):
-            failures.append(CheckFailure(AUTH_USERNAME, "is required when auth_password is set"))
-        if _set(desired.get(AUTH_USERNAME)) and not _set(desired.get(AUTH_PASSWORD)):
-            failures.append(CheckFailure(AUTH_PASSWORD, "is required when auth_username is set"))
-        _check_header_names(desired, "headers", "keys", failures)
-        _check_header_names(desired, "headers_to_attributes", "keys", failures)
-        _check_header_names(desired, "attributes_to_headers", "values", failures)
-
-    def api_delete(self, client: SIPClient, object_id: str) -> None:
-        client.delete_trunk(object_id)
-
-
-class InboundTrunkProvider(_TrunkProvider):
-    message_type = sip_pb.SIPInboundTrunkInfo
-
-    def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
-        super().validate(desired, failures)
-        # LiveKit's own rule (SIPInboundTrunkInfo.Validate), checked before any request.
-        if not any(_set(desired.get(k)) for k in ("numbers", "allowed_addresses", AUTH_USERNAME, AUTH_PASSWORD)):
-            failures.append(CheckFailure(
-                "numbers", "for security, set at least one of: numbers, allowed_addresses, "
-                           "or auth_username + auth_password"))
-
-    def api_create(self, client: SIPClient, message: sip_pb.SIPInboundTrunkInfo) -> sip_pb.SIPInboundTrunkInfo:
-        return client.create_inbound_trunk(message)
-
-    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPInboundTrunkInfo]:
-        return client.get_inbound_trunk(object_id)
-
-    def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPInboundTrunkInfo):
-        return client.update_inbound_trunk(object_id, message)
-
-    def api_list(self, client: SIPClient) -> list[sip_pb.SIPInboundTrunkInfo]:
-        return client.list_inbound_trunks()
-
-
-class OutboundTrunkProvider(_TrunkProvider):
-    message_type = sip_pb.SIPOutboundTrunkInfo
-
-    def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
-        super().validate(desired, failures)
-        # LiveKit's own rules (SIPOutboundTrunkInfo.Validate), checked before any request.
-        if not _set(desired.get("address")):
-            failures.append(CheckFailure("address", "is required: the SIP host calls are sent to"))
-        if not _set(desired.get("numbers")):
-            failures.append(CheckFailure("numbers", "is required: at least one number calls are placed from"))
-        _check_host(desired, "address", failures)
-        _check_host(desired, "from_host", failures)
-
-    def api_create(self, client: SIPClient, message: sip_pb.SIPOutboundTrunkInfo) -> sip_pb.SIPOutboundTrunkInfo:
-        return client.create_outbound_trunk(message)
-
-    def api_get(self, client: SIPClient, object_id: str) -> Optional[sip_pb.SIPOutboundTrunkInfo]:
-        return client.get_outbound_trunk(object_id)
-
-    def api_update(self, client: SIPClient, object_id: str, message: sip_pb.SIPOutboundTrunkInfo):
-        return client.update_outbound_trunk(object_id, message)
-
-    def api_list(self, client: SIPClient) -> list[sip_pb.SIPOutboundTrunkInfo]:
-        return client.list_outbound_trunks()
-
 
 StrInput = pulumi.Input[Optional[str]]
 StrList = Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]
@@ -151,8 +21,6 @@ MediaInput = Optional[pulumi.Input[Union[SIPMediaConfig, Mapping[str, Any]]]]
 
 class _Trunk(SIPResource):
     """The outputs both kinds of trunk have."""
-
-    _envelope = "trunk"
 
     if TYPE_CHECKING:  # for type checkers: the SDK would evaluate these again for every resource
         sip_trunk_id: pulumi.Output[str]
@@ -168,10 +36,7 @@ class _Trunk(SIPResource):
         media: pulumi.Output[Optional[dict]]
 
 
-INBOUND_PROVIDER = InboundTrunkProvider()
-
-
-class InboundTrunk(_Trunk, module="livekit", name="InboundTrunk"):
+class InboundTrunk(_Trunk):
     """Accepts calls to `numbers` from your SIP provider (`livekit.SIPInboundTrunkInfo`).
 
     Every field of the message is an input; dicts in LiveKit's JSON shape (camelCase or
@@ -226,10 +91,8 @@ class InboundTrunk(_Trunk, module="livekit", name="InboundTrunk"):
         self._declare(resource_name, declared_inputs(locals()), connection, opts)
 
 
-OUTBOUND_PROVIDER = OutboundTrunkProvider()
 
-
-class OutboundTrunk(_Trunk, module="livekit", name="OutboundTrunk"):
+class OutboundTrunk(_Trunk):
     """Places calls through `address` from `numbers` (`livekit.SIPOutboundTrunkInfo`).
 
     Every field of the message is an input. `address` and `from_host` are hostnames or IPs

@@ -2,7 +2,7 @@
 
 snake_case keys, enums by name, defaults and empty values dropped, unknowns (values not known
 until an apply) spelled as one sentinel. The canonical form of what a user declares (once
-validated, see `_validation`) is exactly what `canonical_from_message` gives for what the server
+validated, see `validation`) is exactly what `canonical_from_message` gives for what the server
 stores, so comparing desired and actual state is plain dict equality.
 """
 
@@ -19,23 +19,10 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
 from .descriptors import is_repeated
-from .._core.sdk import is_unknown
 from .stored import OUTPUT_ONLY, as_stored
 
 # pulumi.runtime.rpc.UNKNOWN: a value not known until an apply (e.g. a trunk ID during preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-
-def normalize_unknowns(value: Any) -> Any:
-    """Spell every unknown as the `UNKNOWN` sentinel string (see `_sdk.is_unknown`): what the checks
-    here compare against, and what serializes back to the engine as unknown."""
-    if isinstance(value, Mapping):
-        return {k: normalize_unknowns(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [normalize_unknowns(v) for v in value]
-    if is_unknown(value):
-        return UNKNOWN
-    return value
 
 
 def any_leaf(value: Any, predicate: Callable[[Any], bool]) -> bool:
@@ -71,7 +58,7 @@ def to_message(message_type: type[Message], fields: Mapping[str, Any]) -> Messag
 
 
 def canonical_from_message(message: Message) -> dict:
-    """The canonical form of what the server stores for `message` (see `_stored.as_stored`)."""
+    """The canonical form of what the server stores for `message` (see `stored.as_stored`)."""
     return prune(json_format.MessageToDict(as_stored(message), preserving_proto_field_name=True)) or {}
 
 

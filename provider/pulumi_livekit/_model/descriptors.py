@@ -6,7 +6,9 @@ protobuf 6.31 added `FieldDescriptor.is_repeated`, 6.32 deprecated `label` in it
 
 from __future__ import annotations
 
-from google.protobuf.descriptor import FieldDescriptor
+import functools
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 _HAS_IS_REPEATED = hasattr(FieldDescriptor, "is_repeated")
 
@@ -19,3 +21,11 @@ def is_map(field: FieldDescriptor) -> bool:
 def is_repeated(field: FieldDescriptor) -> bool:
     """A field that holds a list (a map, too: of its entries)."""
     return field.is_repeated if _HAS_IS_REPEATED else field.label == FieldDescriptor.LABEL_REPEATED
+
+
+@functools.cache  # callers only read the dict
+def fields_by_either_name(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
+    """A message's fields by name (`room_config`) and by JSON name (`roomConfig`): programs, specs and the
+    plugin spell them either way."""
+    return {**{field.json_name: field for field in descriptor.fields},
+            **{field.name: field for field in descriptor.fields}}

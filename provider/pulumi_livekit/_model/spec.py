@@ -8,8 +8,9 @@ from typing import Any, Mapping
 
 from google.protobuf.message import Message
 
-from . import validation as _validation
 from .._exceptions import ValidationError
+from . import validation
+from .paths import join
 from .stored import OUTPUT_ONLY
 
 
@@ -24,9 +25,9 @@ def load_spec(spec: Any, message_type: type[Message], *, envelope: str) -> dict[
         raise ValidationError(source or "spec", f"expected a JSON object, got {type(data).__name__}")
     envelope_keys = {envelope, _camel(envelope)}
     if len(data) == 1 and next(iter(data)) in envelope_keys:
-        source = _validation.join(source, next(iter(data)))
+        source = join(source, next(iter(data)))
         data = next(iter(data.values()))
-    fields = _validation.validate_message(
+    fields = validation.validate_message(
         message_type.DESCRIPTOR, data, source, exclude=OUTPUT_ONLY)
     return fields
 

@@ -3,7 +3,7 @@
 Users hand us rules and trunks as typed objects, as snake_case dicts, or as the camelCase
 JSON of LiveKit's docs and dashboard. Everything is checked against the descriptors of
 `livekit-protocol` (never a hand-written copy of the schema), with errors that name the
-property path, and comes back with snake_case keys at every level; `_canonical` reduces it
+property path, and comes back with snake_case keys at every level; `canonical` reduces it
 to the form that is compared.
 """
 
@@ -19,10 +19,12 @@ from typing import Any
 from google.protobuf import duration_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from .canonical import UNKNOWN
-from .descriptors import is_map, is_repeated
 from .._exceptions import ValidationError
-from .stored import fields_by_either_name
+from .canonical import UNKNOWN
+from .descriptors import fields_by_either_name, is_map, is_repeated
+from .kinds import Kind
+from .numbers import normalize_number
+from .paths import join
 
 _STRING_TYPES = {FieldDescriptor.TYPE_STRING}
 _INT_TYPES = {
@@ -34,12 +36,6 @@ _UINT_TYPES = {
     FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_FIXED64,
 }
 _FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
-
-
-def join(path: str, key: Any) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else str(key)
 
 
 _JSON_TYPE_NAMES = {bool: "true/false", int: "a number", float: "a number", str: "a string",
@@ -193,3 +189,24 @@ def _validate_duration(value: Any, path: str) -> str:
         except ValueError:
             pass
     raise ValidationError(path, f'expected a duration such as "30s" or a number of seconds, got {value!r}')
+
+
+def repeated_entries(kind: Kind, desired: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(path, problem) for each entry of a top-level list of `desired` (checked, snake_case) that repeats one before
+    it: numbers compared as LiveKit compares them, once normalized, and everything else as written."""
+    problems = []
+    for field in kind.message.DESCRIPTOR.fields:
+        values = desired.get(field.name)
+        if field.type not in _STRING_TYPES or not is_repeated(field) or not isinstance(values, list):
+            continue  # unset, or a whole list not known until apply
+        same = normalize_number if field.name in kind.number_fields else str
+        seen: dict[str, int] = {}
+        for index, value in enumerate(values):
+            if not isinstance(value, str) or value == UNKNOWN:
+                continue
+            if same(value) in seen:
+                problems.append((join(field.name, index), f"{value!r} is listed twice (also {field.name}"
+                                                          f"[{seen[same(value)]}]): LiveKit refuses the {kind.noun}"))
+            else:
+                seen[same(value)] = index
+    return problems

@@ -28,8 +28,8 @@ from livekit.protocol import room as room_pb
 
 from .._api.auth import access_token
 from .._api.endpoint import Endpoint
-from .._exceptions import ValidationError
 from .._api.rooms import RoomClient
+from .._exceptions import ValidationError
 from ..routing import ACCEPT, DROP, RANDOM, REQUEST_PIN, Call, Decision, evaluate
 from . import _sources
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import os
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -29,14 +29,24 @@ import yaml
 
 from .._api.client import SIPClient
 from .._api.endpoint import Endpoint
+from .._core.state import redact, register_secrets
 from .._exceptions import AdoptError, LiveKitError
-from .._api.redact import register_secrets, redact
-from .._dynamic.import_host import HOST_LAUNCHER, host_launcher
-from .._model.stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
+from .._model.kinds import KINDS, kind_of_token
 from . import Parser, add_version_argument, installed_requirement
-from ._codegen import DISPATCH_RULE, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
-from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, pulumi_yaml
-from ._codegen import requirements, slug
+from ._codegen import (
+    HOST_LAUNCHER,
+    LiveKitObject,
+    Program,
+    drop_imports,
+    drop_yaml_imports,
+    generate,
+    generate_yaml,
+    gitignore,
+    host_launcher,
+    pulumi_yaml,
+    requirements,
+    slug,
+)
 from ._sources import add_connection_arguments, endpoint_from_flags
 
 PROG = "livekit-adopt"
@@ -44,12 +54,6 @@ FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt", ".gitignore", HOST_LA
 # A Pulumi YAML program is one file; the plugin it uses comes with this package.
 YAML_FILES = ("Pulumi.yaml",)
 VIRTUALENV = "venv"
-
-_LISTS = {
-    INBOUND_TRUNK: SIPClient.list_inbound_trunks,
-    OUTBOUND_TRUNK: SIPClient.list_outbound_trunks,
-    DISPATCH_RULE: SIPClient.list_dispatch_rules,
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -126,7 +130,7 @@ def _adopt(args: argparse.Namespace) -> None:
     register_secrets([endpoint.api_secret])
     kinds = [kind for kind in KINDS if not args.kind or kind.option in args.kind]
     with SIPClient(endpoint) as client:
-        found = [LiveKitObject(kind, message) for kind in kinds for message in _LISTS[kind](client)]
+        found = [LiveKitObject(kind, message) for kind in kinds for message in client.list(kind)]
     objects = select(found, trunk_ids=args.trunk or (), name_patterns=args.name or ())
     if not objects:
         raise AdoptError(f"nothing to adopt: {endpoint.url} has {len(found)} {' or '.join(k.noun + 's' for k in kinds)}"
@@ -221,8 +225,8 @@ def _stack_ids(directory: Path) -> set[str]:
     if exported.returncode != 0:
         raise AdoptError(f"pulumi stack export failed in {directory}: {redact(exported.stderr.strip()[-2000:])}")
     resources = (json.loads(exported.stdout).get("deployment") or {}).get("resources") or []
-    types = {*TYPE_TOKENS.values(), *PLUGIN_TYPE_TOKENS.values()}
-    return {resource["id"] for resource in resources if resource.get("type") in types and resource.get("id")}
+    return {resource["id"] for resource in resources
+            if kind_of_token(resource.get("type", "")) is not None and resource.get("id")}
 
 
 def _report(program: Program, out: Optional[Path], args: argparse.Namespace, endpoint: Endpoint,
