@@ -11,7 +11,7 @@ import re
 
 from pulumi_livekit.testing import free_port
 
-from support import REPO, create_rule
+from support import create_rule, package_source
 from user_project import README, user_project
 
 # The rule waits for the trunk (depends_on): at preview its check asks the server for conflicting rules; at up the
@@ -38,7 +38,7 @@ def one_line_errors(result) -> dict[str, str]:
 
 
 def test_a_wrong_connection_fails_in_one_line_and_pulumi_import_works(tmp_path, livekit, oracle, monkeypatch):
-    _, stack = user_project(str(REPO), tmp_path, monkeypatch, PROGRAM)
+    _, stack = user_project(str(package_source(tmp_path / "source")), tmp_path, monkeypatch, PROGRAM)
     creds = livekit.credentials
     nobody = f"http://127.0.0.1:{free_port()}"
     stack.set_config("livekit:url", nobody)

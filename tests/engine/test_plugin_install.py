@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import yaml
 
 from pulumi_livekit.plugin import VERSION
 
-from support import REPO
+from support import REPO, package_source
 
 DOCS = (REPO / "docs" / "plugin.md").read_text()
 INSTALL = re.search(r"## Installing it\n.*?```sh\n(.*?)```", DOCS, re.S).group(1)
@@ -25,11 +24,7 @@ NEXT = f"{int(VERSION.split('.')[0])}.{int(VERSION.split('.')[1]) + 1}.0"  # the
 
 def wheels(tmp_path: Path) -> dict[str, Path]:
     """This clone's wheel, and the wheel of the same source as the next minor release."""
-    source = tmp_path / "source"
-    for name in ("pyproject.toml", "README.md", "MANIFEST.in", "CHANGELOG.md"):
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / name, source / name)
-    shutil.copytree(REPO / "provider", source / "provider", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    source = package_source(tmp_path / "source")
     built = {}
     for version in (VERSION, NEXT):
         pyproject = source / "pyproject.toml"
