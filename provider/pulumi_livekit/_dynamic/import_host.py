@@ -64,7 +64,7 @@ def host_launcher(virtualenv: str) -> str:
     return f"""#!/bin/sh
 # Pulumi starts this for the program's dynamic resources (Pulumi.yaml, plugins): the provider host that
 # pulumi-livekit installs into the program's virtualenv. Pulumi's bundled one cannot import, and reports
-# every error with a Python traceback.
+# a failed create, read, update or delete with a Python traceback.
 host={where}/bin/{HOST_EXECUTABLE}
 if [ ! -x "$host" ]; then
   echo "$host is missing: install pulumi-livekit into the program's virtualenv (\\`pulumi install\\` does)" >&2
