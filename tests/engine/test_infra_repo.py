@@ -3,7 +3,7 @@ non-editable into the project's own virtualenv, `pulumi` on a PATH without it) w
 `pulumi import` from the command line: a server that does not answer and a wrong API secret each fail `preview`
 and `up` with one line on the resource, no Python traceback; an object made elsewhere is imported as the README
 says. (Pulumi's own dynamic-provider host, which the layout replaces, prints a traceback of about 40 lines for
-each, and fails the import with `KeyError: '__provider'`.)"""
+the failed create, and fails the import with `KeyError: '__provider'`.)"""
 
 from __future__ import annotations
 
