@@ -73,23 +73,34 @@ def describe(route: CallRoute, names: dict[str, str]) -> str:
     return text + (", PIN required" if route.result == REQUEST_PIN else "")
 
 
-def _like_anyone(changes: list[CallChange]) -> set[int]:
-    """Calls from a given caller that go where anyone's call to the same number goes, before and after."""
-    anyone = {c.call.to_number: (c.before, c.after) for c in changes if c.call.from_number == ANYONE}
-    return {i for i, c in enumerate(changes)
-            if c.call.from_number != ANYONE and anyone.get(c.call.to_number) == (c.before, c.after)}
+def _same_as_anyone(changes: list[CallChange]) -> dict[int, list[int]]:
+    """Anyone's call to a number -> the calls from listed callers to it that go the same way, before and
+    after (by their indexes): those are shown on anyone's line."""
+    anyone = {c.call.to_number: i for i, c in enumerate(changes) if c.call.from_number == ANYONE}
+    alike: dict[int, list[int]] = {}
+    for index, item in enumerate(changes):
+        first = anyone.get(item.call.to_number)
+        if first is not None and first != index and (changes[first].before, changes[first].after) == (
+                item.before, item.after):
+            alike.setdefault(first, []).append(index)
+    return alike
 
 
 def _format(changes: list[CallChange], names: dict[str, str], show_all: bool) -> str:
     changed = [c for c in changes if c.changed]
     lines = [f"{len(changed)} of {len(changes)} calls change route"
              + (":" if changed or show_all else " (the change does not move any call)")]
-    repeated = _like_anyone(changes)
-    shown = [c for i, c in enumerate(changes) if i not in repeated and (show_all or c.changed)]
-    for item in shown:
+    alike = _same_as_anyone(changes)
+    folded = {index for indexes in alike.values() for index in indexes}
+    for index, item in enumerate(changes):
+        if index in folded or not (show_all or item.changed):
+            continue
         call = item.call
+        callers = _number(call.from_number, "anyone")
+        if index in alike:
+            callers += f" (also from {', '.join(changes[i].call.from_number for i in alike[index])})"
         lines.append(f"{'~' if item.changed else ' '} to {_number(call.to_number, 'any other number')} "
-                     f"from {_number(call.from_number, 'anyone')}")
+                     f"from {callers}")
         before, after = describe(item.before, names), describe(item.after, names)
         if item.changed:
             lines += [f"    before: {before}", f"    after:  {after}"]
