@@ -72,20 +72,34 @@ def describe(route: CallRoute, names: dict[str, str]) -> str:
     return text + (", PIN required" if route.result == REQUEST_PIN else "")
 
 
-def _like_anyone(changes: list[CallChange]) -> set[int]:
-    """Calls from a given caller that go where anyone's call to the same number goes, before and after."""
-    anyone = {c.call.to_number: (c.before, c.after) for c in changes if c.call.from_number == ANYONE}
-    return {i for i, c in enumerate(changes)
-            if c.call.from_number != ANYONE and anyone.get(c.call.to_number) == (c.before, c.after)}
+def _same_as_anyone(changes: list[CallChange]) -> dict[int, list[int]]:
+    """Anyone's call to a number -> the calls from listed callers to it that go the same way, before and
+    after (by their indexes): those are shown on anyone's line."""
+    anyone = {c.call.to_number: i for i, c in enumerate(changes) if c.call.from_number == ANYONE}
+    alike: dict[int, list[int]] = {}
+    for index, item in enumerate(changes):
+        first = anyone.get(item.call.to_number)
+        if first is not None and first != index and (changes[first].before, changes[first].after) == (
+                item.before, item.after):
+            alike.setdefault(first, []).append(index)
+    return alike
 
 
-def _shown(changes: list[CallChange], show_all: bool) -> list[CallChange]:
-    repeated = _like_anyone(changes)
-    return [c for i, c in enumerate(changes) if i not in repeated and (show_all or c.changed)]
-
-
-def _call_label(call) -> str:
-    return f"to {_number(call.to_number, 'any other number')} from {_number(call.from_number, 'anyone')}"
+def _shown(changes: list[CallChange], show_all: bool) -> list[tuple[CallChange, str]]:
+    """The calls to show (those whose route changes, or all), each with how it reads: a listed caller's call
+    that goes where anyone's call to the same number goes is named on anyone's line."""
+    alike = _same_as_anyone(changes)
+    folded = {index for indexes in alike.values() for index in indexes}
+    shown = []
+    for index, item in enumerate(changes):
+        if index in folded or not (show_all or item.changed):
+            continue
+        call = item.call
+        callers = _number(call.from_number, "anyone")
+        if index in alike:
+            callers += f" (also from {', '.join(changes[i].call.from_number for i in alike[index])})"
+        shown.append((item, f"to {_number(call.to_number, 'any other number')} from {callers}"))
+    return shown
 
 
 _LEGEND = ("{caller}, {called}: the call's numbers; {random}: the server's random suffix; calls probed "
@@ -96,8 +110,8 @@ def _format(changes: list[CallChange], names: dict[str, str], show_all: bool) ->
     changed = [c for c in changes if c.changed]
     lines = [f"{len(changed)} of {len(changes)} calls change route"
              + (":" if changed or show_all else " (the change does not move any call)")]
-    for item in _shown(changes, show_all):
-        lines.append(f"{'~' if item.changed else ' '} {_call_label(item.call)}")
+    for item, label in _shown(changes, show_all):
+        lines.append(f"{'~' if item.changed else ' '} {label}")
         before, after = describe(item.before, names), describe(item.after, names)
         if item.changed:
             lines += [f"    before: {before}", f"    after:  {after}"]
@@ -114,9 +128,9 @@ def _markdown(changes: list[CallChange], names: dict[str, str], show_all: bool) 
     if not shown:
         return "\n".join(lines + ["The change does not move any call."]) + "\n"
     lines += ["| | call | before | after |", "|---|---|---|---|"]
-    for item in shown:
+    for item, label in shown:
         before, after = describe(item.before, names), describe(item.after, names)
-        lines.append(f"| {'changed' if item.changed else ''} | {cell(_call_label(item.call))} | {cell(before)} | "
+        lines.append(f"| {'changed' if item.changed else ''} | {cell(label)} | {cell(before)} | "
                      f"{cell(after) if item.changed else '(same)'} |")
     return "\n".join(lines + ["", f"<sub>{cell(_LEGEND)}</sub>"]) + "\n"
 
