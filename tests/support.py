@@ -159,6 +159,43 @@ def warnings_of(preview: Result) -> dict[str, set[str]]:
     return found
 
 
+# ---- the policy pack -----------------------------------------------------------------------------
+
+POLICY_VENV = REPO / ".tools" / "policy-venv"  # the `policy` extra's virtualenv (scripts/bootstrap)
+
+
+def livekit_policy(*args: str, env: Optional[dict] = None, stdin: Optional[str] = None,
+                   cwd=None) -> subprocess.CompletedProcess:
+    """`livekit-policy` as a user runs it: the console script of a virtualenv with the `policy` extra."""
+    return subprocess.run([str(POLICY_VENV / "bin" / "livekit-policy"), *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, input=stdin, cwd=cwd, timeout=120)
+
+
+@functools.lru_cache(maxsize=None)
+def policy_pack() -> str:
+    """What `pulumi preview --policy-pack` takes: `livekit-policy path`."""
+    done = livekit_policy("path")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def policy_findings(result: Result, *, notes: bool = False) -> dict[str, set[str]]:
+    """Resource name -> the policies the pack reported a violation of on it, from the engine's events; with
+    `notes`, the policies that noted instead what they could not check there (the engine puts a stack policy's
+    note on the stack, under "")."""
+    found: dict[str, set[str]] = {}
+    for event in result.events:
+        policy = event.policy_event
+        if policy and (NOTE in policy.message) == notes:
+            urn = policy.resource_urn
+            name = "" if not urn or "::pulumi:pulumi:Stack::" in urn else urn.rsplit("::", 1)[-1]
+            found.setdefault(name, set()).add(policy.policy_name)
+    return found
+
+
+NOTE = "can't run policy"  # how pulumi-policy words a policy's note that a value is not known at preview
+
+
 def configure_for(stack: PulumiStack, credentials: Credentials) -> None:
     stack.set_config("livekit:url", credentials.url)
     stack.set_config("livekit:apiKey", credentials.api_key)

@@ -1,5 +1,6 @@
-"""Where `livekit-routes` reads a project's trunks and dispatch rules: a LiveKit server, or a
-Pulumi stack's exported state. Both give `livekit.protocol.sip` messages."""
+"""Where `livekit-routes` and `livekit-policy` read a project's trunks and dispatch rules: a LiveKit
+server, or a Pulumi stack's exported state. Both give `livekit.protocol.sip` messages; so does a
+resource's properties as a preview or a policy pack sees them (`message_from_state`)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import argparse
 import json
 import shutil
 import subprocess
-from typing import Any, Iterable, Mapping
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from google.protobuf import json_format
+from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
-from .._api.client import RetryPolicy, SIPClient
 from .._api.endpoint import Endpoint
 from .._core.connection import SETTINGS, resolve_connection
 from .._exceptions import ConfigurationError, LiveKitError
-from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, PIN, kind_of_token
-from .._model.secrets import SECRET_MARK, pin_of
+from .._model.canonical import UNKNOWN
+from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, kind_of_token
+from .._model.secrets import SECRET_MARK, join_pin, pin_of, replace_credentials
+
+if TYPE_CHECKING:
+    from .._api.client import SIPClient
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
@@ -58,11 +64,41 @@ def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None
 
 
 def read_server(endpoint: Endpoint) -> Objects:
-    with SIPClient(endpoint, retry=RetryPolicy(attempts=2)) as client:
+    with _client(endpoint) as client:
         return client.list(INBOUND_TRUNK), client.list(DISPATCH_RULE)
 
 
+def read_server_with_outbound(endpoint: Endpoint) -> tuple[list[sip_pb.SIPInboundTrunkInfo],
+                                                           list[sip_pb.SIPDispatchRuleInfo],
+                                                           list[sip_pb.SIPOutboundTrunkInfo]]:
+    with _client(endpoint) as client:
+        return client.list(INBOUND_TRUNK), client.list(DISPATCH_RULE), client.list(OUTBOUND_TRUNK)
+
+
+def _client(endpoint: Endpoint) -> "SIPClient":
+    # Imported here: the client brings httpx, which the readers of stacks, previews and policy packs never use.
+    from .._api.client import RetryPolicy, SIPClient
+
+    return SIPClient(endpoint, retry=RetryPolicy(attempts=2))
+
+
+def read_input(path: str, flag: str) -> str:
+    """The text of the file a flag names, or of stdin for '-'."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as exc:
+        raise SourceError(f"{flag}: {exc.strerror}: {path}") from exc
+
+
 def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
+    return from_stack_export(stack_export(stack, cwd))
+
+
+def stack_export(stack: str, cwd: str | None = None) -> str:
+    """`pulumi stack export` of a stack of the Pulumi project in `cwd`."""
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise SourceError("`pulumi` is not on PATH: export the stack yourself and pass --stack-export FILE")
@@ -70,33 +106,82 @@ def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
                           capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
         raise SourceError(f"pulumi stack export --stack {stack} failed: {proc.stderr.strip()[-2000:]}")
-    return from_stack_export(proc.stdout)
+    return proc.stdout
 
 
-def from_stack_export(text: str) -> Objects:
+def exported_resources(text: str) -> list[Mapping[str, Any]]:
+    """The resources a `pulumi stack export` document holds (each with its type, URN, outputs, provider)."""
     try:
         deployment = json.loads(text).get("deployment") or {}
     except (ValueError, AttributeError) as exc:
         raise SourceError(f"not a `pulumi stack export` document: {exc}") from exc
-    trunks, rules = [], []
-    for resource in deployment.get("resources") or []:
-        message = message_from_state(resource.get("type", ""), resource.get("outputs") or {})
-        if isinstance(message, sip_pb.SIPDispatchRuleInfo):
-            rules.append(message)
-        elif message is not None:
-            trunks.append(message)
-    return trunks, rules
+    return [resource for resource in deployment.get("resources") or [] if isinstance(resource, Mapping)]
 
 
-def message_from_state(resource_type: str, props: Mapping[str, Any]):
-    """The dispatch rule or inbound trunk that a resource's stored outputs (or inputs) describe, None
-    for any other resource type."""
+def from_stack_export(text: str) -> Objects:
+    objects: Objects = ([], [])
+    for resource in exported_resources(text):
+        add_routed(objects, message_from_state(resource.get("type", ""), resource.get("outputs") or {}))
+    return objects
+
+
+def add_routed(objects: Objects, message: Optional[Message]) -> None:
+    """Adds an inbound trunk or a dispatch rule to the project's objects; anything else routes no call."""
+    trunks, rules = objects
+    if isinstance(message, sip_pb.SIPDispatchRuleInfo):
+        rules.append(message)
+    elif isinstance(message, sip_pb.SIPInboundTrunkInfo):
+        trunks.append(message)
+
+
+def _shown_as_secret(_credential: Any) -> str:
+    return SECRET_MARK
+
+
+def message_from_state(resource_type: str, props: Mapping[str, Any],
+                       hide: Callable[[Any], str] = _shown_as_secret) -> Optional[Message]:
+    """The dispatch rule or trunk that a resource's properties describe (its stored outputs, its inputs, or
+    what a policy pack is handed), in either entrance's spelling; None for any other resource type.
+
+    No credential is read into the message: a rule's PIN and a trunk's password read `hide(value)` (by default
+    "[secret]"), so that the routing model knows there is one, never what it is; the others (an egress's keys)
+    are left out. So are fields that are secret in the properties (encrypted in an export, masked in a preview)."""
     kind = kind_of_token(resource_type)
+    if kind is None:
+        return None
+    # The dynamic resources keep the PIN in `pin`, the plugin in the rule's kind.
+    fields = join_pin(props) if kind is DISPATCH_RULE else dict(props)
+    without_credentials = replace_credentials(kind.message.DESCRIPTOR, fields, lambda _path, _credential: None)
+    # Each field by the one name it has in these properties: the dynamic resources' snake_case, else the plugin's
+    # camelCase (`json_name`).
+    names = [f.name if f.name in fields else f.json_name for f in kind.message.DESCRIPTOR.fields
+             if f.name not in ("created_at", "updated_at")]
+    message = json_format.ParseDict(_plain(without_credentials, names), kind.message(), ignore_unknown_fields=True)
     if kind is DISPATCH_RULE:
-        return _rule_from_outputs(props)
-    if kind is INBOUND_TRUNK:
-        return _message_from_outputs(INBOUND_TRUNK.message, props)
-    return None
+        pin, rule_kind = pin_of(fields.get("rule")), message.rule.WhichOneof("rule")
+        if pin not in (None, "") and rule_kind:
+            getattr(message.rule, rule_kind).pin = hide(pin)
+    else:
+        password = fields.get("auth_password", fields.get("authPassword"))
+        if password not in (None, ""):
+            message.auth_password = hide(password)
+    return message
+
+
+def with_trunks_resolved(props: Mapping[str, Any], dependencies: Mapping[str, Sequence[str]],
+                         pending_ids: Mapping[str, str], unresolved: str = UNKNOWN) -> dict[str, Any]:
+    """A rule's properties with each unknown trunk ID (a trunk not created yet, at preview) replaced by the ID
+    that trunk stands under until then. The engine names the resources a property's value came from
+    (`dependencies`: property -> URNs, in the order the program gave them); `pending_ids` maps the URN of each
+    trunk not created yet to its placeholder ID. An unknown no such trunk explains reads `unresolved`."""
+    resolved = dict(props)
+    for key in ("trunk_ids", "trunkIds"):
+        trunk_ids = resolved.get(key)
+        if not isinstance(trunk_ids, list) or UNKNOWN not in trunk_ids:
+            continue
+        pending = iter([pending_ids[urn] for urn in dependencies.get(key) or [] if urn in pending_ids])
+        resolved[key] = [next(pending, unresolved) if trunk == UNKNOWN else trunk for trunk in trunk_ids]
+    return resolved
 
 
 def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
@@ -117,20 +202,3 @@ def _is_secret(value: Any) -> bool:
     """Encrypted in a stack export, or masked in `pulumi preview --json`."""
     return (isinstance(value, Mapping) and "ciphertext" in value) or value == SECRET_MARK
 
-
-def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
-    # Each field by the one name it has in these outputs: the dynamic resources' snake_case, else the plugin's
-    # camelCase (`json_name`).
-    names = [f.name if f.name in outputs else f.json_name for f in message_type.DESCRIPTOR.fields
-             if f.name not in ("created_at", "updated_at")]
-    return json_format.ParseDict(_plain(outputs, names), message_type(), ignore_unknown_fields=True)
-
-
-def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
-    """A PIN in stack state is a secret: the table needs to know a rule has one, never its value."""
-    rule = _message_from_outputs(DISPATCH_RULE.message, outputs)
-    rule_kind = rule.rule.WhichOneof("rule")
-    # The dynamic resources keep the PIN in `pin`, the plugin in the rule's kind.
-    if rule_kind and (outputs.get(PIN) is not None or pin_of(outputs.get("rule")) is not None):
-        getattr(rule.rule, rule_kind).pin = SECRET_MARK
-    return rule

@@ -161,13 +161,7 @@ def _place_call(args: argparse.Namespace, environ, stdout: TextIO, stderr: TextI
 
 def _read(args: argparse.Namespace, environ) -> _sources.Objects:
     if args.stack_export:
-        if args.stack_export == "-":
-            return _sources.from_stack_export(sys.stdin.read())
-        try:
-            with open(args.stack_export, encoding="utf-8") as f:
-                return _sources.from_stack_export(f.read())
-        except OSError as exc:
-            raise _sources.SourceError(f"--stack-export: {exc.strerror}: {args.stack_export}") from exc
+        return _sources.from_stack_export(_sources.read_input(args.stack_export, "--stack-export"))
     if args.stack:
         return _sources.from_stack_name(args.stack)
     return _sources.from_server(args.url, args.api_key, args.api_secret, environ)
