@@ -9,9 +9,9 @@ import argparse
 import json
 from typing import Any, TextIO
 
+from .._markdown import cell
 from ..routing import ANY_OTHER_NUMBER, ANYONE, REFUSED, REQUEST_PIN, CallChange, CallRoute, route_changes
 from . import _preview
-from ._markdown import cell
 from ._sources import read_input
 
 

@@ -15,7 +15,8 @@ from typing import Any, Mapping, Optional
 
 from .._core.urns import resource_name
 from .._model.kinds import kind_of_token
-from ._sources import Objects, SourceError, add_routed, message_from_state, with_trunks_resolved
+from .._model.properties import message_from_state, with_trunks_resolved
+from ._sources import Objects, SourceError, add_routed
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects
 # come last in the server's order, where only ties between equal rules depend on it.

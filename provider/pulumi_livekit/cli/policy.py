@@ -21,9 +21,9 @@ import os
 import sys
 from typing import Mapping, Optional, Sequence, TextIO
 
+from .._core.silencing import IGNORE_SETTING, Silenced, silenced
 from .._exceptions import LiveKitError
 from .._model.kinds import kind_of_token
-from .._core.silencing import IGNORE_SETTING, Silenced, silenced
 from ..policy._catalog import POLICIES
 from ..policy._report import as_json, as_markdown, as_text, review
 from ..policy._settings import PolicyConfigError, read_config

@@ -11,12 +11,22 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Union
 
+from .._model.secrets import SECRET_MARK
 from ..routing import (
-    ABOUT_ONE_OBJECT, ANY, NUMBER_FORMAT, OPEN_RULE, TRUNK_WITHOUT_RULE, UNREACHABLE_RULE, UNSERVED_NUMBER,
-    WARNING_CODES, normalize_number, routing_table, rule_conflicts, trunk_conflicts,
+    ABOUT_ONE_OBJECT,
+    ANY,
+    NUMBER_FORMAT,
+    OPEN_RULE,
+    TRUNK_WITHOUT_RULE,
+    UNREACHABLE_RULE,
+    UNSERVED_NUMBER,
+    WARNING_CODES,
+    normalize_number,
+    routing_table,
+    rule_conflicts,
+    trunk_conflicts,
 )
 from ..routing._objects import rule_kind, rule_pin
-from .._model.secrets import SECRET_MARK
 from ._subjects import Project, Subject
 
 STACK, RESOURCE = "stack", "resource"  # what a policy looks at: a whole project, or one object

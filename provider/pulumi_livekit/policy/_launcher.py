@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..cli import package_version
+from .._version import VERSION
 
 LAUNCHER = "pulumi-livekit-policy-pack"
 
@@ -30,7 +30,7 @@ def _files() -> dict[str, str]:
     launcher = (f"#!/bin/sh\n# The pulumi-livekit policy pack, started by `pulumi preview --policy-pack`; written by "
                 f"`livekit-policy path`.\nPYTHONUNBUFFERED=1 exec {shlex.quote(sys.executable)} -m "
                 f"pulumi_livekit.policy \"$@\"\n")
-    project = (f"name: livekit\nruntime: python\nversion: {package_version()}\n"
+    project = (f"name: livekit\nruntime: python\nversion: {VERSION}\n"
                f"description: LiveKit SIP routing checks and telephony rules (pulumi-livekit)\n")
     return {LAUNCHER: launcher, "PulumiPolicy.yaml": project}
 

@@ -19,10 +19,11 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, TypeVar
 
-from .._core.silencing import IGNORE_SETTING, Silenced, silenced as read_silenced
+from .._core.silencing import IGNORE_SETTING, Silenced
+from .._core.silencing import silenced as read_silenced
 from .._model.canonical import UNKNOWN
 from .._model.kinds import kind_of_token
-from ..cli import package_version
+from .._version import VERSION
 from ._catalog import POLICIES, RESOURCE, Policy, Skipped, check
 from ._report import explained, silenced
 from ._settings import Configured, defaults
@@ -45,7 +46,7 @@ def serve() -> None:
     pulumi_policy.PolicyPack(PACK_NAME, [_as_sdk_policy(pulumi_policy, policy) for policy in POLICIES],
                              enforcement_level=pulumi_policy.EnforcementLevel.ADVISORY,
                              description=f"LiveKit SIP routing checks and telephony rules (pulumi-livekit "
-                                         f"{package_version()})")
+                                         f"{VERSION})")
 
 
 def _as_sdk_policy(sdk: Any, policy: Policy) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from .._core.silencing import IGNORE_SETTING, Silenced
-from ..cli._markdown import cell
+from .._markdown import cell
 from ._catalog import BY_NAME, DISABLED, HONOR_STACK_SETTING, POLICIES, SEVERITIES, Finding, Policy, Skipped, check
 from ._settings import Configured
 from ._subjects import Project

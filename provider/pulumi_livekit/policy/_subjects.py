@@ -22,8 +22,8 @@ from livekit.protocol import sip as sip_pb
 from .._model.canonical import UNKNOWN, contains_unknown
 from .._model.descriptors import fields_by_either_name
 from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, PIN, Kind, kind_of_token
+from .._model.properties import message_from_state, with_trunks_resolved
 from .._model.secrets import SECRET_MARK, join_pin, pin_of
-from ..cli._sources import message_from_state, with_trunks_resolved
 
 # Made once per process: a fingerprint can be compared with another of the same run, never turned back.
 _FINGERPRINT_KEY = secrets.token_bytes(32)
