@@ -19,3 +19,9 @@ def is_map(field: FieldDescriptor) -> bool:
 def is_repeated(field: FieldDescriptor) -> bool:
     """A field that holds a list (a map, too: of its entries)."""
     return field.is_repeated if _HAS_IS_REPEATED else field.label == FieldDescriptor.LABEL_REPEATED
+
+
+def is_choice(field: FieldDescriptor) -> bool:
+    """A member of a real `oneof` (one of alternatives), not of the synthetic one proto3 `optional` makes."""
+    oneof = field.containing_oneof
+    return oneof is not None and not oneof.name.startswith("_")

@@ -20,7 +20,7 @@ from google.protobuf import duration_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from ._canonical import UNKNOWN
-from ._descriptors import is_map, is_repeated
+from ._descriptors import is_choice, is_map, is_repeated
 from ._exceptions import ValidationError
 from ._stored import fields_by_either_name
 
@@ -98,9 +98,7 @@ def _nearest(key: Any, descriptor: Descriptor, exclude: frozenset) -> str:
 
 def _check_oneofs(descriptor: Descriptor, value: dict, path: str) -> None:
     for oneof in descriptor.oneofs:
-        if oneof.name.startswith("_"):  # proto3 `optional` presence, not a real choice
-            continue
-        chosen = [f.json_name for f in oneof.fields if f.name in value]
+        chosen = [f.json_name for f in oneof.fields if is_choice(f) and f.name in value]
         if len(chosen) > 1:
             raise ValidationError(path, f"set only one of {', '.join(chosen)} (they are alternatives)")
 

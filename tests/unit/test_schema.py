@@ -109,6 +109,13 @@ def test_prune_drops_unset_values_but_keeps_list_positions():
         "g": [{}, {"h": 1}]}
 
 
+def test_an_alternative_chosen_with_every_option_at_its_default_is_kept_given_the_descriptor():
+    declared = {"rule": {"dispatchRuleCallee": {"roomPrefix": ""}}, "room_config": {"agents": []}}
+    assert prune(declared, sip_pb.SIPDispatchRuleInfo.DESCRIPTOR) == {"rule": {"dispatchRuleCallee": {}}}
+    assert prune(declared) is None  # without it, no object can be told from a choice
+    assert canonicalize(sip_pb.SIPDispatchRuleInfo, declared) == {"rule": {"dispatch_rule_callee": {}}}
+
+
 def test_prune_never_changes_the_type_of_a_list_element():
     assert prune({"numbers": ["", "+15550100"], "flags": [False, 0], "nested": [[], {"a": None}]}) == {
         "numbers": ["", "+15550100"], "flags": [False, 0], "nested": [[], {}]}

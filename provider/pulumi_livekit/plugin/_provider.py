@@ -238,8 +238,8 @@ def _diff_kind(provider: SIPResourceProvider, key: str, olds: Mapping[str, Any],
                news: Mapping[str, Any]) -> PropertyDiffKind:
     if key in provider.split_keys:  # a secret inside another property, which stays
         return PropertyDiffKind.UPDATE
-    if _canonical.prune(olds.get(key)) is None:
+    if provider.pruned(olds, key) is None:
         return PropertyDiffKind.ADD
-    if _canonical.prune(news.get(key)) is None:
+    if provider.pruned(news, key) is None:
         return PropertyDiffKind.DELETE
     return PropertyDiffKind.UPDATE
