@@ -1,7 +1,7 @@
 """The SIP service's operations, over the Twirp transport (`_twirp`) and the retry policy (`_retry`).
 
-Reads, updates (full replace) and deletes are safe to repeat: each is one `Budget.repeat`.
-Listings follow every page. A create may have been stored although its answer was lost: it
+Reads, updates (a replace, or a field-wise update that only sets values) and deletes are safe to
+repeat: each is one `Budget.repeat`. Listings follow every page. A create may have been stored although its answer was lost: it
 repeats or adopts as `_adoption` says.
 """
 
@@ -90,8 +90,10 @@ class SIPClient:
             known_before,
         )
 
-    def update_dispatch_rule(self, rule_id: str, info: sip_pb.SIPDispatchRuleInfo) -> sip_pb.SIPDispatchRuleInfo:
-        request = sip_pb.UpdateSIPDispatchRuleRequest(sip_dispatch_rule_id=rule_id, replace=info)
+    def update_dispatch_rule(self, rule_id: str, change: sip_pb.SIPDispatchRuleInfo | sip_pb.SIPDispatchRuleUpdate
+                             ) -> sip_pb.SIPDispatchRuleInfo:
+        """`change`: the whole rule to store, or a field-wise update of the stored one (see `_field_update`)."""
+        request = sip_pb.UpdateSIPDispatchRuleRequest(sip_dispatch_rule_id=rule_id, **_action(change))
         return self._call("UpdateSIPDispatchRule", request, sip_pb.SIPDispatchRuleInfo)
 
     def list_dispatch_rules(
@@ -137,12 +139,15 @@ class SIPClient:
             find_applied,
         )
 
-    def update_inbound_trunk(self, trunk_id: str, info: sip_pb.SIPInboundTrunkInfo) -> sip_pb.SIPInboundTrunkInfo:
-        request = sip_pb.UpdateSIPInboundTrunkRequest(sip_trunk_id=trunk_id, replace=info)
+    def update_inbound_trunk(self, trunk_id: str, change: sip_pb.SIPInboundTrunkInfo | sip_pb.SIPInboundTrunkUpdate
+                             ) -> sip_pb.SIPInboundTrunkInfo:
+        request = sip_pb.UpdateSIPInboundTrunkRequest(sip_trunk_id=trunk_id, **_action(change))
         return self._call("UpdateSIPInboundTrunk", request, sip_pb.SIPInboundTrunkInfo)
 
-    def update_outbound_trunk(self, trunk_id: str, info: sip_pb.SIPOutboundTrunkInfo) -> sip_pb.SIPOutboundTrunkInfo:
-        request = sip_pb.UpdateSIPOutboundTrunkRequest(sip_trunk_id=trunk_id, replace=info)
+    def update_outbound_trunk(self, trunk_id: str,
+                              change: sip_pb.SIPOutboundTrunkInfo | sip_pb.SIPOutboundTrunkUpdate
+                              ) -> sip_pb.SIPOutboundTrunkInfo:
+        request = sip_pb.UpdateSIPOutboundTrunkRequest(sip_trunk_id=trunk_id, **_action(change))
         return self._call("UpdateSIPOutboundTrunk", request, sip_pb.SIPOutboundTrunkInfo)
 
     def get_inbound_trunk(self, trunk_id: str) -> Optional[sip_pb.SIPInboundTrunkInfo]:
@@ -210,6 +215,12 @@ class SIPClient:
 
     def _gave_up(self, method: str, last: Optional[Retryable]) -> LiveKitError:
         return last.error if last is not None else self._twirp.out_of_time(method, self.deadline)
+
+
+def _action(change: Message) -> dict[str, Message]:
+    """An update request's action: `replace` with a whole object, `update` with a field-wise update (safe to repeat
+    as well: it only sets values)."""
+    return {"update" if type(change).DESCRIPTOR.name.endswith("Update") else "replace": change}
 
 
 def client_for(connection: Endpoint) -> SIPClient:

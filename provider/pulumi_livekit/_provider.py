@@ -35,10 +35,11 @@ from pulumi.dynamic import (
 from . import _canonical, _validation
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
 from ._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
+from ._field_update import field_update
 from ._redact import register_secrets
 from ._sdk import pickled_by_name, secret_value
 from ._state import ProcessState, current
-from ._stored import OUTPUT_ONLY, credentials_in
+from ._stored import OUTPUT_ONLY, credentials_in, upgraded
 
 if TYPE_CHECKING:
     from ._client import SIPClient
@@ -147,7 +148,7 @@ class SIPResourceProvider(ResourceProvider):
             failures += self.check_against_others(olds, desired, message, endpoint)
             if failures:
                 return CheckResult(news, failures)
-        inputs = _canonical.prune(desired) or {}
+        inputs = _canonical.prune(desired, self.message_type.DESCRIPTOR) or {}
         if checked_connection:
             inputs[CONNECTION] = checked_connection
         return CheckResult(inputs, [])
@@ -156,8 +157,7 @@ class SIPResourceProvider(ResourceProvider):
         # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, PROJECT_KEY, self.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
-        changed = sorted(k for k in keys if olds.get(k) != news.get(k)
-                         and _canonical.prune(olds.get(k)) != _canonical.prune(news.get(k)))
+        changed = sorted(k for k in keys if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
@@ -174,16 +174,21 @@ class SIPResourceProvider(ResourceProvider):
         outputs = self._outputs(stored, props, client.connection)
         return CreateResult(outputs[self.id_field], outputs)
 
-    def update(self, object_id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, object_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self._client(news)
         listings = self.state.listings
         declared = self._message(news)
+        # The outputs of the last create, update or refresh: what the server holds, as far as this stack knows.
+        changes = field_update(self._message(olds), declared) if olds.get(self.id_field) else None
         with listings.writing(client.connection, self.message_type):
-            # What the server holds now, read just before the replace: see `_canonical.onto_stored`. Gone meanwhile,
-            # the replace of the declared fields alone tells the user so.
-            current = self.api_get(client, object_id)
-            message = declared if current is None else _canonical.onto_stored(current, declared)
-            stored = self.api_update(client, object_id, message)
+            if changes is not None:  # one request, which the server applies to what it holds
+                stored = self.api_update(client, object_id, changes)
+            else:
+                # What the server holds now, read just before the replace: see `_canonical.onto_stored`. Gone
+                # meanwhile, the replace of the declared fields alone tells the user so.
+                current = self.api_get(client, object_id)
+                message = declared if current is None else _canonical.onto_stored(current, declared)
+                stored = self.api_update(client, object_id, message)
             listings.stored(client.connection, stored)
         return UpdateResult(self._outputs(stored, news, client.connection))
 
@@ -216,6 +221,10 @@ class SIPResourceProvider(ResourceProvider):
             pass  # already gone: the desired end state
 
     # ---- helpers --------------------------------------------------------------------
+
+    def pruned(self, values: Mapping[str, Any], key: str) -> Optional[dict[str, Any]]:
+        """`{key: values[key]}` in canonical form (see `_canonical.prune`); None when it holds nothing."""
+        return _canonical.prune({key: values.get(key)}, self.message_type.DESCRIPTOR)
 
     def credential_holders(self, state: Mapping[str, Any]) -> list[str]:
         """The message fields in `state` holding a credential at some depth (an egress's upload keys in a rule's
@@ -276,10 +285,11 @@ class SIPResourceProvider(ResourceProvider):
         return endpoint
 
     def _message(self, props: Mapping[str, Any]) -> Message:
-        state = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, CONNECTION, self.id_field)}
+        """The message inputs or outputs describe, as every write sends it (`_stored.upgraded`)."""
+        state = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, CONNECTION, PROJECT_KEY, self.id_field)}
         desired = self.join_secrets(state)
         register_secrets(_secret_values(self, props))
-        return _canonical.to_message(self.message_type, desired)
+        return upgraded(_canonical.to_message(self.message_type, desired))
 
     def _state(self, message: Message) -> dict[str, Any]:
         state = self.split_secrets(_canonical.canonical_from_message(message))
