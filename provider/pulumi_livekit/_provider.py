@@ -36,6 +36,7 @@ from . import _canonical, _validation
 from ._config import SETTINGS, Endpoint, resolve_connection, url_problem
 from ._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
 from ._field_update import field_update
+from ._livekit_rules import check_media
 from ._redact import register_secrets
 from ._sdk import pickled_by_name, secret_value
 from ._state import ProcessState, current
@@ -136,6 +137,7 @@ class SIPResourceProvider(ResourceProvider):
         # Resource rules see only the properties that passed the schema; one problem per property.
         failed = {self._property_of(f) for f in failures}
         resource_failures: list[CheckFailure] = []
+        check_media(desired, resource_failures)
         self.validate(desired, resource_failures)
         failures += [f for f in resource_failures if self._property_of(f) not in failed]
         checked_connection = _check_connection(connection, failures)

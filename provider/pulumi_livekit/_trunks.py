@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
@@ -12,6 +11,7 @@ from pulumi.dynamic import CheckFailure
 
 from . import _canonical
 from ._inputs import Connection, SIPMediaConfig
+from ._livekit_rules import check_allowed_addresses, check_headers
 from ._provider import SIPResourceProvider
 from ._resource import SIPResource, declared_inputs
 
@@ -20,14 +20,6 @@ if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the provider first
 
 AUTH_USERNAME = "auth_username"
 AUTH_PASSWORD = "auth_password"
-
-# RFC 3261 `token`: what LiveKit accepts as a SIP header name.
-_HEADER_NAME = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]{1,255}")
-_HEADER_NAME_HINT = "must be a SIP header name: 1-255 letters, digits or -.!%*_+`'~"
-
-
-def _known(value: Any) -> bool:
-    return value is not None and not _canonical.contains_unknown(value)
 
 
 def _set(value: Any) -> bool:
@@ -47,16 +39,6 @@ def _check_unique(desired: Mapping[str, Any], key: str, failures: list[CheckFail
             failures.append(CheckFailure(f"{key}[{index}]", f"{value!r} is listed twice (also {key}[{seen[value]}])"))
         else:
             seen[value] = index
-
-
-def _check_header_names(desired: Mapping[str, Any], key: str, names_are: str, failures: list[CheckFailure]) -> None:
-    mapping = desired.get(key)
-    if not isinstance(mapping, Mapping):
-        return
-    for map_key, map_value in mapping.items():
-        name = map_key if names_are == "keys" else map_value
-        if isinstance(name, str) and name != _canonical.UNKNOWN and not _HEADER_NAME.fullmatch(name):
-            failures.append(CheckFailure(f"{key}.{map_key}", f"{name!r} {_HEADER_NAME_HINT}"))
 
 
 def _check_host(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
@@ -83,9 +65,7 @@ class _TrunkProvider(SIPResourceProvider):
             failures.append(CheckFailure(AUTH_USERNAME, "is required when auth_password is set"))
         if _set(desired.get(AUTH_USERNAME)) and not _set(desired.get(AUTH_PASSWORD)):
             failures.append(CheckFailure(AUTH_PASSWORD, "is required when auth_username is set"))
-        _check_header_names(desired, "headers", "keys", failures)
-        _check_header_names(desired, "headers_to_attributes", "keys", failures)
-        _check_header_names(desired, "attributes_to_headers", "values", failures)
+        check_headers(desired, failures)
 
     def api_delete(self, client: SIPClient, object_id: str) -> None:
         client.delete_trunk(object_id)
@@ -96,6 +76,7 @@ class InboundTrunkProvider(_TrunkProvider):
 
     def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
         super().validate(desired, failures)
+        check_allowed_addresses(desired, failures)
         # LiveKit's own rule (SIPInboundTrunkInfo.Validate), checked before any request.
         if not any(_set(desired.get(k)) for k in ("numbers", "allowed_addresses", AUTH_USERNAME, AUTH_PASSWORD)):
             failures.append(CheckFailure(

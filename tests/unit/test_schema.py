@@ -40,7 +40,7 @@ def test_camel_and_snake_case_give_the_same_canonical_form():
     ({"nmae": "x"}, "nmae", "unknown field"),
     ({"name": "a", "Name": "b"}, "Name", "unknown field"),
     ({"trunkIds": ["a"], "trunk_ids": ["b"]}, "trunk_ids", "given twice"),
-    ({"attributes": {"a": 1}}, "attributes.a", "expected a string, got a number"),
+    ({"attributes": {"a": 1}}, "attributes.a", "expected a string, got the number 1: a number loses a leading"),
     ({"attributes": ["a"]}, "attributes", "expected an object"),
     ({"hidePhoneNumber": "true"}, "hidePhoneNumber", "expected true or false, got a string"),
     ({"roomConfig": {"emptyTimeout": 1.5}}, "roomConfig.emptyTimeout", "whole number"),
