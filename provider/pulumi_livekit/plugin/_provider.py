@@ -49,16 +49,24 @@ from .. import _canonical, _dispatch_rule
 from .._config import SETTINGS, Endpoint, url_problem
 from .._declared import checking
 from .._exceptions import LiveKitError
-from .._provider import PROJECT_KEY, SIPResourceProvider, project_of
+from .._provider import PROJECT_KEY, SIPResourceProvider, project_of, shown_failure
 from .._redact import redact
 from .._silencing import IGNORE_SETTING
 from ._engine_log import EngineLog
 from ._kinds import KINDS, PACKAGE
 from ._package import config_name, schema
 from ._routing_warnings import RoutingWarnings
-from ._values import at_credential, from_core, plain, property_name, property_path, to_core
+from .._validation import NUMBER_NOT_STRING
+from ._values import from_core, plain, property_name, property_path, to_core
 
 T = TypeVar("T")
+
+# How to keep a value a string in Pulumi YAML: quoted in the program; from stack config, typed, which the engine
+# honours only for a path into a structured value (`pulumi config set caller +15550002222` reaches the program
+# as the number 15550002222, `--type string` or not).
+YAML_STRING_HINT = (". In Pulumi YAML, quote it; from stack config, set it as a string inside an object, e.g. "
+                    "`pulumi config set --type string --path 'phone.caller' '+15550002222'`, and use "
+                    "${phone.caller}")
 
 # What names a LiveKit project (`_provider.project_of`): changing either points the provider's resources at
 # other objects.
@@ -172,7 +180,9 @@ class LiveKitProvider(Provider):
 
         result = await _core(check)
         if result.failures:
-            return CheckResponse(inputs=request.new_inputs, failures=[_failure(provider, f) for f in result.failures])
+            shown = provider.join_secrets(news)  # as the engine holds the inputs: the PIN inside `rule`
+            return CheckResponse(inputs=request.new_inputs,
+                                 failures=[_failure(provider, f, shown) for f in result.failures])
         if provider is _dispatch_rule.PROVIDER:
             await self._warn(self._routing_warnings.of_rule(request.urn, result.inputs), request.urn)
         return CheckResponse(inputs=from_core(provider, result.inputs))
@@ -222,12 +232,18 @@ class LiveKitProvider(Provider):
                 await self.engine_log.warn(text, urn)
 
 
-def _failure(provider: SIPResourceProvider, failure: Any) -> CheckFailure:
+def _failure(provider: SIPResourceProvider, failure: Any, inputs: Mapping[str, Any]) -> CheckFailure:
+    """A core failure as the engine prints it, on the top-level property whose value it shows (`shown_failure`),
+    in the schema's names: the engine looks the property up as one key of the inputs, so a nested path would
+    read `value {<nil>}`."""
     path, reason = property_path(provider, failure.property), redact(failure.reason)
-    if at_credential(provider, failure.property):
-        # The engine quotes the value at a failure's property: a secret's failure names it in the text instead.
-        return CheckFailure("", f"{path}: {reason}")
-    return CheckFailure(path, reason)
+    if reason.startswith(NUMBER_NOT_STRING):
+        reason += YAML_STRING_HINT
+    shown = shown_failure(failure, inputs, provider.message_type.DESCRIPTOR)
+    if not shown.property:  # not among the inputs, or one holding a credential the engine would print
+        return CheckFailure("", f"{path}: {reason}" if path else reason)
+    top = property_name(provider, shown.property)
+    return CheckFailure(top, reason if path == top else f"{path}: {reason}")
 
 
 def _id_property(provider: SIPResourceProvider) -> str:
