@@ -40,6 +40,7 @@ from .._inputs import (
 from .._provider import SIPResourceProvider
 from .._stored import PLUGIN_TYPE_TOKENS, replace_credentials, without_media_copy
 from .._trunks import InboundTrunk, OutboundTrunk
+from ._yaml import dump as yaml_text
 
 WIDTH = 100
 INDENT = "    "
@@ -300,7 +301,7 @@ def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bo
         **({"config": {s.key: {"type": "string", "secret": True} for s in secrets}} if secrets else {}),
         "resources": resources,
     }
-    source = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=WIDTH)
+    source = yaml_text(document, sort_keys=False, allow_unicode=True, width=WIDTH)
     return Program(source, adopted, tuple(secrets))
 
 

@@ -1,0 +1,302 @@
+"""The differential run: random declarations (`pulumi_livekit.testing.Declarations`) through both entrances, in
+sequences of what the engine does to a resource, checked against what the real livekit-server stores.
+
+A sequence of one object: create, one to three updates (some steps an invalid declaration instead), refresh,
+import, destroy. Each entrance (tests/entrances.py) keeps its own object in its own LiveKit project, behind a
+counting proxy; a third project takes twins. After each step:
+
+- create: the server's object equals the declaration (`expected`: LiveKit's JSON of the declaration, read by
+  protobuf's own parser, empty objects that choose nothing dropped, LiveKit's two spellings of media
+  encryption made one);
+- update: it equals what a create of the same declaration stores (a twin made in the third project), to the byte;
+- every write: the two entrances' objects are equal to the byte, and a preview of the same declaration (check,
+  then diff) shows no change;
+- refresh and import show no change;
+- an invalid declaration is refused at check by both entrances, with no request, on a property the engine can
+  show, naming the field;
+- destroy leaves nothing.
+
+A disagreement ends its sequence (the projects are flushed) and is counted; `Tally` counts everything else.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor
+from google.protobuf.message import Message
+
+from pulumi_livekit._client import SIPClient
+from pulumi_livekit._config import Endpoint
+from pulumi_livekit._descriptors import is_choice, is_map, is_repeated
+from pulumi_livekit._stored import OUTPUT_ONLY, fields_by_either_name
+from pulumi_livekit.testing import FaultProxy, LocalLiveKit
+from pulumi_livekit.testing._declarations import MESSAGES, Declarations
+
+from entrances import PythonEntrance
+from support import DIFFERENTIAL as SUMMARY  # the name its counts go by in the run's summary line
+
+STEPS_ENV = "PULUMI_LIVEKIT_DIFFERENTIAL_STEPS"
+SEED_ENV = "PULUMI_LIVEKIT_DIFFERENTIAL_SEED"
+DEFAULT_SEED = 20261205
+
+
+class Disagreement(AssertionError):
+    pass
+
+
+def expect(holds: bool, what: str) -> None:
+    if not holds:
+        raise Disagreement(what)
+
+
+# ---- the server's object, and what it should be ------------------------------------------------------
+
+
+def without_server_fields(message: Message) -> Message:
+    copied = type(message)()
+    copied.CopyFrom(message)
+    for name in OUTPUT_ONLY & set(copied.DESCRIPTOR.fields_by_name):
+        copied.ClearField(name)
+    return copied
+
+
+def expected(kind: str, declaration: dict[str, Any]) -> Message:
+    """What LiveKit should store for a declaration: its JSON read by protobuf's parser (durations given as numbers
+    of seconds spelled "Ns"), every object that is empty and chooses nothing left out, and media encryption as
+    LiveKit keeps it: a `media` always, `media.encryption` the encryption in effect, `media_encryption` the same."""
+    message = json_format.ParseDict(_durations_spelled(MESSAGES[kind].DESCRIPTOR, declaration), MESSAGES[kind]())
+    _drop_empty(message)
+    media = message.media
+    media.SetInParent()
+    if not media.HasField("encryption") and message.media_encryption:
+        media.encryption = message.media_encryption
+    message.media_encryption = media.encryption
+    return message
+
+
+def _durations_spelled(descriptor: Descriptor, value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    fields = fields_by_either_name(descriptor)
+    spelled = {}
+    for key, item in value.items():
+        f = fields.get(key)
+        if f is not None and f.message_type is not None and f.message_type.full_name == "google.protobuf.Duration":
+            spelled[key] = f"{item}s" if isinstance(item, (int, float)) else item
+        elif f is not None and f.message_type is not None and not is_map(f):
+            spelled[key] = ([_durations_spelled(f.message_type, i) for i in item] if is_repeated(f)
+                            else _durations_spelled(f.message_type, item))
+        else:
+            spelled[key] = item
+    return spelled
+
+
+def _drop_empty(message: Message) -> None:
+    for f, value in message.ListFields():
+        if f.message_type is None or is_map(f) or f.message_type.full_name.startswith("google.protobuf."):
+            continue
+        for item in (value if is_repeated(f) else [value]):
+            _drop_empty(item)
+        if not is_repeated(f) and not is_choice(f) and value.ByteSize() == 0:
+            message.ClearField(f.name)
+
+
+def shown(message: Optional[Message]) -> str:
+    return "none" if message is None else json.dumps(json_format.MessageToDict(message), ensure_ascii=False)
+
+
+# ---- one entrance, its project and its object -----------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """An entrance, the counting proxy in front of its project, and the state of its one object."""
+
+    entrance: Any
+    proxy: Optional[FaultProxy]
+    server: LocalLiveKit
+    reader: SIPClient
+    object_id: Optional[str] = None
+    state: Optional[dict] = None
+    inputs: Optional[dict] = None
+
+    @classmethod
+    def of(cls, make: Callable, server: LocalLiveKit, proxy: Optional[FaultProxy] = None) -> "Side":
+        """An entrance of `make`'s kind reaching `server` through `proxy` (without one, directly)."""
+        creds = server.credentials
+        return cls(make(dataclasses.replace(creds, url=proxy.url) if proxy else creds), proxy, server,
+                   SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)))
+
+    @property
+    def name(self) -> str:
+        return self.entrance.name
+
+    def stored(self, kind: str) -> Optional[Message]:
+        get = {"DispatchRule": self.reader.get_dispatch_rule, "InboundTrunk": self.reader.get_inbound_trunk,
+               "OutboundTrunk": self.reader.get_outbound_trunk}[kind]
+        return get(self.object_id)
+
+    def forget(self) -> None:
+        self.object_id = self.state = self.inputs = None
+        self.server.flush()
+
+
+@dataclass
+class Tally:
+    counts: collections.Counter = field(default_factory=collections.Counter)
+    disagreements: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {**self.counts, "disagreements": len(self.disagreements)}
+
+
+# ---- the run --------------------------------------------------------------------------------------------
+
+
+class Differential:
+    def __init__(self, sides: list[Side], reference: Side, tally: Tally) -> None:
+        self.sides, self.reference, self.tally = sides, reference, tally
+
+    def run(self, seed: int, steps: int) -> None:
+        """Sequences, one kind after another, until `steps` steps have run."""
+        sequence = 0
+        while self.tally.counts["steps"] < steps:
+            kind = MESSAGES_ORDER[sequence % len(MESSAGES_ORDER)]
+            self.sequence(seed * 100_000 + sequence, kind)
+            sequence += 1
+
+    def sequence(self, seed: int, kind: str) -> None:
+        declarations = Declarations(seed)
+        step = "create"
+        try:
+            declaration = declarations.valid(kind)
+            self.write(kind, declaration)
+            for _ in range(declarations.random.randint(1, 3)):
+                if declarations.random.random() < 0.3:
+                    step = "invalid"
+                    self.refused(kind, *declarations.invalid(kind, declaration))
+                step = "update"
+                declaration = declarations.changed(kind, declaration)
+                self.write(kind, declaration)
+            step = "refresh"
+            self.refresh(kind, declaration)
+            step = "import"
+            self.import_(kind, declaration)
+            step = "destroy"
+            self.destroy(kind)
+        except Exception as error:  # noqa: BLE001 - a provider's error is a disagreement too
+            detail = str(error) if isinstance(error, Disagreement) else traceback.format_exc(limit=6)
+            self.tally.disagreements.append(f"seed {seed} ({kind}), {step}: {detail}")
+            for side in (*self.sides, self.reference):
+                side.forget()
+
+    def _count(self, kind: str, operation: str) -> None:
+        self.tally.counts.update(["steps", f"steps {kind}", f"steps {operation}"])
+
+    def write(self, kind: str, declaration: dict[str, Any]) -> None:
+        operation = "create" if self.sides[0].object_id is None else "update"
+        for side in self.sides:
+            checked = side.entrance.check(kind, "r", side.inputs, declaration)
+            expect(not checked.failures, f"{side.name} refused a valid declaration: {checked.failures}\n"
+                                         f"{json.dumps(declaration, ensure_ascii=False)}")
+            if side.object_id is None:
+                side.object_id, side.state = side.entrance.create(kind, "r", checked.inputs)
+            elif side.entrance.diff(kind, side.object_id, side.state, checked.inputs):
+                before = side.proxy.count()
+                side.state = side.entrance.update(kind, "r", side.object_id, side.state, checked.inputs)
+                self.tally.counts[f"requests per update: {side.proxy.count() - before}"] += 1
+            side.inputs = checked.inputs
+        want = expected(kind, declaration)
+        objects = [side.stored(kind) for side in self.sides]
+        for side, got in zip(self.sides, objects):
+            expect(got is not None and without_server_fields(got) == want,
+                   f"{side.name}'s {operation} stored {shown(got)}\nwhere the declaration says {shown(want)}\n"
+                   f"{json.dumps(declaration, ensure_ascii=False)}")
+        first = without_server_fields(objects[0]).SerializeToString(deterministic=True)
+        for side, got in zip(self.sides[1:], objects[1:]):
+            expect(without_server_fields(got).SerializeToString(deterministic=True) == first,
+                   f"the entrances stored different objects: {shown(objects[0])}\n{side.name}: {shown(got)}")
+        if operation == "update":
+            as_created(self.reference, kind, declaration, objects[0])
+        self._preview_clean(kind, declaration)
+        self._count(kind, operation)
+
+    def _preview_clean(self, kind: str, declaration: dict[str, Any]) -> None:
+        for side in self.sides:
+            checked = side.entrance.check(kind, "r", side.inputs, declaration)
+            expect(not checked.failures and not side.entrance.diff(kind, side.object_id, side.state, checked.inputs),
+                   f"{side.name}: a preview of the declaration just applied shows a change\n"
+                   f"state {side.entrance.core_state(kind, side.state)}\n"
+                   f"{json.dumps(declaration, ensure_ascii=False)}")
+
+    def refused(self, kind: str, declaration: dict[str, Any], path: str) -> None:
+        top = path.split(".", 1)[0].split("[", 1)[0]
+        names = {top, *(f.name for f in [fields_by_either_name(MESSAGES[kind].DESCRIPTOR).get(top)] if f)}
+        for side in self.sides:
+            before = side.proxy.count()
+            checked = side.entrance.check(kind, "r", side.inputs, declaration)
+            expect(bool(checked.failures), f"{side.name} took an invalid declaration (bad at {path}): "
+                                           f"{json.dumps(declaration, ensure_ascii=False)}")
+            expect(side.proxy.count() == before, f"{side.name} sent {side.proxy.count() - before} requests for a "
+                                                 f"declaration it refused (bad at {path})")
+            text = " ".join(f"{p} {reason}" for p, reason in checked.failures)
+            expect(any(name in text for name in names), f"{side.name}'s refusal of {path} names another field: "
+                                                        f"{checked.failures}")
+            shown_on = {p for p, _ in checked.failures} - {""}
+            holders = set(side.entrance.registered(kind, declaration)) if side.name == "python" else set(declaration)
+            expect(shown_on <= holders, f"{side.name} refused {path} on a property the engine cannot show "
+                                        f"(it would print value {{<nil>}}): {checked.failures}")
+        self._count(kind, "invalid")
+
+    def refresh(self, kind: str, declaration: dict[str, Any]) -> None:
+        for side in self.sides:
+            read = side.entrance.read(kind, "r", side.object_id, side.state)
+            expect(read is not None and side.entrance.core_state(kind, read[0]) ==
+                   side.entrance.core_state(kind, side.state),
+                   f"{side.name}: refresh shows a change: {read and side.entrance.core_state(kind, read[0])}\n"
+                   f"state {side.entrance.core_state(kind, side.state)}")
+            side.state = read[0]
+        self._preview_clean(kind, declaration)
+        self._count(kind, "refresh")
+
+    def import_(self, kind: str, declaration: dict[str, Any]) -> None:
+        for side in self.sides:
+            read = side.entrance.read(kind, "r", side.object_id, None)
+            expect(read is not None, f"{side.name}: the import found no object {side.object_id}")
+            state, inputs = read
+            checked = side.entrance.check(kind, "r", inputs, declaration)
+            expect(not checked.failures and not side.entrance.diff(kind, side.object_id, state, checked.inputs),
+                   f"{side.name}: the import of an object made from the same declaration shows a change\n"
+                   f"imported {side.entrance.core_state(kind, state)}")
+        self._count(kind, "import")
+
+    def destroy(self, kind: str) -> None:
+        for side in self.sides:
+            side.entrance.delete(kind, "r", side.object_id, side.state)
+            expect(side.stored(kind) is None, f"{side.name}: destroy left {shown(side.stored(kind))}")
+            side.object_id = side.state = side.inputs = None
+        self._count(kind, "destroy")
+
+
+MESSAGES_ORDER = tuple(MESSAGES)
+
+
+def as_created(twins: Side, kind: str, declaration: dict[str, Any], updated: Message) -> None:
+    """Checks that `updated` holds what a create of `declaration` stores: a twin made in `twins`' project."""
+    checked = twins.entrance.check(kind, "twin", None, declaration)
+    twins.object_id, twins.state = twins.entrance.create(kind, "twin", checked.inputs)
+    try:
+        created = twins.stored(kind)
+        expect(without_server_fields(created).SerializeToString(deterministic=True)
+               == without_server_fields(updated).SerializeToString(deterministic=True),
+               f"an update stored {shown(updated)}\nwhere a create of the same declaration stores {shown(created)}")
+    finally:
+        twins.entrance.delete(kind, "twin", twins.object_id, twins.state)
+        twins.object_id = twins.state = None
