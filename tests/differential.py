@@ -31,17 +31,25 @@ from typing import Any, Callable, Optional
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
+from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit._client import SIPClient
 from pulumi_livekit._config import Endpoint
 from pulumi_livekit._descriptors import is_choice, is_map, is_repeated
 from pulumi_livekit._stored import OUTPUT_ONLY, fields_by_either_name
-from pulumi_livekit.testing import FaultProxy, LocalLiveKit
+from pulumi_livekit.testing import FaultProxy, LocalLiveKit, unknown_field, with_unknown_field
 from pulumi_livekit.testing._declarations import MESSAGES, Declarations
 
 from entrances import PythonEntrance
 from support import DIFFERENTIAL as SUMMARY  # the name its counts go by in the run's summary line
 
+NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")
+NEWER_ANSWERS = {method: with_unknown_field(answer, NEWER) for method, answer in (
+    ("ListSIPDispatchRule", sip_pb.ListSIPDispatchRuleResponse),
+    ("GetSIPInboundTrunk", sip_pb.GetSIPInboundTrunkResponse),
+    ("GetSIPOutboundTrunk", sip_pb.GetSIPOutboundTrunkResponse),
+    ("ListSIPInboundTrunk", sip_pb.ListSIPInboundTrunkResponse),
+    ("ListSIPOutboundTrunk", sip_pb.ListSIPOutboundTrunkResponse))}
 STEPS_ENV = "PULUMI_LIVEKIT_DIFFERENTIAL_STEPS"
 SEED_ENV = "PULUMI_LIVEKIT_DIFFERENTIAL_SEED"
 DEFAULT_SEED = 20261205
@@ -60,10 +68,12 @@ def expect(holds: bool, what: str) -> None:
 
 
 def without_server_fields(message: Message) -> Message:
+    """The object without its ID and timestamps, and without fields the installed stubs do not know."""
     copied = type(message)()
     copied.CopyFrom(message)
     for name in OUTPUT_ONLY & set(copied.DESCRIPTOR.fields_by_name):
         copied.ClearField(name)
+    copied.DiscardUnknownFields()
     return copied
 
 
@@ -98,6 +108,25 @@ def _durations_spelled(descriptor: Descriptor, value: Any) -> Any:
     return spelled
 
 
+def snake_cased(descriptor: Descriptor, value: Any) -> Any:
+    """A declaration with every field named as protobuf names it (`room_config`), as a Python program may write
+    it; map keys, which are data, as they are."""
+    if not isinstance(value, dict):
+        return value
+    fields = fields_by_either_name(descriptor)
+    spelled = {}
+    for key, item in value.items():
+        f = fields.get(key)
+        if f is None:
+            spelled[key] = item
+        elif f.message_type is not None and not is_map(f):
+            spelled[f.name] = ([snake_cased(f.message_type, i) for i in item] if is_repeated(f) and
+                               isinstance(item, list) else snake_cased(f.message_type, item))
+        else:
+            spelled[f.name] = item
+    return spelled
+
+
 def _drop_empty(message: Message) -> None:
     for f, value in message.ListFields():
         if f.message_type is None or is_map(f) or f.message_type.full_name.startswith("google.protobuf."):
@@ -126,6 +155,8 @@ class Side:
     object_id: Optional[str] = None
     state: Optional[dict] = None
     inputs: Optional[dict] = None
+    holds_newer: bool = False  # the object on the server holds `NEWER`
+
 
     @classmethod
     def of(cls, make: Callable, server: LocalLiveKit, proxy: Optional[FaultProxy] = None) -> "Side":
@@ -145,6 +176,7 @@ class Side:
 
     def forget(self) -> None:
         self.object_id = self.state = self.inputs = None
+        self.holds_newer = False
         self.server.flush()
 
 
@@ -174,6 +206,14 @@ class Differential:
 
     def sequence(self, seed: int, kind: str) -> None:
         declarations = Declarations(seed)
+        # A Python program may name nested fields either way; Pulumi YAML uses the schema's (camelCase) names.
+        self.snake_case = declarations.random.random() < 0.5
+        # Some objects are read as a newer LiveKit answers them, with a field the stubs do not know: an update
+        # that reads the object (not field-wise) stores it, and every later step must keep it, and never show it.
+        self.newer = declarations.random.random() < 0.25
+        for answer, rewrite in NEWER_ANSWERS.items():
+            if self.newer:
+                self.sides[0].proxy.rewrite_answers(answer, rewrite)
         step = "create"
         try:
             declaration = declarations.valid(kind)
@@ -196,6 +236,15 @@ class Differential:
             self.tally.disagreements.append(f"seed {seed} ({kind}), {step}: {detail}")
             for side in (*self.sides, self.reference):
                 side.forget()
+        finally:
+            self.sides[0].proxy.clear()
+            if self.newer:
+                self.tally.counts["sequences read as a newer LiveKit answers"] += 1
+
+    def spelled(self, side: Side, kind: str, declaration: dict[str, Any]) -> dict[str, Any]:
+        if side.name == "python" and self.snake_case:
+            return snake_cased(MESSAGES[kind].DESCRIPTOR, declaration)
+        return declaration
 
     def _count(self, kind: str, operation: str) -> None:
         self.tally.counts.update(["steps", f"steps {kind}", f"steps {operation}"])
@@ -203,7 +252,7 @@ class Differential:
     def write(self, kind: str, declaration: dict[str, Any]) -> None:
         operation = "create" if self.sides[0].object_id is None else "update"
         for side in self.sides:
-            checked = side.entrance.check(kind, "r", side.inputs, declaration)
+            checked = side.entrance.check(kind, "r", side.inputs, self.spelled(side, kind, declaration))
             expect(not checked.failures, f"{side.name} refused a valid declaration: {checked.failures}\n"
                                          f"{json.dumps(declaration, ensure_ascii=False)}")
             if side.object_id is None:
@@ -211,7 +260,9 @@ class Differential:
             elif side.entrance.diff(kind, side.object_id, side.state, checked.inputs):
                 before = side.proxy.count()
                 side.state = side.entrance.update(kind, "r", side.object_id, side.state, checked.inputs)
-                self.tally.counts[f"requests per update: {side.proxy.count() - before}"] += 1
+                sent = side.proxy.count() - before
+                self.tally.counts[f"updates of {sent} request{'s' if sent > 1 else ''}"] += 1
+                side.holds_newer = side.holds_newer or (self.newer and side.name == "python" and sent > 1)
             side.inputs = checked.inputs
         want = expected(kind, declaration)
         objects = [side.stored(kind) for side in self.sides]
@@ -219,6 +270,8 @@ class Differential:
             expect(got is not None and without_server_fields(got) == want,
                    f"{side.name}'s {operation} stored {shown(got)}\nwhere the declaration says {shown(want)}\n"
                    f"{json.dumps(declaration, ensure_ascii=False)}")
+            expect(not side.holds_newer or NEWER in got.SerializeToString(),
+                   f"{side.name}'s {operation} lost the field of a newer LiveKit the object held")
         first = without_server_fields(objects[0]).SerializeToString(deterministic=True)
         for side, got in zip(self.sides[1:], objects[1:]):
             expect(without_server_fields(got).SerializeToString(deterministic=True) == first,
@@ -230,7 +283,7 @@ class Differential:
 
     def _preview_clean(self, kind: str, declaration: dict[str, Any]) -> None:
         for side in self.sides:
-            checked = side.entrance.check(kind, "r", side.inputs, declaration)
+            checked = side.entrance.check(kind, "r", side.inputs, self.spelled(side, kind, declaration))
             expect(not checked.failures and not side.entrance.diff(kind, side.object_id, side.state, checked.inputs),
                    f"{side.name}: a preview of the declaration just applied shows a change\n"
                    f"state {side.entrance.core_state(kind, side.state)}\n"
@@ -241,7 +294,8 @@ class Differential:
         names = {top, *(f.name for f in [fields_by_either_name(MESSAGES[kind].DESCRIPTOR).get(top)] if f)}
         for side in self.sides:
             before = side.proxy.count()
-            checked = side.entrance.check(kind, "r", side.inputs, declaration)
+            spelled = self.spelled(side, kind, declaration)
+            checked = side.entrance.check(kind, "r", side.inputs, spelled)
             expect(bool(checked.failures), f"{side.name} took an invalid declaration (bad at {path}): "
                                            f"{json.dumps(declaration, ensure_ascii=False)}")
             expect(side.proxy.count() == before, f"{side.name} sent {side.proxy.count() - before} requests for a "
@@ -250,7 +304,7 @@ class Differential:
             expect(any(name in text for name in names), f"{side.name}'s refusal of {path} names another field: "
                                                         f"{checked.failures}")
             shown_on = {p for p, _ in checked.failures} - {""}
-            holders = set(side.entrance.registered(kind, declaration)) if side.name == "python" else set(declaration)
+            holders = set(side.entrance.registered(kind, spelled)) if side.name == "python" else set(spelled)
             expect(shown_on <= holders, f"{side.name} refused {path} on a property the engine cannot show "
                                         f"(it would print value {{<nil>}}): {checked.failures}")
         self._count(kind, "invalid")
@@ -271,7 +325,7 @@ class Differential:
             read = side.entrance.read(kind, "r", side.object_id, None)
             expect(read is not None, f"{side.name}: the import found no object {side.object_id}")
             state, inputs = read
-            checked = side.entrance.check(kind, "r", inputs, declaration)
+            checked = side.entrance.check(kind, "r", inputs, self.spelled(side, kind, declaration))
             expect(not checked.failures and not side.entrance.diff(kind, side.object_id, state, checked.inputs),
                    f"{side.name}: the import of an object made from the same declaration shows a change\n"
                    f"imported {side.entrance.core_state(kind, state)}")
@@ -282,6 +336,7 @@ class Differential:
             side.entrance.delete(kind, "r", side.object_id, side.state)
             expect(side.stored(kind) is None, f"{side.name}: destroy left {shown(side.stored(kind))}")
             side.object_id = side.state = side.inputs = None
+            side.holds_newer = False
         self._count(kind, "destroy")
 
 

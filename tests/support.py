@@ -238,7 +238,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for summary in (FIGURES, DIFFERENTIAL):
         total: collections.Counter = collections.Counter()
         for reports in terminalreporter.stats.values():
-            for report in reports:
+            # Every phase's report carries the test's properties: the teardown's has them all, once.
+            for report in (r for r in reports if getattr(r, "when", None) == "teardown"):
                 for name, counts in getattr(report, "user_properties", ()):
                     if name == summary:
                         total.update(counts)
