@@ -326,10 +326,12 @@ def shown_failure(failure: CheckFailure, inputs: Mapping[str, Any], descriptor: 
     """A failure the engine can show: it prints the value at the failure's property, looked up as one key of
     the inputs, so a nested path would read `property attributes.tier value {<nil>}`. A nested failure is
     reported on its top-level property, the full path leading the reason; one in a property that holds a
-    credential on none, as the engine would print the credential."""
+    credential (or a null) on none, as the engine would print the credential (or `{<nil>}`)."""
     path = failure.property
     top = path.split(".", 1)[0].split("[", 1)[0]
-    if top not in inputs or credentials_in(descriptor, {top: inputs[top]}):
+    # A null inside the value the engine would print as `{<nil>}` too: then the path alone says where.
+    if (top not in inputs or credentials_in(descriptor, {top: inputs[top]})
+            or _canonical.any_leaf(inputs[top], lambda leaf: leaf is None)):
         return CheckFailure("", f"{path}: {failure.reason}") if path else failure
     return failure if path == top else CheckFailure(top, f"{path}: {failure.reason}")
 

@@ -107,3 +107,39 @@ def test_a_trunks_numbers_and_password_change_in_one_request_keeping_a_newer_liv
     assert NEWER in trunk.SerializeToString()
     assert (list(trunk.numbers), trunk.auth_password) == (["+15550101", "+15550102"], "Pa55-word-2")
     assert entrance.read("InboundTrunk", "t", trunk_id, state)[0] == state
+
+
+def test_a_rule_kind_with_every_option_at_its_default_is_created_and_switched_to_as_declared(entrance, oracle):
+    entrance, _ = entrance
+    callee = {"rule": {"dispatchRuleCallee": {}}, "trunkIds": ["ST_support"]}
+    inputs = declare(entrance, "DispatchRule", callee)
+    rule_id, state = entrance.create("DispatchRule", "r", inputs)
+    assert oracle.rule(rule_id).rule.HasField("dispatch_rule_callee")
+    individual = declare(entrance, "DispatchRule", {**callee, "rule": {"dispatchRuleIndividual": {}}}, inputs)
+    assert entrance.diff("DispatchRule", rule_id, state, individual)
+    state = entrance.update("DispatchRule", "r", rule_id, state, individual)
+    updated = oracle.rule(rule_id)
+    assert updated.rule.WhichOneof("rule") == "dispatch_rule_individual"
+
+    entrance.delete("DispatchRule", "r", rule_id, state)
+    created_id, _ = entrance.create("DispatchRule", "r", individual)
+    assert stored(updated) == stored(oracle.rule(created_id))
+
+
+def test_encryption_given_inside_media_alone_stays_as_a_create_stores_it_through_a_rename(entrance, oracle):
+    entrance, proxy = entrance
+    declaration = {"address": "sip.example.com", "numbers": ["+15550100"],
+                   "media": {"encryption": "SIP_MEDIA_ENCRYPT_REQUIRE"}}
+    inputs = declare(entrance, "OutboundTrunk", declaration)
+    trunk_id, state = entrance.create("OutboundTrunk", "t", inputs)
+    proxy.clear()
+    renamed = declare(entrance, "OutboundTrunk", {**declaration, "name": "carrier"}, inputs)
+    state = entrance.update("OutboundTrunk", "t", trunk_id, state, renamed)
+    assert dict(proxy.counts) == {"UpdateSIPOutboundTrunk": 1}  # LiveKit's update sets the legacy field from it
+    [updated] = oracle.outbound_trunks()
+    assert entrance.read("OutboundTrunk", "t", trunk_id, state)[0] == state
+
+    entrance.delete("OutboundTrunk", "t", trunk_id, state)
+    entrance.create("OutboundTrunk", "t", renamed)
+    [created] = oracle.outbound_trunks()
+    assert stored(updated) == stored(created)
