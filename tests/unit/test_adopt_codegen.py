@@ -162,15 +162,19 @@ def test_egress_credentials_go_to_config_keys_named_by_their_path_in_both_langua
             "recorded-room-config-egress-room-file-s3-secret": "SK-plain",
             "recorded-room-config-egress-room-stream-outputs-0-urls-0": "rtmp://x/stream-key-plain"}
     python, in_yaml = codegen.generate(recorded), codegen.generate_yaml(recorded, "adopted")
+    assert {s.key: s.value for s in python.secrets} == keys
+    # Pulumi YAML reads each from a key of one secret object: a value of its own made of digits would arrive as a
+    # number.
+    assert {s.key: s.value for s in in_yaml.secrets} == {f"livekit-secrets.{key}": value for key, value in keys.items()}
+    assert all(s.path for s in in_yaml.secrets) and not any(s.path for s in python.secrets)
     for program in (python, in_yaml):
-        assert {s.key: s.value for s in program.secrets} == keys
         assert not any(value in program.source for value in keys.values())
     assert all(f'config.require_secret("{key}")' in python.source for key in keys)
     compile(python.source, "__main__.py", "exec")
     room = yaml.safe_load(in_yaml.source)["resources"]["recorded"]["properties"]["roomConfig"]
     assert room["egress"]["room"]["file"]["s3"] == {
-        "accessKey": "${recorded-room-config-egress-room-file-s3-access-key}",
-        "secret": "${recorded-room-config-egress-room-file-s3-secret}", "bucket": "calls"}
+        "accessKey": "${livekit-secrets.recorded-room-config-egress-room-file-s3-access-key}",
+        "secret": "${livekit-secrets.recorded-room-config-egress-room-file-s3-secret}", "bucket": "calls"}
     assert room["agents"] == [{"agentName": "rec"}]
 
 
@@ -230,14 +234,15 @@ def test_the_yaml_program_declares_the_plugins_resources_in_the_schemas_names_wi
     document = yaml.safe_load(program.source)
     assert set(document) == {"name", "description", "runtime", "config", "resources"}  # no path of this machine
     assert document["runtime"] == "yaml" and document["name"] == "adopted"
-    assert [(s.key, s.value) for s in program.secrets] == [("main-line-2-password", "s3cret-pw"), ("support-pin", "80417")]
-    assert document["config"] == {"main-line-2-password": {"type": "string", "secret": True},
-                                  "support-pin": {"type": "string", "secret": True}}
+    assert [(s.key, s.value) for s in program.secrets] == [("livekit-secrets.main-line-2-password", "s3cret-pw"),
+                                                          ("livekit-secrets.support-pin", "80417")]
+    assert document["config"] == {"livekit-secrets": {"type": "object", "secret": True}}
     assert "s3cret-pw" not in program.source and "80417" not in program.source
     support = document["resources"]["support"]
     assert support["type"] == "livekit:index:DispatchRule"
     assert support["options"] == {"import": "SDR_b", "protect": True}
-    assert support["properties"]["rule"] == {"dispatchRuleDirect": {"roomName": "support", "pin": "${support-pin}"}}
+    assert support["properties"]["rule"] == {"dispatchRuleDirect": {"roomName": "support",
+                                                                     "pin": "${livekit-secrets.support-pin}"}}
     assert support["properties"]["trunkIds"] == ["${main-line-2.sipTrunkId}", "ST_elsewhere"]
     assert support["properties"]["roomConfig"]["agents"][0]["agentName"] == "support-agent"
     assert support["properties"]["attributes"] == {"z": "1", "a": "2", "m": "3"}  # map keys are data

@@ -93,6 +93,7 @@ class Adopted:
 class SecretSetting:
     key: str
     value: str
+    path: bool = False  # `key` is a path into an object (`pulumi config set --path`)
 
 
 @dataclass(frozen=True)
@@ -212,9 +213,6 @@ def _fields(item: Adopted, trunk_references: Mapping[str, Any],
     fields.update(replace_credentials(message.DESCRIPTOR, nested, lambda path, credential: reference(
         f"{item.resource_name}-{slug(path)}", credential)))
     fields = provider.join_secrets(fields)
-    if kind is DISPATCH_RULE and "rule" not in fields:
-        # A rule kind with nothing set is still the rule's kind; the canonical form drops it as empty.
-        fields["rule"] = {message.rule.WhichOneof("rule"): {}}
     fields = without_media_copy(fields)
     if "trunk_ids" in fields:
         fields["trunk_ids"] = [trunk_references.get(trunk_id, trunk_id) for trunk_id in fields["trunk_ids"]]
@@ -273,6 +271,12 @@ def _typed(cls: type, descriptor: Descriptor, value: Mapping[str, Any]) -> Any:
 # ---- a Pulumi YAML program, for the provider plugin -------------------------------------------
 
 
+# The stack config object a Pulumi YAML program's secrets are keys of: a value of its own would reach the program
+# as a number when it is digits (a trunk password of digits, its leading '+' gone), one inside an object as
+# written (docs/plugin.md, "Numbers in config").
+YAML_SECRETS = "livekit-secrets"
+
+
 def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bool = True) -> Program:
     """Pulumi.yaml declaring the objects as the plugin's `livekit:index:*` resources (docs/plugin.md): the
     fields in LiveKit's JSON spelling (the schema's), secrets from secret config, `import` and `protect` options.
@@ -286,8 +290,8 @@ def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bo
     secrets: list[SecretSetting] = []
     resources = {}
     for item in adopted:
-        fields, item_secrets = _fields(item, trunk_references, lambda key: f"${{{key}}}")
-        secrets += item_secrets
+        fields, item_secrets = _fields(item, trunk_references, lambda key: f"${{{YAML_SECRETS}.{key}}}")
+        secrets += [SecretSetting(f"{YAML_SECRETS}.{s.key}", s.value, path=True) for s in item_secrets]
         declared = _canonical.to_message(item.source.kind.provider.message_type, fields)
         resources[item.resource_name] = {
             "type": PLUGIN_TYPE_TOKENS[item.source.kind.resource.__name__],
@@ -298,7 +302,7 @@ def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bo
         "name": project,
         "description": "LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt",
         "runtime": "yaml",
-        **({"config": {s.key: {"type": "string", "secret": True} for s in secrets}} if secrets else {}),
+        **({"config": {YAML_SECRETS: {"type": "object", "secret": True}}} if secrets else {}),
         "resources": resources,
     }
     source = yaml_text(document, sort_keys=False, allow_unicode=True, width=WIDTH)
