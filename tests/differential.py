@@ -81,7 +81,7 @@ def expected(kind: str, declaration: dict[str, Any]) -> Message:
     """What LiveKit should store for a declaration: its JSON read by protobuf's parser (durations given as numbers
     of seconds spelled "Ns"), every object that is empty and chooses nothing left out, and media encryption as
     LiveKit keeps it: a `media` always, `media.encryption` the encryption in effect, `media_encryption` the same."""
-    message = json_format.ParseDict(_durations_spelled(MESSAGES[kind].DESCRIPTOR, declaration), MESSAGES[kind]())
+    message = json_format.ParseDict(respelled(MESSAGES[kind].DESCRIPTOR, declaration, durations=True), MESSAGES[kind]())
     _drop_empty(message)
     media = message.media
     media.SetInParent()
@@ -91,39 +91,25 @@ def expected(kind: str, declaration: dict[str, Any]) -> Message:
     return message
 
 
-def _durations_spelled(descriptor: Descriptor, value: Any) -> Any:
+def respelled(descriptor: Descriptor, value: Any, *, names: bool = False, durations: bool = False) -> Any:
+    """A declaration with, at every level, each field named as protobuf names it (`room_config`: `names`), and each
+    duration given as a number of seconds spelled as one ("30s": `durations`); map keys, which are data, as
+    they are."""
     if not isinstance(value, dict):
         return value
     fields = fields_by_either_name(descriptor)
     spelled = {}
     for key, item in value.items():
         f = fields.get(key)
-        if f is not None and f.message_type is not None and f.message_type.full_name == "google.protobuf.Duration":
-            spelled[key] = f"{item}s" if isinstance(item, (int, float)) else item
-        elif f is not None and f.message_type is not None and not is_map(f):
-            spelled[key] = ([_durations_spelled(f.message_type, i) for i in item] if is_repeated(f)
-                            else _durations_spelled(f.message_type, item))
+        name = f.name if f is not None and names else key
+        if f is None or f.message_type is None or is_map(f):
+            spelled[name] = item
+        elif f.message_type.full_name == "google.protobuf.Duration":
+            spelled[name] = f"{item}s" if durations and isinstance(item, (int, float)) else item
+        elif is_repeated(f) and isinstance(item, list):
+            spelled[name] = [respelled(f.message_type, i, names=names, durations=durations) for i in item]
         else:
-            spelled[key] = item
-    return spelled
-
-
-def snake_cased(descriptor: Descriptor, value: Any) -> Any:
-    """A declaration with every field named as protobuf names it (`room_config`), as a Python program may write
-    it; map keys, which are data, as they are."""
-    if not isinstance(value, dict):
-        return value
-    fields = fields_by_either_name(descriptor)
-    spelled = {}
-    for key, item in value.items():
-        f = fields.get(key)
-        if f is None:
-            spelled[key] = item
-        elif f.message_type is not None and not is_map(f):
-            spelled[f.name] = ([snake_cased(f.message_type, i) for i in item] if is_repeated(f) and
-                               isinstance(item, list) else snake_cased(f.message_type, item))
-        else:
-            spelled[f.name] = item
+            spelled[name] = respelled(f.message_type, item, names=names, durations=durations)
     return spelled
 
 
@@ -243,7 +229,7 @@ class Differential:
 
     def spelled(self, side: Side, kind: str, declaration: dict[str, Any]) -> dict[str, Any]:
         if side.name == "python" and self.snake_case:
-            return snake_cased(MESSAGES[kind].DESCRIPTOR, declaration)
+            return respelled(MESSAGES[kind].DESCRIPTOR, declaration, names=True)
         return declaration
 
     def _count(self, kind: str, operation: str) -> None:
