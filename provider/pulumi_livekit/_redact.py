@@ -21,7 +21,16 @@ def register_secrets(values: Iterable[object]) -> None:
     current().secrets.add(values)
 
 
+# A secret shorter than this (a PIN, a short password) is scrubbed where it stands alone, not inside a longer run of
+# letters and digits: replaced everywhere, a PIN "1" or a password "u" would make every message unreadable
+# ("is req[secret]ired"), and a phone number that happens to contain a PIN would lose its digits.
+_SHORT = 8
+
+
 def redact(text: str) -> str:
     for secret in current().secrets.longest_first():
-        text = text.replace(secret, REDACTED)
+        if len(secret) >= _SHORT:
+            text = text.replace(secret, REDACTED)
+        else:
+            text = re.sub(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", REDACTED, text)
     return _JWT.sub("[token]", text)

@@ -98,3 +98,15 @@ def test_reads_and_conflict_checks_share_the_listing():
     listings.conflict(PROJECT, server.list, rule("SDR_new", trunk="ST_other"), frozenset())
     assert set(listings.for_read(PROJECT, sip_pb.SIPDispatchRuleInfo, server.list)) == {"SDR_1"}
     assert server.lists == 1
+
+
+def test_a_short_secret_is_scrubbed_where_it_stands_alone_and_a_long_one_everywhere():
+    # Found by the differential run: a one-letter trunk password turned a check's message into
+    # "authPassword: is req[secret]ired when a[secret]th_[secret]sername is set".
+    _redact.register_secrets(["u", "4821", "a-long-trunk-password"])
+    assert _redact.redact("authPassword: is required when auth_username is set") == \
+        "authPassword: is required when auth_username is set"
+    assert _redact.redact("pin 4821 refused; caller +15554821") == f"pin {_redact.REDACTED} refused; caller +15554821"
+    assert _redact.redact("user=u") == f"user={_redact.REDACTED}"
+    assert _redact.redact("xa-long-trunk-passwordx") == f"x{_redact.REDACTED}x"
+    _state.reset()
