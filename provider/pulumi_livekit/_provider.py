@@ -159,7 +159,8 @@ class SIPResourceProvider(ResourceProvider):
         # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, PROJECT_KEY, self.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
-        changed = sorted(k for k in keys if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
+        changed = sorted(k for k in keys
+                         if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))

@@ -240,4 +240,5 @@ def _is_number(value: Any) -> bool:
 
 def _shown(number: float) -> str:
     """A number as written: Pulumi carries every number as a float (15550002222.0)."""
-    return str(int(number)) if isinstance(number, float) and number.is_integer() and abs(number) < 2**63 else str(number)
+    whole = isinstance(number, float) and number.is_integer() and abs(number) < 2**63
+    return str(int(number)) if whole else str(number)

@@ -1,9 +1,9 @@
 """The differential run's share through `pulumi` itself: the engine's part of each step (its check and diff
 calls, state, secrets, the YAML host's values) on both entrances. Random declarations of a dispatch rule and both
 trunks (`pulumi_livekit.testing.Declarations`, the in-process run's generator) in one stack: `up` creates what
-was declared, `up` updates to what a create of the new declarations stores, refresh shows no change, an invalid declaration fails the preview naming its field with no request, an import of the
-objects into another stack changes nothing, and destroy leaves nothing. The in-process run is
-tests/server/test_differential.py."""
+was declared, `up` updates to what a create of the new declarations stores, refresh shows no change, an invalid
+declaration fails the preview naming its field with no request, an import of the objects into another stack
+changes nothing, and destroy leaves nothing. The in-process run is tests/server/test_differential.py."""
 
 from __future__ import annotations
 

@@ -32,8 +32,8 @@ def test_both_entrances_store_exactly_what_was_declared(request, livekit, other_
     seed = int(os.environ.get(SEED_ENV) or DEFAULT_SEED)
     twins.flush()
     tally = Tally()
-    with FaultProxy(livekit.credentials.url) as python_proxy, FaultProxy(other_project.credentials.url) as plugin_proxy, \
-            FaultProxy(twins.credentials.url) as twin_proxy:
+    with FaultProxy(livekit.credentials.url) as python_proxy, \
+            FaultProxy(other_project.credentials.url) as plugin_proxy, FaultProxy(twins.credentials.url) as twin_proxy:
         sides = [Side.of(PythonEntrance, livekit, python_proxy), Side.of(PluginEntrance, other_project, plugin_proxy)]
         Differential(sides, Side.of(PythonEntrance, twins, twin_proxy), tally).run(seed, steps)
     request.node.user_properties.append((SUMMARY, {"seed": seed, **tally.summary()}))

@@ -65,7 +65,8 @@ def test_refused_at_check_naming_the_path(provider, inputs, path, problem):
 ACCEPTED = [
     (InboundTrunkProvider, {"numbers": ["agent", "15550100", "+1 555 0100"], "ringing_timeout": 0.0,
                             "max_call_duration": "0s"}),  # SIP users, non-E.164 numbers, zero durations
-    (InboundTrunkProvider, {"allowed_addresses": ["203.0.113.7", "198.51.100.0/24", "pbx.example.com", "2001:db8::/32"]}),
+    (InboundTrunkProvider, {"allowed_addresses": ["203.0.113.7", "198.51.100.0/24", "pbx.example.com",
+                                                  "2001:db8::/32"]}),
     (OutboundTrunkProvider, {**OUTBOUND, "headers": {"X-Display": "Caf\u00e9 \"Ops\"\t1"},
                              "media": {"media_timeout": 600, "codecs": [{"name": "opus", "rate": 48000}]}}),
     (OutboundTrunkProvider, {**OUTBOUND, "media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW",

@@ -52,11 +52,11 @@ from .._exceptions import LiveKitError
 from .._provider import PROJECT_KEY, SIPResourceProvider, project_of, shown_failure
 from .._redact import redact
 from .._silencing import IGNORE_SETTING
+from .._validation import NUMBER_NOT_STRING
 from ._engine_log import EngineLog
 from ._kinds import KINDS, PACKAGE
 from ._package import config_name, schema
 from ._routing_warnings import RoutingWarnings
-from .._validation import NUMBER_NOT_STRING
 from ._values import from_core, plain, property_name, property_path, to_core
 
 T = TypeVar("T")

@@ -176,7 +176,7 @@ class Declarations:
             if d.get("authPassword") and not d.get("authUsername"):
                 d["authUsername"] = "pbx-user"
         media = d.get("media")
-        if isinstance(media, dict) and "encryption" in media and d.get("mediaEncryption") not in (None, media["encryption"]):
+        if isinstance(media, dict) and "encryption" in media and "mediaEncryption" in d:
             d["mediaEncryption"] = media["encryption"]  # given two ways, alike
         return d
 
