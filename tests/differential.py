@@ -203,9 +203,13 @@ class Differential:
         step = "create"
         try:
             declaration = declarations.valid(kind)
+            if declarations.random.random() < 0.2:
+                step = "invalid"
+                self.refused(kind, *declarations.invalid(kind, declaration))
+            step = "create"
             self.write(kind, declaration)
             for _ in range(declarations.random.randint(1, 3)):
-                if declarations.random.random() < 0.3:
+                if declarations.random.random() < 0.5:
                     step = "invalid"
                     self.refused(kind, *declarations.invalid(kind, declaration))
                 step = "update"

@@ -8,7 +8,8 @@ JSON shape (camelCase, as a Pulumi YAML program, `lk` or the dashboard spell the
   "0042"), SIP users for numbers, text beyond ASCII. Every value is one LiveKit takes and means.
 - `changed(kind, declaration)`: the next declaration of the same object: fields added, changed and removed (a
   whole message too), or a new declaration altogether.
-- `invalid(kind, declaration)`: the declaration with one value every check must refuse, and the field it is at.
+- `invalid(kind, declaration)`: the declaration with one value every check must refuse, and the field it is at:
+  a value of another type at any field it holds, or one against a rule (LiveKit's, or this package's).
 
 The same seed gives the same declarations.
 """
@@ -183,11 +184,68 @@ class Declarations:
     # ---- invalid ----------------------------------------------------------------------------------------
 
     def invalid(self, kind: str, declaration: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        """The declaration with one value the checks refuse, and the JSON path of the field it is at."""
+        """The declaration with one value the checks refuse, and the JSON path of the field it is at: a value of
+        the wrong type at any field it holds, or one against a rule of LiveKit's or of this package's."""
         bad = copy.deepcopy(declaration)
+        if self.random.random() < 0.5:
+            return bad, self._wrong_type(MESSAGES[kind].DESCRIPTOR, bad)
         mutations = [m for m in _MUTATIONS if m.applies(kind, bad)]
-        mutation = self.random.choice(mutations)
-        return bad, mutation.apply(self.random, bad)
+        return bad, self.random.choice(mutations).apply(self.random, bad)
+
+    def _wrong_type(self, descriptor: Descriptor, declaration: dict[str, Any]) -> str:
+        """Replaces the value of one field the declaration holds, at any depth, with one of another type."""
+        places = list(_fields_held(descriptor, declaration, ""))
+        path, holder, key, field = self.random.choice(places)
+        holder[key] = self.random.choice(_WRONG_TYPES[_shape(field)])
+        return path
+
+
+def _fields_held(descriptor: Descriptor, value: dict[str, Any], path: str):
+    """(path, the dict holding it, its key, its field) of every field a declaration holds, at any depth."""
+    fields = {f.json_name: f for f in descriptor.fields}
+    for key, item in value.items():
+        field = fields.get(key)
+        if field is None:
+            continue
+        where = f"{path}.{key}" if path else key
+        yield where, value, key, field
+        nested = field.message_type
+        if nested is None or is_map(field) or nested.full_name.startswith("google.protobuf."):
+            continue
+        for index, each in enumerate(item if is_repeated(field) else [item]):
+            if isinstance(each, dict):
+                yield from _fields_held(nested, each, f"{where}[{index}]" if is_repeated(field) else where)
+
+
+def _shape(field: FieldDescriptor) -> str:
+    if is_map(field):
+        return "map"
+    if is_repeated(field):
+        return "list"
+    if field.message_type is not None:
+        return "duration" if field.message_type.full_name == "google.protobuf.Duration" else "object"
+    if field.enum_type is not None:
+        return "enum"
+    if field.type == FieldDescriptor.TYPE_STRING:
+        # A PIN is the one text the plugin takes from a whole number (Pulumi YAML config hands it one).
+        return "pin" if field.name == "pin" else "text"
+    return {FieldDescriptor.TYPE_BOOL: "bool", FieldDescriptor.TYPE_DOUBLE: "number",
+            FieldDescriptor.TYPE_FLOAT: "number"}.get(field.type, "whole number")
+
+
+# Values of another type than each shape of field holds.
+_WRONG_TYPES = {
+    "map": [["a", "b"], "tier=gold", 7],
+    "list": ["+15550100", {"0": "a"}, 7],
+    "object": ["text", ["a"], 7, True],
+    "duration": ["soon", "-5s", True, {"seconds": 5}],
+    "enum": ["NOT_A_VALUE", 999, True],
+    "pin": [12.5, True, ["1234"], {"digits": "1234"}],
+    "text": [15550002222, 7.5, True, ["a"], {"a": "b"}],
+    "bool": ["yes", 1, "true"],
+    "number": ["fast", True, [1.5]],
+    "whole number": ["ten", 1.5, True, 2**64],
+}
 
 
 class _Mutation:
