@@ -21,6 +21,7 @@ from pulumi_livekit.cli import _codegen as codegen
 from pulumi_livekit.cli import installed_requirement
 from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select
 from pulumi_livekit.cli._codegen import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, LiveKitObject
+from pulumi_livekit.cli._yaml import dump as yaml_text
 
 
 def inbound(trunk_id: str, name: str = "", **fields) -> LiveKitObject:
@@ -151,6 +152,10 @@ def test_secrets_go_to_config_and_never_into_the_program():
     dashed = codegen.generate([inbound("ST_1", "x", auth_username="u", auth_password="-rf it's")])
     assert config_commands(dashed, endpoint, show_secrets=True)[-1] == \
         """pulumi config set --secret x-password -- '-rf it'"'"'s'"""
+    # A Pulumi YAML program reads a secret from a key of one object: a value of digits stays text there.
+    digits = codegen.generate_yaml([inbound("ST_1", "x", auth_username="u", auth_password="0042")], "adopted")
+    assert config_commands(digits, endpoint, show_secrets=True)[-1] == \
+        "pulumi config set --secret --path livekit-secrets.x-password 0042"
 
 
 def test_egress_credentials_go_to_config_keys_named_by_their_path_in_both_languages():
@@ -296,3 +301,13 @@ def test_connection_errors_name_the_flag_and_the_variable():
     flags_win = endpoint_from(_args(url="https://flag.example.com"), {
         "LIVEKIT_URL": "ws://env", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"})
     assert flags_win == Endpoint("https://flag.example.com", "k", "s")
+
+
+def test_yaml_quotes_every_value_the_yaml_host_would_read_as_a_number():
+    # Found by the differential run: PyYAML writes YAML 1.1, where `1e3` and `0o17` are text; the Pulumi YAML host
+    # (go-yaml v3) reads them as 1000 and 15.
+    texts = ["1e3", "1.5E+3", "-2e-1", "0o17", "0b101", "0x1F", "1_000", "+15550100", "0042", "true", "null", ".5"]
+    written = yaml_text({"values": texts, "plain": ["agent", "ST_abc", "+1 555 0100", "e3"], "number": 7})
+    assert all(f"- '{text}'" in written for text in texts), written
+    assert "- agent\n- ST_abc\n- +1 555 0100\n- e3\n" in written and "number: 7" in written
+    assert yaml.safe_load(written)["values"] == texts
