@@ -377,6 +377,19 @@ def other_project(other_project_server: LocalLiveKit) -> LocalLiveKit:
     return other_project_server
 
 
+@pytest.fixture(scope="session")
+def twins_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
+    """A third LiveKit project, where the differential run makes a create of each declaration it updated to."""
+    with LocalLiveKit(tmp_path_factory.mktemp("livekit-twins")) as server:
+        yield server
+
+
+@pytest.fixture
+def twins(twins_server: LocalLiveKit) -> LocalLiveKit:
+    twins_server.flush()
+    return twins_server
+
+
 @pytest.fixture
 def livekit(livekit_server: LocalLiveKit) -> LocalLiveKit:
     """The session's server with an empty SIP store."""

@@ -8,11 +8,8 @@ PULUMI_LIVEKIT_DIFFERENTIAL_SEED others (docs/development.md). The counts are pr
 from __future__ import annotations
 
 import os
-from typing import Iterator
 
-import pytest
-
-from pulumi_livekit.testing import FaultProxy, LocalLiveKit
+from pulumi_livekit.testing import FaultProxy
 
 from differential import DEFAULT_SEED, SEED_ENV, STEPS_ENV, SUMMARY, Differential, Side, Tally
 from entrances import PluginEntrance, PythonEntrance
@@ -20,17 +17,9 @@ from entrances import PluginEntrance, PythonEntrance
 DEFAULT_STEPS = 300
 
 
-@pytest.fixture(scope="module")
-def twins(tmp_path_factory) -> Iterator[LocalLiveKit]:
-    """A third LiveKit project, where a create of each updated declaration is made to compare with."""
-    with LocalLiveKit(tmp_path_factory.mktemp("livekit-twins")) as server:
-        yield server
-
-
 def test_both_entrances_store_exactly_what_was_declared(request, livekit, other_project, twins):
     steps = int(os.environ.get(STEPS_ENV) or DEFAULT_STEPS)
     seed = int(os.environ.get(SEED_ENV) or DEFAULT_SEED)
-    twins.flush()
     tally = Tally()
     with FaultProxy(livekit.credentials.url) as python_proxy, \
             FaultProxy(other_project.credentials.url) as plugin_proxy, FaultProxy(twins.credentials.url) as twin_proxy:
