@@ -229,7 +229,7 @@ def _validate_duration(field: FieldDescriptor, value: Any, path: str) -> str:
     if duration.ToNanoseconds() < 0:
         raise ValidationError(path, f"must not be negative, got {spelled}")
     most = _LONGEST.get(field.full_name)
-    if most is not None and duration.ToSeconds() > most:
+    if most is not None and duration.ToNanoseconds() > most * 10**9:
         raise ValidationError(path, f"must be at most {most}s, got {spelled} (LiveKit's limit)")
     return spelled
 

@@ -17,7 +17,7 @@ REFUSED = [
     # durations: never negative; media_timeout up to LiveKit's 10 minutes
     (InboundTrunkProvider, {**INBOUND, "ringing_timeout": "-5s"}, "ringing_timeout", "must not be negative, got -5s"),
     (InboundTrunkProvider, {**INBOUND, "max_call_duration": -30.0}, "max_call_duration", "must not be negative"),
-    (OutboundTrunkProvider, {**OUTBOUND, "media": {"media_timeout": "601s"}}, "media.media_timeout",
+    (OutboundTrunkProvider, {**OUTBOUND, "media": {"media_timeout": "600.5s"}}, "media.media_timeout",
      "must be at most 600s"),
     (InboundTrunkProvider, {**INBOUND, "ringing_timeout": "soon"}, "ringing_timeout", 'such as "30s"'),
     # numbers: in their type's range, finite
