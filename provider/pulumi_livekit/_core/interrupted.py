@@ -34,7 +34,7 @@ from typing import Any, Optional
 
 from google.protobuf.message import Message
 
-from .._model.exported import comparable, recorded_message
+from .._model.properties import comparable, message_from_state
 from .._model.kinds import OUTBOUND_TRUNK, Kind, kind_of_token
 
 PULUMI_TIMEOUT = 300.0  # seconds for a `pulumi` command that reads or writes a remote backend
@@ -77,7 +77,7 @@ class StackRecord:
         if urn:
             return sum(create.urn == urn for create in self.pending)
         content = comparable(declared)
-        return sum(create.kind is kind and comparable(recorded_message(kind, create.inputs)) == content
+        return sum(create.kind is kind and comparable(message_from_state(kind.dynamic_token, create.inputs)) == content
                    for create in self.pending)
 
 

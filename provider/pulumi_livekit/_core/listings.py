@@ -29,7 +29,7 @@ from livekit.protocol import sip as sip_pb
 
 from .._api.endpoint import Endpoint
 from .._exceptions import LiveKitError
-from .._model.exported import comparable
+from .._model.properties import comparable
 from .._model.stored import object_id
 from ..routing import rule_claims
 

@@ -39,7 +39,7 @@ from .._core.interrupted import PendingCreate, StackRecord, StackUnreadable, exp
 from .._core.provider import CONNECTION, PROJECT_KEY
 from .._core.state import redact, register_secrets
 from .._exceptions import LiveKitError
-from .._model.exported import recorded_message, shown
+from .._model.properties import message_from_state, shown
 from .._model.kinds import kind_of_token
 from .._model.stored import as_stored, object_id
 from . import add_version_argument
@@ -74,7 +74,8 @@ def plan(pending: Sequence[PendingCreate], objects: Mapping[str, Sequence[Messag
             result.adopted[create.urn] = create.object_id
             taken.add(create.object_id)
         else:
-            content = as_stored(recorded_message(create.kind, create.inputs)).SerializeToString(deterministic=True)
+            declared = message_from_state(create.kind.dynamic_token, shown(create.inputs), hide=None)
+            content = as_stored(declared).SerializeToString(deterministic=True)
             by_content.setdefault((create.kind.name, content), []).append(create)
     for (kind_name, content), creates in by_content.items():
         candidates = sorted(object_id(item) for item in objects[creates[0].urn] if object_id(item) not in taken
