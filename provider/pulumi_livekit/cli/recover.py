@@ -83,8 +83,8 @@ def plan(pending: Sequence[PendingCreate], objects: Mapping[str, Sequence[Messag
         if len(candidates) > len(creates):
             raise Refused(f"{len(candidates)} {kind_name} objects no stack holds ({', '.join(candidates)}) declare what "
                           f"{len(creates)} pending create(s) do ({', '.join(c.urn for c in creates)}): some were made "
-                          "elsewhere, by someone this backend's stacks do not show. Delete those that are not this "
-                          "stack's (lk sip ... delete <ID>), then run this again")
+                          "elsewhere, by someone this backend's stacks do not show, and which are this stack's "
+                          "cannot be told")
         for create, candidate in zip(creates, candidates):
             result.adopted[create.urn] = candidate
             taken.add(candidate)
