@@ -18,6 +18,7 @@ from ._exceptions import (
     ConfigurationError,
     InvalidArgumentError,
     LiveKitError,
+    LookupFailedError,
     NotFoundError,
     ResourceExhaustedError,
     TransportError,
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
         RoomConfiguration,
         SIPMediaConfig,
     )
+    from ._dynamic.lookups import (
+        DispatchRuleInfo,
+        InboundTrunkInfo,
+        OutboundTrunkInfo,
+        get_dispatch_rule,
+        get_dispatch_rules,
+        get_inbound_trunk,
+        get_inbound_trunks,
+        get_outbound_trunk,
+        get_outbound_trunks,
+    )
     from ._dynamic.trunks import InboundTrunk, OutboundTrunk
 
 # The program side, loaded on first use: the provider plugin and the command line import this package without it.
@@ -45,6 +57,9 @@ _PROGRAM_SIDE = {
     "OutboundTrunk": "._dynamic.trunks",
     **dict.fromkeys(("Connection", "DispatchRuleCallee", "DispatchRuleDirect", "DispatchRuleIndividual",
                      "RoomAgentDispatch", "RoomConfiguration", "SIPMediaConfig"), "._dynamic.inputs"),
+    **dict.fromkeys(("DispatchRuleInfo", "InboundTrunkInfo", "OutboundTrunkInfo", "get_dispatch_rule",
+                     "get_dispatch_rules", "get_inbound_trunk", "get_inbound_trunks", "get_outbound_trunk",
+                     "get_outbound_trunks"), "._dynamic.lookups"),
 }
 
 
@@ -66,11 +81,15 @@ __all__ = [
     "DispatchRuleCallee",
     "DispatchRuleDirect",
     "DispatchRuleIndividual",
+    "DispatchRuleInfo",
     "InboundTrunk",
+    "InboundTrunkInfo",
     "InvalidArgumentError",
     "LiveKitError",
+    "LookupFailedError",
     "NotFoundError",
     "OutboundTrunk",
+    "OutboundTrunkInfo",
     "ResourceExhaustedError",
     "RoomAgentDispatch",
     "RoomConfiguration",
@@ -78,4 +97,10 @@ __all__ = [
     "TransportError",
     "UnavailableError",
     "ValidationError",
+    "get_dispatch_rule",
+    "get_dispatch_rules",
+    "get_inbound_trunk",
+    "get_inbound_trunks",
+    "get_outbound_trunk",
+    "get_outbound_trunks",
 ]

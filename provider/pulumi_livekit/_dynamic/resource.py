@@ -69,6 +69,35 @@ class SIPResource(Resource):
         declare_for_review(resource_name, self, provider.kind, inputs, props.get(CONNECTION))
 
     @classmethod
+    def get(cls, resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None, *,
+            connection: Optional[Connection] = None):
+        """The object with this ID, read from LiveKit, never changed or deleted by this stack (Pulumi's `get`).
+
+        Its outputs are what LiveKit holds, at preview too; `pulumi refresh` shows what changed since. Reached as
+        the resources are: through `connection`, else stack config `livekit:*`, else `LIVEKIT_*`. The preview
+        fails, naming the ID, when LiveKit holds no such object."""
+        resource = cls.__new__(cls)
+        resource._read(resource_name, id, connection, opts)
+        return resource
+
+    def _read(self, resource_name: str, object_id: pulumi.Input[str], connection: Optional[Connection],
+              opts: Optional[pulumi.ResourceOptions]) -> None:
+        provider = type(self)._provider
+        kind = provider.kind
+        # Every output registered as nothing (the SDK sends no None): the read fills in what LiveKit holds. The
+        # ID is not sent either, which is how the provider tells a `get` from a refresh of what it read before.
+        outputs = _lazy_fields(provider) - {CONNECTION}
+        props: dict[str, Any] = dict.fromkeys((kind.id_field, *outputs))
+        if connection is not None:
+            props[CONNECTION] = _secret_connection(connection)
+        props[PROVIDER_KEY] = serialized_provider(provider)
+        read = pulumi.ResourceOptions(id=object_id, additional_secret_outputs=[*kind.secret_keys, CONNECTION])
+        register_resource(self, type(self)._type_token(), resource_name, props,
+                          read if opts is None else pulumi.ResourceOptions.merge(opts, read))
+        declare_for_review(resource_name, self, kind, {key: getattr(self, key) for key in outputs},
+                           props.get(CONNECTION), managed=False)
+
+    @classmethod
     def _type_token(cls) -> str:
         """The engine's name for the resource type, as Pulumi's dynamic Resource spells it."""
         return cls._provider.kind.dynamic_token
