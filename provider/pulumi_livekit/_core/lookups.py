@@ -62,12 +62,11 @@ class Query:
         served = getattr(message, self.kind.served_numbers)
         return self.number is None or any(same_number(self.number, number) for number in served)
 
-    def __str__(self) -> str:
-        """`inbound trunk with number "+15105550100"`, `every dispatch rule`."""
+    @property
+    def criteria(self) -> str:
+        """`with name "Main line" and number "+15105550100"`; empty for no key."""
         keys = [f'{key} "{value}"' for key, value in self.keys.items()]
-        if not keys:
-            return f"every {self.kind.noun}"
-        return f"{self.kind.noun} with {_listed(keys)}"
+        return f"with {_listed(keys)}" if keys else ""
 
 
 KEYS = tuple(field.name for field in fields(Query) if field.name != "kind")
@@ -101,16 +100,17 @@ class Found:
             return self.matches[0]
         kind, where = self.query.kind, f"in the LiveKit project at {self.endpoint.url}"
         if not self.matches:
-            raise LookupFailedError(f"found no {self.query} {where}: {self._searched()}", found=0)
+            raise LookupFailedError(f"found no {kind.noun} {self.query.criteria} {where}: {self._searched()}",
+                                    found=0)
         raise LookupFailedError(
-            f"found {_count(len(self.matches), kind.noun)} matching {self.query} {where}, where one was expected: "
+            f"found {_count(len(self.matches), kind.noun)} {self.query.criteria} {where}, where one was expected: "
             f"{_labels(self.matches)}. Narrow the lookup by id, name or number, or use the list form for every match",
             found=len(self.matches))
 
     def _searched(self) -> str:
         noun = self.query.kind.noun
         if self.searched:
-            return f"searched {_count(len(self.searched), noun)}, {_labels(self.searched)}"
+            return f"searched {_count(len(self.searched), noun)}: {_labels(self.searched)}"
         if self.query.filters():
             return f"LiveKit holds no {noun} with that {'ID' if self.query.id is not None else 'number'}"
         return f"LiveKit holds no {noun} at all"

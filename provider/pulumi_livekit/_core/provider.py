@@ -38,6 +38,7 @@ from .._model.paths import top_of
 from .._model.secrets import credentials_in
 from .._model.stored import OUTPUT_ONLY
 from .connection import SETTINGS, connection_problems, project_mark, project_of, resolve_connection
+from .lookups import Found, Query, find
 from .sdk import normalize_unknowns, pickled_by_name, secret_value
 from .state import ProcessState, client_for, current, register_secrets
 
@@ -206,6 +207,10 @@ class SIPResourceProvider(ResourceProvider):
                     listings.deleted(client.connection, self.kind.message, object_id)
         except NotFoundError:
             pass  # already gone: the desired end state
+
+    def find(self, query: Query) -> Found:
+        """What a lookup of this kind finds in the project the provider's configuration reaches."""
+        return find(query, self._client({}), self.state.lookups)
 
     # ---- helpers --------------------------------------------------------------------
 
