@@ -126,24 +126,32 @@ async def _found(lookup: _Lookup) -> list[_Declared]:
 
 async def _review_project(items: list[_Declared]) -> list[tuple[RoutingWarning, _Declared]]:
     """The warnings of one LiveKit project. Those about several objects only when the review sees them all:
-    every trunk and rule known, and every trunk a rule names declared by the program."""
-    trunks = [item for item in items if item.kind is INBOUND_TRUNK]
-    rules = [item for item in items if item.kind is DISPATCH_RULE]
-    review_ids: dict[int, str] = {}  # id() of a trunk's ID outputs -> the trunk's ID in the review
+    every trunk and rule known, and every trunk a rule names declared, read or looked up by the program."""
+    # The program's own first: an object it also reads, or finds more than once, is reviewed once.
+    trunks, rules = ([item for item in sorted(items, key=lambda item: not item.managed) if item.kind is kind]
+                     for kind in (INBOUND_TRUNK, DISPATCH_RULE))
+    seen: set[tuple[Kind, str]] = set()
+    review_ids: dict[int, str] = {}  # id() of a trunk resource's ID outputs -> the trunk's ID in the review
+    known_trunks: set[str] = set()  # the IDs in the review of every trunk it sees
     by_id: dict[tuple[str, str], _Declared] = {}  # ("rule" or "trunk", ID in the review) -> its resource
     messages: dict[Kind, list[Any]] = {INBOUND_TRUNK: [], DISPATCH_RULE: []}
     complete = bool(trunks)
     for item in trunks + rules:  # trunks first: the rules' trunk_ids name them
         known_id = await _resolved(item.inputs[item.kind.id_field] if item.resource is None else item.resource.id)
         review_id = known_id if isinstance(known_id, str) and known_id else item.name
-        if item.kind is INBOUND_TRUNK and item.resource is not None:
-            review_ids.update({id(item.resource.id): review_id,
-                               id(getattr(item.resource, item.kind.id_field)): review_id})
+        if (item.kind, review_id) in seen:
+            continue
+        seen.add((item.kind, review_id))
+        if item.kind is INBOUND_TRUNK:
+            known_trunks.add(review_id)
+            if item.resource is not None:
+                review_ids.update({id(item.resource.id): review_id,
+                                   id(getattr(item.resource, item.kind.id_field)): review_id})
         message = await _message(item, review_id, review_ids)
         if message is None:
             complete = False
             continue
-        if item.kind is DISPATCH_RULE and not set(message.trunk_ids) <= set(review_ids.values()):
+        if item.kind is DISPATCH_RULE and not set(message.trunk_ids) <= known_trunks:
             complete = False  # it names a trunk managed elsewhere, whose numbers the review cannot see
         messages[item.kind].append(message)
         if item.managed:
@@ -160,6 +168,8 @@ async def _message(item: _Declared, review_id: str, review_ids: Mapping[int, str
     if isinstance(inputs.get("trunk_ids"), (list, tuple)):  # each may be the ID output of a trunk declared here
         inputs["trunk_ids"] = [review_ids.get(id(t), t) for t in inputs["trunk_ids"]]
     values = await _resolved(inputs)
+    if not item.managed:  # read, and known by its ID: what a preview does not know of it, LiveKit does not hold
+        values = {key: value for key, value in values.items() if value is not _UNKNOWN}
     if any_leaf(values, lambda leaf: leaf is _UNKNOWN):
         return None
     values = {k: v for k, v in join_pin(values).items() if v is not None}
