@@ -118,14 +118,19 @@ PLUGIN_DIR = REPO / ".venv" / "bin"  # where `make bootstrap` installs the conso
 
 
 def yaml_program(folder: Path, resources: dict[str, Any], *, plugin_entry: bool = True,
-                 config: Optional[dict[str, Any]] = None) -> Path:
+                 config: Optional[dict[str, Any]] = None, variables: Optional[dict[str, Any]] = None,
+                 outputs: Optional[dict[str, Any]] = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     project: dict[str, Any] = {"name": "plugin-test", "runtime": "yaml"}
     if plugin_entry:
         project["plugins"] = {"providers": [{"name": "livekit", "path": str(PLUGIN_DIR)}]}
     if config:
         project["config"] = config
+    if variables:
+        project["variables"] = variables
     project["resources"] = resources
+    if outputs:
+        project["outputs"] = outputs
     (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     return folder
 
