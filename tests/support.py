@@ -189,6 +189,21 @@ def write_config(stack: PulumiStack, values: dict[str, Any], *, replace: bool = 
     path.write_text(yaml.safe_dump(settings))
 
 
+def example_stack(pulumi_stack, folder: Path, stack_name: str, **options: Any) -> PulumiStack:
+    """A stack of the example in `folder` (made by the `pulumi_stack` fixture, with `options`), with the example's
+    own Pulumi.<stack_name>.yaml settings.
+
+    PulumiStack does not copy Pulumi.*.yaml, and `stack init` already wrote this stack's file (the encryption
+    salt; livekit:* joins it before the first command), so the example's config is merged into it."""
+    stack = pulumi_stack(folder, stack_name, **options)
+    example = yaml.safe_load((folder / f"Pulumi.{stack_name}.yaml").read_text())
+    target = stack.program_dir / f"Pulumi.{stack_name}.yaml"
+    settings = yaml.safe_load(target.read_text())
+    settings.setdefault("config", {}).update(example["config"])
+    target.write_text(yaml.safe_dump(settings))
+    return stack
+
+
 def state_ids(stack: PulumiStack, type_suffix: str) -> dict[str, str]:
     """Resource name -> ID of the stack's resources of one type, as `pulumi stack export` has them."""
     return {r["urn"].rsplit("::", 1)[1]: r["id"] for r in stack.resources(type_suffix)}
