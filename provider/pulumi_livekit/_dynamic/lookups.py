@@ -130,6 +130,9 @@ class _Lookup(Generic[Info]):
                         f"preview; secrets in it are secret Outputs. " + (
                             f"Fails the program when no {kind.noun} matches, or several do." if one else ""))
 
+    def __repr__(self) -> str:
+        return f"<function pulumi_livekit.{self.function}>"
+
     def __call__(self, *, id: KeyInput = None, name: KeyInput = None, number: KeyInput = None,
                  connection: Optional[Connection] = None) -> pulumi.Output[Any]:
         keys = {"id": id, "name": name, "number": number}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, TypeVar
 
 import pulumi
 from google.protobuf.descriptor import Descriptor
@@ -20,6 +20,9 @@ from .._model.stored import OUTPUT_ONLY
 from .import_host import require_import_host
 from .inputs import Connection, as_input, holds_outputs
 from .routing_review import declare_for_review
+
+
+R = TypeVar("R", bound="SIPResource")
 
 
 class SIPResource(Resource):
@@ -69,8 +72,8 @@ class SIPResource(Resource):
         declare_for_review(resource_name, self, provider.kind, inputs, props.get(CONNECTION))
 
     @classmethod
-    def get(cls, resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None, *,
-            connection: Optional[Connection] = None):
+    def get(cls: type[R], resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
+            *, connection: Optional[Connection] = None) -> R:
         """The object with this ID, read from LiveKit, never changed or deleted by this stack (Pulumi's `get`).
 
         Its outputs are what LiveKit holds, at preview too; `pulumi refresh` shows what changed since. Reached as
