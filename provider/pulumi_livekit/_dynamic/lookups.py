@@ -138,11 +138,12 @@ class _Lookup(Generic[Info]):
         keys = {"id": id, "name": name, "number": number}
         known = {key: value for key, value in keys.items() if not holds_outputs(value)}
         self._check(known, complete=len(known) == len(keys))  # at once, where the program can point at it
+        reach = as_input(connection) if connection is not None else None
         # The API secret is never part of what is found: the results are not secret for being found with it.
-        reach = pulumi.Output.unsecret(pulumi.Output.from_input(as_input(connection) if connection is not None else {}))
-        found = pulumi.Output.all(pulumi.Output.from_input(keys), reach).apply(
+        known_reach = pulumi.Output.unsecret(pulumi.Output.from_input(reach or {}))
+        found = pulumi.Output.all(pulumi.Output.from_input(keys), known_reach).apply(
             lambda both: pulumi.Output.from_input(asyncio.ensure_future(self._found(*both))))
-        declare_lookup(self.kind, connection, found)
+        declare_lookup(self.kind, reach, found)
         return found
 
     def _check(self, keys: Mapping[str, Any], *, complete: bool) -> None:

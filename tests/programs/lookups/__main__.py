@@ -20,7 +20,9 @@ else:
     again = livekit.get_inbound_trunk(name="Main line")  # the same lookup again: no request of its own
     by_number = livekit.get_inbound_trunk(number="+1 555 0100")  # as LiveKit compares numbers
     twins = livekit.get_inbound_trunks(name="Twin line")
-    carrier = livekit.get_outbound_trunk(number="+15550200")
+    # Through an explicit connection whose API secret is a secret: what it finds is no more secret for that.
+    carrier = livekit.get_outbound_trunk(
+        number="+15550200", connection=livekit.Connection(api_secret=pulumi.Config("livekit").require_secret("apiSecret")))
     lobby = livekit.get_dispatch_rule(name="Lobby")
     every_rule = livekit.get_dispatch_rules()
 
