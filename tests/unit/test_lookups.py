@@ -201,3 +201,35 @@ def test_the_plugins_lookup_returns_the_object_in_the_schemas_names_its_password
     refused = invoke(plugin, "getInboundTrunk", nmae="Main line")
     assert [(f.property, f.reason) for f in refused.failures] == [
         ("nmae", "unknown lookup key; expected one of: id, name, number")]
+
+
+def preview_json(read_state: dict) -> str:
+    """`pulumi preview --json --show-sames` of a stack that reads trunk "main" (`get`) and changes the room
+    prefix of its rule on it."""
+    trunk_type, rule_type = INBOUND_TRUNK.dynamic_token, DISPATCH_RULE.dynamic_token
+    rule = {"trunk_ids": ["ST_main"], "rule": {"dispatch_rule_individual": {"room_prefix": "x-"}}}
+    return json.dumps({"steps": [
+        {"op": "read", "urn": f"urn:pulumi:dev::p::{trunk_type}::main",
+         "newState": {"type": trunk_type, "id": "ST_main", "inputs": {"__provider": "..."}}, **read_state},
+        {"op": "update", "urn": f"urn:pulumi:dev::p::{rule_type}::r",
+         "oldState": {"type": rule_type, "id": "SDR_r", "outputs": {**rule, "sip_dispatch_rule_id": "SDR_r"}},
+         "newState": {"type": rule_type, "id": "SDR_r", "inputs": {
+             **rule, "rule": {"dispatch_rule_individual": {"room_prefix": "y-"}}}}},
+    ], "changeSummary": {"update": 1}})
+
+
+def test_the_routing_diff_of_a_preview_takes_a_read_trunk_as_the_state_last_read_it():
+    from pulumi_livekit.cli._preview import from_preview_json
+    from pulumi_livekit.routing import route_changes
+
+    last_read = {"oldState": {"type": INBOUND_TRUNK.dynamic_token, "id": "ST_main",
+                              "outputs": {"sip_trunk_id": "ST_main", "numbers": ["+15550100"]}}}
+    change = from_preview_json(preview_json(last_read))
+    assert [list(t.numbers) for t in change.before[0]] == [list(t.numbers) for t in change.after[0]] == [
+        ["+15550100"]]
+    [moved] = [c for c in route_changes(change.before, change.after) if c.changed]
+    assert (moved.call.to_number, moved.before.room, moved.after.room) == (
+        "+15550100", "x-_{caller}_{random}", "y-_{caller}_{random}")
+    assert change.unread == []
+    first = from_preview_json(preview_json({}))  # the stack's first preview: nothing read yet
+    assert first.unread == ["main"] and first.before[0] == first.after[0] == []

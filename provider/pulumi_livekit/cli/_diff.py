@@ -44,9 +44,13 @@ def run(args: argparse.Namespace, stdout: TextIO) -> bool:
     changes = route_changes(change.before, change.after)
     names = change.names
     if args.json:
-        stdout.write(json.dumps({"calls": [_call_json(c, names) for c in changes]}, indent=2) + "\n")
+        stdout.write(json.dumps({"calls": [_call_json(c, names) for c in changes], "unread": change.unread},
+                                indent=2) + "\n")
     else:
         stdout.write(_format(changes, names, show_all=args.all))
+        if change.unread:
+            stdout.write(f"Left out: {', '.join(change.unread)}, read by the stack (`get`) and not in its state "
+                         "yet; their calls show from the first preview after `pulumi up`.\n")
     return any(c.changed for c in changes)
 
 

@@ -1,7 +1,7 @@
 """The project before and after a change, read from `pulumi preview --json --show-sames`.
 
 Each step carries a resource's old state (what the last `up` or `refresh` stored, with its ID)
-and its new inputs. A trunk or rule the change creates has no ID yet, and a rule's `trunk_ids`
+and its new inputs; an object the stack only reads (`get`) is as it was last read. A trunk or rule the change creates has no ID yet, and a rule's `trunk_ids`
 holds an unknown where it names such a trunk: the resource stands in under a placeholder ID, and
 the unknowns are resolved through the rule's `propertyDependencies`, which name the trunks'
 URNs.
@@ -25,7 +25,9 @@ NEW = "~new:"
 _ROUTED = (INBOUND_TRUNK, DISPATCH_RULE)
 # Steps whose new state does not exist after the change, and those whose old state did not before.
 _GONE_AFTER = {"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"}
-_CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement", "read"}
+_CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement"}
+# Steps of an object the stack reads (`get`) and never changes. The preview's JSON leaves out what it read.
+_READ = {"read", "read-replacement"}
 # Steps that keep the object (and so its ID).
 _KEEP_ID = {"same", "update", "refresh"}
 
@@ -35,6 +37,8 @@ class PreviewChange:
     before: Objects
     after: Objects
     names: dict[str, str] = field(default_factory=dict)  # object ID (or placeholder) -> resource name
+    # The objects the stack reads (`get`) that its state does not hold yet: what they route is not known.
+    unread: list[str] = field(default_factory=list)
 
 
 def from_preview_json(text: str) -> PreviewChange:
@@ -54,6 +58,13 @@ def from_preview_json(text: str) -> PreviewChange:
     for step in steps:
         op, urn = step.get("op"), step.get("urn", "")
         old, new = step.get("oldState"), step.get("newState")
+        if op in _READ:  # the same before and after: as the stack last read it (nothing, at its first preview)
+            read = (old or {}).get("outputs") or (new or {}).get("outputs")
+            for objects in (change.before, change.after) if read else ():
+                _add(objects, change.names, new or old, urn, read, (new or old).get("id"))
+            if not read and kind_of_token((new or old or {}).get("type", "")) in _ROUTED:
+                change.unread.append(resource_name(urn))
+            continue
         if old and op not in _CREATED_BY_CHANGE:
             _add(change.before, change.names, old, urn, old.get("outputs") or old.get("inputs") or {}, old.get("id"))
         if new and op not in _GONE_AFTER:
