@@ -16,7 +16,6 @@ from pathlib import Path
 
 from livekit import api as lkapi
 
-from pulumi_livekit.plugin import VERSION
 from pulumi_livekit.testing import FaultProxy
 from pulumi_livekit.testing._tools import tools_path_env
 
@@ -37,6 +36,7 @@ from support import (
 )
 
 MUTATIONS = re.compile(r"^(Create|Update|Delete)SIP")
+LISTS = ("ListSIPInboundTrunk", "ListSIPOutboundTrunk", "ListSIPDispatchRule")
 
 
 def server_objects(oracle) -> dict:
@@ -75,7 +75,7 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
         written = adopt("--out", str(out), env={**creds.env(), "LIVEKIT_URL": proxy.url})
         assert written.returncode == 0, written.stderr
         # One List request per kind.
-        assert dict(proxy.counts) == {"ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1, "ListSIPDispatchRule": 1}
+        assert dict(proxy.counts) == dict.fromkeys(LISTS, 1)
     shown = adopt("--dry-run", "--show-secrets", env=creds.env())
     assert shown.returncode == 0, shown.stderr
 
@@ -118,7 +118,7 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
         assert server_objects(oracle) == before  # same IDs, same fields, same timestamps
         reads = sum(proxy.counts.values())
         # One listing per kind serves every import's read.
-        assert dict(proxy.counts) == {"ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1, "ListSIPDispatchRule": 1}
+        assert dict(proxy.counts) == dict.fromkeys(LISTS, 1)
 
         proxy.clear()
         stack.preview("--expect-no-changes")
@@ -173,6 +173,9 @@ def follow(lines: list[str], cwd: Path, env: dict, proxy: FaultProxy) -> subproc
     assert "21 imported" in followed.stdout and not re.search(r"\d+ (created|updated|deleted)", followed.stdout
                                                               .replace("+ 1 created", "")), followed.stdout
     assert mutations(proxy) == {}, proxy.counts
+    # `pulumi up` previews, then updates, in two provider processes, and each lists every kind once.
+    assert dict(proxy.counts) == dict.fromkeys(LISTS, 2), proxy.counts
+    assert "**two List requests per kind**" in (REPO / "docs" / "adoption.md").read_text()  # as the doc says
     return followed
 
 
@@ -295,8 +298,7 @@ def test_as_a_pulumi_yaml_program_from_an_empty_folder_the_printed_lines_import_
         for secret in (*ADOPTED_SECRETS, creds.api_secret):
             assert secret not in text
         lines = printed_lines(written.stdout)
-        assert lines[:2] == ["cd infra", f"pulumi plugin install resource livekit {VERSION} --file "
-                                         f"{VENV / 'bin' / 'pulumi-resource-livekit'}"], written.stdout
+        assert lines[:2] == ["cd infra", f"{VENV / 'bin' / 'livekit-plugin'} install"], written.stdout
         assert lines[-2:] == ["pulumi up", f"{VENV / 'bin' / 'livekit-adopt'} --finish"], written.stdout
 
         followed = follow(lines, user, {**env, **livekit_env}, proxy)

@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from .._core.urns import resource_name
-from .._model.canonical import UNKNOWN
 from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, kind_of_token
-from ._sources import Objects, SourceError, message_from_state
+from .._model.properties import message_from_state, with_trunks_resolved
+from ._sources import Objects, SourceError, add_routed
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects
 # come last in the server's order, where only ties between equal rules depend on it.
 NEW = "~new:"
-# The kinds routing reads.
-_ROUTED = (INBOUND_TRUNK, DISPATCH_RULE)
 # Steps whose new state does not exist after the change, and those whose old state did not before.
 _GONE_AFTER = {"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"}
 _CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement"}
@@ -37,11 +35,13 @@ class PreviewChange:
     before: Objects
     after: Objects
     names: dict[str, str] = field(default_factory=dict)  # object ID (or placeholder) -> resource name
-    # The objects the stack reads (`get`) that its state does not hold yet: what they route is not known.
+    # The trunks and rules the stack reads (`get`) that its state does not hold yet: what they route is not known.
     unread: list[str] = field(default_factory=list)
 
 
-def from_preview_json(text: str) -> PreviewChange:
+def read_preview(text: str) -> Mapping[str, Any]:
+    """`pulumi preview --json --show-sames` output, parsed; a failed preview, or one without the resources it
+    does not change, raises SourceError."""
     try:
         preview = json.loads(text)
     except ValueError as exc:
@@ -53,24 +53,59 @@ def from_preview_json(text: str) -> PreviewChange:
     if sames < ((preview.get("changeSummary") or {}).get("same") or 0):
         raise SourceError("the preview leaves out the resources it does not change: run "
                           "`pulumi preview --json --show-sames`")
+    return preview
+
+
+@dataclass(frozen=True)
+class StateAfter:
+    """A resource of this package as the change leaves it: the program's inputs (an unknown where a value comes
+    from a resource not created yet), the resources each input's value came from, its ID if it has one."""
+
+    type: str
+    urn: str
+    inputs: Mapping[str, Any]
+    dependencies: Mapping[str, list[str]]
+    object_id: str  # "" until the change creates the object
+
+
+def states_after(preview: Mapping[str, Any]) -> list[StateAfter]:
+    """What the change leaves; an object the stack reads, as it last read it (none before its first read)."""
+    steps = [s for s in preview["steps"] if isinstance(s, Mapping)]
     ids = _ids_after(steps)
-    change = PreviewChange(([], []), ([], []))
+    states = []
     for step in steps:
-        op, urn = step.get("op"), step.get("urn", "")
-        old, new = step.get("oldState"), step.get("newState")
-        if op in _READ:  # the same before and after: as the stack last read it (nothing, at its first preview)
-            read = (old or {}).get("outputs") or (new or {}).get("outputs")
-            for objects in (change.before, change.after) if read else ():
-                _add(objects, change.names, new or old, urn, read, (new or old).get("id"))
-            if not read and kind_of_token((new or old or {}).get("type", "")) in _ROUTED:
-                change.unread.append(resource_name(urn))
+        new, urn = step.get("newState"), step.get("urn", "")
+        if not new or step.get("op") in _GONE_AFTER or kind_of_token(new.get("type", "")) is None:
             continue
-        if old and op not in _CREATED_BY_CHANGE:
-            _add(change.before, change.names, old, urn, old.get("outputs") or old.get("inputs") or {}, old.get("id"))
-        if new and op not in _GONE_AFTER:
-            inputs = _resolve_unknown_trunks(new, ids)
-            _add(change.after, change.names, new, urn, inputs, ids.get(urn))
+        inputs = _last_read(step) if step.get("op") in _READ else new.get("inputs")
+        if inputs:
+            states.append(StateAfter(new["type"], urn, inputs, new.get("propertyDependencies") or {},
+                                     "" if ids[urn].startswith(NEW) else ids[urn]))
+    return states
+
+
+def from_preview_json(text: str) -> PreviewChange:
+    preview = read_preview(text)
+    change = PreviewChange(([], []), ([], []))
+    for step in preview["steps"]:
+        old = step.get("oldState") if isinstance(step, Mapping) else None
+        if old and step.get("op") not in _CREATED_BY_CHANGE:
+            _add(change.before, change.names, old.get("type", ""), step.get("urn", ""),
+                 old.get("outputs") or old.get("inputs") or {}, old.get("id"))
+    after = states_after(preview)
+    pending = {state.urn: NEW + resource_name(state.urn) for state in after if not state.object_id}
+    for state in after:
+        inputs = with_trunks_resolved(state.inputs, state.dependencies, pending, unresolved=NEW + "(unknown)")
+        _add(change.after, change.names, state.type, state.urn, inputs, state.object_id or pending[state.urn])
+    change.unread = [resource_name(step.get("urn", "")) for step in preview["steps"]
+                     if isinstance(step, Mapping) and step.get("op") in _READ and not _last_read(step)
+                     and kind_of_token((step.get("newState") or {}).get("type", "")) in (INBOUND_TRUNK, DISPATCH_RULE)]
     return change
+
+
+def _last_read(step: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+    """What the stack last read of an object it reads: the state's outputs (the preview's JSON has not its own)."""
+    return (step.get("oldState") or {}).get("outputs") or (step.get("newState") or {}).get("outputs")
 
 
 def _ids_after(steps: list[Mapping[str, Any]]) -> dict[str, str]:
@@ -78,33 +113,20 @@ def _ids_after(steps: list[Mapping[str, Any]]) -> dict[str, str]:
     ids = {}
     for step in steps:
         urn, old, new = step.get("urn", ""), step.get("oldState") or {}, step.get("newState") or {}
-        if kind_of_token(new.get("type", "")) not in _ROUTED:
+        if kind_of_token(new.get("type", "")) is None:
             continue
         kept = old.get("id") if step.get("op") in _KEEP_ID else None
         ids[urn] = new.get("id") or kept or NEW + resource_name(urn)
     return ids
 
 
-def _resolve_unknown_trunks(state: Mapping[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:
-    inputs = dict(state.get("inputs") or {})
-    trunk_ids = inputs.get("trunk_ids")
-    if not isinstance(trunk_ids, list) or UNKNOWN not in trunk_ids:
-        return inputs
-    # The trunks named by an Output, in the order the program gave them, that have no ID yet.
-    pending = iter([ids[urn] for urn in (state.get("propertyDependencies") or {}).get("trunk_ids") or []
-                    if ids.get(urn, "").startswith(NEW)])
-    inputs["trunk_ids"] = [next(pending, NEW + "(unknown)") if t == UNKNOWN else t for t in trunk_ids]
-    return inputs
-
-
-def _add(objects: Objects, names: dict[str, str], state: Mapping[str, Any], urn: str,
+def _add(objects: Objects, names: dict[str, str], resource_type: str, urn: str,
          props: Mapping[str, Any], object_id: Optional[str]) -> None:
-    kind = kind_of_token(state.get("type", ""))
-    if kind not in _ROUTED:
+    kind = kind_of_token(resource_type)
+    if kind is None:
         return
-    message = message_from_state(state["type"], {**props, kind.id_field: object_id or NEW + resource_name(urn)})
-    trunks, rules = objects
-    (rules if kind is DISPATCH_RULE else trunks).append(message)
+    message = message_from_state(resource_type, {**props, kind.id_field: object_id or NEW + resource_name(urn)})
+    add_routed(objects, message)
     names[getattr(message, kind.id_field)] = resource_name(urn)
 
 

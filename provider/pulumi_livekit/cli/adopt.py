@@ -23,7 +23,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Iterable, Mapping, NoReturn, Optional, Sequence, TextIO
+from typing import Iterable, Mapping, Optional, Sequence, TextIO
 
 import yaml
 
@@ -32,7 +32,7 @@ from .._api.endpoint import Endpoint
 from .._core.state import redact, register_secrets
 from .._exceptions import AdoptError, LiveKitError
 from .._model.kinds import KINDS, kind_of_token
-from . import add_version_argument, installed_requirement, package_version
+from . import Parser, add_version_argument, installed_requirement
 from ._codegen import (
     HOST_LAUNCHER,
     LiveKitObject,
@@ -55,13 +55,9 @@ FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt", ".gitignore", HOST_LA
 YAML_FILES = ("Pulumi.yaml",)
 VIRTUALENV = "venv"
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=(
+    parser = Parser(prog=PROG, description=(
         "Write a Pulumi program that adopts a LiveKit project's SIP trunks and dispatch rules: "
         "every resource carries its import ID, so the first `pulumi up` imports them unchanged."))
     add_version_argument(parser)
@@ -246,11 +242,10 @@ def _report(program: Program, out: Optional[Path], args: argparse.Namespace, end
         setup = ("Next (pulumi install makes the virtualenv and installs requirements.txt into it):", "pulumi install")
         adopt = f"{args.virtualenv.rstrip('/')}/bin/livekit-adopt"
     else:
-        # The plugin of this install, into Pulumi's plugin cache: the program names no path of this machine.
+        # The plugin of this install, into Pulumi's plugin directory: the program names no path of this machine.
         scripts = Path(sysconfig.get_path("scripts"))
         setup = ("Next (the first line installs this package's provider plugin for Pulumi, once per machine; "
-                 "docs/plugin.md):", f"pulumi plugin install resource livekit {package_version()} --file "
-                                     f"{shlex.quote(str(scripts / 'pulumi-resource-livekit'))}")
+                 "docs/plugin.md):", f"{shlex.quote(str(scripts / 'livekit-plugin'))} install")
         adopt = str(scripts / "livekit-adopt")
     lines = [f"Adopted {counts} from {endpoint.url} ({where}).", setup[0],
              *([f"  cd {shlex.quote(str(out))}"] if out is not None else []),

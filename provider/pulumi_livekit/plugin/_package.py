@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import metadata
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
@@ -19,12 +18,11 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from .._core.connection import SETTINGS
 from .._core.silencing import IGNORE_SETTING
 from .._model.descriptors import is_map, is_repeated
+from .._model.kinds import Kind
 from .._model.secrets import is_credential
 from .._model.stored import OUTPUT_ONLY
-from .._model.kinds import Kind
+from .._version import VERSION
 from ._kinds import FUNCTIONS, KINDS, PACKAGE
-
-VERSION = metadata.version("pulumi-livekit")
 
 _SCALARS = {
     FieldDescriptor.TYPE_STRING: "string",

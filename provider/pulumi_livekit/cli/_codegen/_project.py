@@ -1,16 +1,17 @@
-"""The files beside a generated program: Pulumi.yaml, the provider host's launcher, .gitignore, requirements.txt."""
+"""The files beside a generated program: Pulumi.yaml, the provider host's launcher, .gitignore, requirements.txt.
+
+The launcher and the folder Pulumi.yaml names for it are `_dynamic.import_host`'s, whose error for an import
+without them shows the same."""
 
 from __future__ import annotations
 
 import json
 import re
-import shlex
 from typing import Sequence
 
-# Where Pulumi.yaml's plugin entry points: a folder that is part of the program, so the entry is valid in a
-# fresh clone before `pulumi install` has made the virtualenv.
-PLUGIN_FOLDER = "plugins"
-HOST_LAUNCHER = f"{PLUGIN_FOLDER}/pulumi-resource-pulumi-python"
+from ..._dynamic.import_host import HOST_LAUNCHER, PLUGIN_FOLDER, host_launcher
+
+__all__ = ["HOST_LAUNCHER", "PLUGIN_FOLDER", "gitignore", "host_launcher", "pulumi_yaml", "requirements"]
 
 
 def _yaml_scalar(text: str) -> str:
@@ -18,7 +19,7 @@ def _yaml_scalar(text: str) -> str:
 
 
 def pulumi_yaml(project: str, virtualenv: str) -> str:
-    """What `pulumi new python` writes, plus the project plugin entry import needs."""
+    """What `pulumi new python` writes, plus the project plugin entry for import and one-line errors."""
     return f"""name: {_yaml_scalar(project)}
 description: LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt
 runtime:
@@ -26,28 +27,12 @@ runtime:
   options:
     toolchain: pip
     virtualenv: {_yaml_scalar(virtualenv)}
-# Importing dynamic resources needs this package's dynamic-provider host, which pip installs into the
-# virtualenv; Pulumi's bundled one cannot. {HOST_LAUNCHER} starts it from there.
+# This package's dynamic-provider host, which pip installs into the virtualenv: it imports, and reports
+# errors in one line. {HOST_LAUNCHER} starts it from there.
 plugins:
   providers:
     - name: pulumi-python
       path: {PLUGIN_FOLDER}
-"""
-
-
-def host_launcher(virtualenv: str) -> str:
-    """The shell script Pulumi starts as the `pulumi-python` plugin: the virtualenv's provider host."""
-    venv = virtualenv.rstrip("/")
-    where = shlex.quote(venv) if venv.startswith("/") else f'"$(dirname "$0")/.."/{shlex.quote(venv)}'
-    return f"""#!/bin/sh
-# Pulumi starts this for the program's dynamic resources (Pulumi.yaml, plugins): the provider host that
-# `pulumi install` puts into the program's virtualenv, which can import; Pulumi's bundled one cannot.
-host={where}/bin/pulumi-resource-pulumi-python
-if [ ! -x "$host" ]; then
-  echo "$host is missing: run \\`pulumi install\\` in the program's folder first" >&2
-  exit 1
-fi
-exec "$host" "$@"
 """
 
 
