@@ -13,7 +13,8 @@ from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit.testing import FaultProxy, resource_name
 
-from support import PROGRAMS, create_inbound, create_outbound, create_rule, warnings_of, yaml_program
+from support import (PROGRAMS, create_inbound, create_outbound, create_rule, policy_findings, policy_pack,
+                     warnings_of, yaml_program)
 
 PASSWORD = "Telephony-Pa55word-5521"  # the other team's secrets: never in plaintext in this stack
 CARRIER_PASSWORD = "Carrier-Pa55word-7340"
@@ -98,7 +99,15 @@ def test_python_lookups_by_each_key_gets_and_rules_routed_to_what_they_found(pul
         secrets = stack.outputs(show_secrets=True)
         assert (secrets["main_password"], secrets["lobby"]["pin"], secrets["carrier"]["password"]) == (
             PASSWORD, PIN, CARRIER_PASSWORD)
-        stack.preview("--expect-no-changes")
+
+        # The policy pack is handed neither lookups nor gets: it reads the trunk the rules name, in one request,
+        # and finds what the preview's own review finds.
+        proxy.clear()
+        reviewed = stack.preview("--expect-no-changes", "--policy-pack", policy_pack())
+        assert policy_findings(reviewed) == warnings_of(reviewed) == {"stray": {"unserved-number"}}
+        assert list_filters(proxy, "ListSIPInboundTrunk", sip_pb.ListSIPInboundTrunkRequest) == in_order([
+            {}, {}, {"numbers": ["+1 555 0100", "+15550100"]}, {"trunk_ids": [trunk_id]}, {"trunk_ids": [trunk_id]}])
+        assert PASSWORD not in reviewed.output and PIN not in reviewed.output
 
         # The telephony team changes its trunk and its rule: a refresh shows it; `up` writes nothing back, and
         # `destroy` deletes the rules this stack manages alone.
@@ -166,6 +175,10 @@ def test_yaml_lookups_and_gets_on_the_plugin(tmp_path, pulumi_stack, oracle, liv
             "lobbyRead": {"type": "livekit:index:DispatchRule", "get": {"id": "${ruleId}"}},
             "support": {"type": "livekit:index:DispatchRule", "properties": {
                 "trunkIds": ["${byNumber.sipTrunkId}"], "rule": {"dispatchRuleIndividual": {"roomPrefix": "s-"}}}},
+            # A number the looked-up trunk does not serve: the policy pack reads the trunk to tell.
+            "stray": {"type": "livekit:index:DispatchRule", "properties": {
+                "trunkIds": ["${main.sipTrunkId}"], "numbers": ["+15559999"],
+                "rule": {"dispatchRuleDirect": {"roomName": "stray"}}}},
         },
         outputs={"ids": ["${byId.sipTrunkId}", "${byName.sipTrunkId}", "${again.sipTrunkId}"],
                  "twinNames": ["${twins[0].name}", "${twins[1].name}"], "carrierAddress": "${carrier.address}",
@@ -176,17 +189,21 @@ def test_yaml_lookups_and_gets_on_the_plugin(tmp_path, pulumi_stack, oracle, liv
         stack.set_config("livekit:url", proxy.url)
         stack.set_config("trunkId", trunk_id)
         stack.set_config("ruleId", rule_id)
-        preview = stack.preview()
-        assert preview.changes == {"create": 2}  # the stack and its rule; the reads are not its to create
-        # One request per distinct lookup, as from Python; the reads list each kind once in the provider.
+        preview = stack.preview("--policy-pack", policy_pack())
+        assert preview.changes == {"create": 3}  # the stack and its rules; the reads are not its to create
+        # The pack reads the trunk the rules name, which the engine does not hand it.
+        assert policy_findings(preview) == {"stray": {"unserved-number"}}
+        # One request per distinct lookup, as from Python; the reads list each kind once in the provider; the
+        # pack's by ID.
         assert list_filters(proxy, "ListSIPInboundTrunk", sip_pb.ListSIPInboundTrunkRequest) == in_order([
-            {}, {}, {"numbers": ["+1 555 0100", "+15550100"]}, {"trunk_ids": [trunk_id]}])
+            {}, {}, {"numbers": ["+1 555 0100", "+15550100"]}, {"trunk_ids": [trunk_id]}, {"trunk_ids": [trunk_id]}])
         assert proxy.count("ListSIPOutboundTrunk") == 1 and proxy.count("ListSIPDispatchRule") == 2
         assert writes(proxy) == {}
 
         up = stack.up()
-        [support] = [r for r in oracle.rules() if r.sip_dispatch_rule_id != rule_id]
-        assert list(support.trunk_ids) == [trunk_id]
+        assert {r.name or r.rule.WhichOneof("rule"): list(r.trunk_ids) for r in oracle.rules()
+                if r.sip_dispatch_rule_id != rule_id} == {"dispatch_rule_individual": [trunk_id],
+                                                          "dispatch_rule_direct": [trunk_id]}
         out = up.outputs
         # Pulumi YAML marks a whole invoke result secret when it holds a secret: the IDs of a trunk with a password
         # too. A get's outputs are secret one by one, and a result without a secret is not secret at all.
@@ -210,8 +227,8 @@ def test_yaml_lookups_and_gets_on_the_plugin(tmp_path, pulumi_stack, oracle, liv
         refresh = stack.refresh()
         assert {resource_name(step.urn): step.new.outputs.get("metadata") for step in refresh.applied("update")} == {
             "main": '{"region": "eu"}'}
-        assert stack.destroy().changes == {"delete": 2, "discard": 2}
-        assert writes(proxy) == {"DeleteSIPDispatchRule": 1}
+        assert stack.destroy().changes == {"delete": 3, "discard": 2}
+        assert writes(proxy) == {"DeleteSIPDispatchRule": 2}
     assert [t.metadata for t in oracle.inbound_trunks() if t.sip_trunk_id == trunk_id] == ['{"region": "eu"}']
     assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [rule_id]
 

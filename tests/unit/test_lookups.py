@@ -233,3 +233,61 @@ def test_the_routing_diff_of_a_preview_takes_a_read_trunk_as_the_state_last_read
     assert change.unread == []
     first = from_preview_json(preview_json({}))  # the stack's first preview: nothing read yet
     assert first.unread == ["main"] and first.before[0] == first.after[0] == []
+
+
+# ---- the policy pack: the trunks a stack's rules name that it does not hold -------------------------
+
+def rules_stack(*rules: tuple[str, dict]):
+    """A stack of dispatch rules only (Python), as the pack sees it: its trunk found by a lookup."""
+    from pulumi_livekit.policy._subjects import Resource
+
+    token = DISPATCH_RULE.dynamic_token
+    return [Resource(token, name, f"urn:pulumi:dev::rules::{token}::{name}", props) for name, props in rules]
+
+
+STRAY = ("stray", {"trunk_ids": ["ST_main"], "numbers": ["+15559999"],
+                   "rule": {"dispatch_rule_direct": {"room_name": "stray"}}})
+SUPPORT = ("support", {"trunk_ids": ["ST_main"], "rule": {"dispatch_rule_individual": {"room_prefix": "s-"}}})
+
+
+def test_the_pack_judges_rules_against_the_trunks_they_name_read_from_livekit_never_reporting_those():
+    from pulumi_livekit.policy._elsewhere import with_trunks_elsewhere
+    from pulumi_livekit.policy._report import review
+    from pulumi_livekit.policy._settings import read_config
+    from pulumi_livekit.policy._subjects import subjects_of_resources
+
+    [project] = subjects_of_resources(rules_stack(SUPPORT, STRAY))
+    assert not project.complete
+    sent = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked = sip_pb.ListSIPInboundTrunkRequest.FromString(request.content)
+        sent.append(list(asked.trunk_ids))
+        items = [t for t in (MAIN, SPARE) if t.sip_trunk_id in asked.trunk_ids]
+        return httpx.Response(200, content=sip_pb.ListSIPInboundTrunkResponse(items=items).SerializeToString(),
+                              headers={"Content-Type": "application/protobuf"})
+
+    _state.reset().transport = httpx.MockTransport(answer)
+    try:
+        assert with_trunks_elsewhere(project, None, {}, {}) is project  # no connection anywhere: as it was
+        config = {"livekit:url": ENDPOINT.url, "livekit:apiKey": "key", "livekit:apiSecret": ENDPOINT.api_secret}
+        read = with_trunks_elsewhere(project, None, config, {})
+    finally:
+        _state.reset()
+    assert sent == [["ST_main"]]  # the one trunk its rules name, in one request
+    assert read.complete and [s.name for s in read.subjects if s.read_only] == ["ST_main"]
+    report = review([read], read_config("{}")[0])
+    # The stray rule's number is not the trunk's; nothing is said of the trunk, its own stack's to fix.
+    assert {(r.finding.subject.name, r.finding.policy) for r in report.findings} == {("stray", "unserved-number")}
+    assert report.skipped == []
+    assert PASSWORD not in str([s.message for s in read.subjects])
+
+
+def test_the_connection_a_resource_names_for_its_trunks_elsewhere():
+    from pulumi_livekit.policy._elsewhere import explicit_connection
+
+    assert explicit_connection({"connection": {"url": "wss://a", "api_key": "k", "api_secret": "s"}}, {}) == {
+        "url": "wss://a", "api_key": "k", "api_secret": "s"}
+    assert explicit_connection({}, {"url": "wss://b", "apiKey": "k2", "apiSecret": "s2", "version": "0.1.0"}) == {
+        "url": "wss://b", "api_key": "k2", "api_secret": "s2"}
+    assert explicit_connection({}, {}) is None

@@ -66,6 +66,7 @@ class StateAfter:
     inputs: Mapping[str, Any]
     dependencies: Mapping[str, list[str]]
     object_id: str  # "" until the change creates the object
+    read: bool = False  # the stack reads it (`get`): its inputs are what it last read
 
 
 def states_after(preview: Mapping[str, Any]) -> list[StateAfter]:
@@ -77,10 +78,11 @@ def states_after(preview: Mapping[str, Any]) -> list[StateAfter]:
         new, urn = step.get("newState"), step.get("urn", "")
         if not new or step.get("op") in _GONE_AFTER or kind_of_token(new.get("type", "")) is None:
             continue
-        inputs = _last_read(step) if step.get("op") in _READ else new.get("inputs")
+        read = step.get("op") in _READ
+        inputs = _last_read(step) if read else new.get("inputs")
         if inputs:
             states.append(StateAfter(new["type"], urn, inputs, new.get("propertyDependencies") or {},
-                                     "" if ids[urn].startswith(NEW) else ids[urn]))
+                                     "" if ids[urn].startswith(NEW) else ids[urn], read))
     return states
 
 
