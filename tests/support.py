@@ -29,6 +29,7 @@ from google.protobuf import json_format
 from google.protobuf.duration_pb2 import Duration
 from livekit import api as lkapi
 
+from pulumi_livekit.cli._codegen._yaml_text import dump as yaml_text
 from pulumi_livekit.routing import WARNING_CODES
 from pulumi_livekit.testing import Credentials, FaultProxy, LocalLiveKit, PulumiStack, Result, RoutingOracle
 
@@ -146,7 +147,8 @@ def yaml_program(folder: Path, resources: dict[str, Any], *, plugin_entry: bool 
     project["resources"] = resources
     if outputs:
         project["outputs"] = outputs
-    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    # As a careful user writes it: a string the YAML host would read as a number (1e3) quoted.
+    (folder / "Pulumi.yaml").write_text(yaml_text(project, sort_keys=False))
     return folder
 
 
@@ -297,16 +299,24 @@ def figures(request) -> Iterator[collections.Counter]:
     request.node.user_properties.append((FIGURES, dict(counts)))
 
 
+# The differential run's counts (tests/differential.py): steps per kind and operation, requests per update,
+# disagreements.
+DIFFERENTIAL = "differential"
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The figures of every test that counted some, summed, as one line at the end of the run."""
-    total: collections.Counter = collections.Counter()
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            for name, counts in getattr(report, "user_properties", ()):
-                if name == FIGURES:
-                    total.update(counts)
-    if total:
-        terminalreporter.write_line(f"{FIGURES}: {json.dumps(dict(sorted(total.items())))}")
+    """The figures of every test that counted some, and the differential run's counts, each summed over the
+    tests that have them, as one line at the end of the run."""
+    for summary in (FIGURES, DIFFERENTIAL):
+        total: collections.Counter = collections.Counter()
+        for reports in terminalreporter.stats.values():
+            # Every phase's report carries the test's properties: the teardown's has them all, once.
+            for report in (r for r in reports if getattr(r, "when", None) == "teardown"):
+                for name, counts in getattr(report, "user_properties", ()):
+                    if name == summary:
+                        total.update(counts)
+        if total:
+            terminalreporter.write_line(f"{summary}: {json.dumps(dict(sorted(total.items())))}")
 
 
 # ---- a LiveKit project made by hand, for `livekit-adopt` ----------------------------------------
@@ -472,6 +482,19 @@ def other_project_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
 def other_project(other_project_server: LocalLiveKit) -> LocalLiveKit:
     other_project_server.flush()
     return other_project_server
+
+
+@pytest.fixture(scope="session")
+def twins_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
+    """A third LiveKit project, where the differential run makes a create of each declaration it updated to."""
+    with LocalLiveKit(tmp_path_factory.mktemp("livekit-twins")) as server:
+        yield server
+
+
+@pytest.fixture
+def twins(twins_server: LocalLiveKit) -> LocalLiveKit:
+    twins_server.flush()
+    return twins_server
 
 
 @pytest.fixture

@@ -49,7 +49,8 @@ def server_objects(oracle) -> dict:
 
 def secret_settings(output: str) -> dict[str, str]:
     commands = [shlex.split(line) for line in output.splitlines() if "pulumi config set --secret" in line]
-    return {argv[4]: argv[-1] for argv in commands if not argv[4].startswith("livekit:")}
+    keys = [(next(arg for arg in argv[4:] if not arg.startswith("--")), argv[-1]) for argv in commands]
+    return {key: value for key, value in keys if not key.startswith("livekit:")}
 
 
 def mutations(proxy: FaultProxy) -> dict[str, int]:
