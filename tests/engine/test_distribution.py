@@ -57,6 +57,7 @@ def test_the_wheel_declares_what_pyproject_declares_and_ships_the_package_withou
                         "pulumi_livekit/_dynamic", "pulumi_livekit/plugin", "pulumi_livekit/cli",
                         "pulumi_livekit/cli/_codegen", "pulumi_livekit/routing"}  # not the test bed: it needs the clone
     assert not [name for name in names if name.endswith(".pyc") or name.startswith("tests/")]
+    assert "pulumi_livekit/py.typed" in names  # type checkers read the package's annotations (PEP 561)
 
 
 def test_the_sdist_holds_the_sources_the_wheel_is_built_from(distributions):
