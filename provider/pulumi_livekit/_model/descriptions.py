@@ -378,6 +378,19 @@ DESCRIPTIONS: dict[str, str] = {
         "`*` (none). Each warning names the entry that silences it.",
 }
 
+# Python programs only: a resource's arguments and outputs besides the message's fields.
+PYTHON: dict[str, str] = {
+    "resource_name": "The resource's name in the stack (its URN's last part), not the object's `name`.",
+    "connection":
+        "The LiveKit project the resource is in, when not the stack's: a setting left unset comes from stack "
+        "config (`livekit:*`), then from the environment. Its API secret is a secret in state; naming another "
+        "project replaces the resource.",
+    "opts": "Pulumi's options for the resource: `import_`, `protect`, `ignore_changes`, `depends_on`, ...",
+    "pin":
+        "The rule's PIN, whichever kind of rule holds it, kept apart from [[rule]] (which then reads without it) "
+        "and a secret in state. None for a rule without a PIN.",
+}
+
 _REFERENCE = re.compile(r"\[\[([A-Za-z0-9_.]+)\]\]")
 
 
