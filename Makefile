@@ -26,9 +26,10 @@ test-fast: bootstrap
 	@$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
 
 # The committed files written from livekit-protocol's descriptors and the descriptions: the Python typed inputs and
-# resource classes. tests/unit/test_generated.py fails while they differ from what this writes.
+# resource classes, the API reference pages. tests/unit/test_generated.py fails while they differ from what this writes.
 generate: bootstrap
 	@$(PY) scripts/gen_python_types.py
+	@$(PY) scripts/gen_reference.py
 
 # The provider plugin's TypeScript and Go SDKs, from its schema, in sdk/ (docs/plugin.md).
 sdks: bootstrap
