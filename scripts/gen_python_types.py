@@ -194,7 +194,7 @@ def class_source(message: Descriptor) -> list[str]:
 
 def dict_source(message: Descriptor) -> list[str]:
     if message is RULE:
-        summary = (f"A rule kind as a dict, under its field's name: {python_text(RULE.full_name)}")
+        summary = f"{python_text(RULE.full_name)} As a dict: the kind's field name, to the kind's fields."
     else:
         summary = f"`{class_name(message)}` as a dict of the same fields, snake_case keys."
     lines = ["", "", f"class {dict_name(message)}(TypedDict, total=False):", *docstring(summary, "    "), ""]
@@ -206,7 +206,7 @@ def dict_source(message: Descriptor) -> list[str]:
 
 def connection_source() -> list[str]:
     lines = ["", "", "@dataclass", "class Connection(TypedInput):",
-             *docstring(f"A LiveKit project, for a resource outside the stack's. {PYTHON['connection']}", "    "), ""]
+             *docstring(PYTHON["connection"], "    "), ""]
     for name, config_key, env_var in SETTINGS:
         secret = name == "api_secret"
         default = "field(default=None, repr=False)" if secret else "None"

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import typing
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import Any, Optional, Union
 

@@ -915,7 +915,9 @@ class SIPCodecDict(TypedDict, total=False):
 
 
 class SIPDispatchRuleDict(TypedDict, total=False):
-    """A rule kind as a dict, under its field's name: How a rule chooses the room: exactly one of its three kinds."""
+    """How a rule chooses the room: exactly one of its three kinds. As a dict: the kind's field name, to the kind's
+    fields.
+    """
 
     dispatch_rule_direct: pulumi.Input[Union[DispatchRuleDirect, DispatchRuleDirectDict]]
     """Every caller into one room."""
@@ -1084,9 +1086,9 @@ class WebhookConfigDict(TypedDict, total=False):
 
 @dataclass
 class Connection(TypedInput):
-    """A LiveKit project, for a resource outside the stack's. The LiveKit project the resource is in, when not the
-    stack's: a setting left unset comes from stack config (`livekit:*`), then from the environment. Its API secret is a
-    secret in state; naming another project replaces the resource.
+    """The LiveKit project the resource is in, when not the stack's: a setting left unset comes from stack config
+    (`livekit:*`), then from the environment. Its API secret is a secret in state; naming another project replaces the
+    resource.
     """
 
     url: Optional[pulumi.Input[str]] = None
