@@ -59,6 +59,8 @@ from pulumi_livekit._dynamic.resources import DispatchRule  # noqa: E402
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, PulumiStack, tool_path  # noqa: E402
 from pulumi_livekit._model.kinds import DISPATCH_RULE
 
+import policy_pack  # noqa: E402
+
 OPS = ("create", "preview", "update", "refresh", "destroy")
 OP_TITLES = {
     "create": "pulumi up (create all)",
@@ -458,11 +460,12 @@ def rules_on_server(client: SIPClient, prefix: str) -> list:
 # YAML program on the plugin with its own engine floor; the API floor always.
 GROUPS = ("dynamic", "plugin")
 TRUNK_PREFIXES = {"ours": "ST_bench_", "plugin": YAML_TRUNK_PREFIX, "api": "ST_benchapi_", "alone": "ST_benchalone_"}
-SIDE_TITLES = {"ours": "ours", "plugin": "plugin (YAML)", "api": "api floor", "alone": "provider alone"}
+SIDE_TITLES = {"ours": "ours", "plugin": "plugin (YAML)", "api": "api floor", "alone": "provider alone",
+               policy_pack.LABEL: policy_pack.TITLE}
 
 
 def make_sides(n: int, groups: tuple[str, ...], livekit: LocalLiveKit, workdir: Path,
-               parallel: Optional[int]) -> dict[str, Any]:
+               parallel: Optional[int], pack: Optional[str] = None) -> dict[str, Any]:
     creds = livekit.credentials
     sides: dict[str, Any] = {}
     if "dynamic" in groups:
@@ -484,19 +487,21 @@ def make_sides(n: int, groups: tuple[str, ...], livekit: LocalLiveKit, workdir: 
     sides["api"] = ApiFloor(creds.url, creds.api_key, creds.api_secret, n)
     if "dynamic" in groups:
         sides["alone"] = ProviderAlone(creds.url, creds.api_key, creds.api_secret, n)
+        if pack:
+            sides[policy_pack.LABEL] = policy_pack.PackSide(sides["ours"], pack)
     return sides
 
 
 def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit: LocalLiveKit, proxy: FaultProxy,
                workdir: Path, parallel: Optional[int], log: Callable[[str], None],
-               groups: tuple[str, ...] = GROUPS) -> SizeResult:
+               groups: tuple[str, ...] = GROUPS, pack: Optional[str] = None) -> SizeResult:
     """`repeat` timed cycles of `ops` at size `n`, after a warm-up cycle through the counting proxy if `warmup`
     (without it, requests are not counted and the state figures come from the first timed cycle)."""
     creds = livekit.credentials
     result = SizeResult(n, repeat=repeat, warmup_cycle=warmup, load_average={"start": list(os.getloadavg())})
-    sides = make_sides(n, groups, livekit, workdir, parallel)
+    sides = make_sides(n, groups, livekit, workdir, parallel, pack)
     stacks = [side for side in sides.values() if isinstance(side, PulumiSide)]
-    counted = [label for label in ("ours", "plugin") if label in sides]  # the sides that talk to LiveKit
+    counted = [label for label in ("ours", "plugin", policy_pack.LABEL) if label in sides]  # those that talk to LiveKit
     first = counted[0]
     checker = SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret))
     try:
@@ -694,6 +699,7 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
     plugin = [r for r in results if "plugin" in r.times]
     if plugin:
         plugin_tables(plugin, add)
+    policy_pack.table(results, add)
 
     checks: list[tuple[str, bool, str]] = []
     for r in results:
@@ -707,9 +713,9 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
                                f"{preview}"))
             # A create is one request: the deployment's one listing of the server's rules (for conflicts, the
             # rules are new) also tells each create which identical rules were there before; a refresh lists
-            # all rules once. An update reads the rule first, so that what the server holds and the program does
-            # not declare (fields of a newer LiveKit, the stored `media`) is sent back as it is.
-            expected = {"create": r.n + 1, "update": 2 * r.n, "refresh": 1, "destroy": r.n}
+            # all rules once. The update renames each rule: LiveKit's field-wise update, one request, which the
+            # server applies to what it holds (fields of a newer LiveKit kept without a read).
+            expected = {"create": r.n + 1, "update": r.n, "refresh": 1, "destroy": r.n}
             for op, wanted in expected.items():
                 if op not in per_op:
                     continue
@@ -731,6 +737,7 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
                            med(rs) <= RATIO_TARGET, f"median ratio {med(rs):.2f} [{min(rs):.2f}–{max(rs):.2f}]"))
     checks += ratio_checks(results)
     checks += plugin_checks(results)
+    checks += policy_pack.checks(results)
     add("Targets:")
     add("")
     for name, ok, detail in checks:
@@ -993,6 +1000,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                              "the Python program on the dynamic resources with its engine floor and our provider "
                              "alone, `plugin` the YAML program on pulumi-resource-livekit with its no-op plugin floor")
     parser.add_argument("--parallel", type=int, default=None, help="pass --parallel P to every pulumi command")
+    parser.add_argument("--no-policy-pack", dest="policy_pack", action="store_false",
+                        help="leave out the side that previews ours' stack with the policy pack "
+                             "(benchmarks/policy_pack.py)")
     parser.add_argument("--no-results-md", action="store_true", help="do not overwrite benchmarks/RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary stacks and server logs")
     parser.add_argument("--render", type=Path, metavar="JSON",
@@ -1023,6 +1033,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir = Path(tempfile.mkdtemp(prefix="pulumi-livekit-bench-"))
     started = time.perf_counter()
+    pack = policy_pack.pack_path() if args.policy_pack else None
     results: list[SizeResult] = []
     livekit = LocalLiveKit(workdir / "livekit")
     proxy: Optional[FaultProxy] = None
@@ -1035,7 +1046,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             repeat = args.large_repeat if large else args.repeat
             log(f"N={n}: {'no warm-up' if large else 'warm-up/counting cycle'}, then {repeat} timed cycle(s)")
             livekit.flush()
-            results.append(bench_size(n, repeat, not large, ops, livekit, proxy, workdir, args.parallel, log, groups))
+            results.append(bench_size(n, repeat, not large, ops, livekit, proxy, workdir, args.parallel, log, groups,
+                                      pack))
             # The figures so far, in case a long run is stopped before the end.
             RESULTS.mkdir(exist_ok=True)
             (RESULTS / f"bench-{stamp}.partial.json").write_text(json.dumps(

@@ -900,7 +900,7 @@ class SIPCodec(TypedInput):
     """An audio codec, by name and clock rate."""
 
     name: Optional[pulumi.Input[str]] = None
-    """The codec's name as SDP writes it: `PCMU`, `PCMA`, `G722`, `opus`."""
+    """The codec's name as SDP writes it: `PCMU`, `PCMA`, `G722`, `opus`; its rate goes in `rate`, not here."""
     rate: Optional[pulumi.Input[int]] = None
     """Its clock rate in Hz. 0: the codec's usual one."""
 
@@ -909,7 +909,7 @@ class SIPCodecDict(TypedDict, total=False):
     """`SIPCodec` as a dict of the same fields, snake_case keys."""
 
     name: pulumi.Input[str]
-    """The codec's name as SDP writes it: `PCMU`, `PCMA`, `G722`, `opus`."""
+    """The codec's name as SDP writes it: `PCMU`, `PCMA`, `G722`, `opus`; its rate goes in `rate`, not here."""
     rate: pulumi.Input[int]
     """Its clock rate in Hz. 0: the codec's usual one."""
 
@@ -940,8 +940,8 @@ class SIPMediaConfig(TypedInput):
     encryption: Optional[pulumi.Input[SIPMediaEncryption]] = None
     """Whether calls use encrypted media (SRTP)."""
     media_timeout: Optional[pulumi.Input[Union[str, float]]] = None
-    """How long a call may go without media before LiveKit ends it: a duration such as "30s", or a number of seconds.
-    Unset or 0: LiveKit's default.
+    """How long a call may go without media before LiveKit ends it: a duration such as "30s", or a number of seconds, at
+    most 10 minutes. Unset or 0: LiveKit's default.
     """
 
 
@@ -955,8 +955,8 @@ class SIPMediaConfigDict(TypedDict, total=False):
     encryption: pulumi.Input[SIPMediaEncryption]
     """Whether calls use encrypted media (SRTP)."""
     media_timeout: pulumi.Input[Union[str, float]]
-    """How long a call may go without media before LiveKit ends it: a duration such as "30s", or a number of seconds.
-    Unset or 0: LiveKit's default.
+    """How long a call may go without media before LiveKit ends it: a duration such as "30s", or a number of seconds, at
+    most 10 minutes. Unset or 0: LiveKit's default.
     """
 
 

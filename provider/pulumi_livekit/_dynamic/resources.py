@@ -81,8 +81,8 @@ class DispatchRule(SIPResource):
         krisp_enabled: pulumi.Output[Optional[bool]]
         """Krisp noise cancellation on the caller's audio."""
         media_encryption: pulumi.Output[Optional[SIPMediaEncryption]]
-        """Deprecated: set `media.encryption` instead, which wins when both are set. Whether calls use encrypted media
-        (SRTP).
+        """Deprecated: the older spelling of `media.encryption`, which LiveKit keeps beside it; when both are given,
+        they must agree. Whether calls use encrypted media (SRTP).
         """
         pin: pulumi.Output[Optional[str]]
         """The rule's PIN, whichever kind of rule holds it, kept apart from `rule` (which then reads without it) and a
@@ -137,8 +137,8 @@ class DispatchRule(SIPResource):
         :param media: The calls' media settings: codecs, encryption, media timeout. Each one set here wins over the
             trunk's.
         :param krisp_enabled: Krisp noise cancellation on the caller's audio.
-        :param media_encryption: Deprecated: set `media.encryption` instead, which wins when both are set. Whether calls
-            use encrypted media (SRTP).
+        :param media_encryption: Deprecated: the older spelling of `media.encryption`, which LiveKit keeps beside it;
+            when both are given, they must agree. Whether calls use encrypted media (SRTP).
         :param connection: The LiveKit project the resource is in, when not the stack's: a setting left unset comes from
             stack config (`livekit:*`), then from the environment. Its API secret is a secret in state; naming another
             project replaces the resource.
@@ -181,7 +181,9 @@ class InboundTrunk(SIPResource):
         auth_realm: pulumi.Output[Optional[str]]
         """The realm LiveKit's authentication challenge names. Empty: LiveKit's own."""
         headers: pulumi.Output[Optional[dict[str, str]]]
-        """SIP headers LiveKit adds to its answer (200 OK), name to value."""
+        """SIP headers LiveKit adds to its answer (200 OK), name to value; not one LiveKit sets itself (`From`,
+        `Call-ID`, ...).
+        """
         headers_to_attributes: pulumi.Output[Optional[dict[str, str]]]
         """Headers of the caller's INVITE copied into the caller's participant attributes: header name to attribute
         name.
@@ -203,8 +205,8 @@ class InboundTrunk(SIPResource):
         krisp_enabled: pulumi.Output[Optional[bool]]
         """Krisp noise cancellation on the caller's audio."""
         media_encryption: pulumi.Output[Optional[SIPMediaEncryption]]
-        """Deprecated: set `media.encryption` instead, which wins when both are set. Whether calls use encrypted media
-        (SRTP).
+        """Deprecated: the older spelling of `media.encryption`, which LiveKit keeps beside it; when both are given,
+        they must agree. Whether calls use encrypted media (SRTP).
         """
         media: pulumi.Output[Optional[dict[str, Any]]]
         """The calls' media settings: codecs, encryption, media timeout."""
@@ -252,7 +254,8 @@ class InboundTrunk(SIPResource):
             Empty: none.
         :param auth_password: The password that goes with `auth_username`; a secret.
         :param auth_realm: The realm LiveKit's authentication challenge names. Empty: LiveKit's own.
-        :param headers: SIP headers LiveKit adds to its answer (200 OK), name to value.
+        :param headers: SIP headers LiveKit adds to its answer (200 OK), name to value; not one LiveKit sets itself
+            (`From`, `Call-ID`, ...).
         :param headers_to_attributes: Headers of the caller's INVITE copied into the caller's participant attributes:
             header name to attribute name.
         :param attributes_to_headers: Participant attributes LiveKit sends as SIP headers with BYE and REFER: attribute
@@ -265,8 +268,8 @@ class InboundTrunk(SIPResource):
         :param max_call_duration: The longest a call may last; LiveKit hangs up then. A duration such as "3600s", or a
             number of seconds.
         :param krisp_enabled: Krisp noise cancellation on the caller's audio.
-        :param media_encryption: Deprecated: set `media.encryption` instead, which wins when both are set. Whether calls
-            use encrypted media (SRTP).
+        :param media_encryption: Deprecated: the older spelling of `media.encryption`, which LiveKit keeps beside it;
+            when both are given, they must agree. Whether calls use encrypted media (SRTP).
         :param media: The calls' media settings: codecs, encryption, media timeout.
         :param connection: The LiveKit project the resource is in, when not the stack's: a setting left unset comes from
             stack config (`livekit:*`), then from the environment. Its API secret is a secret in state; naming another
@@ -309,7 +312,9 @@ class OutboundTrunk(SIPResource):
         auth_password: pulumi.Output[Optional[str]]
         """The password that goes with `auth_username`; a secret."""
         headers: pulumi.Output[Optional[dict[str, str]]]
-        """SIP headers LiveKit adds to every INVITE it sends, name to value."""
+        """SIP headers LiveKit adds to every INVITE it sends, name to value; not one LiveKit sets itself (`From`,
+        `Call-ID`, ...).
+        """
         headers_to_attributes: pulumi.Output[Optional[dict[str, str]]]
         """Headers of the answer (200 OK) copied into the called participant's attributes: header name to attribute
         name.
@@ -321,8 +326,8 @@ class OutboundTrunk(SIPResource):
         `headers_to_attributes`.
         """
         media_encryption: pulumi.Output[Optional[SIPMediaEncryption]]
-        """Deprecated: set `media.encryption` instead, which wins when both are set. Whether calls use encrypted media
-        (SRTP).
+        """Deprecated: the older spelling of `media.encryption`, which LiveKit keeps beside it; when both are given,
+        they must agree. Whether calls use encrypted media (SRTP).
         """
         media: pulumi.Output[Optional[dict[str, Any]]]
         """The calls' media settings: codecs, encryption, media timeout."""
@@ -369,15 +374,16 @@ class OutboundTrunk(SIPResource):
         :param numbers: The numbers calls come from; a call that names none gets one of them at random.
         :param auth_username: The user name LiveKit authenticates to your SIP provider with. Empty: none.
         :param auth_password: The password that goes with `auth_username`; a secret.
-        :param headers: SIP headers LiveKit adds to every INVITE it sends, name to value.
+        :param headers: SIP headers LiveKit adds to every INVITE it sends, name to value; not one LiveKit sets itself
+            (`From`, `Call-ID`, ...).
         :param headers_to_attributes: Headers of the answer (200 OK) copied into the called participant's attributes:
             header name to attribute name.
         :param attributes_to_headers: Participant attributes LiveKit sends as SIP headers with BYE and REFER: attribute
             name to header name.
         :param include_headers: Which headers of the answer become `sip.h.<name>` participant attributes without being
             named in `headers_to_attributes`.
-        :param media_encryption: Deprecated: set `media.encryption` instead, which wins when both are set. Whether calls
-            use encrypted media (SRTP).
+        :param media_encryption: Deprecated: the older spelling of `media.encryption`, which LiveKit keeps beside it;
+            when both are given, they must agree. Whether calls use encrypted media (SRTP).
         :param media: The calls' media settings: codecs, encryption, media timeout.
         :param from_host: The host the `From` header of INVITEs names, instead of the project's SIP domain.
         :param connection: The LiveKit project the resource is in, when not the stack's: a setting left unset comes from

@@ -48,8 +48,8 @@ DESCRIPTIONS: dict[str, str] = {
         "the agents dispatched to it, its recordings.",
     "livekit.SIPDispatchRuleInfo.krisp_enabled": "Krisp noise cancellation on the caller's audio.",
     "livekit.SIPDispatchRuleInfo.media_encryption":
-        "Deprecated: set [[media.encryption]] instead, which wins when both are set. Whether calls use encrypted "
-        "media (SRTP).",
+        "Deprecated: the older spelling of [[media.encryption]], which LiveKit keeps beside it; when both are "
+        "given, they must agree. Whether calls use encrypted media (SRTP).",
     "livekit.SIPDispatchRuleInfo.media":
         "The calls' media settings: codecs, encryption, media timeout. Each one set here wins over the trunk's.",
     "livekit.SIPDispatchRule":
@@ -119,9 +119,10 @@ DESCRIPTIONS: dict[str, str] = {
     "livekit.SIPMediaConfig.encryption": "Whether calls use encrypted media (SRTP).",
     "livekit.SIPMediaConfig.media_timeout":
         'How long a call may go without media before LiveKit ends it: a duration such as "30s", or a number '
-        "of seconds. Unset or 0: LiveKit's default.",
+        "of seconds, at most 10 minutes. Unset or 0: LiveKit's default.",
     "livekit.SIPCodec": "An audio codec, by name and clock rate.",
-    "livekit.SIPCodec.name": "The codec's name as SDP writes it: `PCMU`, `PCMA`, `G722`, `opus`.",
+    "livekit.SIPCodec.name":
+        "The codec's name as SDP writes it: `PCMU`, `PCMA`, `G722`, `opus`; its rate goes in [[rate]], not here.",
     "livekit.SIPCodec.rate": "Its clock rate in Hz. 0: the codec's usual one.",
     "livekit.SIPMediaEncryption":
         "Encrypted media (SRTP): `SIP_MEDIA_ENCRYPT_DISABLE` never, `SIP_MEDIA_ENCRYPT_ALLOW` when the other side "
@@ -146,7 +147,9 @@ DESCRIPTIONS: dict[str, str] = {
     "livekit.SIPInboundTrunkInfo.auth_password": "The password that goes with [[auth_username]]; a secret.",
     "livekit.SIPInboundTrunkInfo.auth_realm":
         "The realm LiveKit's authentication challenge names. Empty: LiveKit's own.",
-    "livekit.SIPInboundTrunkInfo.headers": "SIP headers LiveKit adds to its answer (200 OK), name to value.",
+    "livekit.SIPInboundTrunkInfo.headers":
+        "SIP headers LiveKit adds to its answer (200 OK), name to value; not one LiveKit sets itself (`From`, "
+        "`Call-ID`, ...).",
     "livekit.SIPInboundTrunkInfo.headers_to_attributes":
         "Headers of the caller's INVITE copied into the caller's participant attributes: header name to "
         "attribute name.",
@@ -164,8 +167,8 @@ DESCRIPTIONS: dict[str, str] = {
         'The longest a call may last; LiveKit hangs up then. A duration such as "3600s", or a number of seconds.',
     "livekit.SIPInboundTrunkInfo.krisp_enabled": "Krisp noise cancellation on the caller's audio.",
     "livekit.SIPInboundTrunkInfo.media_encryption":
-        "Deprecated: set [[media.encryption]] instead, which wins when both are set. Whether calls use encrypted "
-        "media (SRTP).",
+        "Deprecated: the older spelling of [[media.encryption]], which LiveKit keeps beside it; when both are "
+        "given, they must agree. Whether calls use encrypted media (SRTP).",
     "livekit.SIPInboundTrunkInfo.media": "The calls' media settings: codecs, encryption, media timeout.",
     "livekit.SIPHeaderOptions":
         "Which SIP headers become `sip.h.<name>` participant attributes by themselves: `SIP_NO_HEADERS` none, "
@@ -190,7 +193,9 @@ DESCRIPTIONS: dict[str, str] = {
     "livekit.SIPOutboundTrunkInfo.auth_username":
         "The user name LiveKit authenticates to your SIP provider with. Empty: none.",
     "livekit.SIPOutboundTrunkInfo.auth_password": "The password that goes with [[auth_username]]; a secret.",
-    "livekit.SIPOutboundTrunkInfo.headers": "SIP headers LiveKit adds to every INVITE it sends, name to value.",
+    "livekit.SIPOutboundTrunkInfo.headers":
+        "SIP headers LiveKit adds to every INVITE it sends, name to value; not one LiveKit sets itself (`From`, "
+        "`Call-ID`, ...).",
     "livekit.SIPOutboundTrunkInfo.headers_to_attributes":
         "Headers of the answer (200 OK) copied into the called participant's attributes: header name to "
         "attribute name.",
@@ -200,8 +205,8 @@ DESCRIPTIONS: dict[str, str] = {
         "Which headers of the answer become `sip.h.<name>` participant attributes without being named in "
         "[[headers_to_attributes]].",
     "livekit.SIPOutboundTrunkInfo.media_encryption":
-        "Deprecated: set [[media.encryption]] instead, which wins when both are set. Whether calls use encrypted "
-        "media (SRTP).",
+        "Deprecated: the older spelling of [[media.encryption]], which LiveKit keeps beside it; when both are "
+        "given, they must agree. Whether calls use encrypted media (SRTP).",
     "livekit.SIPOutboundTrunkInfo.media": "The calls' media settings: codecs, encryption, media timeout.",
     "livekit.SIPOutboundTrunkInfo.from_host":
         "The host the `From` header of INVITEs names, instead of the project's SIP domain.",
