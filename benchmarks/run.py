@@ -55,7 +55,7 @@ from livekit import api as lkapi  # noqa: E402
 import yaml  # noqa: E402
 from pulumi_livekit._api.client import SIPClient  # noqa: E402
 from pulumi_livekit._api.endpoint import Endpoint  # noqa: E402
-from pulumi_livekit._dynamic.dispatch_rule import DispatchRule  # noqa: E402
+from pulumi_livekit._dynamic.resources import DispatchRule  # noqa: E402
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, PulumiStack, tool_path  # noqa: E402
 from pulumi_livekit._model.kinds import DISPATCH_RULE
 

@@ -4,8 +4,8 @@ agent worker on livekit-agents.
 Also a LiveKit cluster: nodes on one Redis behind a TCP load balancer; a fault proxy, which can be a TLS
 endpoint; and what the started processes listen on. Every server listens on 127.0.0.1 only.
 
-Used by the project's tests, benchmarks and `make demo`; importable by users who want
-to test their own programs the same way.
+Used by the project's tests, benchmarks and `make demo`, from a clone: it runs the clone's tools (`.tools/`,
+`tools/agent-worker`, the routing oracle), so the wheel leaves it out.
 """
 
 from ._agent_worker import AgentWorker
