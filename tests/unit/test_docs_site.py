@@ -125,3 +125,14 @@ def test_every_path_the_pages_and_the_comments_name_exists():
     broken = [f"{name}:{number}: {reference}" for name, text in clone.texts().items()
               for number, line in enumerate(text.splitlines(), 1) for reference in clone.missing(line)]
     assert broken == []
+
+
+# The project's own tracker is not the reader's: a page or comment says what holds now, and the changelog what
+# changed. Another project's issue (pulumi/pulumi#16175) is a reference a reader can follow.
+INTERNAL_ISSUE = re.compile(r"\bissues?\s*#?\d+|(?<![\w/&])#\d+\b", re.IGNORECASE)
+
+
+def test_no_page_or_comment_names_an_issue_of_this_project():
+    named = [f"{name}:{number}: {found.group(0)}" for name, text in Clone().texts().items()
+             for number, line in enumerate(text.splitlines(), 1) for found in INTERNAL_ISSUE.finditer(line)]
+    assert named == []
