@@ -77,12 +77,11 @@ class Clone:
                                       if line and not line.startswith("#") and "*" not in line)
 
     def texts(self) -> dict[str, str]:
-        """Every page, and every source file (paths sit in its comments and docstrings), by path. Of the
-        changelog only the Unreleased section: a release's entries say what held then."""
-        code = ("provider/", "scripts/", "tests/", "benchmarks/", "tools/", "examples/", ".ci/")
+        """Every page and every source or build file (paths sit in their comments and docstrings), by path;
+        not data (LiveKit's examples kept verbatim, JSON, checksums, images). Of the changelog only the
+        Unreleased section: a release's entries say what held then."""
         texts = {name: (REPO / name).read_text() for name in sorted(self.files)
-                 if (name.endswith(".md") or name.startswith(code) or name in ("Makefile", "mkdocs.yml"))
-                 and not name.startswith("examples/from-json/") and not name.endswith((".json", ".sum", ".png"))}
+                 if not name.startswith("examples/from-json/") and not name.endswith((".json", ".sum", ".png"))}
         texts["CHANGELOG.md"] = texts["CHANGELOG.md"].split("\n## ", 2)[1]
         return texts
 
