@@ -1,0 +1,93 @@
+"""What the pages promise that the code or the build decides: each figure read from where it is decided, and
+found in the page's own words. A change to a default, a pin or a bound fails here until the page says the same."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from pulumi_livekit._api.auth import NOT_BEFORE_LEEWAY_SECONDS
+from pulumi_livekit._api.client import PAGE_SIZE
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._api.retry import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, RetryPolicy
+from pulumi_livekit._core.connection import project_mark
+
+from support import REPO, pyproject
+
+sys.path.insert(0, str(REPO / "scripts"))
+import local_livekit  # noqa: E402  (the demo's settings, as `make demo` reads them)
+
+
+def page(path: str) -> str:
+    """A page's text with its line breaks and runs of spaces made one space, as a reader reads a sentence."""
+    return " ".join((REPO / path).read_text().split())
+
+
+def bootstrap_pin(name: str) -> str:
+    [value] = re.findall(rf'^{name}="?([^"\n]+)"?$', (REPO / "scripts" / "bootstrap").read_text(), re.M)
+    return value
+
+
+def test_the_timeouts_retries_and_deadline_the_pages_state_are_the_clients():
+    connect, rest = DEFAULT_TIMEOUT.connect, DEFAULT_TIMEOUT.read
+    assert DEFAULT_TIMEOUT.write == DEFAULT_TIMEOUT.pool == rest
+    assert f"default {connect:g} s to connect, {rest:g} s otherwise" in page("README.md")
+    assert f"default {DEFAULT_DEADLINE:g};" in page("README.md")
+    reliability = page("docs/reliability.md")
+    assert (f"per phase (default {connect:g} s to connect, {rest:g} s for each other phase), "
+            f"at most {RetryPolicy().attempts} attempts") in reliability
+    assert f"(default {DEFAULT_DEADLINE:g};" in reliability
+    assert f"connection refused is retried with backoff, {RetryPolicy().attempts} attempts" in reliability
+    assert f"`nbf` is backdated {NOT_BEFORE_LEEWAY_SECONDS} s" in reliability
+
+
+def test_the_listing_page_and_the_project_mark_are_as_the_resources_page_says():
+    resources = page("docs/resources.md")
+    assert f"one more per {PAGE_SIZE} (the page size it asks LiveKit for)" in resources
+    mark = project_mark(Endpoint("https://livekit.example.com", "APIkey", "secret"))
+    assert f"a {len(mark)}-character digest" in resources
+
+
+def test_the_demo_ports_are_the_readmes():
+    assert f"on ports {local_livekit.HTTP_PORT}/{local_livekit.REDIS_PORT}" in page("README.md")
+
+
+def test_the_prerequisites_and_pins_the_pages_name_are_the_builds():
+    readme, development = page("README.md"), page("docs/development.md")
+    python_min = pyproject()["project"]["requires-python"].removeprefix(">=")
+    assert bootstrap_pin("PYTHON_MIN") == python_min and f"Python {python_min}+" in readme
+    [go_minor] = re.findall(r'"\$go_minor" -ge (\d+)', (REPO / "scripts" / "bootstrap").read_text())
+    assert f"Go 1.{go_minor}+" in readme
+    assert f"Pulumi CLI **{bootstrap_pin('PULUMI_VERSION')}**" in development
+    assert f"livekit-server {bootstrap_pin('LIVEKIT_VERSION')}**" in development
+    assert f"**pulumi-language-yaml {bootstrap_pin('YAML_LANGUAGE_HOST_VERSION')}**" in development
+    assert f"**sdk/v3 {bootstrap_pin('LANGUAGE_HOST_SDK_VERSION')}**" in development
+    node = dict(tool.rsplit("@", 1) for tool in bootstrap_pin("NODE_TOOLS").split())
+    assert f"`@pulumi/pulumi` {node['@pulumi/pulumi']}, `typescript` {node['typescript']}" in development
+    plugin = page("docs/plugin.md")
+    assert f"with `tsc` {node['typescript']} against `@pulumi/pulumi` {node['@pulumi/pulumi']}" in plugin
+    requirements = (REPO / "tools" / "agent-worker" / "requirements.txt").read_text()
+    worker = dict(re.findall(r"^([\w-]+)==(\S+)$", requirements, re.M))
+    for text in (development, page("docs/call.md")):
+        assert f"livekit-agents {worker['livekit-agents']}" in text and f"livekit {worker['livekit']}" in text
+
+
+def test_the_versions_the_packaging_page_names_are_pyprojects():
+    packaging = page("docs/packaging.md")
+    bounds = {re.split(r"[<>=]", requirement)[0]: re.search(r">=([\d.]+)", requirement).group(1)
+              for requirement in pyproject()["project"]["dependencies"]}
+    declared = re.search(r"under its distribution's name: (.*?)\. ", packaging).group(1)
+    assert set(re.findall(r"`([\w-]+)`", declared)) == set(bounds)
+    tested = re.search(r"Today that is (.*?), on the test bed's Python", packaging).group(1)
+    assert dict(re.findall(r"`([\w-]+)` ([\d.]+)", tested)) == bounds
+    pulumi = next(r for r in pyproject()["project"]["dependencies"] if r.startswith("pulumi"))
+    assert f"`{pulumi}`" in packaging
+    oldest, newest = pyproject()["tool"]["pulumi-livekit"]["pulumi-tested"]
+    assert f"Tested on the oldest, {oldest}, and on {newest}" in packaging
+
+
+def test_the_plugin_version_the_plugin_page_installs_is_the_packages():
+    version = pyproject()["project"]["version"]
+    plugin = page("docs/plugin.md")
+    assert f"at the package's version ({version})" in plugin
+    assert f"`resource-livekit-v{version}`" in plugin and f"pulumi plugin rm resource livekit {version}" in plugin
