@@ -64,11 +64,11 @@ DOTTED_MODULE = re.compile(r"\bpulumi_livekit((?:\.\w+)+)")
 
 
 class Clone:
-    """The files git tracks, and what is checked of a path into them."""
+    """The clone's files (tracked, or new and not ignored), and what is checked of a path into them."""
 
     def __init__(self) -> None:
-        listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
-        self.files = set(listed.stdout.split())
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True)
+        self.files = {path for path in listed.stdout.split() if (REPO / path).is_file()}
         self.folders = {str(parent) for path in self.files for parent in Path(path).parents}
         self.by_base_name = collections.defaultdict(list)
         for path in self.files:
