@@ -91,3 +91,14 @@ def test_the_plugin_version_the_plugin_page_installs_is_the_packages():
     plugin = page("docs/plugin.md")
     assert f"at the package's version ({version})" in plugin
     assert f"`resource-livekit-v{version}`" in plugin and f"pulumi plugin rm resource livekit {version}" in plugin
+
+
+def test_the_runs_make_test_makes_are_as_large_as_the_pages_say():
+    oracle_test = (REPO / "tests" / "server" / "test_routing_oracle.py").read_text()
+    [configs] = re.findall(r'"ROUTING_CONFIGS", "(\d+)"', oracle_test)
+    [seed] = re.findall(r'"ROUTING_SEED", "(\d+)"', oracle_test)
+    assert f"| configurations | **{configs}** (seed {seed};" in page("docs/routing.md")
+    [steps] = re.findall(r"^DEFAULT_STEPS = (\d+)$", (REPO / "tests" / "server" / "test_differential.py").read_text(),
+                         re.M)
+    assert f"`make test` runs {steps} steps of a fixed seed" in page("docs/reliability.md")
+    assert f"`make test` runs {steps} steps of a fixed seed" in page("docs/development.md")
