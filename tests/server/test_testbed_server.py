@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Callable
 
 from livekit import api as lkapi
 
@@ -32,19 +34,26 @@ def test_official_sdk_creates_lists_and_deletes_a_dispatch_rule(oracle):
     assert oracle.rules() == []
 
 
+def demo_livekit(state: Path) -> Callable[[str], str]:
+    """`scripts/local_livekit.py COMMAND` (what `make demo` and `make down` run) on free ports, its state in
+    `state`; returns what the command printed."""
+    env = {**os.environ, "DEMO_STATE_DIR": str(state), "DEMO_LIVEKIT_PORT": str(free_port()),
+           "DEMO_REDIS_PORT": str(free_port())}
+
+    def local_livekit(command: str) -> str:
+        done = subprocess.run([sys.executable, str(REPO / "scripts" / "local_livekit.py"), command], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    return local_livekit
+
+
 def test_every_server_the_test_bed_starts_listens_on_loopback_only(livekit, routing_oracle, tls_endpoints, tmp_path):
     """What the tests, `make demo` and `make bench` start: livekit-server (its API, and WebRTC over UDP; WebRTC
     over TCP off) with Redis, a cluster's nodes, balancer and slow Redis link, the fault proxy, the TLS
     endpoints, the test agent worker, the routing oracle, and the demo's local LiveKit, read from /proc."""
     demo_state = tmp_path / "demo"
-    demo_env = {**os.environ, "DEMO_STATE_DIR": str(demo_state), "DEMO_LIVEKIT_PORT": str(free_port()),
-                "DEMO_REDIS_PORT": str(free_port())}
-
-    def local_livekit(command: str) -> None:
-        done = subprocess.run([sys.executable, str(REPO / "scripts" / "local_livekit.py"), command], env=demo_env,
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-
+    local_livekit = demo_livekit(demo_state)
     local_livekit("up")
     try:
         demo_pids = json.loads((demo_state / "livekit" / "settings.json").read_text())["pids"]
@@ -66,15 +75,7 @@ def test_every_server_the_test_bed_starts_listens_on_loopback_only(livekit, rout
 
 def test_the_demos_local_livekit_keeps_its_rules_across_make_down(tmp_path):
     """The README: `make demo`'s LiveKit keeps the rules across restarts (`make down`, then the next demo)."""
-    demo_env = {**os.environ, "DEMO_STATE_DIR": str(tmp_path), "DEMO_LIVEKIT_PORT": str(free_port()),
-                "DEMO_REDIS_PORT": str(free_port())}
-
-    def local_livekit(command: str) -> str:
-        done = subprocess.run([sys.executable, str(REPO / "scripts" / "local_livekit.py"), command], env=demo_env,
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
+    local_livekit = demo_livekit(tmp_path)
     local_livekit("up")
     try:
         settings = dict(line.removeprefix("export ").split("=", 1) for line in local_livekit("env").splitlines())
