@@ -3,8 +3,10 @@ found in the page's own words. A change to a default, a pin or a bound fails her
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
+from types import ModuleType
 
 from pulumi_livekit._api.auth import NOT_BEFORE_LEEWAY_SECONDS
 from pulumi_livekit._api.client import PAGE_SIZE
@@ -12,7 +14,7 @@ from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._api.retry import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, RetryPolicy
 from pulumi_livekit._core.connection import project_mark
 
-from support import REPO, pyproject
+from support import DISPATCH_RULE_BAD_INPUTS, REPO, pyproject
 
 sys.path.insert(0, str(REPO / "scripts"))
 import local_livekit  # noqa: E402  (the demo's settings, as `make demo` reads them)
@@ -102,3 +104,25 @@ def test_the_runs_make_test_makes_are_as_large_as_the_pages_say():
                          re.M)
     assert f"`make test` runs {steps} steps of a fixed seed" in page("docs/reliability.md")
     assert f"`make test` runs {steps} steps of a fixed seed" in page("docs/development.md")
+
+
+def engine_test(name: str) -> ModuleType:
+    """An engine test module's tables, loaded without running it, under a name of its own (pytest may hold the
+    module under its file's name)."""
+    spec = importlib.util.spec_from_file_location(f"claimed_{name}", REPO / "tests" / "engine" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_reliability_figures_count_what_the_tests_try():
+    reliability = page("docs/reliability.md")
+    rule_cases, other_cases = len(DISPATCH_RULE_BAD_INPUTS), len(engine_test("test_bad_input").BAD_INPUTS)
+    assert (f"| bad inputs tried | **{rule_cases + other_cases}** ({rule_cases} DispatchRule cases in "
+            f"`tests/engine/test_dispatch_rule.py`, {other_cases} more") in reliability
+    audit = engine_test("test_secrets_audit")
+    values = len(audit.AUDITED) + len(audit.ROTATED) + 1  # and the API secret
+    assert f"{values} values (two PINs, two trunk passwords, a rotated PIN and password, the API secret)" in reliability
+    burst = engine_test("test_faults").BURST
+    assert f"{4 * len(burst)} answers 503/502/429 (creates, updates, refreshes, deletes)" in reliability
