@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 from pulumi_livekit._api.auth import NOT_BEFORE_LEEWAY_SECONDS
@@ -126,3 +128,12 @@ def test_the_reliability_figures_count_what_the_tests_try():
     assert f"{values} values (two PINs, two trunk passwords, a rotated PIN and password, the API secret)" in reliability
     burst = engine_test("test_faults").BURST
     assert f"{4 * len(burst)} answers 503/502/429 (creates, updates, refreshes, deletes)" in reliability
+
+
+def test_without_the_policy_extra_livekit_policy_says_what_to_install():
+    # The test bed's .venv holds the package without `pulumi-policy` (the extra has a virtualenv of its own).
+    assert importlib.util.find_spec("pulumi_policy") is None
+    livekit_policy = Path(sys.executable).parent / "livekit-policy"  # the console script pip installed
+    done = subprocess.run([str(livekit_policy), "path"], capture_output=True, text=True, timeout=60)
+    assert "exit 2" in page("docs/change-review.md") and done.returncode == 2, done.stderr
+    assert "pip install 'pulumi-livekit[policy]'" in done.stderr
