@@ -50,10 +50,11 @@ def test_the_pages_build_as_a_site_in_strict_mode(tmp_path):
 # (`tests/engine/test_faults.py`, `scripts/bootstrap`), module paths relative to the package
 # (`_core/provider.py`), file names alone in backticks (`test_client.py`: some file of the clone), dotted
 # modules and the names they hold (`pulumi_livekit._model.stored`), and a line reference (a path, a colon and
-# a number) reaching a line of that file. What a tool writes
-# (the paths .gitignore lists) is not in a fresh clone, and is not checked.
+# a number) reaching a line of that file. What a tool writes (the paths .gitignore lists) is not in a fresh
+# clone, and is not checked.
 PACKAGE = "provider/pulumi_livekit"
-PACKAGE_FOLDERS = "_model|_core|_api|_dynamic|plugin|policy|cli|testing|routing"
+PACKAGE_FOLDERS = "|".join(sorted(folder.name for folder in (REPO / PACKAGE).iterdir()
+                                  if (folder / "__init__.py").exists()))
 NOT_A_PATH_BEFORE = r"(?<![\w./$~-])"
 REPOSITORY_PATH = re.compile(NOT_A_PATH_BEFORE + r"((?:tests|provider|scripts|examples|docs|benchmarks|tools|\.ci)"
                              r"/[\w./-]*[\w/])(?::(\d+))?")
@@ -67,7 +68,8 @@ class Clone:
     """The clone's files (tracked, or new and not ignored), and what is checked of a path into them."""
 
     def __init__(self) -> None:
-        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True)
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                                capture_output=True, text=True, check=True)
         self.files = {path for path in listed.stdout.split() if (REPO / path).is_file()}
         self.folders = {str(parent) for path in self.files for parent in Path(path).parents}
         self.by_base_name = collections.defaultdict(list)
