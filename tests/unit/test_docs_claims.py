@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import yaml
+
 from pulumi_livekit._api.auth import NOT_BEFORE_LEEWAY_SECONDS
 from pulumi_livekit._api.client import PAGE_SIZE
 from pulumi_livekit._api.endpoint import Endpoint
@@ -137,3 +139,16 @@ def test_without_the_policy_extra_livekit_policy_says_what_to_install():
     done = subprocess.run([str(livekit_policy), "path"], capture_output=True, text=True, timeout=60)
     assert "exit 2" in page("docs/change-review.md") and done.returncode == 2, done.stderr
     assert "pip install 'pulumi-livekit[policy]'" in done.stderr
+
+
+def test_the_multi_env_readme_shows_what_each_stack_file_sets():
+    folder = REPO / "examples" / "multi-env"
+    readme = (folder / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", readme, re.M))
+    for column, stack in enumerate(("dev", "prod")):
+        config = yaml.safe_load((folder / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert {f"livekit-multi-env:{setting}" for setting in rows} == set(config)
+        for setting, cells in rows.items():
+            value = config[f"livekit-multi-env:{setting}"]
+            assert cells.split(" | ")[column] == ", ".join(f"`{item}`" for item in
+                                                          (value if isinstance(value, list) else [value]))
