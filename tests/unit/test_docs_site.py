@@ -5,6 +5,7 @@ reference between them."""
 from __future__ import annotations
 
 import collections
+import importlib
 import re
 import shutil
 import subprocess
@@ -108,7 +109,8 @@ class Clone:
             source = f"{module}.py" if f"{module}.py" in self.files else f"{module}/__init__.py"
             if source in self.files:
                 rest = parts[end:]
-                return not rest or re.search(rf"\b{rest[0]}\b", (REPO / source).read_text()) is not None
+                return not rest or re.search(rf"\b{rest[0]}\b", (REPO / source).read_text()) is not None \
+                    or _holds(".".join(["pulumi_livekit", *parts[:end]]), rest[0])
         return False
 
     def missing(self, line: str) -> list[str]:
@@ -119,6 +121,14 @@ class Clone:
                 + [m.group(0) for m in PACKAGE_FOLDER.finditer(line) if not self.has(f"{PACKAGE}/{m.group(1)}")]
                 + [m.group(0) for m in FILE_NAME.finditer(line) if not self.has_file_named(m.group(1), m.group(2))]
                 + [m.group(0) for m in DOTTED_MODULE.finditer(line) if not self.has_module(m.group(1))])
+
+
+def _holds(module: str, name: str) -> bool:
+    """Whether an importable module has the name (a public name it makes on first use, or by a star import)."""
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
 
 
 def test_every_path_the_pages_and_the_comments_name_exists():
