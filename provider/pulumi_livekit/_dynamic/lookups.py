@@ -1,19 +1,19 @@
 """Lookups from a Python program: `get_inbound_trunk(number=...)` and the rest, for objects the stack does not manage.
 
-Each function returns an Output of what it found (`InboundTrunkInfo`, ...; the list forms a list of them), known
-at preview: the program itself asks LiveKit (`_core.lookups`: one List request, shared by every identical lookup
-of the run), reaching the project the resources reach (an explicit `connection=`, else stack config `livekit:*`,
-else `LIVEKIT_*`). A secret the object holds (a trunk's `auth_password`, a rule's `pin`, a `room_config` holding
-an egress credential) is a secret Output inside the result, so it stays secret wherever it goes and nothing else
-does. A lookup that finds none, or several where one is expected, fails the program naming what it searched.
+Each function returns an Output of what it found (`InboundTrunkInfo`, ... of `found`; the list forms a list of
+them), known at preview: the program itself asks LiveKit (`_core.lookups`: one List request, shared by every
+identical lookup of the run), reaching the project the resources reach (an explicit `connection=`, else stack config
+`livekit:*`, else `LIVEKIT_*`). A secret the object holds (a trunk's `auth_password`, a rule's `pin`, a
+`room_config` holding an egress credential) is a secret Output inside the result, so it stays secret wherever it
+goes and nothing else does. A lookup that finds none, or several where one is expected, fails the program naming
+what it searched.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Mapping
-from typing import Any, Generic, Optional, Protocol, TypeVar, Union
+from typing import Any, Generic, Optional, Protocol, TypeVar
 
 import pulumi
 
@@ -23,83 +23,13 @@ from .._core.providers import PROVIDERS
 from .._core.state import client_for, current, redact, register_secrets
 from .._exceptions import LiveKitError
 from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, Kind
-from .inputs import Connection, as_input, holds_outputs
+from .conversion import as_input, holds_outputs
+from .found import DispatchRuleInfo, InboundTrunkInfo, OutboundTrunkInfo
+from .inputs import Connection
 from .routing_review import declare_lookup
 
-Secret = Optional[pulumi.Output[str]]  # a secret Output where the object holds the secret, else None
-# A field that may hold a credential (an egress's upload keys): a secret Output of it then, else the value.
-MaybeSecret = Optional[Union[dict[str, Any], pulumi.Output[dict[str, Any]]]]
-
-
-@dataclasses.dataclass(frozen=True)
-class _TrunkInfo:
-    sip_trunk_id: str
-    name: Optional[str] = None
-    metadata: Optional[str] = None
-    numbers: Optional[list[str]] = None
-    auth_username: Optional[str] = None
-    auth_password: Secret = None
-    headers: Optional[dict[str, str]] = None
-    headers_to_attributes: Optional[dict[str, str]] = None
-    attributes_to_headers: Optional[dict[str, str]] = None
-    include_headers: Optional[str] = None
-    media_encryption: Optional[str] = None
-    media: Optional[dict[str, Any]] = None
-
-    @property
-    def id(self) -> str:
-        return self.sip_trunk_id
-
-
-@dataclasses.dataclass(frozen=True)
-class InboundTrunkInfo(_TrunkInfo):
-    """An inbound trunk as LiveKit holds it (`livekit.SIPInboundTrunkInfo`): what `get_inbound_trunk` finds.
-    Enums by name, durations as `"30s"`; a field LiveKit holds no value for is None."""
-
-    allowed_addresses: Optional[list[str]] = None
-    allowed_numbers: Optional[list[str]] = None
-    auth_realm: Optional[str] = None
-    ringing_timeout: Optional[str] = None
-    ringing_timeout_status: Optional[str] = None
-    max_call_duration: Optional[str] = None
-    krisp_enabled: Optional[bool] = None
-
-
-@dataclasses.dataclass(frozen=True)
-class OutboundTrunkInfo(_TrunkInfo):
-    """An outbound trunk as LiveKit holds it (`livekit.SIPOutboundTrunkInfo`): what `get_outbound_trunk` finds."""
-
-    address: Optional[str] = None
-    destination_country: Optional[str] = None
-    transport: Optional[str] = None
-    from_host: Optional[str] = None
-
-
-@dataclasses.dataclass(frozen=True)
-class DispatchRuleInfo:
-    """A dispatch rule as LiveKit holds it (`livekit.SIPDispatchRuleInfo`): what `get_dispatch_rule` finds. Its PIN
-    is the secret `pin`, out of `rule`, as on the `DispatchRule` resource."""
-
-    sip_dispatch_rule_id: str
-    rule: Optional[dict[str, Any]] = None
-    pin: Secret = None
-    name: Optional[str] = None
-    trunk_ids: Optional[list[str]] = None
-    hide_phone_number: Optional[bool] = None
-    inbound_numbers: Optional[list[str]] = None
-    numbers: Optional[list[str]] = None
-    metadata: Optional[str] = None
-    attributes: Optional[dict[str, str]] = None
-    room_preset: Optional[str] = None
-    room_config: MaybeSecret = None
-    media: Optional[dict[str, Any]] = None
-    krisp_enabled: Optional[bool] = None
-    media_encryption: Optional[str] = None
-
-    @property
-    def id(self) -> str:
-        return self.sip_dispatch_rule_id
-
+__all__ = ["get_dispatch_rule", "get_dispatch_rules", "get_inbound_trunk", "get_inbound_trunks", "get_outbound_trunk",
+           "get_outbound_trunks"]
 
 Info = TypeVar("Info", InboundTrunkInfo, OutboundTrunkInfo, DispatchRuleInfo)
 INFO_CLASSES: dict[Kind, type] = {INBOUND_TRUNK: InboundTrunkInfo, OUTBOUND_TRUNK: OutboundTrunkInfo,

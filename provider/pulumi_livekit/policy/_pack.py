@@ -13,8 +13,9 @@ resources name, else the stack's `livekit:*` settings, else `LIVEKIT_*`.
 
 Relied on of the SDK's internals (`_PolicyAnalyzerServicer`, checked when the pack starts): `pulumi-policy`
 1.21 keeps no stack configuration, so `ConfigureStack` is wrapped to read the stack's
-`livekit:ignoreRoutingWarnings` and connection settings from it; and it hands each policy the request's resources anew, so `Analyze`
-and `AnalyzeStack` are wrapped to let the policies of one request share what they read.
+`livekit:ignoreRoutingWarnings` and connection settings from it; and it hands each policy the request's
+resources anew, so `Analyze` and `AnalyzeStack` are wrapped to let the policies of one request share what
+they read.
 """
 
 from __future__ import annotations
