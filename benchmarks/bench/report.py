@@ -10,6 +10,7 @@ from bench.figures import fmt_n, fmt_ratio, fmt_requests, fmt_s, med, ops_of, ra
 from bench.measure import SizeResult
 from bench.operations import LARGE_N, OP_TITLES
 from bench.sampling import PeakMemory
+from bench.sides import SIDE_TITLES
 
 
 def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Namespace,
@@ -37,6 +38,13 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
     plugin = [r for r in results if "plugin" in r.times]
     if plugin:
         plugin_tables(plugin, add)
+    counted = [r for r in results if r.warmup_cycle and any("update" in per_op for per_op in r.requests.values())]
+    if counted:
+        add("Requests per update (every rule renamed; per rule, counted in the warm-up): " + "; ".join(
+            f"N={r.n} " + ", ".join(f"{SIDE_TITLES[side]} {fmt_requests(r, 'update', side)}"
+                                    for side, per_op in r.requests.items() if "update" in per_op)
+            for r in counted) + ".")
+        add("")
 
     checks = targets.checks(results)
     add("Targets:")

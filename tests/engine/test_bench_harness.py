@@ -42,6 +42,8 @@ def test_yaml_side_of_the_bench_at_two_rules(livekit, proxy, tmp_path):
     table, checks = render([result], info, args, 60.0, "plot.png")
     assert "| 2 | pulumi up (create all) |" in table and "The plugin: the same N rules" in table
     assert "Load average (1, 5, 15 min) at the start and end of each N: N=2 " in table
+    assert f"Requests per update (every rule renamed; per rule, counted in the warm-up): N=2 plugin (YAML) " \
+           f"{totals['update'] / 2:g} (List " in table
     failed = [name for name, ok, _ in checks if not ok]
     assert checks and not failed, failed
 
