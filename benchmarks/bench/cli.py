@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -13,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, tool_path
 
@@ -21,6 +22,7 @@ import bench
 from bench.measure import SizeResult, bench_size
 from bench.operations import BENCHMARKS, LARGE_N, OPS, RESULTS
 from bench.plot import plot
+from bench.profile import profile_size, summarize
 from bench.report import render
 from bench.sides import GROUPS
 
@@ -41,6 +43,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--parallel", type=int, default=None, help="pass --parallel P to every pulumi command")
     parser.add_argument("--no-results-md", action="store_true", help="do not overwrite benchmarks/RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary stacks and server logs")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="measure nothing: run each operation of each Pulumi side once per size under py-spy "
+                             "(on PATH) and write the raw profiles and their summary.md into DIR")
     parser.add_argument("--render", type=Path, metavar="JSON",
                         help="run nothing: report the figures of an earlier run's bench-<stamp>[.partial].json "
                              "(a long run stopped after some sizes leaves a .partial.json)")
@@ -64,18 +69,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.profile:
+        with _test_bed(args.keep, log) as (livekit, workdir):
+            for n in sizes:
+                log(f"N={n}: each operation of each Pulumi side once, under py-spy")
+                livekit.flush()
+                profile_size(n, groups, ops, livekit, workdir / f"profile-{n}", args.profile, log)
+        summary = summarize(args.profile)
+        (args.profile / "summary.md").write_text(summary)
+        print(summary)
+        return 0
     info = machine_info()
     info["started"] = dt.datetime.now().isoformat(timespec="seconds")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    workdir = Path(tempfile.mkdtemp(prefix="pulumi-livekit-bench-"))
     started = time.perf_counter()
     results: list[SizeResult] = []
-    livekit = LocalLiveKit(workdir / "livekit")
-    proxy: Optional[FaultProxy] = None
-    try:
-        log(f"starting livekit-server + Redis (workdir {workdir})")
-        livekit.start()
-        proxy = FaultProxy(livekit.credentials.url)
+    with _test_bed(args.keep, log) as (livekit, workdir), FaultProxy(livekit.credentials.url) as proxy:
         for n in sizes:
             large = n >= LARGE_N
             repeat = args.large_repeat if large else args.repeat
@@ -88,12 +97,6 @@ def main(argv: Optional[list[str]] = None) -> int:
                 {"machine": {**info, "load_average_end": os.getloadavg()}, "args": vars(args),
                  "elapsed_seconds": time.perf_counter() - started, "results": [r.__dict__ for r in results]},
                 indent=2) + "\n")
-    finally:
-        if proxy is not None:
-            proxy.close()
-        livekit.stop()
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
     elapsed = time.perf_counter() - started
     info["load_average_end"] = os.getloadavg()
 
@@ -104,6 +107,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     (RESULTS / f"bench-{stamp}.partial.json").unlink(missing_ok=True)
     report(raw, results, args, stamp, args.no_results_md)
     return 0
+
+
+@contextlib.contextmanager
+def _test_bed(keep: bool, log: Callable[[str], None]) -> Iterator[tuple[LocalLiveKit, Path]]:
+    """A livekit-server + Redis and a work folder for the stacks, both removed at the end (the folder unless `keep`)."""
+    workdir = Path(tempfile.mkdtemp(prefix="pulumi-livekit-bench-"))
+    livekit = LocalLiveKit(workdir / "livekit")
+    try:
+        log(f"starting livekit-server + Redis (workdir {workdir})")
+        livekit.start()
+        yield livekit, workdir
+    finally:
+        livekit.stop()
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def report(raw: dict[str, Any], results: list[SizeResult], args: argparse.Namespace, stamp: str,

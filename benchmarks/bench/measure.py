@@ -119,7 +119,7 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit:
                     if not warm and "program_cpu_seconds" in figures:
                         result.program_cpu.setdefault(side.label, {}).setdefault(op, []).extend(
                             figures["program_cpu_seconds"])
-                _verify(op, n, checker, [label for label in TRUNK_PREFIXES if label in sides])
+                verify(op, n, checker, [label for label in TRUNK_PREFIXES if label in sides])
                 if op == "create" and not result.state:
                     result.state = {side.label: state_figures(side.stack.export(), side.resource_type)
                                     for side in stacks}
@@ -135,7 +135,7 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit:
     return result
 
 
-def _verify(op: str, n: int, client: SIPClient, labels: list[str]) -> None:
+def verify(op: str, n: int, client: SIPClient, labels: list[str]) -> None:
     """The benchmark measures nothing if the operations did not happen: check the server."""
     expected = 0 if op == "destroy" else n
     for label in labels:

@@ -144,6 +144,7 @@ def make_sides(n: int, groups: tuple[str, ...], livekit: LocalLiveKit, workdir: 
             n, workdir / f"plugin-floor-{n}", parallel, NOOP_PLUGIN[1])
     for label in ("ours", "plugin"):
         if label in sides:
+            sides[label].stack.set_config("livekit:url", creds.url)  # the measuring loop's warm-up points it elsewhere
             sides[label].stack.set_config("livekit:apiKey", creds.api_key)
             sides[label].stack.set_config("livekit:apiSecret", creds.api_secret, secret=True)
     sides["api"] = ApiFloor(creds.url, creds.api_key, creds.api_secret, n)
