@@ -24,7 +24,7 @@ from bench.operations import BENCHMARKS, LARGE_N, OPS, RESULTS
 from bench.plot import plot
 from bench.profile import profile_size, summarize
 from bench.report import render
-from bench.sides import GROUPS
+from bench.sides import GROUPS, livekit_sides
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -70,11 +70,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     if args.profile:
-        with _test_bed(args.keep, log) as (livekit, workdir):
+        with _test_bed(groups, args.keep, log) as (servers, workdir):
             for n in sizes:
                 log(f"N={n}: each operation of each Pulumi side once, under py-spy")
-                livekit.flush()
-                profile_size(n, groups, ops, livekit, workdir / f"profile-{n}", args.profile, log)
+                for server in servers.values():
+                    server.flush()
+                profile_size(n, groups, ops, servers, workdir / f"profile-{n}", args.profile, log)
         summary = summarize(args.profile)
         (args.profile / "summary.md").write_text(summary)
         print(summary)
@@ -84,13 +85,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     started = time.perf_counter()
     results: list[SizeResult] = []
-    with _test_bed(args.keep, log) as (livekit, workdir), FaultProxy(livekit.credentials.url) as proxy:
+    with _test_bed(groups, args.keep, log) as (servers, workdir), contextlib.ExitStack() as proxies_open:
+        proxies = {label: proxies_open.enter_context(FaultProxy(servers[label].credentials.url))
+                   for label in ("ours", "plugin") if label in servers}
         for n in sizes:
             large = n >= LARGE_N
             repeat = args.large_repeat if large else args.repeat
             log(f"N={n}: {'no warm-up' if large else 'warm-up/counting cycle'}, then {repeat} timed cycle(s)")
-            livekit.flush()
-            results.append(bench_size(n, repeat, not large, ops, livekit, proxy, workdir, args.parallel, log, groups))
+            for server in servers.values():
+                server.flush()
+            results.append(bench_size(n, repeat, not large, ops, servers, proxies, workdir, args.parallel, log,
+                                      groups))
             # The figures so far, in case a long run is stopped before the end.
             RESULTS.mkdir(exist_ok=True)
             (RESULTS / f"bench-{stamp}.partial.json").write_text(json.dumps(
@@ -110,18 +115,21 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 @contextlib.contextmanager
-def _test_bed(keep: bool, log: Callable[[str], None]) -> Iterator[tuple[LocalLiveKit, Path]]:
-    """A livekit-server + Redis and a work folder for the stacks, both removed at the end (the folder unless `keep`)."""
+def _test_bed(groups: tuple[str, ...], keep: bool, log: Callable[[str], None]
+              ) -> Iterator[tuple[dict[str, LocalLiveKit], Path]]:
+    """A livekit-server + Redis for each side of `groups` that talks to LiveKit (`livekit_sides`), and a work folder
+    for the stacks, all removed at the end (the folder unless `keep`)."""
     workdir = Path(tempfile.mkdtemp(prefix="pulumi-livekit-bench-"))
-    livekit = LocalLiveKit(workdir / "livekit")
-    try:
-        log(f"starting livekit-server + Redis (workdir {workdir})")
-        livekit.start()
-        yield livekit, workdir
-    finally:
-        livekit.stop()
+    with contextlib.ExitStack() as cleanup:
         if not keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+            cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)  # last: after every server stopped
+        log(f"starting a livekit-server + Redis for each of {', '.join(livekit_sides(groups))} (workdir {workdir})")
+        servers: dict[str, LocalLiveKit] = {}
+        for label in livekit_sides(groups):
+            server = servers[label] = LocalLiveKit(workdir / f"livekit-{label}")
+            cleanup.callback(server.stop)  # before starting: a server that fails to start may have started Redis
+            server.start()
+        yield servers, workdir
 
 
 def report(raw: dict[str, Any], results: list[SizeResult], args: argparse.Namespace, stamp: str,

@@ -8,7 +8,7 @@ import os
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from pulumi_livekit._client import SIPClient
 from pulumi_livekit._config import Endpoint
@@ -68,23 +68,25 @@ def rules_on_server(client: SIPClient, prefix: str) -> list:
     return [r for r in client.list_dispatch_rules() if any(t.startswith(prefix) for t in r.trunk_ids)]
 
 
-def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit: LocalLiveKit, proxy: FaultProxy,
-               workdir: Path, parallel: Optional[int], log: Callable[[str], None],
+def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers: Mapping[str, LocalLiveKit],
+               proxies: Mapping[str, FaultProxy], workdir: Path, parallel: Optional[int], log: Callable[[str], None],
                groups: tuple[str, ...] = GROUPS) -> SizeResult:
-    """`repeat` timed cycles of `ops` at size `n`, after a warm-up cycle through the counting proxy if `warmup`
-    (without it, requests are not counted and the state figures come from the first timed cycle)."""
-    creds = livekit.credentials
+    """`repeat` timed cycles of `ops` at size `n`, after a warm-up cycle through the counting proxies if `warmup`
+    (without it, requests are not counted and the state figures come from the first timed cycle). `servers`: the
+    LiveKit server of each side that talks to it (`livekit_sides`); `proxies`: the one in front of the server of
+    each Pulumi side among them, ours and the plugin."""
     result = SizeResult(n, repeat=repeat, warmup_cycle=warmup, load_average={"start": list(os.getloadavg())})
-    sides = make_sides(n, groups, livekit, workdir, parallel)
+    sides = make_sides(n, groups, servers, workdir, parallel)
     stacks = [side for side in sides.values() if isinstance(side, PulumiSide)]
-    counted = [label for label in ("ours", "plugin") if label in sides]  # the sides that talk to LiveKit
+    counted = [label for label in ("ours", "plugin") if label in sides]  # the Pulumi sides that talk to LiveKit
     first = counted[0]
-    checker = SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret))
+    checkers = {label: checker_of(servers[label]) for label in TRUNK_PREFIXES if label in sides}
     try:
         for cycle in range(0 if warmup else 1, repeat + 1):
-            warm = cycle == 0  # the warm-up counts requests through the proxy
+            warm = cycle == 0  # the warm-up counts requests through the proxies
             for label in counted:
-                sides[label].stack.set_config("livekit:url", proxy.url if warm else creds.url)
+                url = proxies[label].url if warm else servers[label].credentials.url
+                sides[label].stack.set_config("livekit:url", url)
             for side in stacks:
                 side.set_name("a")
             order = list(sides)
@@ -95,7 +97,8 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit:
                     for side in stacks:
                         side.set_name("b")
                 for label in order:
-                    proxy.clear()
+                    for proxy in proxies.values():
+                        proxy.clear()
                     measured = sides[label].op(op)
                     if measured is None:
                         continue
@@ -103,7 +106,7 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit:
                     if warm:
                         result.warmup.setdefault(label, {})[op] = seconds
                         if label in counted:
-                            result.requests.setdefault(label, {})[op] = dict(proxy.counts)
+                            result.requests.setdefault(label, {})[op] = dict(proxies[label].counts)
                         continue
                     result.times.setdefault(label, {}).setdefault(op, []).append(seconds)
                     result.cpu.setdefault(label, {}).setdefault(op, []).append(cpu)
@@ -119,7 +122,7 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit:
                     if not warm and "program_cpu_seconds" in figures:
                         result.program_cpu.setdefault(side.label, {}).setdefault(op, []).extend(
                             figures["program_cpu_seconds"])
-                verify(op, n, checker, [label for label in TRUNK_PREFIXES if label in sides])
+                verify(op, n, checkers)
                 if op == "create" and not result.state:
                     result.state = {side.label: state_figures(side.stack.export(), side.resource_type)
                                     for side in stacks}
@@ -127,7 +130,8 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit:
             log(f"  N={n} {'warm-up/count' if warm else f'repeat {cycle}/{repeat}'} done ({first}): "
                 + ", ".join(f"{op} {done[op]:.1f}s" for op in ops))
     finally:
-        checker.close()
+        for checker in checkers.values():
+            checker.close()
         for side in stacks:
             side.stack.destroy(check=False)
             side.stack.remove()
@@ -135,10 +139,17 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], livekit:
     return result
 
 
-def verify(op: str, n: int, client: SIPClient, labels: list[str]) -> None:
-    """The benchmark measures nothing if the operations did not happen: check the server."""
+def checker_of(server: LocalLiveKit) -> SIPClient:
+    """A client of `server`, for `verify`."""
+    creds = server.credentials
+    return SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret))
+
+
+def verify(op: str, n: int, checkers: Mapping[str, SIPClient]) -> None:
+    """The benchmark measures nothing if the operations did not happen: check each side's server (`checkers`, by
+    the label of the side whose rules it holds)."""
     expected = 0 if op == "destroy" else n
-    for label in labels:
+    for label, client in checkers.items():
         rules = rules_on_server(client, TRUNK_PREFIXES[label])
         if len(rules) != expected:
             raise RuntimeError(f"after {op}: {len(rules)} {SIDE_TITLES[label]} rules on the server, expected {expected}")

@@ -15,13 +15,11 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
 from pulumi_livekit.testing import LocalLiveKit
 
-from bench.measure import verify
+from bench.measure import checker_of, verify
 from bench.operations import OP_TITLES
 from bench.sampling import PeakMemory
 from bench.sides import PulumiSide, make_sides
@@ -55,14 +53,14 @@ class Sampler:
         self.process.communicate(timeout=120)
 
 
-def profile_size(n: int, groups: tuple[str, ...], ops: tuple[str, ...], livekit: LocalLiveKit, workdir: Path,
-                 out: Path, log: Callable[[str], None]) -> None:
-    """Each operation of each Pulumi side at size `n` once, under a `Sampler`; the server is checked after each."""
-    sides = make_sides(n, groups, livekit, workdir, None)
+def profile_size(n: int, groups: tuple[str, ...], ops: tuple[str, ...], servers: Mapping[str, LocalLiveKit],
+                 workdir: Path, out: Path, log: Callable[[str], None]) -> None:
+    """Each operation of each Pulumi side at size `n` once, under a `Sampler`; the servers are checked after each
+    (`servers` as `measure.bench_size` takes them)."""
+    sides = make_sides(n, groups, servers, workdir, None)
     stacks = [side for side in sides.values() if isinstance(side, PulumiSide)]
     out.mkdir(parents=True, exist_ok=True)
-    creds = livekit.credentials
-    checker = SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret))
+    checkers = {label: checker_of(servers[label]) for label in ("ours", "plugin") if label in sides}
     try:
         for side in stacks:
             side.set_name("a")
@@ -75,9 +73,10 @@ def profile_size(n: int, groups: tuple[str, ...], ops: tuple[str, ...], livekit:
                     seconds, _cpu = side.op(op)
                 side.program_figures()  # not wanted here: emptied for the next command
                 log(f"  N={n} {side.label} {op}: {seconds:.1f}s under py-spy")
-            verify(op, n, checker, [label for label in ("ours", "plugin") if label in sides])
+            verify(op, n, checkers)
     finally:
-        checker.close()
+        for checker in checkers.values():
+            checker.close()
         for side in stacks:
             side.stack.destroy(check=False)
             side.stack.remove()
