@@ -2,7 +2,8 @@
 
 For each N (`--sizes`, default 1,10,100) and each operation (`pulumi up` creating all,
 `pulumi preview` with no changes, `pulumi up` renaming all, `pulumi refresh`,
-`pulumi destroy`) it times, interleaved in the same run against one local livekit-server:
+`pulumi destroy`) it times, interleaved in the same run, each side that stores rules on a local
+livekit-server of its own:
 
 - ours: benchmarks/programs/rules, N `DispatchRule`s (each with its own trunk ID);
 - the engine floor: benchmarks/programs/noop, N no-op dynamic resources with the same
@@ -16,9 +17,8 @@ For each N (`--sizes`, default 1,10,100) and each operation (`pulumi up` creatin
   `pulumi-resource-livekit`, and its floor, N no-op resources of benchmarks/programs/noop_plugin
   (a no-op provider plugin on the same SDK server) in a YAML program (`--sides` picks either part).
 
-The first cycle of each N is a warm-up that also counts: our stack points at a
-`FaultProxy` in front of the server, which counts requests per Twirp method (ours and
-the plugin's); it also
+The first cycle of each N is a warm-up that also counts: our stack and the plugin's point at
+a `FaultProxy` in front of their server, which counts requests per Twirp method; it also
 yields the state size per resource (`pulumi stack export`) and whether `__provider` is
 the same for every resource. The timed cycles talk to the server directly.
 
@@ -29,5 +29,6 @@ Output: one table on stdout and in benchmarks/results/<stamp>.md, the raw figure
 The modules, from the bottom: `operations` (what is measured, where things are), `sampling` (the
 processes a command started, from /proc), `sides` and `in_process` (the ways of doing the same work),
 `measure` (the loop over cycles and operations), `figures`, `targets`, `report` and `plot` (the
-report), `cli` (the command line; benchmarks/run.py runs it).
+report), `profile` (`--profile`: the same operations under py-spy), `cli` (the command line;
+benchmarks/run.py runs it).
 """
