@@ -130,13 +130,18 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers:
             log(f"  N={n} {'warm-up/count' if warm else f'repeat {cycle}/{repeat}'} done ({first}): "
                 + ", ".join(f"{op} {done[op]:.1f}s" for op in ops))
     finally:
-        for checker in checkers.values():
-            checker.close()
-        for side in stacks:
-            side.stack.destroy(check=False)
-            side.stack.remove()
+        tear_down(stacks, checkers)
     result.load_average["end"] = list(os.getloadavg())
     return result
+
+
+def tear_down(stacks: list[PulumiSide], checkers: Mapping[str, SIPClient]) -> None:
+    """The stacks destroyed and removed, the checkers closed: whatever a size left, after it ran or failed."""
+    for checker in checkers.values():
+        checker.close()
+    for side in stacks:
+        side.stack.destroy(check=False)
+        side.stack.remove()
 
 
 def checker_of(server: LocalLiveKit) -> SIPClient:

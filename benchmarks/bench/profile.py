@@ -19,7 +19,7 @@ from typing import Callable, Mapping, Optional
 
 from pulumi_livekit.testing import LocalLiveKit
 
-from bench.measure import checker_of, verify
+from bench.measure import checker_of, tear_down, verify
 from bench.operations import OP_TITLES
 from bench.sampling import PeakMemory
 from bench.sides import PulumiSide, make_sides
@@ -75,11 +75,7 @@ def profile_size(n: int, groups: tuple[str, ...], ops: tuple[str, ...], servers:
                 log(f"  N={n} {side.label} {op}: {seconds:.1f}s under py-spy")
             verify(op, n, checkers)
     finally:
-        for checker in checkers.values():
-            checker.close()
-        for side in stacks:
-            side.stack.destroy(check=False)
-            side.stack.remove()
+        tear_down(stacks, checkers)
 
 
 def summarize(out: Path) -> str:
