@@ -9,10 +9,11 @@ import sys
 
 from local_livekit import REPO_ROOT, STATE_DIR, env as local_env, up as local_up
 
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import resolve_connection
-from pulumi_livekit._canonical import canonical_from_message
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import resolve_connection
+from pulumi_livekit._model.canonical import canonical_from_message
 from pulumi_livekit.testing._tools import tool_path, tools_path_env
+from pulumi_livekit._model.kinds import DISPATCH_RULE
 
 STACK = os.environ.get("DEMO_STACK", "dev")
 
@@ -44,7 +45,7 @@ def main() -> int:
 def print_rules(env: dict[str, str]) -> None:
     endpoint = resolve_connection({}, lambda _key: None, env)
     with SIPClient(endpoint) as client:
-        rules = client.list_dispatch_rules()
+        rules = client.list(DISPATCH_RULE)
     rows = [("ID", "NAME", "KIND", "ROOM", "TRUNKS", "AGENTS", "PIN")]
     for info in rules:
         rule = canonical_from_message(info).get("rule", {})

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from pulumi_livekit import _state
+from pulumi_livekit._core import state as _state
 
 
 @pytest.fixture(autouse=True)

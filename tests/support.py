@@ -14,6 +14,7 @@ import functools
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,17 @@ else:
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+def package_source(folder: Path) -> Path:
+    """The files a build of the package reads, copied from the clone into `folder`: pip builds a source folder in
+    place, and the `build/` setuptools leaves there keeps modules since moved or deleted, which the next install
+    from the clone would ship."""
+    for name in ("pyproject.toml", "README.md", "MANIFEST.in", "CHANGELOG.md"):
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / name, folder / name)
+    shutil.copytree(REPO / "provider", folder / "provider", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return folder
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,18 +1,24 @@
-"""A user's infra repo, as the README's quick start lays it out, run through the real engine: shared by
-the test that installs the package from the clone (test_testbed.py) and the one that installs the
-built wheel (engine/test_distribution.py)."""
+"""A user's infra repo, as the README's quick start lays it out (its files read from the README), run
+through the real engine: shared by the tests that install the package from the clone (test_testbed.py,
+test_infra_repo.py, test_lower_bounds.py) and the one that installs the built wheel (test_distribution.py)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Sequence
 
+import yaml
+
 from pulumi_livekit.testing import LocalLiveKit, PulumiStack
 
 from support import REPO
+
+README = (REPO / "README.md").read_text()
+TESTS_VENV = str(REPO / ".venv")
 
 USER_PROGRAM = '''\
 """An infra repo's program: a rule, and a probe that reports where the provider process runs."""
@@ -55,33 +61,49 @@ pulumi.export("provider", {"prefix": provider.prefix, "package": provider.packag
 '''
 
 
-def run_user_project(install: str, tmp_path: Path, livekit: LocalLiveKit, oracle, monkeypatch, *,
-                     pip_options: Sequence[str] = ()) -> Path:
-    """The README's quick start for an infra repo: `pulumi new python`'s layout, `pip install <install>`
-    (the clone, or a built wheel; `pip_options` such as a constraints file) into the project's virtualenv, and
-    `pulumi` run by a PATH without that virtualenv: up, where the program and the provider ran, a clean preview,
-    destroy. Returns the virtualenv.
+def readme_layout() -> dict[str, str]:
+    """The files of the README's infra-repo layout, by path: Pulumi.yaml and the provider host's launcher."""
+    section = README.split("### In your infra repo", 1)[1].split("\n### ", 1)[0]
+    [pulumi_yaml] = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    [launcher] = re.findall(r"```sh\n(#!/bin/sh\n.*?)```", section, re.S)
+    [entry] = yaml.safe_load(pulumi_yaml)["plugins"]["providers"]
+    return {"Pulumi.yaml": pulumi_yaml, f"{entry['path']}/pulumi-resource-pulumi-python": launcher}
+
+
+def user_project(install: str, tmp_path: Path, monkeypatch, program: str, *,
+                 pip_options: Sequence[str] = ()) -> tuple[Path, PulumiStack]:
+    """The README's infra-repo layout with `program`, `pip install <install>` (the clone, or a built wheel;
+    `pip_options` such as a constraints file) into the project's virtualenv, and a stack whose `pulumi` runs by a
+    PATH without that virtualenv. Returns the virtualenv and the stack.
 
     The tests run in an activated virtualenv of their own here, which must not reach the engine."""
     project = tmp_path / "infra"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text(
-        "name: user-infra\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: venv\n")
-    (project / "__main__.py").write_text(USER_PROGRAM)
+    for name, text in readme_layout().items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    (project / "plugins" / "pulumi-resource-pulumi-python").chmod(0o755)  # the README's `chmod +x`
+    (project / "__main__.py").write_text(program)
     venv = project / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *pip_options, install],
                                capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr
     # Set after the install: with the clone on PYTHONPATH, pip took the wheel's package as installed already.
-    tests_venv = str(REPO / ".venv")
-    monkeypatch.setenv("VIRTUAL_ENV", tests_venv)
-    monkeypatch.setenv("PATH", os.pathsep.join([os.path.join(tests_venv, "bin"), os.environ["PATH"]]))
+    monkeypatch.setenv("VIRTUAL_ENV", TESTS_VENV)
+    monkeypatch.setenv("PATH", os.pathsep.join([os.path.join(TESTS_VENV, "bin"), os.environ["PATH"]]))
     monkeypatch.setenv("PYTHONPATH", str(REPO / "provider"))
-    monkeypatch.setenv("PULUMI_PYTHON_CMD", os.path.join(tests_venv, "bin", "python"))
+    monkeypatch.setenv("PULUMI_PYTHON_CMD", os.path.join(TESTS_VENV, "bin", "python"))
 
-    stack = PulumiStack(project, "dev", workdir=tmp_path / "pulumi", copy_program=False)
-    assert tests_venv not in stack.env["PATH"] and "VIRTUAL_ENV" not in stack.env
+    stack = PulumiStack(project, "dev", workdir=tmp_path / "pulumi", copy_program=False, defer_config=True)
+    assert TESTS_VENV not in stack.env["PATH"] and "VIRTUAL_ENV" not in stack.env
+    return venv, stack
+
+
+def run_user_project(install: str, tmp_path: Path, livekit: LocalLiveKit, oracle, monkeypatch, *,
+                     pip_options: Sequence[str] = ()) -> Path:
+    """The README's quick start for an infra repo (`user_project`): up, where the program and the provider ran, a
+    clean preview, destroy. Returns the virtualenv."""
+    venv, stack = user_project(install, tmp_path, monkeypatch, USER_PROGRAM, pip_options=pip_options)
     creds = livekit.credentials
     stack.set_config("livekit:url", creds.url)
     stack.set_config("livekit:apiKey", creds.api_key)
@@ -94,7 +116,7 @@ def run_user_project(install: str, tmp_path: Path, livekit: LocalLiveKit, oracle
         assert outputs[process]["package"].startswith(site_packages), outputs[process]  # not the clone's source
         # Pulumi's host runs the project's virtualenv's Python: nothing points at the tests' virtualenv.
         assert outputs[process]["env"] == [], (process, outputs[process]["env"])
-        assert tests_venv not in outputs[process]["path"], (process, outputs[process]["path"])
+        assert TESTS_VENV not in outputs[process]["path"], (process, outputs[process]["path"])
     stack.preview("--expect-no-changes")
     stack.destroy()
     assert oracle.rules() == []

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from livekit import api as lkapi
 
-from pulumi_livekit._dispatch_rule import DispatchRule
+from pulumi_livekit._dynamic.dispatch_rule import DispatchRule
 
 from bench.operations import API_OP
 
@@ -80,7 +80,7 @@ class ProviderAlone:
         self.outputs: list[dict[str, Any]] = []
         self.inputs: list[dict[str, Any]] = []  # the last checked inputs, which the engine hands check as olds
         self.provider_value = "x" * 96  # the serialized provider: opaque to our code
-        fields = [f.name for f in self.provider.message_type.DESCRIPTOR.fields
+        fields = [f.name for f in self.provider.kind.message.DESCRIPTOR.fields
                   if f.name not in ("created_at", "updated_at")]
         self.blank = {name: None for name in fields}
 
@@ -104,17 +104,17 @@ class ProviderAlone:
             for i, olds in enumerate(self.outputs):
                 # As the engine calls them: check gets the last checked inputs, diff and update the outputs.
                 checked = p.check(self.inputs[i], self._news(i, name)).inputs
-                changed = p.diff(olds[p.id_field], olds, checked).changes
+                changed = p.diff(olds[p.kind.id_field], olds, checked).changes
                 if op == "update":
                     assert changed
-                    self.inputs[i], self.outputs[i] = checked, p.update(olds[p.id_field], olds, checked).outs
+                    self.inputs[i], self.outputs[i] = checked, p.update(olds[p.kind.id_field], olds, checked).outs
                 else:
                     assert not changed
         elif op == "refresh":
             for i, olds in enumerate(self.outputs):
-                self.outputs[i] = p.read(olds[p.id_field], olds).outs
+                self.outputs[i] = p.read(olds[p.kind.id_field], olds).outs
         elif op == "destroy":
             for olds in self.outputs:
-                p.delete(olds[p.id_field], olds)
+                p.delete(olds[p.kind.id_field], olds)
             self.inputs, self.outputs = [], []
         return time.perf_counter() - start, time.process_time() - cpu

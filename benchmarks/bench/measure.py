@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._model.kinds import DISPATCH_RULE
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit
 
 from bench.sides import GROUPS, SIDE_TITLES, TRUNK_PREFIXES, PulumiSide, make_sides
@@ -65,7 +66,7 @@ def state_figures(export: dict[str, Any], type_suffix: str) -> dict[str, Any]:
 
 
 def rules_on_server(client: SIPClient, prefix: str) -> list:
-    return [r for r in client.list_dispatch_rules() if any(t.startswith(prefix) for t in r.trunk_ids)]
+    return [r for r in client.list(DISPATCH_RULE) if any(t.startswith(prefix) for t in r.trunk_ids)]
 
 
 def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers: Mapping[str, LocalLiveKit],

@@ -9,7 +9,9 @@
     )
 """
 
-from ._dispatch_rule import DispatchRule
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -22,16 +24,38 @@ from ._exceptions import (
     UnavailableError,
     ValidationError,
 )
-from ._trunks import InboundTrunk, OutboundTrunk
-from ._inputs import (
-    Connection,
-    DispatchRuleCallee,
-    DispatchRuleDirect,
-    DispatchRuleIndividual,
-    RoomAgentDispatch,
-    RoomConfiguration,
-    SIPMediaConfig,
-)
+
+if TYPE_CHECKING:
+    from ._dynamic.dispatch_rule import DispatchRule
+    from ._dynamic.inputs import (
+        Connection,
+        DispatchRuleCallee,
+        DispatchRuleDirect,
+        DispatchRuleIndividual,
+        RoomAgentDispatch,
+        RoomConfiguration,
+        SIPMediaConfig,
+    )
+    from ._dynamic.trunks import InboundTrunk, OutboundTrunk
+
+# The program side, loaded on first use: the provider plugin and the command line import this package without it.
+_PROGRAM_SIDE = {
+    "DispatchRule": "._dynamic.dispatch_rule",
+    "InboundTrunk": "._dynamic.trunks",
+    "OutboundTrunk": "._dynamic.trunks",
+    **dict.fromkeys(("Connection", "DispatchRuleCallee", "DispatchRuleDirect", "DispatchRuleIndividual",
+                     "RoomAgentDispatch", "RoomConfiguration", "SIPMediaConfig"), "._dynamic.inputs"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _PROGRAM_SIDE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "APIError",

@@ -2,7 +2,7 @@
 
 Messages never contain credentials: the API secret and tokens are not passed to
 any constructor here, and PINs / trunk passwords are redacted by the caller
-(`_redact`) before a server message is wrapped.
+(`_api.redact`) before a server message is wrapped.
 """
 
 from __future__ import annotations

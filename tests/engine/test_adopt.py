@@ -16,7 +16,6 @@ from pathlib import Path
 
 from livekit import api as lkapi
 
-from pulumi_livekit.plugin import VERSION
 from pulumi_livekit.testing import FaultProxy
 from pulumi_livekit.testing._tools import tools_path_env
 
@@ -295,8 +294,7 @@ def test_as_a_pulumi_yaml_program_from_an_empty_folder_the_printed_lines_import_
         for secret in (*ADOPTED_SECRETS, creds.api_secret):
             assert secret not in text
         lines = printed_lines(written.stdout)
-        assert lines[:2] == ["cd infra", f"pulumi plugin install resource livekit {VERSION} --file "
-                                         f"{VENV / 'bin' / 'pulumi-resource-livekit'}"], written.stdout
+        assert lines[:2] == ["cd infra", f"{VENV / 'bin' / 'livekit-plugin'} install"], written.stdout
         assert lines[-2:] == ["pulumi up", f"{VENV / 'bin' / 'livekit-adopt'} --finish"], written.stdout
 
         followed = follow(lines, user, {**env, **livekit_env}, proxy)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from pulumi_livekit._client import TIMEOUT_ENV
+from pulumi_livekit._api.client import TIMEOUT_ENV
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, PulumiStack
 
 from support import DISPATCH_RULE_BAD_INPUTS, PROGRAMS, Oracle, write_config
@@ -64,8 +64,9 @@ BAD_INPUTS = [
     Bad("empty trunk ID", "trunk_ids[0]", "must not be empty", rule_with(trunk_ids=[""])),
     Bad("number not a string", "numbers[0]", "expected a string", rule_with(numbers=[15550100])),
     Bad("empty number before a real one", "numbers[0]", "must not be empty", rule_with(numbers=["", "+15550100"])),
-    Bad("trunk named twice", "trunk_ids[1]", "names it twice", rule_with(trunk_ids=["ST_twice", "ST_twice"])),
-    Bad("number twice in two spellings", "inbound_numbers[1]", "repeats inbound_numbers[0] (+1 555-0100)",
+    Bad("trunk named twice", "trunk_ids[1]", "listed twice (also trunk_ids[0])",
+        rule_with(trunk_ids=["ST_twice", "ST_twice"])),
+    Bad("number twice in two spellings", "inbound_numbers[1]", "'+1 555-0100' is listed twice (also inbound_numbers[0])",
         rule_with(inbound_numbers=["+15550100", "+1 555-0100"])),
     Bad("PIN in another script's digits", "rule.dispatch_rule_direct.pin", "digits 0-9 only",
         rule_with(rule={"dispatchRuleDirect": {"roomName": "r", "pin": "\u0661\u0662\u0663\u0664"}})),

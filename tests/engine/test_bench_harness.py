@@ -12,8 +12,9 @@ from bench.measure import bench_size, rules_on_server
 from bench.operations import OPS
 from bench.report import render
 from bench.sides import YAML_TRUNK_PREFIX
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._model.kinds import DISPATCH_RULE
 
 
 def test_yaml_side_of_the_bench_at_two_rules(livekit, other_project_server, proxy, tmp_path):
@@ -58,5 +59,5 @@ def test_provider_alone_runs_every_operation_as_the_engine_calls_the_provider(li
         wall, cpu = alone.op(op)
         assert wall > 0 and cpu >= 0, op
         with SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)) as client:
-            names = sorted(rule.name for rule in client.list_dispatch_rules())
+            names = sorted(rule.name for rule in client.list(DISPATCH_RULE))
         assert names == ([] if op == "destroy" else ["b-0", "b-1"] if op in ("update", "refresh") else ["a-0", "a-1"])

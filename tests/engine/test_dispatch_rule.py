@@ -14,8 +14,8 @@ from livekit import api as lkapi
 from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_livekit import DispatchRule
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._resource import serialized_provider
+from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core.sdk import serialized_provider
 from pulumi_livekit.testing import FaultProxy, PulumiStack, resource_name
 
 from support import DISPATCH_RULE_BAD_INPUTS, PROGRAMS, REPO, Oracle, configure_for, server_state

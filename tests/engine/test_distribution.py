@@ -53,8 +53,9 @@ def test_the_wheel_declares_what_pyproject_declares_and_ships_the_package_withou
     for script in project["scripts"]:
         assert f"\n{script} = " in entry_points
     packages = {name.rsplit("/", 1)[0] for name in names if name.endswith(".py")}
-    assert packages == {"pulumi_livekit", "pulumi_livekit/cli", "pulumi_livekit/plugin", "pulumi_livekit/routing",
-                        "pulumi_livekit/testing"}
+    assert packages == {"pulumi_livekit", "pulumi_livekit/_model", "pulumi_livekit/_api", "pulumi_livekit/_core",
+                        "pulumi_livekit/_dynamic", "pulumi_livekit/plugin", "pulumi_livekit/cli",
+                        "pulumi_livekit/cli/_codegen", "pulumi_livekit/routing", "pulumi_livekit/testing"}
     assert not [name for name in names if name.endswith(".pyc") or name.startswith("tests/")]
 
 
@@ -62,7 +63,7 @@ def test_the_sdist_holds_the_sources_the_wheel_is_built_from(distributions):
     with tarfile.open(distributions["sdist"]) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert {"pyproject.toml", "README.md", "CHANGELOG.md", "provider/pulumi_livekit/__init__.py",
-            "provider/pulumi_livekit/_dynamic_host.py"} <= names
+            "provider/pulumi_livekit/_dynamic/host.py"} <= names
 
 
 def test_a_user_project_runs_from_the_wheel_in_a_clean_virtualenv(distributions, tmp_path, livekit, oracle,

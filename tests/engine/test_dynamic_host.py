@@ -20,7 +20,8 @@ from typing import Optional
 import pytest
 from livekit import api as lkapi
 
-from pulumi_livekit import _dynamic_host, _sdk
+from pulumi_livekit._dynamic import host as _dynamic_host
+from pulumi_livekit._core import sdk as _sdk
 
 from support import PROGRAMS, REPO
 
@@ -69,7 +70,7 @@ def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_
     assert installed.returncode == 0, installed.stderr
     shape = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
-         "import importlib.metadata as m, pulumi_livekit._dynamic_host as h; print(m.version(\"pulumi\"), h._host_with_import() is not None)"],
+         "import importlib.metadata as m, pulumi_livekit._dynamic.host as h; print(m.version(\"pulumi\"), h._host_with_import() is not None)"],
         check=True, capture_output=True, text=True)
     assert shape.stdout.split() == [version, "True"], shape.stderr
     port, stderr = start_host(str(venv / "bin" / "pulumi-resource-pulumi-python"))
@@ -84,7 +85,7 @@ def test_on_an_sdk_whose_host_is_shaped_otherwise_the_plugin_still_serves(tmp_pa
     assert stock.count("\nmain()\n") == 1
     (tmp_path / "next_sdk_host.py").write_text(
         stock.replace("\nmain()\n", '\nif __name__ == "__main__":\n    main()\n'))
-    plugin = "from pulumi_livekit import _dynamic_host, _sdk; _sdk.STOCK_HOST = 'next_sdk_host'; _dynamic_host.main()"
+    plugin = "from pulumi_livekit._core import sdk; from pulumi_livekit._dynamic import host; sdk.STOCK_HOST = 'next_sdk_host'; host.main()"
     port, stderr = start_host(sys.executable, "-c", plugin, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert port.isdigit(), stderr
     assert stderr.count("running Pulumi's dynamic-provider host unchanged") == 1
@@ -124,14 +125,16 @@ def test_pulumi_import_adopts_each_kind_and_the_program_then_previews_clean(pulu
     assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [rule.sip_dispatch_rule_id]
 
 
-def test_the_plugin_loads_neither_the_routing_model_nor_the_http_client_until_it_needs_them():
-    """What the provider plugin imports at start (every Pulumi command starts one): the providers, the
-    claims they check, and no routing table, review or HTTP client."""
+# The plugin gives the routing warnings one rule tells alone at check: it needs the routing table.
+@pytest.mark.parametrize("host,routing_table", [("pulumi_livekit._dynamic.host", False), ("pulumi_livekit.plugin", True)])
+def test_the_hosts_load_neither_the_program_side_nor_the_http_client_until_they_need_them(host, routing_table):
+    """What each provider host imports at start (every Pulumi command starts one): the core providers and the
+    claims they check, and no resource class, routing review or HTTP client."""
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, pulumi_livekit._dynamic_host; print(' '.join(sorted(sys.modules)))"],
+        [sys.executable, "-c", f"import sys, {host}; print(' '.join(sorted(sys.modules)))"],
         capture_output=True, text=True, check=True).stdout.split()
     ours = {name for name in loaded if name.startswith("pulumi_livekit")}
-    assert {"pulumi_livekit._dispatch_rule", "pulumi_livekit._trunks", "pulumi_livekit.routing._conflicts"} <= ours
-    assert not ours & {"pulumi_livekit._routing_review", "pulumi_livekit._client", "pulumi_livekit.routing._table",
-                       "pulumi_livekit.routing._evaluate", "pulumi_livekit.routing._changes"}
-    assert "httpx" not in loaded
+    assert {"pulumi_livekit._core.dispatch_rule", "pulumi_livekit._core.trunks", "pulumi_livekit.routing._conflicts"} <= ours
+    assert not {name for name in ours if name.startswith("pulumi_livekit._dynamic.") and name != host}
+    assert "pulumi_livekit._api.client" not in ours and "httpx" not in loaded
+    assert ("pulumi_livekit.routing._table" in ours) == routing_table and "pulumi_livekit.routing._changes" not in ours

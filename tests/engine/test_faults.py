@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from pulumi_livekit._client import TIMEOUT_ENV, RetryPolicy
+from pulumi_livekit._api.client import TIMEOUT_ENV, RetryPolicy
 from pulumi_livekit.testing import Fault, FaultProxy, LocalLiveKit, PulumiStack, free_port
 
 from support import PROGRAMS, duplicates, make_stack, state_ids, write_config

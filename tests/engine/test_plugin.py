@@ -205,7 +205,7 @@ def test_lost_answers_are_adopted_and_errors_never_show_a_secret(tmp_path, pulum
         refused = stack.up(check=False)
     assert refused.returncode != 0 and "pinned" in refused.messages()
     told = refused.messages()["pinned"]
-    # An update first reads the rule as the server holds it (`_canonical.onto_stored`): that read is refused.
+    # An update first reads the rule as the server holds it (`_model.canonical.onto_stored`): that read is refused.
     assert told.startswith("ListSIPDispatchRule: LiveKit at") and "livekit:apiSecret" in told
     assert 'File "' not in told  # our errors are told as they are, not as a traceback
     outputs = up.output + refused.output + json.dumps(stack.export())

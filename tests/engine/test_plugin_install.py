@@ -1,19 +1,63 @@
-"""The plugin installed exactly as docs/plugin.md says, into a fresh home, used by a Pulumi YAML project
-outside the repository with no virtualenv on PATH: it goes up, previews clean and is destroyed."""
+"""The plugin installed as docs/plugin.md says, from a throwaway virtualenv that is then deleted, used by a Pulumi
+YAML project outside the repository with nothing on PATH but `pulumi`: up, a clean preview, an upgrade to a newer
+release, the old one removed, destroy. `pulumi plugin ls` shows the version installed at each step."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 
-from support import REPO
+from pulumi_livekit.plugin import VERSION
 
-COMMANDS = re.compile(r"## Installing it\n.*?```sh\n(.*?)```", re.S)
+from support import REPO, package_source
+
+DOCS = (REPO / "docs" / "plugin.md").read_text()
+INSTALL = re.search(r"## Installing it\n.*?```sh\n(.*?)```", DOCS, re.S).group(1)
+REMOVE = re.search(r"\*\*Upgrading\.\*\*.*?```sh\n(.*?)```", DOCS, re.S).group(1).strip()
+NEXT = f"{int(VERSION.split('.')[0])}.{int(VERSION.split('.')[1]) + 1}.0"  # the release the test upgrades to
 
 
-def test_the_documented_install_serves_a_yaml_project_outside_the_repo(tmp_path, pulumi_stack, oracle):
+def wheels(tmp_path: Path) -> dict[str, Path]:
+    """This clone's wheel, and the wheel of the same source as the next minor release."""
+    source = package_source(tmp_path / "source")
+    built = {}
+    for version in (VERSION, NEXT):
+        pyproject = source / "pyproject.toml"
+        pyproject.write_text(re.sub(r'^version = ".*"$', f'version = "{version}"', pyproject.read_text(), count=1,
+                                    flags=re.M))
+        out = tmp_path / f"wheel-{version}"
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        [built[version]] = out.glob("*.whl")
+    return built
+
+
+def install_as_documented(wheel: Path, venv: Path, env: dict) -> str:
+    """The documented commands, with the wheel for the clone and the test's folder for the virtualenv."""
+    env = {**env, "PIP_NO_COMPILE": "1"}  # bytecode the plugin does not copy: it compiles what it imports
+    output = ""
+    for line in INSTALL.strip().splitlines():
+        command = line.split("#", 1)[0].replace("./pulumi-livekit", str(wheel)).replace("/tmp/livekit-plugin", str(venv))
+        done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        output += done.stdout
+    assert not venv.exists()  # the last documented command deleted it
+    return output
+
+
+def installed(stack) -> list[str]:
+    return [p["version"] for p in json.loads(stack.run("plugin", "ls", "--json").stdout or "[]")
+            if (p["kind"], p["name"]) == ("resource", "livekit")]
+
+
+def test_installed_from_a_deleted_virtualenv_the_plugin_serves_upgrades_and_is_removed(tmp_path, pulumi_stack,
+                                                                                        oracle):
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text(yaml.safe_dump({
@@ -23,19 +67,24 @@ def test_the_documented_install_serves_a_yaml_project_outside_the_repo(tmp_path,
         "outputs": {"ruleId": "${byCallee.sipDispatchRuleId}"},
     }))
     stack = pulumi_stack(project)
-    home = tmp_path / "home"
-    home.mkdir()
-    commands = COMMANDS.search((REPO / "docs" / "plugin.md").read_text()).group(1)
-    for line in commands.strip().splitlines():
-        command = line.split("#", 1)[0].replace("./pulumi-livekit", str(REPO))
-        done = subprocess.run(["bash", "-c", command], env={**stack.env, "HOME": str(home)}, capture_output=True,
-                              text=True, timeout=600)
-        assert done.returncode == 0, (command, done.stdout, done.stderr)
-    assert (home / ".pulumi-livekit" / "bin" / "pulumi-resource-livekit").exists()
+    built = wheels(tmp_path)
+    venv = tmp_path / "throwaway"
 
+    printed = install_as_documented(built[VERSION], venv, stack.env)
+    assert f"installed pulumi-resource-livekit {VERSION}" in printed
+    assert installed(stack) == [VERSION]
     up = stack.up()
     (rule,) = oracle.rules()
     assert (rule.sip_dispatch_rule_id, rule.rule.dispatch_rule_callee.room_prefix) == (up.outputs["ruleId"], "number-")
     stack.preview("--expect-no-changes")
+
+    install_as_documented(built[NEXT], venv, stack.env)
+    assert sorted(installed(stack)) == sorted([VERSION, NEXT])
+    assert REMOVE == f"pulumi plugin rm resource livekit {VERSION}"
+    stack.run(*REMOVE.split()[1:], "--yes")
+    assert installed(stack) == [NEXT]
+    stack.preview("--expect-no-changes")  # the stack goes on with the new release: its state names no version
     stack.destroy()
     assert not oracle.rules()
+    stack.run("plugin", "rm", "resource", "livekit", NEXT, "--yes")
+    assert installed(stack) == []

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import uuid
 
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
 
 from support import PROGRAMS
 
-FIELDS = sorted({f.name for f in DispatchRuleProvider.message_type.DESCRIPTOR.fields} - {"created_at", "updated_at"}
+FIELDS = sorted({f.name for f in DispatchRuleProvider.kind.message.DESCRIPTOR.fields} - {"created_at", "updated_at"}
                 | {"pin", "connection"})
 SET_BY_PROGRAM = {"rule", "pin", "name", "trunk_ids", "sip_dispatch_rule_id"}
 

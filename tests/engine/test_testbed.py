@@ -6,7 +6,7 @@ import subprocess
 
 from pulumi_livekit.testing import PulumiStack, resource_name
 
-from support import PROGRAMS, REPO
+from support import PROGRAMS, REPO, package_source
 from user_project import run_user_project
 
 
@@ -32,7 +32,7 @@ def test_a_user_project_runs_in_its_own_virtualenv_with_the_package_installed_fr
         tmp_path, livekit, oracle, monkeypatch):
     """The README's quick start for an infra repo with `pip install <clone>` (tests/user_project.py; the
     built wheel's run is in tests/engine/test_distribution.py)."""
-    run_user_project(str(REPO), tmp_path, livekit, oracle, monkeypatch)
+    run_user_project(str(package_source(tmp_path / "source")), tmp_path, livekit, oracle, monkeypatch)
 
 
 def test_bootstrap_twice_keeps_every_tool_link_working(tmp_path):

@@ -79,7 +79,7 @@ def test_a_stack_connection_moved_to_another_project_sends_no_old_id_there(pulum
         configure_for(stack, dataclasses.replace(other_project.credentials, url=there.url))
         for refused in (stack.preview(check=False), stack.up(check=False)):
             assert refused.returncode != 0
-            assert f"SIPDispatchRule {old_id} is in another LiveKit project" in refused.output, refused.output
+            assert f"DispatchRule {old_id} is in another LiveKit project" in refused.output, refused.output
             assert "pulumi refresh" in refused.output and "pulumi destroy" in refused.output
         assert [m for m in there.counts if m.startswith(WRITES)] == [], dict(there.counts)
         assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [old_id]  # the old project untouched
@@ -120,6 +120,6 @@ def test_with_the_environment_moved_to_another_project_destroy_fails_and_sends_n
                      "LIVEKIT_API_SECRET": elsewhere.api_secret}
         for refused in (stack.preview(check=False), stack.destroy(check=False)):
             assert refused.returncode != 0
-            assert f"SIPDispatchRule {old_id} is in another LiveKit project" in refused.output, refused.output
+            assert f"DispatchRule {old_id} is in another LiveKit project" in refused.output, refused.output
         assert dict(there.counts) == {}
         assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [old_id]

@@ -34,6 +34,9 @@ EARLIER = {
     # 2026-11-28, the last before providers were pickled as the module-level name that holds them:
     # only the fields set are registered, with the routing review and the declared-rule registry.
     "before-named-providers": "8fef0588d3e20507c0ee574f553361f18fab22e1",
+    # 2026-12-05, the last before the layers: each provider pickled as the module-level name it had in the flat
+    # package (`pulumi_livekit._dispatch_rule.PROVIDER`, `pulumi_livekit._trunks.INBOUND_PROVIDER`).
+    "before-layers": "8116d94f14dbd503e6a9496824b288cd28a13c19",
 }
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pulumi-livekit"

@@ -5,6 +5,7 @@ client and server for lost answers, 5xx/429 bursts and path prefixes.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -17,8 +18,8 @@ from google.protobuf import duration_pb2
 from google.protobuf.message import Message
 from livekit import api as lkapi
 
-from pulumi_livekit._client import REQUEST_ID_HEADER, RetryPolicy, SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.client import REQUEST_ID_HEADER, RetryPolicy, SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import (
     APIError,
     AuthenticationError,
@@ -29,6 +30,7 @@ from pulumi_livekit._exceptions import (
     UnavailableError,
 )
 from pulumi_livekit.testing import Fault, FaultProxy, LocalLiveKit
+from pulumi_livekit._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
 
 from support import failing_call_budget
 
@@ -171,17 +173,17 @@ def proxied(livekit: LocalLiveKit, proxy: FaultProxy):
 
 def test_dispatch_rule_rpcs_round_trip_with_the_official_sdk(client, oracle):
     # Client writes, SDK reads.
-    created = client.create_dispatch_rule(rich_rule())
+    created = client.create(DISPATCH_RULE, rich_rule())
     rule_id = created.sip_dispatch_rule_id
     assert rule_id.startswith("SDR_")
     assert stored(created) == with_id(rich_rule(), rule_id)
     assert stored(oracle.rule(rule_id)) == stored(created)
 
     # Client reads by ID and by list, filtered and not.
-    assert stored(client.get_dispatch_rule(rule_id)) == stored(created)
-    assert [stored(r) for r in client.list_dispatch_rules()] == [stored(created)]
-    assert [r.sip_dispatch_rule_id for r in client.list_dispatch_rules(rule_ids=[rule_id])] == [rule_id]
-    assert [r.sip_dispatch_rule_id for r in client.list_dispatch_rules(trunk_ids=["ST_rich"])] == [rule_id]
+    assert stored(client.get(DISPATCH_RULE, rule_id)) == stored(created)
+    assert [stored(r) for r in client.list(DISPATCH_RULE)] == [stored(created)]
+    assert [r.sip_dispatch_rule_id for r in client.list(DISPATCH_RULE, ids=[rule_id])] == [rule_id]
+    assert [r.sip_dispatch_rule_id for r in client.list(DISPATCH_RULE, trunk_ids=["ST_rich"])] == [rule_id]
 
     # Client update (a full replace, here of the rule kind too), SDK reads.
     replacement = lkapi.SIPDispatchRuleInfo(
@@ -191,36 +193,36 @@ def test_dispatch_rule_rpcs_round_trip_with_the_official_sdk(client, oracle):
         media_encryption=lkapi.SIP_MEDIA_ENCRYPT_REQUIRE,
         media=lkapi.SIPMediaConfig(encryption=lkapi.SIP_MEDIA_ENCRYPT_REQUIRE),
     )
-    updated = client.update_dispatch_rule(rule_id, replacement)
+    updated = client.update(DISPATCH_RULE, rule_id, replacement)
     assert stored(updated) == with_id(replacement, rule_id)
     assert stored(oracle.rule(rule_id)) == stored(updated)
 
     # SDK update, client reads.
     sdk_version = simple_rule("ST_sdk", name="sdk-updated", pin="1111")
     oracle.call("update_dispatch_rule", rule_id, sdk_version)
-    assert stored(client.get_dispatch_rule(rule_id)) == with_id(sdk_version, rule_id)
+    assert stored(client.get(DISPATCH_RULE, rule_id)) == with_id(sdk_version, rule_id)
 
     # SDK create, client reads.
     sdk_rule = oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
         dispatch_rule=rich_rule(name="from-sdk", trunk="ST_from_sdk")))
-    assert stored(client.get_dispatch_rule(sdk_rule.sip_dispatch_rule_id)) == stored(sdk_rule)
-    listed = {r.sip_dispatch_rule_id: stored(r) for r in client.list_dispatch_rules()}
+    assert stored(client.get(DISPATCH_RULE, sdk_rule.sip_dispatch_rule_id)) == stored(sdk_rule)
+    listed = {r.sip_dispatch_rule_id: stored(r) for r in client.list(DISPATCH_RULE)}
     assert listed == {rule_id: with_id(sdk_version, rule_id), sdk_rule.sip_dispatch_rule_id: stored(sdk_rule)}
 
     # Client delete, SDK reads; SDK delete, client reads.
-    client.delete_dispatch_rule(rule_id)
+    client.delete(DISPATCH_RULE, rule_id)
     assert oracle.rule(rule_id) is None
     oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(
         sip_dispatch_rule_id=sdk_rule.sip_dispatch_rule_id))
-    assert client.get_dispatch_rule(sdk_rule.sip_dispatch_rule_id) is None
-    assert client.list_dispatch_rules() == []
+    assert client.get(DISPATCH_RULE, sdk_rule.sip_dispatch_rule_id) is None
+    assert client.list(DISPATCH_RULE) == []
 
 
 TRUNK_KINDS = {
-    "inbound": (rich_inbound, lkapi.SIPInboundTrunkInfo(
+    "inbound": (INBOUND_TRUNK, rich_inbound, lkapi.SIPInboundTrunkInfo(
         name="renamed", numbers=["+15553001"], auth_username="u2", auth_password="p2", headers={"X-Z": "z"}),
         sdk_inbound, lkapi.CreateSIPInboundTrunkRequest, "+1555300"),
-    "outbound": (rich_outbound, lkapi.SIPOutboundTrunkInfo(
+    "outbound": (OUTBOUND_TRUNK, rich_outbound, lkapi.SIPOutboundTrunkInfo(
         name="renamed", address="sip2.example.com", numbers=["+15554001"], transport=lkapi.SIP_TRANSPORT_UDP),
         sdk_outbound, lkapi.CreateSIPOutboundTrunkRequest, "+1555400"),
 }
@@ -228,9 +230,9 @@ TRUNK_KINDS = {
 
 @pytest.mark.parametrize("kind", TRUNK_KINDS)
 def test_trunk_rpcs_round_trip_with_the_official_sdk(kind, client, oracle):
-    rich, replacement, sdk_read, create_request, number = TRUNK_KINDS[kind]
-    create, update, get, list_ = (getattr(client, f"{verb}_{kind}_trunk{suffix}") for verb, suffix in
-                                  (("create", ""), ("update", ""), ("get", ""), ("list", "s")))
+    trunk_kind, rich, replacement, sdk_read, create_request, number = TRUNK_KINDS[kind]
+    create, update, get, list_ = (functools.partial(getattr(client, verb), trunk_kind)
+                                  for verb in ("create", "update", "get", "list"))
 
     created = create(rich())
     trunk_id = created.sip_trunk_id
@@ -239,7 +241,7 @@ def test_trunk_rpcs_round_trip_with_the_official_sdk(kind, client, oracle):
     assert stored(sdk_read(oracle, trunk_id)) == stored(created)
     assert stored(get(trunk_id)) == stored(created)
     assert [stored(t) for t in list_()] == [stored(created)]
-    assert [t.sip_trunk_id for t in list_(trunk_ids=[trunk_id])] == [trunk_id]
+    assert [t.sip_trunk_id for t in list_(ids=[trunk_id])] == [trunk_id]
     assert [t.sip_trunk_id for t in list_(numbers=[number + "0"])] == [trunk_id]
 
     updated = update(trunk_id, replacement)
@@ -255,7 +257,7 @@ def test_trunk_rpcs_round_trip_with_the_official_sdk(kind, client, oracle):
     assert {t.sip_trunk_id: stored(t) for t in list_()} == {
         trunk_id: with_id(sdk_version, trunk_id), sdk_trunk.sip_trunk_id: stored(sdk_trunk)}
 
-    client.delete_trunk(trunk_id)
+    client.delete(trunk_kind, trunk_id)
     assert sdk_read(oracle, trunk_id) is None
     oracle.call("delete_trunk", lkapi.DeleteSIPTrunkRequest(sip_trunk_id=sdk_trunk.sip_trunk_id))
     assert get(sdk_trunk.sip_trunk_id) is None
@@ -265,8 +267,8 @@ def test_trunk_rpcs_round_trip_with_the_official_sdk(kind, client, oracle):
 def test_listing_follows_pages_without_duplicates_or_gaps(proxied, proxy, oracle, monkeypatch):
     ids = {oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
         dispatch_rule=simple_rule(f"ST_page{i}"))).sip_dispatch_rule_id for i in range(7)}
-    monkeypatch.setattr("pulumi_livekit._client.PAGE_SIZE", 2)  # seven rules: more than a page
-    listed = [r.sip_dispatch_rule_id for r in proxied.list_dispatch_rules()]
+    monkeypatch.setattr("pulumi_livekit._api.client.PAGE_SIZE", 2)  # seven rules: more than a page
+    listed = [r.sip_dispatch_rule_id for r in proxied.list(DISPATCH_RULE)]
     assert sorted(listed) == sorted(ids)
     assert proxy.count("ListSIPDispatchRule") >= 2
 
@@ -275,9 +277,9 @@ def test_the_search_after_a_lost_create_follows_every_page(proxied, proxy, oracl
     for pin in ("1111", "2222"):  # rules on the same trunk: the search lists more than a page
         oracle.call("create_dispatch_rule", lkapi.CreateSIPDispatchRuleRequest(
             dispatch_rule=simple_rule("ST_paged", name=f"other {pin}", pin=pin)))
-    monkeypatch.setattr("pulumi_livekit._client.PAGE_SIZE", 2)
+    monkeypatch.setattr("pulumi_livekit._api.client.PAGE_SIZE", 2)
     proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())
-    mine = proxied.create_dispatch_rule(simple_rule("ST_paged", name="mine", pin="3333"))
+    mine = proxied.create(DISPATCH_RULE, simple_rule("ST_paged", name="mine", pin="3333"))
     assert mine.name == "mine" and proxy.count("CreateSIPDispatchRule") == 1  # found on the pages, adopted
     assert len(oracle.rules()) == 3
 
@@ -287,13 +289,13 @@ def test_the_search_after_a_lost_create_follows_every_page(proxied, proxy, oracl
 
 def exercise(sip: SIPClient, oracle, trunk: str) -> None:
     """Create, read, update and delete one rule through `sip`; the SDK confirms each write."""
-    created = sip.create_dispatch_rule(simple_rule(trunk))
+    created = sip.create(DISPATCH_RULE, simple_rule(trunk))
     rule_id = created.sip_dispatch_rule_id
     assert stored(oracle.rule(rule_id)) == stored(created)
-    assert stored(sip.get_dispatch_rule(rule_id)) == stored(created)
-    sip.update_dispatch_rule(rule_id, simple_rule(trunk, name="updated"))
+    assert stored(sip.get(DISPATCH_RULE, rule_id)) == stored(created)
+    sip.update(DISPATCH_RULE, rule_id, simple_rule(trunk, name="updated"))
     assert oracle.rule(rule_id).name == "updated"
-    sip.delete_dispatch_rule(rule_id)
+    sip.delete(DISPATCH_RULE, rule_id)
     assert oracle.rule(rule_id) is None
 
 
@@ -320,7 +322,7 @@ def test_a_path_prefix_behind_a_proxy_is_kept(livekit, oracle, form):
         with SIPClient(endpoint_for(livekit, f"http://127.0.0.1:{proxy.port}"), timeout=TIMEOUT,
                        retry=FAST_RETRY) as bare:
             with pytest.raises(APIError) as refused:
-                bare.list_dispatch_rules()
+                bare.list(DISPATCH_RULE)
         assert (refused.value.status, refused.value.code) == (404, "bad_route")
         assert not isinstance(refused.value, NotFoundError)  # a wrong route is not a missing object
 
@@ -332,7 +334,7 @@ def test_a_wrong_secret_is_an_authentication_error_without_secret_or_token(livek
     wrong_secret = "wrong-secret-" + "x" * 24
     with SIPClient(endpoint_for(livekit, proxy.url, secret=wrong_secret), timeout=TIMEOUT, retry=FAST_RETRY) as sip:
         with pytest.raises(AuthenticationError) as raised:
-            sip.list_dispatch_rules()
+            sip.list(DISPATCH_RULE)
     error = raised.value
     (sent,) = proxy.requests("ListSIPDispatchRule")  # refused once, not retried
     token = sent["authorization"].removeprefix("Bearer ")
@@ -350,33 +352,33 @@ def test_a_wrong_secret_is_an_authentication_error_without_secret_or_token(livek
 
 def test_unknown_ids_are_not_found_on_write_and_none_on_read(client):
     with pytest.raises(NotFoundError) as raised:
-        client.delete_dispatch_rule("SDR_doesnotexist")
+        client.delete(DISPATCH_RULE, "SDR_doesnotexist")
     assert (raised.value.code, raised.value.status, raised.value.rpc) == (
         "not_found", 404, "DeleteSIPDispatchRule")
 
     with pytest.raises(NotFoundError) as raised:
-        client.update_dispatch_rule("SDR_doesnotexist", simple_rule("ST_x"))
+        client.update(DISPATCH_RULE, "SDR_doesnotexist", simple_rule("ST_x"))
     assert (raised.value.code, raised.value.status, raised.value.rpc) == (
         "not_found", 404, "UpdateSIPDispatchRule")
 
     with pytest.raises(NotFoundError) as raised:
-        client.update_inbound_trunk("ST_doesnotexist", rich_inbound())
+        client.update(INBOUND_TRUNK, "ST_doesnotexist", rich_inbound())
     assert raised.value.rpc == "UpdateSIPInboundTrunk"
 
     with pytest.raises(NotFoundError) as raised:
-        client.update_outbound_trunk("ST_doesnotexist", rich_outbound())
+        client.update(OUTBOUND_TRUNK, "ST_doesnotexist", rich_outbound())
     assert raised.value.rpc == "UpdateSIPOutboundTrunk"
 
-    assert client.get_dispatch_rule("SDR_doesnotexist") is None
-    assert client.get_inbound_trunk("ST_doesnotexist") is None
-    assert client.get_outbound_trunk("ST_doesnotexist") is None
+    assert client.get(DISPATCH_RULE, "SDR_doesnotexist") is None
+    assert client.get(INBOUND_TRUNK, "ST_doesnotexist") is None
+    assert client.get(OUTBOUND_TRUNK, "ST_doesnotexist") is None
 
 
 def test_a_conflicting_rule_is_an_invalid_argument_with_the_servers_text_and_is_not_retried(
         client, proxied, proxy, oracle):
-    first = client.create_dispatch_rule(simple_rule("ST_conflict", pin="1234"))
+    first = client.create(DISPATCH_RULE, simple_rule("ST_conflict", pin="1234"))
     with pytest.raises(InvalidArgumentError) as raised:
-        proxied.create_dispatch_rule(simple_rule("ST_conflict", name="second", pin="1234"))
+        proxied.create(DISPATCH_RULE, simple_rule("ST_conflict", name="second", pin="1234"))
     error = raised.value
     assert (error.code, error.status, error.rpc) == ("invalid_argument", 400, "CreateSIPDispatchRule")
     assert "already exists" in error.server_message and "already exists" in str(error)
@@ -389,9 +391,9 @@ def test_a_conflicting_rule_is_an_invalid_argument_with_the_servers_text_and_is_
     assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [first.sip_dispatch_rule_id]
 
     # The same through an update: one request, the target rule unchanged.
-    other = client.create_dispatch_rule(simple_rule("ST_conflict", name="other", pin="5678"))
+    other = client.create(DISPATCH_RULE, simple_rule("ST_conflict", name="other", pin="5678"))
     with pytest.raises(InvalidArgumentError) as raised:
-        proxied.update_dispatch_rule(other.sip_dispatch_rule_id, simple_rule("ST_conflict", name="other", pin="1234"))
+        proxied.update(DISPATCH_RULE, other.sip_dispatch_rule_id, simple_rule("ST_conflict", name="other", pin="1234"))
     assert "already exists" in raised.value.server_message
     assert proxy.count("UpdateSIPDispatchRule") == 1
     assert stored(oracle.rule(other.sip_dispatch_rule_id)) == stored(other)
@@ -403,12 +405,12 @@ def test_a_stopped_server_is_a_transport_error_within_the_timeout(tmp_path):
     server = LocalLiveKit(tmp_path / "doomed").start()
     try:
         with SIPClient(endpoint_for(server), timeout=timeout, retry=retry) as sip:
-            assert sip.list_dispatch_rules() == []  # leaves a pooled connection to the live server
+            assert sip.list(DISPATCH_RULE) == []  # leaves a pooled connection to the live server
             server.stop_server()
             calls = [  # (the request that fails, the call); a create begins with a look at what is there
-                ("ListSIPDispatchRule", sip.list_dispatch_rules),
-                ("ListSIPDispatchRule", lambda: sip.create_dispatch_rule(simple_rule("ST_gone"))),
-                ("DeleteSIPDispatchRule", lambda: sip.delete_dispatch_rule("SDR_gone")),
+                ("ListSIPDispatchRule", lambda: sip.list(DISPATCH_RULE)),
+                ("ListSIPDispatchRule", lambda: sip.create(DISPATCH_RULE, simple_rule("ST_gone"))),
+                ("DeleteSIPDispatchRule", lambda: sip.delete(DISPATCH_RULE, "SDR_gone")),
             ]
             for rpc, call in calls:
                 start = time.monotonic()
@@ -440,77 +442,77 @@ def assert_retried_as_one_call(proxy: FaultProxy, method: str) -> None:
 
 
 def test_reads_are_retried_through_bursts_of_503_and_429(client, proxied, proxy, oracle):
-    rule = client.create_dispatch_rule(simple_rule("ST_read"))
-    inbound = client.create_inbound_trunk(rich_inbound())
-    outbound = client.create_outbound_trunk(rich_outbound())
+    rule = client.create(DISPATCH_RULE, simple_rule("ST_read"))
+    inbound = client.create(INBOUND_TRUNK, rich_inbound())
+    outbound = client.create(OUTBOUND_TRUNK, rich_outbound())
 
     inject_burst(proxy, "ListSIPDispatchRule")
-    assert [stored(r) for r in proxied.list_dispatch_rules()] == [stored(rule)]
+    assert [stored(r) for r in proxied.list(DISPATCH_RULE)] == [stored(rule)]
     assert_retried_as_one_call(proxy, "ListSIPDispatchRule")
 
     inject_burst(proxy, "ListSIPDispatchRule")
-    assert stored(proxied.get_dispatch_rule(rule.sip_dispatch_rule_id)) == stored(rule)
+    assert stored(proxied.get(DISPATCH_RULE, rule.sip_dispatch_rule_id)) == stored(rule)
     assert_retried_as_one_call(proxy, "ListSIPDispatchRule")
 
-    inject_burst(proxy, "GetSIPInboundTrunk")
-    assert stored(proxied.get_inbound_trunk(inbound.sip_trunk_id)) == stored(inbound)
-    assert_retried_as_one_call(proxy, "GetSIPInboundTrunk")
+    inject_burst(proxy, "ListSIPInboundTrunk")
+    assert stored(proxied.get(INBOUND_TRUNK, inbound.sip_trunk_id)) == stored(inbound)
+    assert_retried_as_one_call(proxy, "ListSIPInboundTrunk")
 
     inject_burst(proxy, "ListSIPOutboundTrunk")
-    assert [stored(t) for t in proxied.list_outbound_trunks()] == [stored(outbound)]
+    assert [stored(t) for t in proxied.list(OUTBOUND_TRUNK)] == [stored(outbound)]
     assert_retried_as_one_call(proxy, "ListSIPOutboundTrunk")
 
 
 def test_updates_and_deletes_are_retried_through_bursts_of_503_and_429(client, proxied, proxy, oracle):
-    rule = client.create_dispatch_rule(simple_rule("ST_update"))
-    trunk = client.create_outbound_trunk(rich_outbound())
+    rule = client.create(DISPATCH_RULE, simple_rule("ST_update"))
+    trunk = client.create(OUTBOUND_TRUNK, rich_outbound())
 
     inject_burst(proxy, "UpdateSIPDispatchRule")
     replacement = simple_rule("ST_update", name="updated", pin="5555")
-    proxied.update_dispatch_rule(rule.sip_dispatch_rule_id, replacement)
+    proxied.update(DISPATCH_RULE, rule.sip_dispatch_rule_id, replacement)
     assert_retried_as_one_call(proxy, "UpdateSIPDispatchRule")
     assert stored(oracle.rule(rule.sip_dispatch_rule_id)) == with_id(replacement, rule.sip_dispatch_rule_id)
 
     inject_burst(proxy, "UpdateSIPOutboundTrunk")
-    proxied.update_outbound_trunk(trunk.sip_trunk_id, rich_outbound(name="updated"))
+    proxied.update(OUTBOUND_TRUNK, trunk.sip_trunk_id, rich_outbound(name="updated"))
     assert_retried_as_one_call(proxy, "UpdateSIPOutboundTrunk")
     assert sdk_outbound(oracle, trunk.sip_trunk_id).name == "updated"
 
     inject_burst(proxy, "DeleteSIPDispatchRule")
-    proxied.delete_dispatch_rule(rule.sip_dispatch_rule_id)
+    proxied.delete(DISPATCH_RULE, rule.sip_dispatch_rule_id)
     assert_retried_as_one_call(proxy, "DeleteSIPDispatchRule")
     assert oracle.rules() == []
 
     inject_burst(proxy, "DeleteSIPTrunk")
-    proxied.delete_trunk(trunk.sip_trunk_id)
+    proxied.delete(OUTBOUND_TRUNK, trunk.sip_trunk_id)
     assert_retried_as_one_call(proxy, "DeleteSIPTrunk")
     assert oracle.outbound_trunks() == []
 
 
 CREATES = {
     # No `media`: the server stores an empty one.
-    "dispatch_rule": ("CreateSIPDispatchRule", "create_dispatch_rule", "rules",
+    "dispatch_rule": ("CreateSIPDispatchRule", DISPATCH_RULE, "rules",
                       lambda: lkapi.SIPDispatchRuleInfo(
                           name="plain", trunk_ids=["ST_create"], numbers=["+15552222"],
                           rule=lkapi.SIPDispatchRule(dispatch_rule_direct=lkapi.SIPDispatchRuleDirect(
                               room_name="room", pin="2468")))),
     # No `media`, legacy `media_encryption` set: the server stores it upgraded (`media.encryption`).
     "dispatch_rule_legacy_encryption": (
-        "CreateSIPDispatchRule", "create_dispatch_rule", "rules",
+        "CreateSIPDispatchRule", DISPATCH_RULE, "rules",
         lambda: lkapi.SIPDispatchRuleInfo(
             name="legacy", trunk_ids=["ST_legacy"], media_encryption=lkapi.SIP_MEDIA_ENCRYPT_ALLOW,
             rule=lkapi.SIPDispatchRule(dispatch_rule_individual=lkapi.SIPDispatchRuleIndividual(room_prefix="c-")))),
-    "inbound_trunk": ("CreateSIPInboundTrunk", "create_inbound_trunk", "inbound_trunks", rich_inbound),
+    "inbound_trunk": ("CreateSIPInboundTrunk", INBOUND_TRUNK, "inbound_trunks", rich_inbound),
     # LiveKit accepts two identical outbound trunks, so only the client can prevent a duplicate.
-    "outbound_trunk": ("CreateSIPOutboundTrunk", "create_outbound_trunk", "outbound_trunks", rich_outbound),
+    "outbound_trunk": ("CreateSIPOutboundTrunk", OUTBOUND_TRUNK, "outbound_trunks", rich_outbound),
 }
 
 
 @pytest.mark.parametrize("kind", CREATES)
 def test_creates_are_retried_through_bursts_of_503_and_429_and_store_one_object(kind, proxied, proxy, oracle):
-    method, create, read_all, make = CREATES[kind]
+    method, created_kind, read_all, make = CREATES[kind]
     inject_burst(proxy, method)
-    created = getattr(proxied, create)(make())
+    created = proxied.create(created_kind, make())
     assert_retried_as_one_call(proxy, method)
     assert [stored(o) for o in getattr(oracle, read_all)()] == [stored(created)]
     # Before the create the client noted the identical objects already there, and before each repeat it
@@ -522,9 +524,9 @@ def test_creates_are_retried_through_bursts_of_503_and_429_and_store_one_object(
 
 @pytest.mark.parametrize("kind", CREATES)
 def test_a_create_applied_but_unanswered_is_adopted_not_repeated(kind, proxied, proxy, oracle):
-    method, create, read_all, make = CREATES[kind]
+    method, created_kind, read_all, make = CREATES[kind]
     proxy.inject(method, Fault.drop_after_forward())
-    created = getattr(proxied, create)(make())
+    created = proxied.create(created_kind, make())
     on_server = getattr(oracle, read_all)()
     assert [stored(o) for o in on_server] == [stored(created)]  # exactly one, and the one returned
     assert proxy.count(method) == 1  # found by content and adopted before any repeat
@@ -535,9 +537,9 @@ def test_an_identical_outbound_trunk_made_before_the_create_is_never_adopted(pro
     must not take over the older one, whether its own request was applied or not."""
     twin = oracle.call("create_outbound_trunk", lkapi.CreateSIPOutboundTrunkRequest(trunk=rich_outbound()))
     proxy.inject("CreateSIPOutboundTrunk", Fault.drop_after_forward())  # ours stored, answer lost
-    applied = proxied.create_outbound_trunk(rich_outbound())
+    applied = proxied.create(OUTBOUND_TRUNK, rich_outbound())
     proxy.inject("CreateSIPOutboundTrunk", Fault.drop_before_forward())  # ours never arrived
-    resent = proxied.create_outbound_trunk(rich_outbound())
+    resent = proxied.create(OUTBOUND_TRUNK, rich_outbound())
     on_server = {t.sip_trunk_id for t in oracle.outbound_trunks()}
     assert len({twin.sip_trunk_id, applied.sip_trunk_id, resent.sip_trunk_id}) == 3
     assert on_server == {twin.sip_trunk_id, applied.sip_trunk_id, resent.sip_trunk_id}
@@ -548,7 +550,7 @@ def test_a_rule_create_told_what_was_there_sends_no_list_and_never_adopts_a_twin
         proxied, proxy, oracle):
     """The provider passes what its check listed: no List before the create, and a twin in that listing stays
     someone else's even when the server's refusal of ours is lost."""
-    fresh = proxied.create_dispatch_rule(simple_rule("ST_told"), known_before=[])
+    fresh = proxied.create(DISPATCH_RULE, simple_rule("ST_told"), known_before=[])
     assert dict(proxy.counts) == {"CreateSIPDispatchRule": 1}
 
     twin = stored(rich_rule(trunk="ST_twin"))
@@ -556,7 +558,7 @@ def test_a_rule_create_told_what_was_there_sends_no_list_and_never_adopts_a_twin
     proxy.clear()
     proxy.inject("CreateSIPDispatchRule", Fault.drop_after_forward())  # refused as a conflict, answer lost
     with pytest.raises(InvalidArgumentError):
-        proxied.create_dispatch_rule(rich_rule(trunk="ST_twin"), known_before=[twin])
+        proxied.create(DISPATCH_RULE, rich_rule(trunk="ST_twin"), known_before=[twin])
     assert proxy.count("CreateSIPDispatchRule") == 2  # the repeat is refused too, and not taken for ours
     assert proxy.count("ListSIPDispatchRule") == 2  # only the looks for ours after each failure
     assert sorted(r.sip_dispatch_rule_id for r in oracle.rules()) == sorted(
@@ -568,7 +570,7 @@ def test_the_search_after_a_failed_create_makes_one_request_per_attempt(proxied,
     proxy.inject("CreateSIPDispatchRule", Fault.status_code(503), times=2)
     proxy.inject("ListSIPDispatchRule", Fault.delay(0))  # the look at what is there before the create
     proxy.inject("ListSIPDispatchRule", Fault.status_code(503), times=100)  # every look after a failure
-    created = proxied.create_dispatch_rule(CREATES["dispatch_rule"][3]())
+    created = proxied.create(DISPATCH_RULE, CREATES["dispatch_rule"][3]())
     assert proxy.count("CreateSIPDispatchRule") == 3
     assert proxy.count("ListSIPDispatchRule") == 1 + 2  # what was there before, then one look per repeat
     assert [r.sip_dispatch_rule_id for r in oracle.rules()] == [created.sip_dispatch_rule_id]
@@ -576,8 +578,8 @@ def test_the_search_after_a_failed_create_makes_one_request_per_attempt(proxied,
 
 def test_a_request_id_is_reused_across_the_retries_of_one_call_only(proxied, proxy):
     proxy.inject("ListSIPInboundTrunk", Fault.status_code(503), times=2)
-    proxied.list_inbound_trunks()
-    proxied.list_inbound_trunks()
+    proxied.list(INBOUND_TRUNK)
+    proxied.list(INBOUND_TRUNK)
     ids = request_ids(proxy, "ListSIPInboundTrunk")
     assert len(ids) == 4
     assert ids[0] == ids[1] == ids[2] != ids[3]
@@ -586,14 +588,14 @@ def test_a_request_id_is_reused_across_the_retries_of_one_call_only(proxied, pro
 def test_exhausted_retries_raise_the_last_error(proxied, proxy, oracle):
     proxy.inject("ListSIPDispatchRule", Fault.status_code(503), times=FAST_RETRY.attempts)
     with pytest.raises(UnavailableError) as raised:
-        proxied.list_dispatch_rules()
+        proxied.list(DISPATCH_RULE)
     assert (raised.value.code, raised.value.status, raised.value.rpc) == ("unavailable", 503, "ListSIPDispatchRule")
     assert proxy.count("ListSIPDispatchRule") == FAST_RETRY.attempts
 
     proxy.clear()
     proxy.inject("CreateSIPOutboundTrunk", Fault.status_code(429), times=FAST_RETRY.attempts)
     with pytest.raises(ResourceExhaustedError) as raised:
-        proxied.create_outbound_trunk(rich_outbound())
+        proxied.create(OUTBOUND_TRUNK, rich_outbound())
     assert (raised.value.code, raised.value.status) == ("resource_exhausted", 429)
     assert proxy.count("CreateSIPOutboundTrunk") == FAST_RETRY.attempts
     assert oracle.outbound_trunks() == []  # the proxy never forwarded it, and nothing was invented
@@ -624,22 +626,22 @@ def test_one_client_serves_concurrent_mixed_calls_and_closes_its_connections(liv
                 step, round_ = i % 5, i // 5
                 if step == 0:  # every rule has a trunk of its own: rules never collide
                     info = simple_rule(f"ST_t{n}r{round_}", name=f"t{n}r{round_}")
-                    current = sip.create_dispatch_rule(info).sip_dispatch_rule_id
+                    current = sip.create(DISPATCH_RULE, info).sip_dispatch_rule_id
                     mine[current] = with_id(info, current)
                 elif step == 1:
-                    assert stored(sip.get_dispatch_rule(current)) == mine[current]
+                    assert stored(sip.get(DISPATCH_RULE, current)) == mine[current]
                 elif step == 2:
                     info = simple_rule(f"ST_t{n}r{round_}", name=f"t{n}r{round_}-updated", pin=f"{n}{round_:03d}")
-                    assert stored(sip.update_dispatch_rule(current, info)) == with_id(info, current)
+                    assert stored(sip.update(DISPATCH_RULE, current, info)) == with_id(info, current)
                     mine[current] = with_id(info, current)
                 elif step == 3:
-                    listed = sip.list_dispatch_rules(trunk_ids=[f"ST_t{n}r{round_}"])
+                    listed = sip.list(DISPATCH_RULE, trunk_ids=[f"ST_t{n}r{round_}"])
                     assert [stored(r) for r in listed] == [mine[current]]
                 elif round_ % 2:
-                    sip.delete_dispatch_rule(current)
+                    sip.delete(DISPATCH_RULE, current)
                     del mine[current]
                 else:
-                    listed = {r.sip_dispatch_rule_id: stored(r) for r in sip.list_dispatch_rules()}
+                    listed = {r.sip_dispatch_rule_id: stored(r) for r in sip.list(DISPATCH_RULE)}
                     assert all(listed[rule_id] == info for rule_id, info in mine.items())
                 calls[n] += 1
         except BaseException as exc:  # reported by the main thread

@@ -8,22 +8,23 @@ from types import SimpleNamespace
 
 import pytest
 
-from pulumi_livekit import _auth
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api import auth as _auth
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import AuthenticationError
+from pulumi_livekit._model.kinds import DISPATCH_RULE
 
 
 @pytest.mark.parametrize("skew", [3600, -3600])
 def test_a_skewed_clock_is_refused_once_with_the_clock_named(livekit, proxy, monkeypatch, skew):
-    """The token is signed with this process's clock moved by `skew` seconds (only `_auth` sees it);
+    """The token is signed with this process's clock moved by `skew` seconds (only `_api.auth` sees it);
     the real server judges it by its own."""
     real = time.time
     monkeypatch.setattr(_auth, "time", SimpleNamespace(time=lambda: real() + skew))
     creds = livekit.credentials
     with SIPClient(Endpoint(proxy.url, creds.api_key, creds.api_secret)) as sip:
         with pytest.raises(AuthenticationError) as raised:
-            sip.list_dispatch_rules()
+            sip.list(DISPATCH_RULE)
     message = str(raised.value)
     assert f"LiveKit at {proxy.url} rejected API key {creds.api_key!r}" in message
     assert ("token is not valid yet" if skew > 0 else "token is expired") in message
@@ -38,5 +39,5 @@ def test_a_small_clock_skew_is_absorbed(livekit, oracle, proxy, monkeypatch, ske
     monkeypatch.setattr(_auth, "time", SimpleNamespace(time=lambda: real() + skew))
     creds = livekit.credentials
     with SIPClient(Endpoint(proxy.url, creds.api_key, creds.api_secret)) as sip:
-        assert sip.list_dispatch_rules() == []
+        assert sip.list(DISPATCH_RULE) == []
     assert dict(proxy.counts) == {"ListSIPDispatchRule": 1}

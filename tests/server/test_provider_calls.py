@@ -8,9 +8,9 @@ import uuid
 
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._sdk import unwrap_secret
-from pulumi_livekit._trunks import InboundTrunkProvider
+from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core.sdk import unwrap_secret
+from pulumi_livekit._core.trunks import InboundTrunkProvider
 from pulumi_livekit.testing import FaultProxy, unknown_field, with_unknown_field
 
 from support import Oracle
@@ -57,7 +57,7 @@ def test_check_keeps_the_pin_out_of_the_rule_and_reports_every_failure(livekit):
 
 
 def test_a_field_of_a_newer_livekit_survives_every_update_and_never_shows(livekit):
-    """The proxy answers one Get as a newer LiveKit would, with a field the stubs do not know: the update sends
+    """The proxy answers one read as a newer LiveKit would, with a field the stubs do not know: the update sends
     it back, livekit-server stores it (it keeps unknown fields too), and later updates and reads keep it
     without the proxy's help, while the state shows only the fields this package knows."""
     newer = unknown_field(999, b"set in the dashboard of a newer LiveKit")
@@ -68,7 +68,7 @@ def test_a_field_of_a_newer_livekit_survives_every_update_and_never_shows(liveki
         declared = provider.check({}, {"numbers": [f"+1555{uuid.uuid4().int % 10**7:07d}"], "auth_username": "u",
                                        "auth_password": "p4ss", "connection": connection}).inputs
         created = provider.create(declared)
-        proxy.rewrite_answers("GetSIPInboundTrunk", with_unknown_field(sip_pb.GetSIPInboundTrunkResponse, newer))
+        proxy.rewrite_answers("ListSIPInboundTrunk", with_unknown_field(sip_pb.ListSIPInboundTrunkResponse, newer))
         provider.update(created.id, created.outs, {**declared, "name": "first"})
         proxy.clear()  # from here on, the server's own answers
 

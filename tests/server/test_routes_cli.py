@@ -14,9 +14,10 @@ import pytest
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit.routing import Call
+from pulumi_livekit._model.kinds import DISPATCH_RULE, INBOUND_TRUNK
 
 from support import livekit_routes as run
 
@@ -35,14 +36,14 @@ def project(livekit):
     creds = livekit.credentials
     with SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)) as sip:
         def rule(spec: dict) -> sip_pb.SIPDispatchRuleInfo:
-            return sip.create_dispatch_rule(json_format.ParseDict(spec, sip_pb.SIPDispatchRuleInfo()))
+            return sip.create(DISPATCH_RULE, json_format.ParseDict(spec, sip_pb.SIPDispatchRuleInfo()))
 
-        line = sip.create_inbound_trunk(json_format.ParseDict({
+        line = sip.create(INBOUND_TRUNK, json_format.ParseDict({
             "name": "main line", "numbers": [CALLED], "allowedAddresses": ["10.0.0.0/24"], "krispEnabled": True,
             "headers": {"X-Line": "main"}, "headersToAttributes": {"X-Account": "account"},
             "includeHeaders": "SIP_X_HEADERS", "ringingTimeout": "30s",
             "mediaEncryption": "SIP_MEDIA_ENCRYPT_ALLOW"}, sip_pb.SIPInboundTrunkInfo()))
-        silent = sip.create_inbound_trunk(sip_pb.SIPInboundTrunkInfo(name="silent", numbers=[OTHER_NUMBER],
+        silent = sip.create(INBOUND_TRUNK, sip_pb.SIPInboundTrunkInfo(name="silent", numbers=[OTHER_NUMBER],
                                                                      allowed_addresses=["10.0.0.0/24"]))
         vip = rule({"name": "vip", "trunkIds": [line.sip_trunk_id],
                     "rule": {"dispatchRuleDirect": {"roomName": "vip", "pin": PIN}},

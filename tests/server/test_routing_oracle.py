@@ -10,6 +10,7 @@ Replay a disagreement with ROUTING_SEED=<seed printed> (and ROUTING_CONFIGS=<ind
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -21,13 +22,14 @@ import pytest
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.client import SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import InvalidArgumentError
 from pulumi_livekit.cli import routes
 from pulumi_livekit.routing import (
     RANDOM, UNREACHABLE_RULE, Call, evaluate, routing_table, rule_conflicts, trunk_conflicts,
 )
+from pulumi_livekit._model.kinds import DISPATCH_RULE, INBOUND_TRUNK
 
 CONFIGS = int(os.environ.get("ROUTING_CONFIGS", "200"))
 CALLS_PER_CONFIG = 10
@@ -50,7 +52,7 @@ def sip(livekit):
 
 
 def test_the_oracle_answers_for_a_real_rule(sip, routing_oracle):
-    rule = sip.create_dispatch_rule(json_format.ParseDict({
+    rule = sip.create(DISPATCH_RULE, json_format.ParseDict({
         "rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}},
         "attributes": {"team": "support"}, "metadata": "job dispatch metadata",
         "roomConfig": {"agents": [{"agentName": "inbound-agent"}]},
@@ -70,7 +72,7 @@ def test_the_oracle_answers_for_a_real_rule(sip, routing_oracle):
 
 
 def test_the_oracle_asks_for_trunk_authentication(sip, routing_oracle):
-    trunk = sip.create_inbound_trunk(sip_pb.SIPInboundTrunkInfo(
+    trunk = sip.create(INBOUND_TRUNK, sip_pb.SIPInboundTrunkInfo(
         numbers=["+15559990000"], auth_username="carrier", auth_password="s3cret-password"))
     matched, unmatched = routing_oracle.authenticate([
         Call(from_number="+15550001111", to_number="+15559990000", src_address="10.0.0.5"),
@@ -257,11 +259,11 @@ def test_the_model_and_explain_agree_with_the_server_on_every_call(livekit, sip,
             replay = {"seed": SEED, "config": index}
             refused: list = []
             trunks = create_all(sip, [random_trunk(rng) for _ in range(rng.randint(0, 3))],
-                                sip_pb.SIPInboundTrunkInfo, sip.create_inbound_trunk, trunk_conflicts, refused,
+                                sip_pb.SIPInboundTrunkInfo, functools.partial(sip.create, INBOUND_TRUNK), trunk_conflicts, refused,
                                 disagreements, replay)
             trunk_ids = [t.sip_trunk_id for t in trunks]
             rules = create_all(sip, [random_rule(rng, trunk_ids) for _ in range(rng.randint(1, 5))],
-                               sip_pb.SIPDispatchRuleInfo, sip.create_dispatch_rule, rule_conflicts, refused,
+                               sip_pb.SIPDispatchRuleInfo, functools.partial(sip.create, DISPATCH_RULE), rule_conflicts, refused,
                                disagreements, replay)
             refused_creates += len(refused)
             calls = [random_call(rng, trunk_ids, n) for n in range(CALLS_PER_CONFIG)]

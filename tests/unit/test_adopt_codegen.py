@@ -16,11 +16,15 @@ from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
 from pulumi_livekit import ConfigurationError
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._dynamic.import_host import HOST_LAUNCHER, host_launcher
 from pulumi_livekit.cli import _codegen as codegen
 from pulumi_livekit.cli import installed_requirement
 from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select
-from pulumi_livekit.cli._codegen import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, LiveKitObject
+from pulumi_livekit._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
+from pulumi_livekit.cli._codegen import LiveKitObject
+
+from user_project import readme_layout
 
 
 def inbound(trunk_id: str, name: str = "", **fields) -> LiveKitObject:
@@ -188,14 +192,22 @@ def test_pulumi_yaml_is_the_stock_layout_plus_a_plugin_entry_valid_before_the_vi
     assert data["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
     # The folder the entry names is written with the program, not made by `pulumi install`.
     assert data["plugins"] == {"providers": [{"name": "pulumi-python", "path": "plugins"}]}
-    assert codegen.HOST_LAUNCHER == "plugins/pulumi-resource-pulumi-python"
+    assert HOST_LAUNCHER == "plugins/pulumi-resource-pulumi-python"
     odd = yaml.safe_load(codegen.pulumi_yaml("livekit", "my env/"))
     assert odd["runtime"]["options"]["virtualenv"] == "my env/"
-    assert """host="$(dirname "$0")/.."/'my env'/bin/pulumi-resource-pulumi-python""" in codegen.host_launcher("my env/")
-    assert "host=/opt/venv/bin/pulumi-resource-pulumi-python" in codegen.host_launcher("/opt/venv")
+    assert """host="$(dirname "$0")/.."/'my env'/bin/pulumi-resource-pulumi-python""" in host_launcher("my env/")
+    assert "host=/opt/venv/bin/pulumi-resource-pulumi-python" in host_launcher("/opt/venv")
     assert codegen.gitignore("venv") == "*.pyc\n/venv/\n"
     assert codegen.requirements(["./pulumi-livekit", "--extra-index-url https://pypi.example.com"]) == \
         "./pulumi-livekit\n--extra-index-url https://pypi.example.com\n"
+
+
+def test_the_readmes_infra_repo_layout_is_the_one_livekit_adopt_writes():
+    layout = readme_layout()
+    assert layout[HOST_LAUNCHER] == host_launcher("venv")
+    shown = yaml.safe_load(layout["Pulumi.yaml"])
+    written = yaml.safe_load(codegen.pulumi_yaml(shown["name"], "venv"))
+    assert shown == {key: value for key, value in written.items() if key != "description"}
 
 
 def test_the_default_requirement_installs_the_package_from_where_this_one_came():

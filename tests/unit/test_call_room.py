@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit.cli._call import _realtime_url, _room_request
 
 

@@ -7,8 +7,8 @@ from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import CheckFailure
 
 from pulumi_livekit import ValidationError
-from pulumi_livekit._provider import shown_failure
-from pulumi_livekit._validation import validate_message
+from pulumi_livekit._core.provider import shown_failure
+from pulumi_livekit._model.validation import validate_message
 
 RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_livekit import _redact, _state
-from pulumi_livekit._declared import checking
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
+from pulumi_livekit._api.redact import REDACTED
+from pulumi_livekit._core import state as _state
+from pulumi_livekit._core.declared import checking
+from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core.trunks import InboundTrunkProvider, OutboundTrunkProvider
 
 PROVIDER = "serialized-provider"
 CONNECTION = {"url": "http://livekit.test", "api_key": "key", "api_secret": "api-secret-of-the-test"}
@@ -102,7 +103,7 @@ def test_an_unchanged_resource_still_registers_its_secrets_for_redaction(kind, n
     _state.reset()  # as in a provider process that has seen nothing yet
     assert _check_unchanged(provider, "secrets", inputs).failures == []
     secrets = [secret] + ([CONNECTION["api_secret"]] if "connection" in news else [])
-    assert _redact.redact(" ".join(secrets)) == " ".join([_redact.REDACTED] * len(secrets))
+    assert _state.redact(" ".join(secrets)) == " ".join([REDACTED] * len(secrets))
 
 
 def test_an_unchanged_resource_still_needs_a_reachable_project():

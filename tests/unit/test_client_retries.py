@@ -15,9 +15,9 @@ import httpx
 import pytest
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit import _client
-from pulumi_livekit._client import DEADLINE_ENV, REQUEST_ID_HEADER, RetryPolicy, SIPClient
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api import client as _client
+from pulumi_livekit._api.client import DEADLINE_ENV, REQUEST_ID_HEADER, RetryPolicy, SIPClient
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import (
     APIError,
     AuthenticationError,
@@ -27,6 +27,7 @@ from pulumi_livekit._exceptions import (
     TransportError,
     UnavailableError,
 )
+from pulumi_livekit._model.kinds import DISPATCH_RULE, OUTBOUND_TRUNK
 
 ENDPOINT = Endpoint("http://livekit.test:7880", "key", "secret-that-is-long-enough-for-hs256")
 FAST = RetryPolicy(attempts=5, base_delay=0.0, max_delay=0.0)
@@ -158,7 +159,7 @@ def rule(pin: str = "1234") -> sip_pb.SIPDispatchRuleInfo:
 def test_a_create_whose_connection_was_refused_repeats_without_looking_first():
     server = ScriptedSIP()
     server.script("CreateSIPOutboundTrunk", refused, refused)
-    created = server.client().create_outbound_trunk(trunk())
+    created = server.client().create(OUTBOUND_TRUNK, trunk())
     assert server.calls == ["ListSIPOutboundTrunk"] + ["CreateSIPOutboundTrunk"] * 3
     assert list(server.objects) == [created.sip_trunk_id]
 
@@ -166,7 +167,7 @@ def test_a_create_whose_connection_was_refused_repeats_without_looking_first():
 def test_a_create_whose_answer_was_lost_looks_for_the_object_and_adopts_it():
     server = ScriptedSIP()
     server.script("CreateSIPOutboundTrunk", answer_lost)
-    created = server.client().create_outbound_trunk(trunk())
+    created = server.client().create(OUTBOUND_TRUNK, trunk())
     assert server.calls == ["ListSIPOutboundTrunk", "CreateSIPOutboundTrunk", "ListSIPOutboundTrunk"]
     assert list(server.objects) == [created.sip_trunk_id]  # adopted, not created twice
 
@@ -174,7 +175,7 @@ def test_a_create_whose_answer_was_lost_looks_for_the_object_and_adopts_it():
 def test_a_create_lost_before_it_was_applied_is_sent_again_with_the_same_request_id():
     server = ScriptedSIP()
     server.script("CreateSIPOutboundTrunk", lost_before_applied)
-    created = server.client().create_outbound_trunk(trunk())
+    created = server.client().create(OUTBOUND_TRUNK, trunk())
     assert server.calls == ["ListSIPOutboundTrunk", "CreateSIPOutboundTrunk", "ListSIPOutboundTrunk",
                             "CreateSIPOutboundTrunk"]
     creates = [r for r in server.requests if r.url.path.endswith("/CreateSIPOutboundTrunk")]
@@ -186,7 +187,7 @@ def test_an_identical_object_that_was_there_before_is_never_adopted():
     server = ScriptedSIP()
     twin = server.store(trunk())  # another stack's trunk with the same content
     server.script("CreateSIPOutboundTrunk", lost_before_applied)
-    created = server.client().create_outbound_trunk(trunk())
+    created = server.client().create(OUTBOUND_TRUNK, trunk())
     assert created.sip_trunk_id != twin and sorted(server.objects) == sorted([twin, created.sip_trunk_id])
 
 
@@ -204,7 +205,7 @@ def test_a_timed_out_create_is_looked_for_until_it_lands_instead_of_being_sent_a
 
     server.script("CreateSIPOutboundTrunk", timed_out_in_flight)
     server.script("ListSIPOutboundTrunk", None, None, lands_on_the_second_look)
-    created = server.client(timeout=httpx.Timeout(2.0)).create_outbound_trunk(trunk())
+    created = server.client(timeout=httpx.Timeout(2.0)).create(OUTBOUND_TRUNK, trunk())
     assert server.calls.count("CreateSIPOutboundTrunk") == 1
     assert server.calls.count("ListSIPOutboundTrunk") == 3  # before; then looked twice while it settled
     assert list(server.objects) == [created.sip_trunk_id]
@@ -214,7 +215,7 @@ def test_a_timed_out_create_that_never_lands_is_sent_again_once_it_had_as_long_a
     server = ScriptedSIP()
     server.script("CreateSIPOutboundTrunk", timed_out)
     started = time.monotonic()
-    created = server.client(timeout=httpx.Timeout(0.4)).create_outbound_trunk(trunk())
+    created = server.client(timeout=httpx.Timeout(0.4)).create(OUTBOUND_TRUNK, trunk())
     assert time.monotonic() - started >= 0.4  # waited as long as the answer had been awaited
     assert server.calls.count("CreateSIPOutboundTrunk") == 2
     assert list(server.objects) == [created.sip_trunk_id]
@@ -230,7 +231,7 @@ def test_a_repeat_refused_as_a_conflict_after_the_first_create_applied_late_adop
 
     server.script("CreateSIPDispatchRule", lambda request, srv: late.append(request) or lost_before_applied(request, srv),
                   applied_late)
-    created = server.client().create_dispatch_rule(rule(), known_before=[])
+    created = server.client().create(DISPATCH_RULE, rule(), known_before=[])
     assert server.calls == ["CreateSIPDispatchRule", "ListSIPDispatchRule", "CreateSIPDispatchRule",
                             "ListSIPDispatchRule"]
     assert list(server.objects) == [created.sip_dispatch_rule_id]
@@ -240,19 +241,19 @@ def test_a_conflict_with_no_earlier_attempt_is_the_users_error_and_is_not_looked
     server = ScriptedSIP()
     server.script("CreateSIPDispatchRule", status(400, "invalid_argument"))
     with pytest.raises(InvalidArgumentError):
-        server.client().create_dispatch_rule(rule(), known_before=[])
+        server.client().create(DISPATCH_RULE, rule(), known_before=[])
     assert server.calls == ["CreateSIPDispatchRule"]
 
 
 def test_a_create_told_what_the_server_holds_sends_no_list_of_its_own():
     server = ScriptedSIP()
-    server.client().create_dispatch_rule(rule(), known_before=[])
+    server.client().create(DISPATCH_RULE, rule(), known_before=[])
     assert server.calls == ["CreateSIPDispatchRule"]
 
 
 def test_a_create_not_told_what_the_server_holds_lists_it_once_first():
     server = ScriptedSIP()
-    server.client().create_dispatch_rule(rule())
+    server.client().create(DISPATCH_RULE, rule())
     assert server.calls == ["ListSIPDispatchRule", "CreateSIPDispatchRule"]
 
 
@@ -260,7 +261,7 @@ def test_a_create_that_keeps_failing_raises_the_last_error_after_every_attempt()
     server = ScriptedSIP()
     server.script("CreateSIPOutboundTrunk", *[refused] * 5)
     with pytest.raises(TransportError) as failed:
-        server.client().create_outbound_trunk(trunk())
+        server.client().create(OUTBOUND_TRUNK, trunk())
     assert failed.value.code == "unavailable" and server.calls.count("CreateSIPOutboundTrunk") == FAST.attempts
 
 
@@ -277,7 +278,7 @@ def test_a_client_error_is_raised_at_once(fault, error):
     server = ScriptedSIP()
     server.script("UpdateSIPOutboundTrunk", fault)
     with pytest.raises(error):
-        server.client().update_outbound_trunk("ST_1", trunk())
+        server.client().update(OUTBOUND_TRUNK, "ST_1", trunk())
     assert server.calls == ["UpdateSIPOutboundTrunk"]
 
 
@@ -287,7 +288,7 @@ def test_a_safe_request_is_repeated_after_throttling_server_errors_and_transport
     server = ScriptedSIP()
     object_id = server.store(trunk())
     server.script("UpdateSIPOutboundTrunk", fault, fault)
-    updated = server.client().update_outbound_trunk(object_id, trunk("renamed"))
+    updated = server.client().update(OUTBOUND_TRUNK, object_id, trunk("renamed"))
     assert updated.name == "renamed" and server.calls == ["UpdateSIPOutboundTrunk"] * 3
 
 
@@ -295,7 +296,7 @@ def test_throttling_that_outlasts_the_attempts_is_raised_as_such():
     server = ScriptedSIP()
     server.script("UpdateSIPOutboundTrunk", *[status(429)] * 5)
     with pytest.raises(ResourceExhaustedError):
-        server.client().update_outbound_trunk("ST_1", trunk())
+        server.client().update(OUTBOUND_TRUNK, "ST_1", trunk())
     assert len(server.calls) == FAST.attempts
 
 
@@ -304,7 +305,7 @@ def test_throttling_that_outlasts_the_attempts_is_raised_as_such():
 
 def test_each_request_timeout_is_cut_to_what_is_left_of_the_deadline():
     server = ScriptedSIP()
-    server.client(deadline=0.5, timeout=httpx.Timeout(15.0)).list_outbound_trunks()
+    server.client(deadline=0.5, timeout=httpx.Timeout(15.0)).list(OUTBOUND_TRUNK)
     timeouts = server.requests[0].extensions["timeout"]
     assert set(timeouts) == {"connect", "read", "write", "pool"}
     assert all(0 < seconds <= 0.5 for seconds in timeouts.values())
@@ -316,7 +317,7 @@ def test_the_deadline_ends_the_retries_before_the_attempts_run_out():
     slow = RetryPolicy(attempts=1000, base_delay=0.05, max_delay=0.05)
     started = time.monotonic()
     with pytest.raises(UnavailableError):
-        server.client(retry=slow, deadline=0.3).update_outbound_trunk("ST_1", trunk())
+        server.client(retry=slow, deadline=0.3).update(OUTBOUND_TRUNK, "ST_1", trunk())
     assert time.monotonic() - started < 0.3 + 0.2
     assert 1 < len(server.calls) < 1000
 
@@ -324,7 +325,7 @@ def test_the_deadline_ends_the_retries_before_the_attempts_run_out():
 def test_an_operation_whose_deadline_is_spent_names_the_setting():
     server = ScriptedSIP()
     with pytest.raises(TransportError) as failed:
-        server.client(deadline=1e-9).update_outbound_trunk("ST_1", trunk())
+        server.client(deadline=1e-9).update(OUTBOUND_TRUNK, "ST_1", trunk())
     assert failed.value.code == "deadline_exceeded" and DEADLINE_ENV in str(failed.value)
     assert server.calls == []
 
@@ -336,7 +337,7 @@ def test_a_listing_follows_every_page(monkeypatch):
     monkeypatch.setattr(_client, "PAGE_SIZE", 2)
     server = ScriptedSIP()
     stored = {server.store(trunk(f"t{i}")) for i in range(5)}
-    listed = server.client().list_outbound_trunks()
+    listed = server.client().list(OUTBOUND_TRUNK)
     assert {t.sip_trunk_id for t in listed} == stored
     assert server.calls == ["ListSIPOutboundTrunk"] * 3  # 2 + 2 + 1
 
@@ -345,7 +346,7 @@ def test_a_server_that_ignores_paging_is_listed_once(monkeypatch):
     monkeypatch.setattr(_client, "PAGE_SIZE", 2)
     server = ScriptedSIP(page_size_honoured=False)
     stored = {server.store(trunk(f"t{i}")) for i in range(5)}
-    listed = server.client().list_outbound_trunks()
+    listed = server.client().list(OUTBOUND_TRUNK)
     assert {t.sip_trunk_id for t in listed} == stored
     assert server.calls == ["ListSIPOutboundTrunk"] * 2  # the second page brought nothing new: done
 
@@ -355,5 +356,5 @@ def test_a_page_that_fails_is_repeated_alone(monkeypatch):
     server = ScriptedSIP()
     stored = {server.store(trunk(f"t{i}")) for i in range(3)}
     server.script("ListSIPOutboundTrunk", None, status(503))
-    assert {t.sip_trunk_id for t in server.client().list_outbound_trunks()} == stored
+    assert {t.sip_trunk_id for t in server.client().list(OUTBOUND_TRUNK)} == stored
     assert len(server.calls) == 3

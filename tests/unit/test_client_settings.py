@@ -11,7 +11,7 @@ import httpx
 import pytest
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit._client import (
+from pulumi_livekit._api.client import (
     DEADLINE_ENV,
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
@@ -19,9 +19,10 @@ from pulumi_livekit._client import (
     RetryPolicy,
     SIPClient,
 )
-from pulumi_livekit._config import Endpoint
-from pulumi_livekit._twirp import tls_verification
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._api.twirp import tls_verification
 from pulumi_livekit._exceptions import ConfigurationError, TransportError
+from pulumi_livekit._model.kinds import INBOUND_TRUNK, OUTBOUND_TRUNK
 
 from support import IN_PROCESS_MARGIN, failing_call_budget
 
@@ -60,10 +61,10 @@ def test_a_server_that_never_answers_is_a_transport_error_within_the_timeout():
         with SIPClient(Endpoint(url, "key", "secret"), timeout=timeout, retry=retry) as sip:
             start = time.monotonic()
             with pytest.raises(TransportError) as raised:
-                sip.get_inbound_trunk("ST_any")
+                sip.get(INBOUND_TRUNK, "ST_any")
             assert time.monotonic() - start < failing_call_budget(timeout, retry)
     error = raised.value
-    assert (error.code, error.status, error.rpc) == ("deadline_exceeded", None, "GetSIPInboundTrunk")
+    assert (error.code, error.status, error.rpc) == ("deadline_exceeded", None, "ListSIPInboundTrunk")
     assert "timed out" in str(error) and url in str(error)
 
 
@@ -75,8 +76,8 @@ def test_an_operation_ends_at_its_deadline_however_many_attempts_remain():
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         # A timeout far beyond the deadline: only the deadline can end these calls in time.
         with SIPClient(Endpoint(url, "key", "secret"), timeout=httpx.Timeout(30.0), retry=retry, deadline=1.5) as sip:
-            for call in (lambda: sip.get_inbound_trunk("ST_any"),
-                         lambda: sip.create_outbound_trunk(sip_pb.SIPOutboundTrunkInfo(address="sip.example.com",
+            for call in (lambda: sip.get(INBOUND_TRUNK, "ST_any"),
+                         lambda: sip.create(OUTBOUND_TRUNK, sip_pb.SIPOutboundTrunkInfo(address="sip.example.com",
                                                                             numbers=["+15554000"]))):
                 start = time.monotonic()
                 with pytest.raises(TransportError) as raised:

@@ -7,7 +7,8 @@ from typing import Callable
 
 import pytest
 
-from pulumi_livekit._config import Endpoint, resolve_connection
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._core.connection import resolve_connection
 from pulumi_livekit._exceptions import ConfigurationError
 
 

@@ -1,7 +1,8 @@
 """This package's dynamic-provider host falls back to Pulumi's own, unchanged, when the SDK's host is not
 shaped as it expects (tests/engine/test_dynamic_host.py runs the host itself)."""
 
-from pulumi_livekit import _dynamic_host, _sdk
+from pulumi_livekit._dynamic import host as _dynamic_host
+from pulumi_livekit._core import sdk as _sdk
 
 
 def test_an_sdk_host_of_another_shape_runs_unchanged_and_says_so_once(monkeypatch, capsys):

@@ -19,7 +19,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from pulumi_livekit.cli import adopt, routes
+from pulumi_livekit.cli import adopt, plugin, routes
 
 from support import REPO, pyproject
 
@@ -104,7 +104,8 @@ def test_the_changelog_has_an_unreleased_section_and_the_package_version_as_its_
     assert headings[1] == pyproject()["project"]["version"]
 
 
-@pytest.mark.parametrize("command", [routes.build_parser, adopt._parser], ids=["livekit-routes", "livekit-adopt"])
+@pytest.mark.parametrize("command", [routes.build_parser, adopt._parser, plugin._parser],
+                         ids=["livekit-routes", "livekit-adopt", "livekit-plugin"])
 def test_each_command_prints_the_package_version(command, capsys):
     with pytest.raises(SystemExit) as exited:
         command().parse_args(["--version"])

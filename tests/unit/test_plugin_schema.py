@@ -9,7 +9,9 @@ import pytest
 from livekit.protocol import sip as sip_pb
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from pulumi_livekit import _dispatch_rule, _stored, _trunks
+from pulumi_livekit._core import dispatch_rule as _dispatch_rule
+from pulumi_livekit._core import trunks as _trunks
+from pulumi_livekit._model.stored import OUTPUT_ONLY
 from pulumi_livekit.plugin import schema
 from pulumi_livekit.plugin._values import at_credential, from_core, property_path, to_core
 
@@ -29,7 +31,7 @@ def _walk(descriptor, properties: dict, path: str, seen: set) -> list[str]:
         return missing
     seen.add(descriptor.full_name)
     for field in descriptor.fields:
-        if field.name in _stored.OUTPUT_ONLY:
+        if field.name in OUTPUT_ONLY:
             continue
         spec = properties.get(field.json_name)
         if spec is None:

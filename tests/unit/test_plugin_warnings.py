@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from pulumi_livekit import _canonical
-from pulumi_livekit._silencing import silenced
+from pulumi_livekit._model import canonical as _canonical
+from pulumi_livekit._core.silencing import silenced
 from pulumi_livekit.plugin._routing_warnings import RoutingWarnings
 from pulumi_livekit.routing import routing_table, rule_alone_warnings, rule_conflicts
 

@@ -1,15 +1,16 @@
-"""The per-process state (`pulumi_livekit._state`) and its one listing cache (`_listings`)."""
+"""The per-process state (`pulumi_livekit._core.state`) and its one listing cache (`_core.listings`)."""
 
 from __future__ import annotations
 
 import pytest
 from livekit.protocol import sip as sip_pb
 
-from pulumi_livekit import _redact, _state
-from pulumi_livekit._client import client_for
-from pulumi_livekit._config import Endpoint
+from pulumi_livekit._api.redact import REDACTED
+from pulumi_livekit._core import state as _state
+from pulumi_livekit._core.state import client_for
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._exceptions import TransportError
-from pulumi_livekit._listings import Listings, claims_of
+from pulumi_livekit._core.listings import Listings, claims_of
 
 PROJECT = Endpoint("http://livekit.test:7880", "key", "secret")
 
@@ -31,12 +32,12 @@ class Server:
 
 def test_reset_starts_every_part_over_in_one_call():
     state = _state.current()
-    _redact.register_secrets(["hunter2"])
+    _state.register_secrets(["hunter2"])
     client = client_for(PROJECT)
-    assert client_for(PROJECT) is client and _redact.redact("pw hunter2") == f"pw {_redact.REDACTED}"
+    assert client_for(PROJECT) is client and _state.redact("pw hunter2") == f"pw {REDACTED}"
     fresh = _state.reset()
     assert fresh is _state.current() is not state
-    assert _redact.redact("pw hunter2") == "pw hunter2"
+    assert _state.redact("pw hunter2") == "pw hunter2"
     assert client_for(PROJECT) is not client
     assert (fresh.review, fresh.listings is state.listings, fresh.declared_rules is state.declared_rules) == \
         (None, False, False)

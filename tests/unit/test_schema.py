@@ -10,12 +10,12 @@ from livekit.protocol import sip as sip_pb
 
 import pulumi_livekit as livekit
 from pulumi_livekit import ValidationError
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._trunks import InboundTrunkProvider, OutboundTrunkProvider
-from pulumi_livekit._canonical import UNKNOWN, canonical_from_message, prune, to_message
-from pulumi_livekit._stored import OUTPUT_ONLY
-from pulumi_livekit._validation import validate_message
-from pulumi_livekit._spec import load_spec
+from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core.trunks import InboundTrunkProvider, OutboundTrunkProvider
+from pulumi_livekit._model.canonical import UNKNOWN, canonical_from_message, prune, to_message
+from pulumi_livekit._model.stored import OUTPUT_ONLY
+from pulumi_livekit._model.validation import validate_message
+from pulumi_livekit._model.spec import load_spec
 
 RULE = sip_pb.SIPDispatchRuleInfo.DESCRIPTOR
 
@@ -189,5 +189,5 @@ def test_load_spec_errors_name_the_source_and_field(spec, path, problem):
 def test_every_constructor_takes_exactly_the_input_fields_of_its_message(resource):
     """A livekit-protocol release with a new field fails here, not in a user's `from_json` (a TypeError)."""
     parameters = set(inspect.signature(resource.__init__).parameters) - {"self", "resource_name", "connection", "opts"}
-    fields = {f.name for f in resource._provider.message_type.DESCRIPTOR.fields} - OUTPUT_ONLY
+    fields = {f.name for f in resource._provider.kind.message.DESCRIPTOR.fields} - OUTPUT_ONLY
     assert parameters == fields

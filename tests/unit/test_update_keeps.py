@@ -2,7 +2,7 @@
 spelling of what it holds (`media: {}`), everything the program did not change. And an object is
 never written to with its ID in another LiveKit project than the one it was made in.
 
-The merge is a pure function (`_canonical.onto_stored`); the provider's update and delete run on
+The merge is a pure function (`_model.canonical.onto_stored`); the provider's update and delete run on
 httpx.MockTransport. The same paths run against livekit-server and the engine in
 tests/server/test_provider_calls.py and tests/engine/test_update_keeps.py."""
 
@@ -13,14 +13,14 @@ import pytest
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import ConfigureRequest
 
-from pulumi_livekit import _state
-from pulumi_livekit._canonical import onto_stored
-from pulumi_livekit._client import SIPClient
-from pulumi_livekit._config import Endpoint
-from pulumi_livekit._dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core import state as _state
+from pulumi_livekit._model.canonical import onto_stored
+from pulumi_livekit._api.endpoint import Endpoint
+from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._exceptions import OtherProjectError
-from pulumi_livekit._provider import PROJECT_KEY, project_mark
-from pulumi_livekit._trunks import InboundTrunkProvider
+from pulumi_livekit._core.connection import project_mark
+from pulumi_livekit._core.provider import PROJECT_KEY
+from pulumi_livekit._core.trunks import InboundTrunkProvider
 from pulumi_livekit.testing import unknown_field
 
 NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")
@@ -121,7 +121,7 @@ class Server:
 @pytest.fixture
 def server() -> Server:
     server = Server()
-    _state.reset().client(ENDPOINT, lambda endpoint: SIPClient(endpoint, transport=httpx.MockTransport(server)))
+    _state.reset().transport = httpx.MockTransport(server)
     yield server
     _state.reset()
 
@@ -150,7 +150,7 @@ def test_a_stack_connection_moved_to_another_project_fails_the_diff_and_sends_no
     olds = {"name": "front desk", "rule": {"dispatch_rule_direct": {"room_name": "lobby"}},
             "sip_dispatch_rule_id": "SDR_1", PROJECT_KEY: project_mark(ENDPOINT)}
     news = {key: value for key, value in olds.items() if key in ("name", "rule")}
-    with pytest.raises(OtherProjectError, match=r"SIPDispatchRule SDR_1 is in another LiveKit project.*refresh"):
+    with pytest.raises(OtherProjectError, match=r"DispatchRule SDR_1 is in another LiveKit project.*refresh"):
         provider.diff("SDR_1", olds, news)
     with pytest.raises(OtherProjectError):
         provider.delete("SDR_1", olds)

@@ -6,11 +6,19 @@ from __future__ import annotations
 import argparse
 import json
 from importlib import metadata
+from typing import NoReturn
 
 
 def package_version() -> str:
     """The installed package's version: pyproject.toml's, the one place it is written."""
     return metadata.version("pulumi-livekit")
+
+
+class Parser(argparse.ArgumentParser):
+    """A command's parser whose usage errors point at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def add_version_argument(parser: argparse.ArgumentParser) -> None:

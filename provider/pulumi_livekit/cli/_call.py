@@ -26,10 +26,10 @@ from typing import Any, Optional, TextIO
 from google.protobuf import json_format
 from livekit.protocol import room as room_pb
 
-from .._auth import access_token
-from .._config import Endpoint
+from .._api.auth import access_token
+from .._api.endpoint import Endpoint
+from .._api.rooms import RoomClient
 from .._exceptions import ValidationError
-from .._rooms import RoomClient
 from ..routing import ACCEPT, DROP, RANDOM, REQUEST_PIN, Call, Decision, evaluate
 from . import _sources
 

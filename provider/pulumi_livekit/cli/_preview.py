@@ -13,17 +13,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from livekit.protocol import sip as sip_pb
-
-from .._canonical import UNKNOWN
-from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
+from .._core.urns import resource_name
+from .._model.canonical import UNKNOWN
+from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, kind_of_token
 from ._sources import Objects, SourceError, message_from_state
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects
 # come last in the server's order, where only ties between equal rules depend on it.
 NEW = "~new:"
-_ID_FIELDS = {tokens[name]: id_field for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
-              for name, id_field in (("DispatchRule", "sip_dispatch_rule_id"), ("InboundTrunk", "sip_trunk_id"))}
+# The kinds routing reads.
+_ROUTED = (INBOUND_TRUNK, DISPATCH_RULE)
 # Steps whose new state does not exist after the change, and those whose old state did not before.
 _GONE_AFTER = {"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"}
 _CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement", "read"}
@@ -36,10 +35,6 @@ class PreviewChange:
     before: Objects
     after: Objects
     names: dict[str, str] = field(default_factory=dict)  # object ID (or placeholder) -> resource name
-
-
-def _name_of(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]
 
 
 def from_preview_json(text: str) -> PreviewChange:
@@ -72,10 +67,10 @@ def _ids_after(steps: list[Mapping[str, Any]]) -> dict[str, str]:
     ids = {}
     for step in steps:
         urn, old, new = step.get("urn", ""), step.get("oldState") or {}, step.get("newState") or {}
-        if new.get("type") not in _ID_FIELDS:
+        if kind_of_token(new.get("type", "")) not in _ROUTED:
             continue
         kept = old.get("id") if step.get("op") in _KEEP_ID else None
-        ids[urn] = new.get("id") or kept or NEW + _name_of(urn)
+        ids[urn] = new.get("id") or kept or NEW + resource_name(urn)
     return ids
 
 
@@ -93,13 +88,13 @@ def _resolve_unknown_trunks(state: Mapping[str, Any], ids: Mapping[str, str]) ->
 
 def _add(objects: Objects, names: dict[str, str], state: Mapping[str, Any], urn: str,
          props: Mapping[str, Any], object_id: Optional[str]) -> None:
-    kind = state.get("type", "")
-    if kind not in _ID_FIELDS:
+    kind = kind_of_token(state.get("type", ""))
+    if kind not in _ROUTED:
         return
-    message = message_from_state(kind, {**props, _ID_FIELDS[kind]: object_id or NEW + _name_of(urn)})
+    message = message_from_state(state["type"], {**props, kind.id_field: object_id or NEW + resource_name(urn)})
     trunks, rules = objects
-    (rules if isinstance(message, sip_pb.SIPDispatchRuleInfo) else trunks).append(message)
-    names[getattr(message, _ID_FIELDS[kind])] = _name_of(urn)
+    (rules if kind is DISPATCH_RULE else trunks).append(message)
+    names[getattr(message, kind.id_field)] = resource_name(urn)
 
 
 def _failed_preview(preview: Any) -> str:

@@ -12,10 +12,12 @@ from typing import Any, Iterable, Mapping
 from google.protobuf import json_format
 from livekit.protocol import sip as sip_pb
 
-from .._client import RetryPolicy, SIPClient
-from .._config import SETTINGS, Endpoint, resolve_connection
+from .._api.client import RetryPolicy, SIPClient
+from .._api.endpoint import Endpoint
+from .._core.connection import SETTINGS, resolve_connection
 from .._exceptions import ConfigurationError, LiveKitError
-from .._stored import PIN, PLUGIN_TYPE_TOKENS, SECRET_MARK, TYPE_TOKENS
+from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, PIN, kind_of_token
+from .._model.secrets import SECRET_MARK, pin_of
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
@@ -57,7 +59,7 @@ def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None
 
 def read_server(endpoint: Endpoint) -> Objects:
     with SIPClient(endpoint, retry=RetryPolicy(attempts=2)) as client:
-        return client.list_inbound_trunks(), client.list_dispatch_rules()
+        return client.list(INBOUND_TRUNK), client.list(DISPATCH_RULE)
 
 
 def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
@@ -89,18 +91,12 @@ def from_stack_export(text: str) -> Objects:
 def message_from_state(resource_type: str, props: Mapping[str, Any]):
     """The dispatch rule or inbound trunk that a resource's stored outputs (or inputs) describe, None
     for any other resource type."""
-    kind = _KINDS.get(resource_type)
-    if kind == "rule":
+    kind = kind_of_token(resource_type)
+    if kind is DISPATCH_RULE:
         return _rule_from_outputs(props)
-    if kind == "inbound_trunk":
-        return _message_from_outputs(sip_pb.SIPInboundTrunkInfo, props)
+    if kind is INBOUND_TRUNK:
+        return _message_from_outputs(INBOUND_TRUNK.message, props)
     return None
-
-
-# This package's resources in state: the dynamic resources' `pulumi-python:dynamic/livekit:<class>` (snake_case
-# outputs, a rule's PIN in `pin`), and the provider plugin's `livekit:index:<class>` (camelCase, the PIN inside `rule`).
-_KINDS = {tokens[name]: kind for tokens in (TYPE_TOKENS, PLUGIN_TYPE_TOKENS)
-          for name, kind in (("DispatchRule", "rule"), ("InboundTrunk", "inbound_trunk"))}
 
 
 def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
@@ -132,14 +128,9 @@ def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
 
 def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
     """A PIN in stack state is a secret: the table needs to know a rule has one, never its value."""
-    rule = _message_from_outputs(sip_pb.SIPDispatchRuleInfo, outputs)
-    kind = rule.rule.WhichOneof("rule")
-    if kind and (outputs.get(PIN) is not None or _has_pin(outputs.get("rule"))):
-        getattr(rule.rule, kind).pin = SECRET_MARK
+    rule = _message_from_outputs(DISPATCH_RULE.message, outputs)
+    rule_kind = rule.rule.WhichOneof("rule")
+    # The dynamic resources keep the PIN in `pin`, the plugin in the rule's kind.
+    if rule_kind and (outputs.get(PIN) is not None or pin_of(outputs.get("rule")) is not None):
+        getattr(rule.rule, rule_kind).pin = SECRET_MARK
     return rule
-
-
-def _has_pin(rule: Any) -> bool:
-    """Whether a plugin rule's outputs hold a PIN in its kind (a secret there)."""
-    return isinstance(rule, Mapping) and any(isinstance(body, Mapping) and body.get(PIN) is not None
-                                             for body in rule.values())

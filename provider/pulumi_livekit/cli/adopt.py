@@ -15,27 +15,38 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import os
 import json
+import os
 import shlex
 import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Iterable, Mapping, NoReturn, Optional, Sequence, TextIO
+from typing import Iterable, Mapping, Optional, Sequence, TextIO
 
 import yaml
 
-from .._client import SIPClient
-from .._config import Endpoint
+from .._api.client import SIPClient
+from .._api.endpoint import Endpoint
+from .._core.state import redact, register_secrets
 from .._exceptions import AdoptError, LiveKitError
-from .._redact import register_secrets, redact
-from .._stored import PLUGIN_TYPE_TOKENS, TYPE_TOKENS
-from . import add_version_argument, installed_requirement, package_version
-from ._codegen import DISPATCH_RULE, HOST_LAUNCHER, INBOUND_TRUNK, KINDS, OUTBOUND_TRUNK, LiveKitObject, Program
-from ._codegen import drop_imports, drop_yaml_imports, generate, generate_yaml, gitignore, host_launcher, pulumi_yaml
-from ._codegen import requirements, slug
+from .._model.kinds import KINDS, kind_of_token
+from . import Parser, add_version_argument, installed_requirement
+from ._codegen import (
+    HOST_LAUNCHER,
+    LiveKitObject,
+    Program,
+    drop_imports,
+    drop_yaml_imports,
+    generate,
+    generate_yaml,
+    gitignore,
+    host_launcher,
+    pulumi_yaml,
+    requirements,
+    slug,
+)
 from ._sources import add_connection_arguments, endpoint_from_flags
 
 PROG = "livekit-adopt"
@@ -44,20 +55,9 @@ FILES = ("__main__.py", "Pulumi.yaml", "requirements.txt", ".gitignore", HOST_LA
 YAML_FILES = ("Pulumi.yaml",)
 VIRTUALENV = "venv"
 
-_LISTS = {
-    INBOUND_TRUNK: SIPClient.list_inbound_trunks,
-    OUTBOUND_TRUNK: SIPClient.list_outbound_trunks,
-    DISPATCH_RULE: SIPClient.list_dispatch_rules,
-}
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description=(
+    parser = Parser(prog=PROG, description=(
         "Write a Pulumi program that adopts a LiveKit project's SIP trunks and dispatch rules: "
         "every resource carries its import ID, so the first `pulumi up` imports them unchanged."))
     add_version_argument(parser)
@@ -130,7 +130,7 @@ def _adopt(args: argparse.Namespace) -> None:
     register_secrets([endpoint.api_secret])
     kinds = [kind for kind in KINDS if not args.kind or kind.option in args.kind]
     with SIPClient(endpoint) as client:
-        found = [LiveKitObject(kind, message) for kind in kinds for message in _LISTS[kind](client)]
+        found = [LiveKitObject(kind, message) for kind in kinds for message in client.list(kind)]
     objects = select(found, trunk_ids=args.trunk or (), name_patterns=args.name or ())
     if not objects:
         raise AdoptError(f"nothing to adopt: {endpoint.url} has {len(found)} {' or '.join(k.noun + 's' for k in kinds)}"
@@ -225,8 +225,8 @@ def _stack_ids(directory: Path) -> set[str]:
     if exported.returncode != 0:
         raise AdoptError(f"pulumi stack export failed in {directory}: {redact(exported.stderr.strip()[-2000:])}")
     resources = (json.loads(exported.stdout).get("deployment") or {}).get("resources") or []
-    types = {*TYPE_TOKENS.values(), *PLUGIN_TYPE_TOKENS.values()}
-    return {resource["id"] for resource in resources if resource.get("type") in types and resource.get("id")}
+    return {resource["id"] for resource in resources
+            if kind_of_token(resource.get("type", "")) is not None and resource.get("id")}
 
 
 def _report(program: Program, out: Optional[Path], args: argparse.Namespace, endpoint: Endpoint,
@@ -242,11 +242,10 @@ def _report(program: Program, out: Optional[Path], args: argparse.Namespace, end
         setup = ("Next (pulumi install makes the virtualenv and installs requirements.txt into it):", "pulumi install")
         adopt = f"{args.virtualenv.rstrip('/')}/bin/livekit-adopt"
     else:
-        # The plugin of this install, into Pulumi's plugin cache: the program names no path of this machine.
+        # The plugin of this install, into Pulumi's plugin directory: the program names no path of this machine.
         scripts = Path(sysconfig.get_path("scripts"))
         setup = ("Next (the first line installs this package's provider plugin for Pulumi, once per machine; "
-                 "docs/plugin.md):", f"pulumi plugin install resource livekit {package_version()} --file "
-                                     f"{shlex.quote(str(scripts / 'pulumi-resource-livekit'))}")
+                 "docs/plugin.md):", f"{shlex.quote(str(scripts / 'livekit-plugin'))} install")
         adopt = str(scripts / "livekit-adopt")
     lines = [f"Adopted {counts} from {endpoint.url} ({where}).", setup[0],
              *([f"  cd {shlex.quote(str(out))}"] if out is not None else []),

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from .. import _dispatch_rule, _trunks
-from .._provider import SIPResourceProvider
-from .._stored import PLUGIN_PACKAGE as PACKAGE
-from .._stored import PLUGIN_TYPE_TOKENS
+from .._core.provider import SIPResourceProvider
+from .._core.providers import PROVIDERS
+from .._model.kinds import PLUGIN_PACKAGE as PACKAGE
 
-# Resource type token -> the core provider behind it (the same object DispatchRule, InboundTrunk and
-# OutboundTrunk serve Python programs with).
-KINDS: dict[str, SIPResourceProvider] = {
-    PLUGIN_TYPE_TOKENS["DispatchRule"]: _dispatch_rule.PROVIDER,
-    PLUGIN_TYPE_TOKENS["InboundTrunk"]: _trunks.INBOUND_PROVIDER,
-    PLUGIN_TYPE_TOKENS["OutboundTrunk"]: _trunks.OUTBOUND_PROVIDER,
-}
+# Resource type token -> the core provider behind it.
+KINDS: dict[str, SIPResourceProvider] = {kind.plugin_token: provider for kind, provider in PROVIDERS.items()}
+
+__all__ = ["KINDS", "PACKAGE"]

@@ -16,10 +16,11 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
-from .._config import SETTINGS
-from .._descriptors import is_map, is_repeated
-from .._silencing import IGNORE_SETTING
-from .._stored import OUTPUT_ONLY, is_credential
+from .._core.connection import SETTINGS
+from .._core.silencing import IGNORE_SETTING
+from .._model.descriptors import is_map, is_repeated
+from .._model.secrets import is_credential
+from .._model.stored import OUTPUT_ONLY
 from ._kinds import KINDS, PACKAGE
 
 VERSION = metadata.version("pulumi-livekit")
@@ -118,9 +119,9 @@ def schema() -> str:
     builder = _Builder()
     resources = {}
     for token, provider in KINDS.items():
-        descriptor = provider.message_type.DESCRIPTOR
+        descriptor = provider.kind.message.DESCRIPTOR
         inputs = builder.properties(descriptor)
-        id_property = descriptor.fields_by_name[provider.id_field].json_name
+        id_property = descriptor.fields_by_name[provider.kind.id_field].json_name
         resources[token] = {
             "description": _DESCRIPTIONS[token.rsplit(":", 1)[-1]],
             "inputProperties": inputs,

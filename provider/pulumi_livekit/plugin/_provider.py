@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional, TypeVar
 
 from pulumi.dynamic import ConfigureRequest as CoreConfigureRequest
-from pulumi.runtime.proto import provider_pb2
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckFailure,
@@ -44,14 +43,17 @@ from pulumi.provider.experimental.provider import (
     UpdateRequest,
     UpdateResponse,
 )
+from pulumi.runtime.proto import provider_pb2
 
-from .. import _canonical, _dispatch_rule
-from .._config import SETTINGS, Endpoint, url_problem
-from .._declared import checking
+from .._api.endpoint import Endpoint, url_problem
+from .._core.connection import SETTINGS, project_of, setting_problem
+from .._core.declared import checking
+from .._core.provider import SIPResourceProvider
+from .._core.silencing import IGNORE_SETTING
+from .._core.state import redact
 from .._exceptions import LiveKitError
-from .._provider import SIPResourceProvider, project_of
-from .._redact import redact
-from .._silencing import IGNORE_SETTING
+from .._model import canonical
+from .._model.kinds import DISPATCH_RULE
 from ._engine_log import EngineLog
 from ._kinds import KINDS, PACKAGE
 from ._package import config_name, schema
@@ -60,7 +62,7 @@ from ._values import at_credential, from_core, plain, property_name, property_pa
 
 T = TypeVar("T")
 
-# What names a LiveKit project (`_provider.project_of`): changing either points the provider's resources at
+# What names a LiveKit project (`_core.connection.project_of`): changing either points the provider's resources at
 # other objects.
 _PROJECT_PROPERTIES = ("url", "apiKey")
 
@@ -87,7 +89,7 @@ def _kind(token: str) -> SIPResourceProvider:
 
 
 def _known_string(value: Optional[PropertyValue]) -> Optional[str]:
-    known = value is not None and isinstance(value.value, str) and value.value != _canonical.UNKNOWN
+    known = value is not None and isinstance(value.value, str) and value.value != canonical.UNKNOWN
     return value.value if known else None
 
 
@@ -127,12 +129,11 @@ class LiveKitProvider(Provider):
                 elif name in _PROJECT_PROPERTIES:
                     inputs[name] = PropertyValue(os.environ[env_var])
                 continue
-            if value.value == _canonical.UNKNOWN:
+            if value.value == canonical.UNKNOWN:
                 continue
-            if not isinstance(value.value, str) or not value.value.strip():
-                failures.append(CheckFailure(name, "must be a non-empty string"))
-            elif setting == "url" and url_problem(value.value):
-                failures.append(CheckFailure(name, url_problem(value.value)))
+            problem = setting_problem(setting, value.value)
+            if problem:
+                failures.append(CheckFailure(name, problem))
             elif setting == "api_secret":
                 inputs[name] = value.with_secret(True)
         return CheckResponse(inputs=inputs, failures=failures)
@@ -173,7 +174,7 @@ class LiveKitProvider(Provider):
         result = await _core(check)
         if result.failures:
             return CheckResponse(inputs=request.new_inputs, failures=[_failure(provider, f) for f in result.failures])
-        if provider is _dispatch_rule.PROVIDER:
+        if provider.kind is DISPATCH_RULE:
             await self._warn(self._routing_warnings.of_rule(request.urn, result.inputs), request.urn)
         return CheckResponse(inputs=from_core(provider, result.inputs))
 
@@ -191,7 +192,7 @@ class LiveKitProvider(Provider):
     async def create(self, request: CreateRequest) -> CreateResponse:
         provider = _kind(request.type)
         if request.preview:
-            return CreateResponse(None, {**request.properties, _id_property(provider): PropertyValue(_canonical.UNKNOWN)})
+            return CreateResponse(None, {**request.properties, _id_property(provider): PropertyValue(canonical.UNKNOWN)})
         result = await _core(provider.create, to_core(provider, request.properties))
         return CreateResponse(result.id, from_core(provider, result.outs))
 
@@ -229,15 +230,15 @@ def _failure(provider: SIPResourceProvider, failure: Any) -> CheckFailure:
 
 
 def _id_property(provider: SIPResourceProvider) -> str:
-    return property_name(provider, provider.id_field)
+    return property_name(provider, provider.kind.id_field)
 
 
 def _diff_kind(provider: SIPResourceProvider, key: str, olds: Mapping[str, Any],
                news: Mapping[str, Any]) -> PropertyDiffKind:
-    if key in provider.split_keys:  # a secret inside another property, which stays
+    if key in provider.kind.split_keys:  # a secret inside another property, which stays
         return PropertyDiffKind.UPDATE
-    if _canonical.prune(olds.get(key)) is None:
+    if canonical.prune(olds.get(key)) is None:
         return PropertyDiffKind.ADD
-    if _canonical.prune(news.get(key)) is None:
+    if canonical.prune(news.get(key)) is None:
         return PropertyDiffKind.DELETE
     return PropertyDiffKind.UPDATE

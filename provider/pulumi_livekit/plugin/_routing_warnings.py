@@ -10,7 +10,7 @@ number with spaces, dashes or parentheses. The others would be guesses:
 - `unreachable-rule` depends on the trunks too (a rule whose trunks do not exist or do not serve its
   numbers). What it says of rules alone never holds in a program the check accepts: a rule naming a trunk
   is shadowed only by an open catch-all on that trunk, which LiveKit tries after it unless the rule is an
-  open catch-all there too, and two of those are a conflict the check refuses already (`_declared`). A
+  open catch-all there too, and two of those are a conflict the check refuses already (`_core.declared`). A
   rule of any trunk is shadowed only when every trunk of the project has such a catch-all, and a trunk
   checked later, or managed elsewhere, may not.
 
@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from livekit.protocol import sip as sip_pb
-
-from .. import _canonical
-from .._silencing import EVERY_WARNING, Silenced, shown, silenced
-from .._stored import PIN, join_pin
+from .._core.silencing import EVERY_WARNING, Silenced, shown, silenced
+from .._core.urns import resource_name
+from .._model import canonical
+from .._model.kinds import DISPATCH_RULE, PIN
+from .._model.secrets import join_pin
 from ..routing import rule_alone_warnings
 
 # What the warnings about a rule alone read.
@@ -44,7 +44,7 @@ class RoutingWarnings:
 
     def configure(self, setting: Any) -> list[str]:
         """Takes the provider's `ignoreRoutingWarnings`; what is wrong with it, each problem once."""
-        if _canonical.contains_unknown(setting):  # at preview, from another resource: any warning may be silenced
+        if canonical.contains_unknown(setting):  # at preview, from another resource: any warning may be silenced
             self._silenced = Silenced(frozenset({EVERY_WARNING}))
             return []
         self._silenced, problems = silenced(setting)
@@ -53,15 +53,15 @@ class RoutingWarnings:
     def of_rule(self, urn: str, inputs: Mapping[str, Any]) -> list[str]:
         """The warnings about the dispatch rule `urn`, from its checked inputs (the core's canonical form),
         not given before."""
-        name = urn.rsplit("::", 1)[-1]
+        name = resource_name(urn)
         if self._silenced.everything:
             return []
         read = {key: inputs[key] for key in _READ if key in inputs}
         if isinstance(read.get("trunk_ids"), list):
-            read["trunk_ids"] = [_SOME_TRUNK if trunk == _canonical.UNKNOWN else trunk for trunk in read["trunk_ids"]]
-        if _canonical.contains_unknown(read):
+            read["trunk_ids"] = [_SOME_TRUNK if trunk == canonical.UNKNOWN else trunk for trunk in read["trunk_ids"]]
+        if canonical.contains_unknown(read):
             return []  # e.g. a PIN known only once another resource exists: open or not, it cannot be told
-        rule = _canonical.to_message(sip_pb.SIPDispatchRuleInfo, join_pin(read))
+        rule = canonical.to_message(DISPATCH_RULE.message, join_pin(read))
         rule.sip_dispatch_rule_id = name  # what the warning calls it, as a Python program's review does before it exists
         return self._new(urn, [shown(warning, name) for warning in rule_alone_warnings(rule)
                                if not self._silenced.covers(warning.code, name)])

@@ -5,7 +5,7 @@ marked on the value. The core speaks the dynamic providers' dicts: snake_case ke
 and a dispatch rule's PIN split out of `rule` into a `pin` key of its own. Unknowns are the protocol's
 sentinel string on both sides (this SDK unmarshals them as that string, and cannot marshal its own
 `Computed`), the core's `UNKNOWN`. Everything crossing is converted here, once, by walking the message
-descriptor; credentials are marked secret wherever they appear (`_stored.is_credential`) whatever the program
+descriptor; credentials are marked secret wherever they appear (`_model.secrets.is_credential`) whatever the program
 marked, so a PIN, password or egress upload key is never plaintext in state.
 """
 
@@ -18,9 +18,9 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.runtime import rpc
 
-from .._descriptors import is_map
-from .._provider import SIPResourceProvider
-from .._stored import fields_by_either_name, is_credential
+from .._core.provider import SIPResourceProvider
+from .._model.descriptors import fields_by_either_name, is_map
+from .._model.secrets import is_credential
 
 
 def _field(descriptor: Optional[Descriptor], key: str) -> Optional[FieldDescriptor]:
@@ -41,7 +41,7 @@ def _nested(field: Optional[FieldDescriptor]) -> Optional[Descriptor]:
 
 def to_core(provider: SIPResourceProvider, properties: Mapping[str, PropertyValue]) -> dict[str, Any]:
     """A resource's properties as the core's state: snake_case, unknowns as the sentinel, PIN split out."""
-    plain = _plain_object(provider.message_type.DESCRIPTOR, properties)
+    plain = _plain_object(provider.kind.message.DESCRIPTOR, properties)
     return provider.split_secrets(plain)
 
 
@@ -86,7 +86,7 @@ def _whole_number(value: Any) -> bool:
 def from_core(provider: SIPResourceProvider, state: Mapping[str, Any]) -> dict[str, PropertyValue]:
     """The core's state (or checked inputs) as the engine's properties: camelCase, PIN back in its rule."""
     joined = provider.join_secrets(_unwrapped(state))
-    return _property_object(provider.message_type.DESCRIPTOR, joined)
+    return _property_object(provider.kind.message.DESCRIPTOR, joined)
 
 
 def _unwrapped(state: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,7 +122,7 @@ def _property(value: Any, field: Optional[FieldDescriptor]) -> PropertyValue:
 
 def _path_fields(provider: SIPResourceProvider, path: str) -> list[tuple[str, Optional[FieldDescriptor]]]:
     """Each segment of a core failure's path with the field it names (None for a map's key)."""
-    descriptor: Optional[Descriptor] = provider.message_type.DESCRIPTOR
+    descriptor: Optional[Descriptor] = provider.kind.message.DESCRIPTOR
     fields = []
     for segment in path.split(".") if path else []:
         key, bracket, index = segment.partition("[")
@@ -146,7 +146,7 @@ def at_credential(provider: SIPResourceProvider, path: str) -> bool:
 
 def property_name(provider: SIPResourceProvider, key: str) -> str:
     """A top-level state key's property: a dispatch rule's split-out PIN lives in `rule`."""
-    if key in provider.split_keys:
+    if key in provider.kind.split_keys:
         return "rule"
-    field = _field(provider.message_type.DESCRIPTOR, key)
+    field = _field(provider.kind.message.DESCRIPTOR, key)
     return field.json_name if field is not None else key

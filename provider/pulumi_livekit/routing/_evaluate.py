@@ -21,12 +21,22 @@ from google.protobuf import json_format
 from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 
-from .._stored import SECRET_MARK, replace_credentials
+from .._model.secrets import SECRET_MARK, replace_credentials
 from ._conflicts import first_rule_conflict
 from ._numbers import same_number
 from ._objects import (
-    CALLEE, DIRECT, INDIVIDUAL, RuleLike, TrunkLike, as_rules, as_trunks, precedence, rule_kind, rule_pin,
-    rule_room, server_order,
+    CALLEE,
+    DIRECT,
+    INDIVIDUAL,
+    RuleLike,
+    TrunkLike,
+    as_rules,
+    as_trunks,
+    precedence,
+    rule_kind,
+    rule_pin,
+    rule_room,
+    server_order,
 )
 
 RANDOM = "{random}"  # where the server puts a fresh random suffix in a room name

@@ -9,10 +9,11 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
+from .._model.kinds import CALLEE, DIRECT, INDIVIDUAL
+
 TrunkLike = Union[sip_pb.SIPInboundTrunkInfo, Mapping[str, Any]]
 RuleLike = Union[sip_pb.SIPDispatchRuleInfo, Mapping[str, Any]]
 
-DIRECT, INDIVIDUAL, CALLEE = "dispatch_rule_direct", "dispatch_rule_individual", "dispatch_rule_callee"
 KIND_NAMES = {DIRECT: "direct", INDIVIDUAL: "individual", CALLEE: "callee"}
 
 

@@ -10,7 +10,17 @@ from livekit.protocol import sip as sip_pb
 
 from ._evaluate import room_pattern
 from ._numbers import formatted, normalize_number, same_number
-from ._objects import KIND_NAMES, RuleLike, TrunkLike, as_rules, as_trunks, precedence, rule_kind, rule_pin, server_order
+from ._objects import (
+    KIND_NAMES,
+    RuleLike,
+    TrunkLike,
+    as_rules,
+    as_trunks,
+    precedence,
+    rule_kind,
+    rule_pin,
+    server_order,
+)
 
 ANY = "*"
 

@@ -16,6 +16,7 @@ from typing import Optional
 
 import httpx
 
+from .._model.kinds import DISPATCH_RULE
 from ._tools import tool_path
 
 
@@ -122,8 +123,8 @@ class LocalLiveKit:
 
     def wait_until_ready(self, timeout: float) -> None:
         """Until the SIP API answers an authenticated List (it needs Redis, unlike the health check)."""
-        from .._client import SIPClient, RetryPolicy
-        from .._config import Endpoint
+        from .._api.client import RetryPolicy, SIPClient
+        from .._api.endpoint import Endpoint
 
         deadline = time.monotonic() + timeout
         creds = self.credentials
@@ -133,7 +134,7 @@ class LocalLiveKit:
                 if self.server is not None and not self.server.alive():
                     raise RuntimeError(f"livekit-server exited; see {self.server.log_path}:\n{self.log_tail()}")
                 try:
-                    client.list_dispatch_rules()
+                    client.list(DISPATCH_RULE)
                     return
                 except Exception:
                     if time.monotonic() > deadline:

@@ -223,8 +223,8 @@ def unknown_field(number: int, value: bytes) -> bytes:
 
 
 def with_unknown_field(answer_type: type[Message], extra: bytes) -> Callable[[bytes], bytes]:
-    """An answer rewrite for `rewrite_answers`: each SIP object the answer carries (the answer itself, each of
-    its `items`, or its `trunk`) ends with `extra` (see `unknown_field`), as a field of a newer LiveKit would."""
+    """An answer rewrite for `rewrite_answers`: each SIP object the answer carries (the answer itself, or each of
+    its `items`) ends with `extra` (see `unknown_field`), as a field of a newer LiveKit would."""
 
     def with_extra(item: Message) -> Message:
         return type(item).FromString(item.SerializeToString() + extra)
@@ -236,9 +236,6 @@ def with_unknown_field(answer_type: type[Message], extra: bytes) -> Callable[[by
             items = [with_extra(item) for item in answer.items]
             del answer.items[:]
             answer.items.extend(items)
-        elif "trunk" in fields:
-            if answer.HasField("trunk"):
-                answer.trunk.CopyFrom(with_extra(answer.trunk))
         else:
             answer = with_extra(answer)
         return answer.SerializeToString()

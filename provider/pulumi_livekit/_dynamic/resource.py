@@ -1,0 +1,181 @@
+"""The Pulumi-program side shared by every SIP resource."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
+
+import pulumi
+from google.protobuf.descriptor import Descriptor
+from pulumi.dynamic import Resource
+
+from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
+from .._core.sdk import register_resource, serialized_provider
+from .._model import validation
+from .._model.descriptors import is_map, is_repeated
+from .._model.paths import top_of
+from .._model.secrets import credentials_in, is_credential
+from .._model.spec import load_spec
+from .._model.stored import OUTPUT_ONLY
+from .import_host import require_import_host
+from .inputs import Connection, as_input, holds_outputs
+from .routing_review import declare_for_review
+
+
+class SIPResource(Resource):
+    """A `pulumi.dynamic.Resource` whose subclasses register through `_declare`, not `Resource.__init__`
+    (see `_core.sdk.register_resource`)."""
+
+    _provider: ClassVar[SIPResourceProvider]
+
+    def _declare(
+        self,
+        resource_name: str,
+        inputs: Mapping[str, Any],
+        connection: Optional[Connection],
+        opts: Optional[pulumi.ResourceOptions],
+    ) -> None:
+        """What a subclass's `__init__` calls in place of `super().__init__`."""
+        importing = opts.import_ if opts is not None else None
+        if importing:
+            require_import_host()
+        provider = self._provider
+        # Only the ID, the fields given and those whose server value outlives the program (ignore_changes)
+        # are registered: the Python SDK pays per registered property and resource, on every preview.
+        # The other fields' outputs are made on first use (__getattr__).
+        props: dict[str, Any] = {provider.kind.id_field: None, **dict.fromkeys(_ignored_fields(opts, provider))}
+        props.update({key: _declared(provider, key, value) for key, value in inputs.items() if value is not None})
+        # Secret as a whole: the engine marks only whole properties of a dynamic resource secret, and from a secret
+        # input it marks the output of the same name.
+        holders = provider.credential_holders(props)
+        for key in (*provider.kind.secret_keys, *holders):
+            if props.get(key) is not None:
+                props[key] = pulumi.Output.secret(props[key])
+        for key in _may_hold_credentials(provider):
+            if key not in holders and holds_outputs(props.get(key)):  # a credential the Outputs may resolve to
+                props[key] = _secret_once_known(provider, key, props[key])
+        if connection is not None:
+            props[CONNECTION] = _secret_connection(connection)
+            if importing:
+                props[CONNECTION] = _announced_for_import(importing, props[CONNECTION])
+        # Named only where the resource has them: the engine stores the list in every resource's state.
+        secret_outputs = [key for key in (*provider.kind.secret_keys, *holders, CONNECTION) if key in props]
+        if secret_outputs:
+            # Merging copies every option: paid per resource, so only where there is something to add.
+            secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
+            opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
+        props[PROVIDER_KEY] = serialized_provider(provider)
+        register_resource(self, type(self)._type_token(), resource_name, props, opts)
+        declare_for_review(resource_name, self, provider.kind, inputs, props.get(CONNECTION))
+
+    @classmethod
+    def _type_token(cls) -> str:
+        """The engine's name for the resource type, as Pulumi's dynamic Resource spells it."""
+        return cls._provider.kind.dynamic_token
+
+    if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
+
+        def __getattr__(self, name: str) -> pulumi.Output:
+            """An output field this resource did not register: the program did not set it, so the server
+            holds none once the resource is up to date. Resolves with the resource (its ID) and depends on it."""
+            if name not in _lazy_fields(type(self)._provider):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            output = getattr(self, type(self)._provider.kind.id_field).apply(lambda _id: None)
+            self.__dict__[name] = output
+            return output
+
+    @classmethod
+    def from_json(
+        cls,
+        resource_name: str,
+        spec: Any,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        connection: Optional[Connection] = None,
+    ):
+        """Declare the resource from what `lk sip ... create` and the dashboard's JSON editor take.
+
+        `spec` is a path, a JSON string or a dict, with or without the outer envelope key.
+        Malformed specs fail here, naming the field, before anything reaches LiveKit.
+        """
+        fields = load_spec(spec, cls._provider.kind.message, envelope=cls._provider.kind.envelope)
+        return cls(resource_name, connection=connection, opts=opts, **fields)
+
+
+@functools.lru_cache(maxsize=None)
+def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
+    """The outputs a resource has whether registered or not: every field but the server-stamped ones."""
+    fields = {f.name for f in provider.kind.message.DESCRIPTOR.fields if f.name not in OUTPUT_ONLY}
+    return frozenset({*fields, *provider.kind.secret_keys, CONNECTION})
+
+
+@functools.lru_cache(maxsize=None)
+def _may_hold_credentials(provider: SIPResourceProvider) -> tuple[str, ...]:
+    """The message fields that can hold a credential nested in them, besides those the provider splits out."""
+
+    def reaches(descriptor: Descriptor, outer: frozenset[str]) -> bool:
+        if descriptor.full_name in outer:  # a message that holds itself, through others
+            return False
+        return any((is_credential(field) and field.name not in provider.kind.split_keys)
+                   or (field.message_type is not None and reaches(field.message_type, outer | {descriptor.full_name}))
+                   for field in descriptor.fields)
+
+    return tuple(field.name for field in provider.kind.message.DESCRIPTOR.fields
+                 if field.message_type is not None and reaches(field.message_type, frozenset()))
+
+
+def _secret_once_known(provider: SIPResourceProvider, key: str, value: Any) -> pulumi.Output:
+    """`value`, secret if it holds a credential once its Outputs are known."""
+    descriptor = provider.kind.message.DESCRIPTOR
+
+    def secret_if_holding(known: Any) -> Any:
+        return pulumi.Output.secret(known) if credentials_in(descriptor, {key: known}) else known
+
+    return pulumi.Output.from_input(value).apply(secret_if_holding)
+
+
+def _ignored_fields(opts: Optional[pulumi.ResourceOptions], provider: SIPResourceProvider) -> list[str]:
+    """The top-level fields `ignore_changes` names (any spelling): their value is the server's, not the program's."""
+    paths = (opts.ignore_changes if opts is not None else None) or []
+    tops = (validation.field_name(provider.kind.message.DESCRIPTOR, top_of(path)) for path in paths)
+    return [top for top in tops if top in _lazy_fields(provider)]
+
+
+def _declared(provider: SIPResourceProvider, key: str, value: Any) -> Any:
+    """An input as registered. A single Output given for a list field (`trunk_ids=trunk.id`) stands for a list
+    of that one value: a preview cannot tell a string from a list while the Output is unknown, and a list
+    field refused only once the value is known would fail midway through `up`."""
+    converted = as_input(value)
+    if isinstance(converted, pulumi.Output) and key in _list_fields(provider):
+        return converted.apply(lambda known: [known] if isinstance(known, str) else known)
+    return converted
+
+
+@functools.lru_cache(maxsize=None)
+def _list_fields(provider: SIPResourceProvider) -> frozenset[str]:
+    return frozenset(f.name for f in provider.kind.message.DESCRIPTOR.fields
+                     if is_repeated(f) and not is_map(f))
+
+
+def declared_inputs(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource constructor's keyword arguments (its `locals()`) that are resource inputs."""
+    return {k: v for k, v in arguments.items() if k not in ("self", "resource_name", "connection", "opts", "__class__")}
+
+
+def _secret_connection(connection: Optional[Connection]) -> Optional[dict]:
+    if connection is None:
+        return None
+    values = connection.to_input() if isinstance(connection, Connection) else dict(connection)
+    if values.get("api_secret") is not None:
+        values["api_secret"] = pulumi.Output.secret(values["api_secret"])
+    return values
+
+
+def _announced_for_import(import_id: str, connection: dict) -> pulumi.Output:
+    """The connection, once this package's provider host knows it for `import_id`.
+
+    The engine's Read on import carries only the resource's URN and ID, not its inputs, so the host
+    could not tell which LiveKit project to read from. Registering the resource waits for this
+    Output, so the host has the connection before the engine asks it to read."""
+    receipt = pulumi.runtime.invoke_output(IMPORT_CONNECTION_TOKEN, {"id": import_id, "connection": connection})
+    return pulumi.Output.all(receipt, connection).apply(lambda both: both[1])
