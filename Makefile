@@ -4,7 +4,7 @@ PY := .venv/bin/python
 # The test bed's Pulumi install folder; no virtualenv on PATH: programs name theirs in Pulumi.yaml.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: demo test test-fast bootstrap down bench docs clean sdks
+.PHONY: demo test test-fast bootstrap down worker bench docs clean sdks
 
 bootstrap:
 	@scripts/bootstrap
@@ -14,6 +14,11 @@ demo: bootstrap
 
 down:
 	@$(PY) scripts/local_livekit.py down
+
+# A test agent worker registered as AGENT, for `livekit-routes call` (docs/call.md): with LIVEKIT_* set, on that
+# LiveKit, else on the demo's; in the foreground until Ctrl-C.
+worker: bootstrap
+	@$(PY) scripts/agent_worker.py "$(AGENT)"
 
 # Three workers, whole files each (a file's tests share stacks); each worker starts its own LiveKit.
 TEST_WORKERS ?= 3

@@ -10,7 +10,7 @@ import sys
 from local_livekit import REPO_ROOT, STATE_DIR, env as local_env, up as local_up
 
 from pulumi_livekit._api.client import SIPClient
-from pulumi_livekit._api.endpoint import resolve_connection
+from pulumi_livekit._core.connection import resolve_connection
 from pulumi_livekit._model.canonical import canonical_from_message
 from pulumi_livekit.testing._tools import tool_path, tools_path_env
 from pulumi_livekit._model.kinds import DISPATCH_RULE

@@ -15,17 +15,21 @@ import itertools
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import pytest
+import trustme
 import yaml
 from google.protobuf import json_format
 from google.protobuf.duration_pb2 import Duration
 from livekit import api as lkapi
 
+from pulumi_livekit.cli._codegen._yaml_text import dump as yaml_text
 from pulumi_livekit.routing import WARNING_CODES
 from pulumi_livekit.testing import Credentials, FaultProxy, LocalLiveKit, PulumiStack, Result, RoutingOracle
 
@@ -138,7 +142,8 @@ def yaml_program(folder: Path, resources: dict[str, Any], *, plugin_entry: bool 
     if config:
         project["config"] = config
     project["resources"] = resources
-    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    # As a careful user writes it: a string the YAML host would read as a number (1e3) quoted.
+    (folder / "Pulumi.yaml").write_text(yaml_text(project, sort_keys=False))
     return folder
 
 
@@ -154,6 +159,43 @@ def warnings_of(preview: Result) -> dict[str, set[str]]:
             assert code in WARNING_CODES, diagnostic.message
             found.setdefault(diagnostic.resource, set()).add(code)
     return found
+
+
+# ---- the policy pack -----------------------------------------------------------------------------
+
+POLICY_VENV = REPO / ".tools" / "policy-venv"  # the `policy` extra's virtualenv (scripts/bootstrap)
+
+
+def livekit_policy(*args: str, env: Optional[dict] = None, stdin: Optional[str] = None,
+                   cwd=None) -> subprocess.CompletedProcess:
+    """`livekit-policy` as a user runs it: the console script of a virtualenv with the `policy` extra."""
+    return subprocess.run([str(POLICY_VENV / "bin" / "livekit-policy"), *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, input=stdin, cwd=cwd, timeout=120)
+
+
+@functools.lru_cache(maxsize=None)
+def policy_pack() -> str:
+    """What `pulumi preview --policy-pack` takes: `livekit-policy path`."""
+    done = livekit_policy("path")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def policy_findings(result: Result, *, notes: bool = False) -> dict[str, set[str]]:
+    """Resource name -> the policies the pack reported a violation of on it, from the engine's events; with
+    `notes`, the policies that noted instead what they could not check there (the engine puts a stack policy's
+    note on the stack, under "")."""
+    found: dict[str, set[str]] = {}
+    for event in result.events:
+        policy = event.policy_event
+        if policy and (NOTE in policy.message) == notes:
+            urn = policy.resource_urn
+            name = "" if not urn or "::pulumi:pulumi:Stack::" in urn else urn.rsplit("::", 1)[-1]
+            found.setdefault(name, set()).add(policy.policy_name)
+    return found
+
+
+NOTE = "can't run policy"  # how pulumi-policy words a policy's note that a value is not known at preview
 
 
 def configure_for(stack: PulumiStack, credentials: Credentials) -> None:
@@ -237,16 +279,24 @@ def figures(request) -> Iterator[collections.Counter]:
     request.node.user_properties.append((FIGURES, dict(counts)))
 
 
+# The differential run's counts (tests/differential.py): steps per kind and operation, requests per update,
+# disagreements.
+DIFFERENTIAL = "differential"
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The figures of every test that counted some, summed, as one line at the end of the run."""
-    total: collections.Counter = collections.Counter()
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            for name, counts in getattr(report, "user_properties", ()):
-                if name == FIGURES:
-                    total.update(counts)
-    if total:
-        terminalreporter.write_line(f"{FIGURES}: {json.dumps(dict(sorted(total.items())))}")
+    """The figures of every test that counted some, and the differential run's counts, each summed over the
+    tests that have them, as one line at the end of the run."""
+    for summary in (FIGURES, DIFFERENTIAL):
+        total: collections.Counter = collections.Counter()
+        for reports in terminalreporter.stats.values():
+            # Every phase's report carries the test's properties: the teardown's has them all, once.
+            for report in (r for r in reports if getattr(r, "when", None) == "teardown"):
+                for name, counts in getattr(report, "user_properties", ()):
+                    if name == summary:
+                        total.update(counts)
+        if total:
+            terminalreporter.write_line(f"{summary}: {json.dumps(dict(sorted(total.items())))}")
 
 
 # ---- a LiveKit project made by hand, for `livekit-adopt` ----------------------------------------
@@ -345,6 +395,41 @@ def adopt(*args: str, env: dict) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+# ---- TLS: a throwaway certificate authority ------------------------------------------------------
+
+
+class ThrowawayCA:
+    """A certificate authority made for one test session (trustme), its certificate in `cert_file`, for
+    SSL_CERT_FILE."""
+
+    def __init__(self, folder: Path) -> None:
+        self._authority = trustme.CA()
+        self.cert_file = folder / "ca.pem"
+        self._authority.cert_pem.write_to_path(str(self.cert_file))
+
+    def serving(self, *hostnames: str) -> ssl.SSLContext:
+        """A server's TLS context with a certificate this authority signed for `hostnames`."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._authority.issue_cert(*hostnames).configure_cert(context)
+        return context
+
+
+@dataclass
+class TLSEndpoints:
+    """TLS endpoints in front of the test server, each a `FaultProxy` at https://localhost:PORT: `trusted`
+    serves a certificate for localhost that the CA in `ca_file` signed; `mismatched` one that CA signed for
+    another host; `untrusted` one for localhost signed by a CA that `ca_file` does not hold."""
+
+    trusted: FaultProxy
+    mismatched: FaultProxy
+    untrusted: FaultProxy
+    ca_file: Path
+
+    def env(self) -> dict[str, str]:
+        """Trust as a user of a private CA sets it: SSL_CERT_FILE names the CA's certificate."""
+        return {"SSL_CERT_FILE": str(self.ca_file)}
+
+
 # ---- the test bed: one livekit-server + Redis per test process -----------------------------------
 #
 # Isolation: LiveKit refuses two dispatch rules with the same trunk, number and PIN, so every test that
@@ -379,6 +464,19 @@ def other_project(other_project_server: LocalLiveKit) -> LocalLiveKit:
     return other_project_server
 
 
+@pytest.fixture(scope="session")
+def twins_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
+    """A third LiveKit project, where the differential run makes a create of each declaration it updated to."""
+    with LocalLiveKit(tmp_path_factory.mktemp("livekit-twins")) as server:
+        yield server
+
+
+@pytest.fixture
+def twins(twins_server: LocalLiveKit) -> LocalLiveKit:
+    twins_server.flush()
+    return twins_server
+
+
 @pytest.fixture
 def livekit(livekit_server: LocalLiveKit) -> LocalLiveKit:
     """The session's server with an empty SIP store."""
@@ -402,6 +500,21 @@ def proxy(livekit: LocalLiveKit) -> Iterator[FaultProxy]:
     """A `FaultProxy` in front of the server: counts requests, injects faults."""
     with FaultProxy(livekit.credentials.url) as fault_proxy:
         yield fault_proxy
+
+
+@pytest.fixture(scope="session")
+def throwaway_ca(tmp_path_factory) -> ThrowawayCA:
+    return ThrowawayCA(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture
+def tls_endpoints(livekit: LocalLiveKit, throwaway_ca: ThrowawayCA, tmp_path) -> Iterator[TLSEndpoints]:
+    target = livekit.credentials.url
+    stranger = ThrowawayCA(tmp_path)  # not in SSL_CERT_FILE
+    with FaultProxy(target, tls=throwaway_ca.serving("localhost")) as trusted, \
+            FaultProxy(target, tls=throwaway_ca.serving("livekit.example.com")) as mismatched, \
+            FaultProxy(target, tls=stranger.serving("localhost")) as untrusted:
+        yield TLSEndpoints(trusted, mismatched, untrusted, throwaway_ca.cert_file)
 
 
 @pytest.fixture

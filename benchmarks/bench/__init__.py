@@ -29,6 +29,6 @@ Output: one table on stdout and in benchmarks/results/<stamp>.md, the raw figure
 The modules, from the bottom: `operations` (what is measured, where things are), `sampling` (the
 processes a command started, from /proc), `sides` and `in_process` (the ways of doing the same work),
 `measure` (the loop over cycles and operations), `figures`, `targets`, `report` and `plot` (the
-report), `profile` (`--profile`: the same operations under py-spy), `cli` (the command line;
-benchmarks/run.py runs it).
+report), `policy_pack` (a side: ours' preview with the policy pack), `profile` (`--profile`: the same
+operations under py-spy), `cli` (the command line; benchmarks/run.py runs it).
 """

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Optional
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, tool_path
 
 import bench
+from bench import policy_pack
 from bench.measure import SizeResult, bench_size
 from bench.operations import BENCHMARKS, LARGE_N, OPS, RESULTS
 from bench.plot import plot
@@ -41,6 +42,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                              "the Python program on the dynamic resources with its engine floor and our provider "
                              "alone, `plugin` the YAML program on pulumi-resource-livekit with its no-op plugin floor")
     parser.add_argument("--parallel", type=int, default=None, help="pass --parallel P to every pulumi command")
+    parser.add_argument("--no-policy-pack", dest="policy_pack", action="store_false",
+                        help="leave out the side that previews ours' stack with the policy pack "
+                             "(benchmarks/bench/policy_pack.py)")
     parser.add_argument("--no-results-md", action="store_true", help="do not overwrite benchmarks/RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary stacks and server logs")
     parser.add_argument("--profile", type=Path, metavar="DIR",
@@ -84,6 +88,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     info["started"] = dt.datetime.now().isoformat(timespec="seconds")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     started = time.perf_counter()
+    pack = policy_pack.pack_path() if args.policy_pack else None
     results: list[SizeResult] = []
     with _test_bed(groups, args.keep, log) as (servers, workdir), contextlib.ExitStack() as proxies_open:
         proxies = {label: proxies_open.enter_context(FaultProxy(servers[label].credentials.url))
@@ -95,7 +100,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             for server in servers.values():
                 server.flush()
             results.append(bench_size(n, repeat, not large, ops, servers, proxies, workdir, args.parallel, log,
-                                      groups))
+                                      groups, pack))
             # The figures so far, in case a long run is stopped before the end.
             RESULTS.mkdir(exist_ok=True)
             (RESULTS / f"bench-{stamp}.partial.json").write_text(json.dumps(

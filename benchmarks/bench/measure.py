@@ -15,7 +15,8 @@ from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._model.kinds import DISPATCH_RULE
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit
 
-from bench.sides import GROUPS, SIDE_TITLES, TRUNK_PREFIXES, PulumiSide, make_sides
+from bench import policy_pack
+from bench.sides import GROUPS, SIDE_TITLES, TRUNK_PREFIXES, PulumiSide, make_sides, server_side
 
 
 @dataclass
@@ -71,22 +72,24 @@ def rules_on_server(client: SIPClient, prefix: str) -> list:
 
 def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers: Mapping[str, LocalLiveKit],
                proxies: Mapping[str, FaultProxy], workdir: Path, parallel: Optional[int], log: Callable[[str], None],
-               groups: tuple[str, ...] = GROUPS) -> SizeResult:
+               groups: tuple[str, ...] = GROUPS, pack: Optional[str] = None) -> SizeResult:
     """`repeat` timed cycles of `ops` at size `n`, after a warm-up cycle through the counting proxies if `warmup`
     (without it, requests are not counted and the state figures come from the first timed cycle). `servers`: the
     LiveKit server of each side that talks to it (`livekit_sides`); `proxies`: the one in front of the server of
-    each Pulumi side among them, ours and the plugin."""
+    each Pulumi side among them, ours and the plugin; `pack`: the policy pack, if its side runs."""
     result = SizeResult(n, repeat=repeat, warmup_cycle=warmup, load_average={"start": list(os.getloadavg())})
-    sides = make_sides(n, groups, servers, workdir, parallel)
+    sides = make_sides(n, groups, servers, workdir, parallel, pack)
     stacks = [side for side in sides.values() if isinstance(side, PulumiSide)]
-    counted = [label for label in ("ours", "plugin") if label in sides]  # the Pulumi sides that talk to LiveKit
+    # The Pulumi sides that talk to LiveKit, each through its server's proxy in the warm-up (`server_side`).
+    counted = [label for label in ("ours", "plugin", policy_pack.LABEL) if label in sides]
     first = counted[0]
     checkers = {label: checker_of(servers[label]) for label in TRUNK_PREFIXES if label in sides}
     try:
         for cycle in range(0 if warmup else 1, repeat + 1):
             warm = cycle == 0  # the warm-up counts requests through the proxies
             for label in counted:
-                url = proxies[label].url if warm else servers[label].credentials.url
+                home = server_side(label)
+                url = proxies[home].url if warm else servers[home].credentials.url
                 sides[label].stack.set_config("livekit:url", url)
             for side in stacks:
                 side.set_name("a")
@@ -107,7 +110,7 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers:
                     if warm:
                         result.warmup.setdefault(label, {})[op] = seconds
                         if label in counted:
-                            result.requests.setdefault(label, {})[op] = dict(proxies[label].counts)
+                            result.requests.setdefault(label, {})[op] = dict(proxies[server_side(label)].counts)
                         continue
                     result.times.setdefault(label, {}).setdefault(op, []).append(seconds)
                     result.cpu.setdefault(label, {}).setdefault(op, []).append(cpu)

@@ -149,8 +149,8 @@ def _role_summary(role: str, stacks: list[tuple[list[str], int]]) -> list[str]:
         for frame in {frame for frame in frames if _package(frame) == "pulumi_livekit"}:
             under_ours[_short(frame)] += count
     share = ", ".join(f"{name} {100 * count / total:.0f}%" for name, count in by_package.most_common(8))
-    lines = [f"- **{role}**: {total / RATE:.2f} s; under ours {ours / RATE:.2f} s, under imports {imports / RATE:.2f} s; "
-             f"by package of the innermost frame: {share}"]
+    lines = [f"- **{role}**: {total / RATE:.2f} s; under ours {ours / RATE:.2f} s, "
+             f"under imports {imports / RATE:.2f} s; by package of the innermost frame: {share}"]
     for title, counter in (("ours, inclusive", under_ours), ("innermost functions", own)):
         top = counter.most_common(TOP)
         if top:

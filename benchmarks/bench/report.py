@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable
 
-from bench import targets
+from bench import policy_pack, targets
 from bench.figures import fmt_n, fmt_ratio, fmt_requests, fmt_s, med, ops_of, ratios, rss_mib, side_ratios
 from bench.measure import SizeResult
 from bench.operations import LARGE_N, OP_TITLES
@@ -38,6 +38,7 @@ def render(results: list[SizeResult], info: dict[str, Any], args: argparse.Names
     plugin = [r for r in results if "plugin" in r.times]
     if plugin:
         plugin_tables(plugin, add)
+    policy_pack.table(results, add)
     counted = [r for r in results if r.warmup_cycle and any("update" in per_op for per_op in r.requests.values())]
     if counted:
         add("Requests per update (every rule renamed; per rule, counted in the warm-up): " + "; ".join(

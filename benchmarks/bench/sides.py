@@ -13,6 +13,7 @@ import yaml
 
 from pulumi_livekit.testing import LocalLiveKit, PulumiStack
 
+from bench import policy_pack
 from bench.in_process import ApiFloor, ProviderAlone
 from bench.operations import PROGRAMS
 from bench.sampling import PeakMemory, children_cpu
@@ -27,7 +28,8 @@ YAML_TRUNK_PREFIX = "ST_benchyaml_"
 # YAML program on the plugin with its own engine floor; the API floor always.
 GROUPS = ("dynamic", "plugin")
 TRUNK_PREFIXES = {"ours": "ST_bench_", "plugin": YAML_TRUNK_PREFIX, "api": "ST_benchapi_", "alone": "ST_benchalone_"}
-SIDE_TITLES = {"ours": "ours", "plugin": "plugin (YAML)", "api": "api floor", "alone": "provider alone"}
+SIDE_TITLES = {"ours": "ours", "plugin": "plugin (YAML)", "api": "api floor", "alone": "provider alone",
+               policy_pack.LABEL: policy_pack.TITLE}
 
 
 class PulumiSide:
@@ -133,9 +135,16 @@ def livekit_sides(groups: tuple[str, ...]) -> tuple[str, ...]:
     return (*(("ours", "alone") if "dynamic" in groups else ()), *(("plugin",) if "plugin" in groups else ()), "api")
 
 
+def server_side(label: str) -> str:
+    """The side whose LiveKit server, and counting proxy, the side `label` talks to: the policy pack's side
+    previews ours' stack."""
+    return "ours" if label == policy_pack.LABEL else label
+
+
 def make_sides(n: int, groups: tuple[str, ...], servers: Mapping[str, LocalLiveKit], workdir: Path,
-               parallel: Optional[int]) -> dict[str, Any]:
-    """Every side of size `n`; those that talk to LiveKit to the server `servers` has for them (`livekit_sides`)."""
+               parallel: Optional[int], pack: Optional[str] = None) -> dict[str, Any]:
+    """Every side of size `n`; those that talk to LiveKit to the server `servers` has for them (`livekit_sides`).
+    `pack`: the policy pack (`livekit-policy path`) the pack's side previews ours' stack with, if any."""
     sides: dict[str, Any] = {}
     if "dynamic" in groups:
         sides["ours"] = PulumiSide("ours", PROGRAMS / "rules", n, workdir / f"ours-{n}", parallel, RULE_TYPE)
@@ -160,4 +169,6 @@ def make_sides(n: int, groups: tuple[str, ...], servers: Mapping[str, LocalLiveK
     if "dynamic" in groups:
         creds = servers["alone"].credentials
         sides["alone"] = ProviderAlone(creds.url, creds.api_key, creds.api_secret, n)
+        if pack:
+            sides[policy_pack.LABEL] = policy_pack.PackSide(sides["ours"], pack)
     return sides

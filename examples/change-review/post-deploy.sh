@@ -21,7 +21,7 @@ if [[ $# -eq 0 ]]; then
 fi
 project=${PROJECT_DIR:-.}
 # livekit-routes, as LIVEKIT_ROUTES or the project names it: sets `routes`.
-source "$(dirname "$0")/find-livekit-routes.sh"
+source "$(dirname "$0")/find-commands.sh"
 caller=${TEST_CALLER:-+15550000000}
 timeout=${CALL_TIMEOUT:-30}
 

@@ -36,6 +36,7 @@ from support import (
 )
 
 MUTATIONS = re.compile(r"^(Create|Update|Delete)SIP")
+LISTS = ("ListSIPInboundTrunk", "ListSIPOutboundTrunk", "ListSIPDispatchRule")
 
 
 def server_objects(oracle) -> dict:
@@ -48,7 +49,8 @@ def server_objects(oracle) -> dict:
 
 def secret_settings(output: str) -> dict[str, str]:
     commands = [shlex.split(line) for line in output.splitlines() if "pulumi config set --secret" in line]
-    return {argv[4]: argv[-1] for argv in commands if not argv[4].startswith("livekit:")}
+    keys = [(next(arg for arg in argv[4:] if not arg.startswith("--")), argv[-1]) for argv in commands]
+    return {key: value for key, value in keys if not key.startswith("livekit:")}
 
 
 def mutations(proxy: FaultProxy) -> dict[str, int]:
@@ -74,7 +76,7 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
         written = adopt("--out", str(out), env={**creds.env(), "LIVEKIT_URL": proxy.url})
         assert written.returncode == 0, written.stderr
         # One List request per kind.
-        assert dict(proxy.counts) == {"ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1, "ListSIPDispatchRule": 1}
+        assert dict(proxy.counts) == dict.fromkeys(LISTS, 1)
     shown = adopt("--dry-run", "--show-secrets", env=creds.env())
     assert shown.returncode == 0, shown.stderr
 
@@ -117,7 +119,7 @@ def test_round_trip_imports_everything_unchanged_then_updates_one_edited_field(t
         assert server_objects(oracle) == before  # same IDs, same fields, same timestamps
         reads = sum(proxy.counts.values())
         # One listing per kind serves every import's read.
-        assert dict(proxy.counts) == {"ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1, "ListSIPDispatchRule": 1}
+        assert dict(proxy.counts) == dict.fromkeys(LISTS, 1)
 
         proxy.clear()
         stack.preview("--expect-no-changes")
@@ -172,6 +174,9 @@ def follow(lines: list[str], cwd: Path, env: dict, proxy: FaultProxy) -> subproc
     assert "21 imported" in followed.stdout and not re.search(r"\d+ (created|updated|deleted)", followed.stdout
                                                               .replace("+ 1 created", "")), followed.stdout
     assert mutations(proxy) == {}, proxy.counts
+    # `pulumi up` previews, then updates, in two provider processes, and each lists every kind once.
+    assert dict(proxy.counts) == dict.fromkeys(LISTS, 2), proxy.counts
+    assert "**two List requests per kind**" in (REPO / "docs" / "adoption.md").read_text()  # as the doc says
     return followed
 
 

@@ -88,6 +88,10 @@ BAD_INPUTS = [
         inbound_with(numbers=["+15550100"], headers={"X Bad": "v"})),
     Bad("duration not a duration", "ringing_timeout", "expected a duration",
         inbound_with(numbers=["+15550100"], ringing_timeout="1h")),
+    Bad("negative ringing timeout", "ringing_timeout", "must not be negative, got -5s",
+        inbound_with(numbers=["+15550100"], ringing_timeout="-5s")),
+    Bad("negative call duration", "max_call_duration", "must not be negative, got -30s",
+        inbound_with(numbers=["+15550100"], max_call_duration=-30)),
     Bad("from_json trunk unknown key", "trunk.authPasword", "unknown field",
         [{"type": "InboundTrunk", "name": "bad", "from_json": {"trunk": {"numbers": ["+1555"], "authPasword": "x"}}}]),
     # OutboundTrunk

@@ -8,11 +8,14 @@ name. Room state is read back with the official SDK (livekit-api), independent o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Iterator
 
@@ -22,7 +25,7 @@ from livekit import api as lkapi
 
 from pulumi_livekit.testing import AgentWorker, LocalLiveKit, PulumiStack
 
-from support import EXAMPLES, PROGRAMS, configure_for, write_config
+from support import EXAMPLES, PROGRAMS, REPO, configure_for, write_config
 
 AGENT = "call-test-agent"
 PIN = "60517"
@@ -251,6 +254,39 @@ def test_bad_arguments_exit_2_before_any_api_call():
     assert unreachable.returncode == 3 and "http://127.0.0.1:9" in unreachable.stderr
 
 
+@contextlib.contextmanager
+def worker_from_a_shell(agent: str, server: LocalLiveKit, tmp_path) -> Iterator[list[str]]:
+    """`make worker AGENT=...` as docs/call.md has a shell user start it, until it says it is registered; then
+    Ctrl-C (SIGINT to its process group, as a terminal sends it). Yields the lines it printed, which grow."""
+    lines: list[str] = []
+    registered = threading.Event()
+    shell = subprocess.Popen(["make", "--no-print-directory", "worker", f"AGENT={agent}"], cwd=REPO,
+                             env={**os.environ, **server.credentials.env(), "DEMO_STATE_DIR": str(tmp_path / "state")},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+    def read() -> None:
+        for line in shell.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith(f"agent     {agent}: registered with {server.credentials.url}"):
+                registered.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 90
+        while not registered.wait(0.2):
+            assert shell.poll() is None and time.monotonic() < deadline, lines
+        yield lines
+    finally:
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGINT)
+        assert shell.wait(timeout=30) == -signal.SIGINT, lines  # as a shell sees make after Ctrl-C
+        reader.join(timeout=10)
+    # The worker process is stopped before this line is printed.
+    assert lines[-1] == f"agent     {agent}: stopped", lines
+    assert (tmp_path / "state" / "agent-worker" / f"agent-{agent}.log").exists(), lines
+
+
 def test_the_post_deploy_step_calls_every_declared_number_and_fails_when_an_agent_does_not_come(
         server, tmp_path):
     """examples/change-review/post-deploy.sh after `pulumi up` of examples/multi-env: dev's agent has a
@@ -267,12 +303,15 @@ def test_the_post_deploy_step_calls_every_declared_number_and_fails_when_an_agen
         return subprocess.run([str(EXAMPLES / "change-review" / "post-deploy.sh"), *stacks], env=env,
                               capture_output=True, text=True, timeout=300)
 
-    with AgentWorker(server.credentials, "support-agent-dev", tmp_path / "agent"):
+    with worker_from_a_shell("support-agent-dev", server, tmp_path) as worker_lines:
         passed = post_deploy("dev")
         assert passed.returncode == 0, passed.stdout + passed.stderr
         assert "=== dev: test call from +15550000000 to +15550100" in passed.stdout
         assert "agent     support-agent-dev: joined after " in passed.stdout
         failed = post_deploy("dev", "prod")
+    # The worker printed the job it got: the dev call's room and caller.
+    assert [line for line in worker_lines if line.startswith("job       room dev-call-_+15550000000_")
+            and "caller sip_+15550000000" in line], worker_lines
     print(failed.stdout)  # what docs/call.md shows
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert failed.stdout.count("test call from") == 3  # dev's number, then prod's two

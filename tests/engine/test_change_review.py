@@ -1,4 +1,5 @@
-"""examples/change-review: its CI script on the multi-env stacks, through the real engine and server."""
+"""examples/change-review: its CI script on the multi-env stacks, through the real engine and server, with the
+policy pack advisory for dev and mandatory for prod."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import yaml
 
 from pulumi_livekit.testing import PulumiStack
 
-from support import EXAMPLES
+from support import EXAMPLES, POLICY_VENV
 
 REVIEW = EXAMPLES / "change-review"
 MULTI_ENV = EXAMPLES / "multi-env"
@@ -28,9 +29,12 @@ def use_stack_files(project: Path, source: Path) -> None:
         target.write_text(yaml.safe_dump(settings))
 
 
-def review(dev: PulumiStack, *args: str) -> subprocess.CompletedProcess:
-    # No livekit-routes on PATH (only `pulumi` is): the script takes the one in the project's virtualenv.
-    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir)}
+def review(dev: PulumiStack, *args: str, markdown: Path | None = None) -> subprocess.CompletedProcess:
+    # No livekit-routes on PATH (only `pulumi` is): the script takes the one in the project's virtualenv. The test
+    # bed's has no `policy` extra: livekit-policy comes from the virtualenv that has it.
+    env = {**dev.env, "PROJECT_DIR": str(dev.program_dir),
+           "LIVEKIT_POLICY": str(POLICY_VENV / "bin" / "livekit-policy"),
+           **({"REVIEW_MARKDOWN": str(markdown)} if markdown else {})}
     assert shutil.which("livekit-routes", path=env.get("PATH")) is None
     return subprocess.run([str(REVIEW / "review.sh"), *args], env=env, capture_output=True, text=True, timeout=600)
 
@@ -58,8 +62,10 @@ def test_the_review_script_shows_the_resource_diff_and_the_calls_it_moves(liveki
         assert unchanged.stdout.count("the change does not move any call") == 2
 
         use_stack_files(dev.program_dir, REVIEW / "change")
-        changed = review(dev, *STACKS)
+        comment = tmp_path / "comment.md"
+        changed = review(dev, *STACKS, markdown=comment)
         print(changed.stdout)  # what examples/change-review/README.md shows
+        print(comment.read_text())
         assert changed.returncode == 0, changed.stderr
         dev_part, prod_part = changed.stdout.split("=== prod: resources")
         assert re.search(r'~ to \+15550100 from anyone\n'
@@ -72,8 +78,29 @@ def test_the_review_script_shows_the_resource_diff_and_the_calls_it_moves(liveki
                          r'    before: no trunk, no rule: dropped\n'
                          r'    after:  trunk "inbound" -> rule "support": room call-_\{caller\}_\{random\}, '
                          r'agent support-agent-v2\n', prod_part), prod_part
+        # The pack in each preview: advisory in dev, mandatory in prod, where this trunk (open to any caller, as in
+        # LiveKit's own examples) and its rule are let through as advisories only.
+        assert "[advisory]" in dev_part and "[mandatory]" not in dev_part
+        assert "open-rule  (pulumi-python:dynamic/livekit:DispatchRule: support)" in prod_part
+        markdown = comment.read_text()
+        dev_md, prod_md = markdown.split("### Stack `prod`")
+        assert "#### Calls: 1 of 2 change route" in dev_md and "#### Calls: 3 of 4 change route" in prod_md
+        assert ("| changed | to +15105550102 from anyone | trunk \"inbound\", no rule: dropped |" in prod_md
+                or "| changed | to +15105550102 from anyone | no trunk, no rule: dropped |" in prod_md), prod_md
+        assert "none mandatory" in prod_md and "`open-rule` | advisory | rule support" in prod_md
+
         gated = review(dev, "--fail-on-change", "prod")
         assert gated.returncode == 1, gated.stdout + gated.stderr
+
+        # A prod number written with spaces: trunks would still match it, but prod's policy requires E.164.
+        prod_file = dev.program_dir / "Pulumi.prod.yaml"
+        settings = yaml.safe_load(prod_file.read_text())
+        settings["config"]["livekit-multi-env:numbers"].append("+1 510 555 0103")
+        prod_file.write_text(yaml.safe_dump(settings))
+        blocked = review(dev, "prod", markdown=comment)
+        assert blocked.returncode == 4, blocked.stdout + blocked.stderr
+        assert "[mandatory]" in blocked.stdout and "e164-numbers" in blocked.stdout
+        assert "the change is blocked" in comment.read_text() and "+1 510 555 0103" in comment.read_text()
     finally:
         for stack in stacks:
             stack.destroy(check=False)

@@ -88,12 +88,17 @@ def test_egress_credentials_are_secret_everywhere_but_on_the_server(pulumi_stack
         adopted = adopt("--dry-run", "--language", language, env=env)
         assert adopted.returncode == 0, adopted.stderr
         audit(f"livekit-adopt --language {language}", adopted.stdout + adopted.stderr)
-        # Each credential read from a secret config key named by its path; `pulumi config set --secret` asks for it.
+        # Each credential read from a secret config key named by its path (in Pulumi YAML, a key of one secret
+        # object); `pulumi config set --secret` asks for it.
         for key in ("recorded-calls-room-config-egress-room-file-s3-secret",
                     "recorded-calls-room-config-egress-room-file-s3-access-key",
                     "streamed-calls-room-config-egress-room-stream-urls-0"):
-            assert (f'config.require_secret("{key}")' if language == "python" else f"${{{key}}}") in adopted.stdout
-            assert f"pulumi config set --secret {key}\n" in adopted.stderr, adopted.stderr
+            if language == "python":
+                assert f'config.require_secret("{key}")' in adopted.stdout
+                assert f"pulumi config set --secret {key}\n" in adopted.stderr, adopted.stderr
+            else:
+                assert f"${{livekit-secrets.{key}}}" in adopted.stdout
+                assert f"pulumi config set --secret --path livekit-secrets.{key}\n" in adopted.stderr, adopted.stderr
 
     audit_operation("destroy", stack.destroy())
     assert oracle.rules() == []

@@ -248,7 +248,7 @@ def test_answers_lost_after_the_server_applied_them_leave_one_rule_each_in_state
     write_config(stack, {"generation": 2})
     proxy.inject("UpdateSIPDispatchRule", Fault.drop_after_forward())
     stack.up()
-    assert proxy.count("UpdateSIPDispatchRule") == count + 1  # a full replace, safe to repeat
+    assert proxy.count("UpdateSIPDispatchRule") == count + 1  # a rename: a field-wise update, safe to repeat
     assert assert_rules_match_state(stack, oracle, trunks, figures) == created
     assert {r.name for r in oracle.rules()} == {f"reliability {i} g2" for i in range(count)}
     stack.preview("--expect-no-changes")

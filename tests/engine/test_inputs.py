@@ -41,8 +41,8 @@ def test_a_nested_failure_names_its_path_and_never_a_nil_value_and_a_misspelt_fi
 livekit.DispatchRule("tiered", rule=livekit.DispatchRuleIndividual(room_prefix="call-"), attributes={"tier": 5})
 ''')
     # Reported on the property the engine shows the value of, the nested path in the text.
-    assert "property attributes value {map[tier:{5}]} has a problem: attributes.tier: expected a string, got a " \
-           "number" in tiered, tiered
+    assert "property attributes value {map[tier:{5}]} has a problem: attributes.tier: expected a string, got the " \
+           "number 5" in tiered, tiered
     agents = refused("agents", '''
 livekit.DispatchRule("agents", rule=livekit.DispatchRuleIndividual(room_prefix="agent-"),
                      room_config={"agentz": [{"agent_name": "a"}]})

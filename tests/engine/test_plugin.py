@@ -41,6 +41,11 @@ BAD_INPUTS = {  # resource -> (its type and properties, what its error must say)
     "sipUri": ({"type": "livekit:index:OutboundTrunk",
                 "properties": {"address": "sip:carrier@sip.example.com", "numbers": ["+15550101"]}},
                ["address", "not a SIP URI"]),
+    "negativeDurations": ({"type": "livekit:index:InboundTrunk", "properties": {
+        "numbers": ["+15550102"], "ringingTimeout": "-5s", "maxCallDuration": -30}},
+        ["ringingTimeout", "must not be negative, got -5s", "maxCallDuration", "must not be negative, got -30s"]),
+    "bareNumber": ({"type": "livekit:index:InboundTrunk", "properties": {"numbers": ["+15550103", 15550104]}},
+                   ["numbers[1]: expected a string, got the number 15550104", "quote it"]),
 }
 
 
@@ -50,7 +55,7 @@ def test_bad_inputs_are_refused_at_check_naming_the_field_with_no_request(tmp_pa
             stack = pulumi_stack(yaml_program(tmp_path / name, {name: resource}))
             stack.set_config("livekit:url", proxy.url)
             preview = stack.preview(check=False)
-            assert preview.returncode != 0
+            assert preview.returncode != 0 and "{<nil>}" not in preview.output, (name, preview.output)
             assert all(text in preview.output for text in expected), (name, preview.output)
             assert BAD_PIN not in preview.output  # the engine quotes a failing property's value: never the PIN's
         assert proxy.count() == 0, proxy.counts
@@ -205,8 +210,8 @@ def test_lost_answers_are_adopted_and_errors_never_show_a_secret(tmp_path, pulum
         refused = stack.up(check=False)
     assert refused.returncode != 0 and "pinned" in refused.messages()
     told = refused.messages()["pinned"]
-    # An update first reads the rule as the server holds it (`_model.canonical.onto_stored`): that read is refused.
-    assert told.startswith("ListSIPDispatchRule: LiveKit at") and "livekit:apiSecret" in told
+    # A rename is one field-wise update (`_model.field_update`): that request is refused.
+    assert told.startswith("UpdateSIPDispatchRule: LiveKit at") and "livekit:apiSecret" in told
     assert 'File "' not in told  # our errors are told as they are, not as a traceback
     outputs = up.output + refused.output + json.dumps(stack.export())
     assert not any(secret in outputs for secret in (pin, password, wrong_secret, livekit.credentials.api_secret))

@@ -76,6 +76,17 @@ def assert_matches_server(side: dict, answer: dict, call: dict, ids: dict[str, s
         assert agents == side["agents"], (call, side, response)
 
 
+def shown_changes(text: str) -> set[tuple[str, str]]:
+    """The calls the text marks as changing route (`~` lines, a caller on anyone's line included), as
+    (from, to) in the spelling of --json."""
+    shown = set()
+    for to, callers in re.findall(r"^~ to (.+?) from (.+)$", text, re.MULTILINE):
+        first, _, also = callers.partition(" (also from ")
+        for caller in [first, *filter(None, also.rstrip(")").split(", "))]:
+            shown.add((ANYONE if caller == "anyone" else caller, ANY_OTHER_NUMBER if to == "any other number" else to))
+    return shown
+
+
 def ask_server(oracle, calls: list[dict]) -> list[dict]:
     return oracle.evaluate([Call(from_number=concrete(c["from"]), to_number=concrete(c["to"])) for c in calls])
 
@@ -97,6 +108,9 @@ def test_the_routing_diff_of_a_change_is_what_the_server_answers_before_and_afte
     text = routes("diff", "--fail-on-change", stdin=preview)
     assert text.returncode == 1, text.stderr  # routes change
     assert PIN not in preview + text.stdout + json.dumps(diff)
+    changed = {(c["from"], c["to"]) for c in diff if c["changed"]}
+    assert text.stdout.startswith(f"{len(changed)} of {len(diff)} calls change route:"), text.stdout
+    assert shown_changes(text.stdout) == changed, text.stdout  # every one the count counts, as --json lists them
 
     by_call = {(c["from"], c["to"]): c for c in diff}
     probed_numbers = {c["to"] for c in diff}

@@ -1,8 +1,9 @@
 """What an update keeps, and where it goes, through the real engine and livekit-server.
 
 - An update keeps what the server keeps: a field a newer LiveKit holds that the installed stubs do not
-  know (the fault proxy adds one to the server's answers) and the empty `media` LiveKit stores on every
-  object it creates; a refresh or an import of such an object changes nothing.
+  know (the fault proxy adds one to the server's answers; a read and replace stores it, a rename's one
+  field-wise update leaves it) and the empty `media` LiveKit stores on every object it creates; a refresh
+  or an import of such an object changes nothing.
 - A stack whose connection (stack config) moves to another LiveKit project sends that project nothing
   with an old ID: preview and destroy fail saying what to do, and refresh then up make the objects there."""
 
@@ -41,7 +42,7 @@ def test_an_update_keeps_the_fields_this_package_does_not_know_and_the_servers_m
     assert stack.refresh().changes == {}
     stack.preview("--expect-no-changes")
 
-    spec["name"] = "reception"
+    spec["name"], spec["krisp_enabled"] = "reception", True  # krisp: a change LiveKit's field-wise update cannot say
     stack.set_config("spec", json.dumps(spec))
     assert stack.up().changes == {"update": 1}
     [body] = proxy.bodies("UpdateSIPDispatchRule")
@@ -50,7 +51,15 @@ def test_an_update_keeps_the_fields_this_package_does_not_know_and_the_servers_m
     assert sent.name == "reception" and sent.HasField("media")
     stored = oracle.rule(rule_id)
     assert (stored.name, stored.rule.dispatch_rule_direct.pin) == ("reception", "4321")
-    assert stored.HasField("media")  # what the server stored, kept though the program never declared it
+    assert stored.HasField("media") and NEWER in stored.SerializeToString()  # kept though never declared
+
+    proxy.clear()
+    spec["name"] = "front desk"  # a rename: one field-wise update, which the server applies to what it holds
+    stack.set_config("spec", json.dumps(spec))
+    assert stack.up().changes == {"update": 1}
+    assert dict(proxy.counts) == {"UpdateSIPDispatchRule": 1}
+    stored = oracle.rule(rule_id)
+    assert stored.name == "front desk" and NEWER in stored.SerializeToString()
     stack.preview("--expect-no-changes")
 
 

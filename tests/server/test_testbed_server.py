@@ -1,6 +1,17 @@
-"""The test bed's livekit-server answers the SIP API as the official SDK expects."""
+"""The test bed: its livekit-server answers the SIP API as the official SDK expects, and nothing it starts
+listens beyond loopback."""
+
+import collections
+import json
+import os
+import subprocess
+import sys
 
 from livekit import api as lkapi
+
+from pulumi_livekit.testing import AgentWorker, FaultProxy, LocalLiveKitCluster, free_port, listening_sockets
+
+from support import REPO
 
 
 def test_official_sdk_creates_lists_and_deletes_a_dispatch_rule(oracle):
@@ -18,3 +29,35 @@ def test_official_sdk_creates_lists_and_deletes_a_dispatch_rule(oracle):
     oracle.call("delete_dispatch_rule", lkapi.DeleteSIPDispatchRuleRequest(
         sip_dispatch_rule_id=created.sip_dispatch_rule_id))
     assert oracle.rules() == []
+
+
+def test_every_server_the_test_bed_starts_listens_on_loopback_only(livekit, routing_oracle, tls_endpoints, tmp_path):
+    """What the tests, `make demo` and `make bench` start: livekit-server (its API, and WebRTC over UDP; WebRTC
+    over TCP off) with Redis, a cluster's nodes, balancer and slow Redis link, the fault proxy, the TLS
+    endpoints, the test agent worker, the routing oracle, and the demo's local LiveKit, read from /proc."""
+    demo_state = tmp_path / "demo"
+    demo_env = {**os.environ, "DEMO_STATE_DIR": str(demo_state), "DEMO_LIVEKIT_PORT": str(free_port()),
+                "DEMO_REDIS_PORT": str(free_port())}
+
+    def local_livekit(command: str) -> None:
+        done = subprocess.run([sys.executable, str(REPO / "scripts" / "local_livekit.py"), command], env=demo_env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    local_livekit("up")
+    try:
+        demo_pids = json.loads((demo_state / "livekit" / "settings.json").read_text())["pids"]
+        with LocalLiveKitCluster(tmp_path / "cluster", redis_latency=0.01), FaultProxy(livekit.credentials.url), \
+                AgentWorker(livekit.credentials, "loopback-check", tmp_path / "agent"), routing_oracle:
+            listeners = listening_sockets([os.getpid(), *demo_pids])
+    finally:
+        local_livekit("down")
+    # The check sees what it must judge: every kind of server, TCP and UDP alike.
+    assert {(l.command, l.protocol) for l in listeners} >= {
+        ("livekit-server", "tcp"), ("livekit-server", "udp"), ("redis-server", "tcp")}, listeners
+    servers = {l.command for l in listeners if l.command not in ("livekit-server", "redis-server")}
+    assert servers, listeners  # the proxies and balancers in this process, the agent worker's health port
+    assert [str(l) for l in listeners if not l.loopback] == []
+    # WebRTC over TCP is off: each livekit-server listens on TCP for its API alone.
+    api_ports = collections.Counter(l.pid for l in listeners if l.command == "livekit-server" and l.protocol == "tcp")
+    assert set(api_ports.values()) == {1}, listeners

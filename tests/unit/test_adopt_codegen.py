@@ -23,6 +23,7 @@ from pulumi_livekit.cli import installed_requirement
 from pulumi_livekit.cli.adopt import config_commands, endpoint_from, select
 from pulumi_livekit._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
 from pulumi_livekit.cli._codegen import LiveKitObject
+from pulumi_livekit.cli._codegen._yaml_text import dump as yaml_text
 
 from user_project import readme_layout
 
@@ -155,6 +156,10 @@ def test_secrets_go_to_config_and_never_into_the_program():
     dashed = codegen.generate([inbound("ST_1", "x", auth_username="u", auth_password="-rf it's")])
     assert config_commands(dashed, endpoint, show_secrets=True)[-1] == \
         """pulumi config set --secret x-password -- '-rf it'"'"'s'"""
+    # A Pulumi YAML program reads a secret from a key of one object: a value of digits stays text there.
+    digits = codegen.generate_yaml([inbound("ST_1", "x", auth_username="u", auth_password="0042")], "adopted")
+    assert config_commands(digits, endpoint, show_secrets=True)[-1] == \
+        "pulumi config set --secret --path livekit-secrets.x-password 0042"
 
 
 def test_egress_credentials_go_to_config_keys_named_by_their_path_in_both_languages():
@@ -166,15 +171,19 @@ def test_egress_credentials_go_to_config_keys_named_by_their_path_in_both_langua
             "recorded-room-config-egress-room-file-s3-secret": "SK-plain",
             "recorded-room-config-egress-room-stream-outputs-0-urls-0": "rtmp://x/stream-key-plain"}
     python, in_yaml = codegen.generate(recorded), codegen.generate_yaml(recorded, "adopted")
+    assert {s.key: s.value for s in python.secrets} == keys
+    # Pulumi YAML reads each from a key of one secret object: a value of its own made of digits would arrive as a
+    # number.
+    assert {s.key: s.value for s in in_yaml.secrets} == {f"livekit-secrets.{key}": value for key, value in keys.items()}
+    assert all(s.path for s in in_yaml.secrets) and not any(s.path for s in python.secrets)
     for program in (python, in_yaml):
-        assert {s.key: s.value for s in program.secrets} == keys
         assert not any(value in program.source for value in keys.values())
     assert all(f'config.require_secret("{key}")' in python.source for key in keys)
     compile(python.source, "__main__.py", "exec")
     room = yaml.safe_load(in_yaml.source)["resources"]["recorded"]["properties"]["roomConfig"]
     assert room["egress"]["room"]["file"]["s3"] == {
-        "accessKey": "${recorded-room-config-egress-room-file-s3-access-key}",
-        "secret": "${recorded-room-config-egress-room-file-s3-secret}", "bucket": "calls"}
+        "accessKey": "${livekit-secrets.recorded-room-config-egress-room-file-s3-access-key}",
+        "secret": "${livekit-secrets.recorded-room-config-egress-room-file-s3-secret}", "bucket": "calls"}
     assert room["agents"] == [{"agentName": "rec"}]
 
 
@@ -242,14 +251,15 @@ def test_the_yaml_program_declares_the_plugins_resources_in_the_schemas_names_wi
     document = yaml.safe_load(program.source)
     assert set(document) == {"name", "description", "runtime", "config", "resources"}  # no path of this machine
     assert document["runtime"] == "yaml" and document["name"] == "adopted"
-    assert [(s.key, s.value) for s in program.secrets] == [("main-line-2-password", "s3cret-pw"), ("support-pin", "80417")]
-    assert document["config"] == {"main-line-2-password": {"type": "string", "secret": True},
-                                  "support-pin": {"type": "string", "secret": True}}
+    assert [(s.key, s.value) for s in program.secrets] == [("livekit-secrets.main-line-2-password", "s3cret-pw"),
+                                                          ("livekit-secrets.support-pin", "80417")]
+    assert document["config"] == {"livekit-secrets": {"type": "object", "secret": True}}
     assert "s3cret-pw" not in program.source and "80417" not in program.source
     support = document["resources"]["support"]
     assert support["type"] == "livekit:index:DispatchRule"
     assert support["options"] == {"import": "SDR_b", "protect": True}
-    assert support["properties"]["rule"] == {"dispatchRuleDirect": {"roomName": "support", "pin": "${support-pin}"}}
+    assert support["properties"]["rule"] == {"dispatchRuleDirect": {"roomName": "support",
+                                                                     "pin": "${livekit-secrets.support-pin}"}}
     assert support["properties"]["trunkIds"] == ["${main-line-2.sipTrunkId}", "ST_elsewhere"]
     assert support["properties"]["roomConfig"]["agents"][0]["agentName"] == "support-agent"
     assert support["properties"]["attributes"] == {"z": "1", "a": "2", "m": "3"}  # map keys are data
@@ -303,3 +313,13 @@ def test_connection_errors_name_the_flag_and_the_variable():
     flags_win = endpoint_from(_args(url="https://flag.example.com"), {
         "LIVEKIT_URL": "ws://env", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"})
     assert flags_win == Endpoint("https://flag.example.com", "k", "s")
+
+
+def test_yaml_quotes_every_value_the_yaml_host_would_read_as_a_number():
+    # Found by the differential run: PyYAML writes YAML 1.1, where `1e3` and `0o17` are text; the Pulumi YAML host
+    # (go-yaml v3) reads them as 1000 and 15.
+    texts = ["1e3", "1.5E+3", "-2e-1", "0o17", "0b101", "0x1F", "1_000", "+15550100", "0042", "true", "null", ".5"]
+    written = yaml_text({"values": texts, "plain": ["agent", "ST_abc", "+1 555 0100", "e3"], "number": 7})
+    assert all(f"- '{text}'" in written for text in texts), written
+    assert "- agent\n- ST_abc\n- +1 555 0100\n- e3\n" in written and "number: 7" in written
+    assert yaml.safe_load(written)["values"] == texts

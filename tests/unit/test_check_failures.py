@@ -26,6 +26,13 @@ def test_a_nested_failure_is_shown_on_its_top_level_property_with_the_path_in_th
     assert (elsewhere.property, elsewhere.reason) == ("", "connection.url: is empty")
 
 
+def test_a_failure_in_a_property_holding_a_null_is_shown_on_none():
+    # The engine would print the list as {[{+15550100} {<nil>}]}.
+    failure = shown_failure(CheckFailure("numbers[1]", "expected a string, got null"), {"numbers": ["+15550100", None]},
+                            RULE)
+    assert (failure.property, failure.reason) == ("", "numbers[1]: expected a string, got null")
+
+
 def test_a_failure_in_a_property_holding_a_credential_is_shown_on_none():
     # The engine would print room_config whole, the egress's S3 secret with it.
     inputs = {"room_config": {"egress": {"room": {"file": {"s3": {"secret": "s3-plain", "bucket": 5}}}}}}

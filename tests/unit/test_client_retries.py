@@ -8,6 +8,7 @@ tests/test_client.py and tests/test_reliability.py.
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Callable, Optional
 
@@ -290,6 +291,30 @@ def test_a_safe_request_is_repeated_after_throttling_server_errors_and_transport
     server.script("UpdateSIPOutboundTrunk", fault, fault)
     updated = server.client().update(OUTBOUND_TRUNK, object_id, trunk("renamed"))
     assert updated.name == "renamed" and server.calls == ["UpdateSIPOutboundTrunk"] * 3
+
+
+def refused_certificate(code: int, message: str) -> Fault:
+    """The TLS handshake fails as OpenSSL fails it: no request is sent, and a repeat meets the same certificate."""
+    def fault(request: httpx.Request, _server: "ScriptedSIP") -> None:
+        refusal = ssl.SSLCertVerificationError(1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {message}")
+        refusal.verify_code, refusal.verify_message = code, message
+        raise httpx.ConnectError(str(refusal), request=request) from refusal
+    return fault
+
+
+@pytest.mark.parametrize(("code", "message", "advice"), [
+    (62, "Hostname mismatch, certificate is not valid for 'livekit.test'.", "check the URL (livekit:url / LIVEKIT_URL)"),
+    (20, "unable to get local issuer certificate", "point SSL_CERT_FILE at its certificate"),
+    (10, "certificate has expired", "check the server's certificate"),
+])
+def test_a_refused_certificate_is_raised_at_once_in_one_line_naming_the_url(code, message, advice):
+    server = ScriptedSIP()
+    server.script("ListSIPDispatchRule", refused_certificate(code, message))
+    with pytest.raises(TransportError) as raised:
+        server.client().list(DISPATCH_RULE)
+    assert server.calls == ["ListSIPDispatchRule"]
+    text = str(raised.value)
+    assert "\n" not in text and ENDPOINT.url in text and message.rstrip(".") in text and advice in text, text
 
 
 def test_throttling_that_outlasts_the_attempts_is_raised_as_such():

@@ -3,17 +3,22 @@ between the engine and the core (pure functions: no engine, no server)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
+from google.protobuf import struct_pb2
 from livekit.protocol import sip as sip_pb
 from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.provider.experimental.provider import CheckRequest
 
 from pulumi_livekit._core import dispatch_rule as _dispatch_rule
 from pulumi_livekit._core import trunks as _trunks
 from pulumi_livekit._model.stored import OUTPUT_ONLY
 from pulumi_livekit.plugin import schema
-from pulumi_livekit.plugin._values import at_credential, from_core, property_path, to_core
+from pulumi_livekit.plugin._kinds import KINDS
+from pulumi_livekit.plugin._provider import LiveKitProvider
+from pulumi_livekit.plugin._values import from_core, property_path, to_core
 
 SCHEMA = json.loads(schema())
 RESOURCES = {"DispatchRule": sip_pb.SIPDispatchRuleInfo, "InboundTrunk": sip_pb.SIPInboundTrunkInfo,
@@ -104,10 +109,6 @@ def test_failure_paths_are_named_as_the_schema_names_them():
     assert property_path(_dispatch_rule.PROVIDER, "room_config.agents[0].agent_name") == "roomConfig.agents[0].agentName"
     assert property_path(_trunks.INBOUND_PROVIDER, "headers.X-Custom_header") == "headers.X-Custom_header"
     assert property_path(_dispatch_rule.PROVIDER, "") == ""
-    assert at_credential(_dispatch_rule.PROVIDER, "room_config.egress.tracks.s3.secret")
-    assert at_credential(_dispatch_rule.PROVIDER, "rule.dispatch_rule_callee.pin")
-    assert not at_credential(_dispatch_rule.PROVIDER, "room_config.egress.tracks.s3.bucket")
-    assert not at_credential(_trunks.INBOUND_PROVIDER, "headers.secret")  # a map's key is data
 
 
 def test_each_egress_credential_is_marked_secret_where_it_is_and_nothing_around_it():
@@ -118,21 +119,60 @@ def test_each_egress_credential_is_marked_secret_where_it_is_and_nothing_around_
     assert not (s3.is_secret or tracks.is_secret or tracks.value["filepath"].is_secret)
 
 
-def test_a_whole_number_where_the_schema_says_string_is_taken_as_its_digits():
-    # What the engine hands a YAML program for `pulumi config set --secret pin 551230087764`.
+def test_a_whole_number_is_taken_as_digits_for_a_pin_alone():
+    # What the engine hands a YAML program for `pulumi config set --secret pin 551230087764`: a PIN is digits
+    # alone, and the engine makes a number only of digits without a leading zero, so nothing was lost.
     engine = {
         "rule": PropertyValue({"dispatchRuleDirect": PropertyValue({
             "roomName": PropertyValue(100.0), "pin": PropertyValue(551230087764.0, is_secret=True)})}),
         "attributes": PropertyValue({"tier": PropertyValue(5.0)}),
+        "inboundNumbers": PropertyValue([PropertyValue(15550002222.0)]),
         "roomConfig": PropertyValue({"maxParticipants": PropertyValue(4.0)}),
     }
     core = to_core(_dispatch_rule.PROVIDER, engine)
-    assert core["pin"] == "551230087764" and core["rule"]["dispatch_rule_direct"]["room_name"] == "100"
-    assert core["attributes"] == {"tier": "5"}  # a map's values are strings too
+    assert core["pin"] == "551230087764"
+    # Elsewhere a string may have started with a '+' or a zero the engine dropped: left for the check to refuse.
+    assert core["rule"]["dispatch_rule_direct"]["room_name"] == 100.0 and core["attributes"] == {"tier": 5.0}
+    assert core["inbound_numbers"] == [15550002222.0]
     assert core["room_config"]["max_participants"] == 4.0  # a number field keeps its number
-    fraction = to_core(_dispatch_rule.PROVIDER, {"metadata": PropertyValue(1.5)})
-    assert fraction["metadata"] == 1.5  # not digits: left for the check to refuse, naming its type
+    assert to_core(_dispatch_rule.PROVIDER, {"rule": PropertyValue({"dispatchRuleDirect": PropertyValue({
+        "pin": PropertyValue(-12.0)})})})["pin"] == -12.0  # not digits: left for the check, which refuses it
     failures = _dispatch_rule.PROVIDER.check_inputs({}, {"rule": {"dispatch_rule_direct": {"room_name": "r"}},
                                                          "pin": 12.5}).failures
     assert [(f.property, f.reason) for f in failures] == [
         ("rule.dispatch_rule_direct.pin", "expected a string of digits, got a number")]
+
+
+def plugin_check(provider, properties: dict) -> list[tuple[str, str]]:
+    """The plugin's check failures for these properties (as Pulumi YAML gives them), as the engine gets them."""
+    news = PropertyValue.unmarshal_map(_struct(properties))
+    request = CheckRequest(f"urn:pulumi:s::p::{_kind_token(provider)}::r", {}, news, b"")
+    return [(f.property, f.reason) for f in asyncio.run(LiveKitProvider().check(request)).failures]
+
+
+def _struct(values: dict):
+    struct = struct_pb2.Struct()
+    struct.update(values)
+    return struct
+
+
+def _kind_token(provider) -> str:
+    return next(token for token, kind in KINDS.items() if kind is provider)
+
+
+def test_a_number_where_the_schema_says_string_is_refused_on_its_property_saying_how_to_keep_the_string():
+    failures = plugin_check(_trunks.INBOUND_PROVIDER, {"numbers": ["+15550100", 15550002222]})
+    [(prop, reason)] = failures
+    assert prop == "numbers"  # a property the engine can show: never `numbers[1]` and `value {<nil>}`
+    assert reason.startswith("numbers[1]: expected a string, got the number 15550002222: a number loses a leading '+'")
+    assert "pulumi config set --type string --path" in reason
+
+
+def test_a_nested_failure_is_on_its_top_level_property_unless_that_shows_a_credential():
+    [(prop, reason)] = plugin_check(_trunks.INBOUND_PROVIDER, {"numbers": ["+15550100", None]})
+    assert (prop, reason) == ("", "numbers[1]: expected a string, got null")  # the engine prints null as {<nil>}
+    [(prop, reason)] = plugin_check(_dispatch_rule.PROVIDER, {"rule": {"dispatchRuleDirect": {
+        "roomName": "", "pin": "1234"}}})
+    assert prop == "" and reason.startswith("rule.dispatchRuleDirect.roomName: is required")  # `rule` holds the PIN
+    [(prop, reason)] = plugin_check(_dispatch_rule.PROVIDER, {"rule": {"dispatchRuleDirect": {"roomName": ""}}})
+    assert prop == "rule" and reason.startswith("rule.dispatchRuleDirect.roomName: is required")

@@ -99,3 +99,15 @@ def test_reads_and_conflict_checks_share_the_listing():
     listings.conflict(PROJECT, server.list, rule("SDR_new", trunk="ST_other"), frozenset())
     assert set(listings.for_read(PROJECT, sip_pb.SIPDispatchRuleInfo, server.list)) == {"SDR_1"}
     assert server.lists == 1
+
+
+def test_a_short_secret_is_scrubbed_where_it_stands_alone_and_a_long_one_everywhere():
+    # Found by the differential run: a one-letter trunk password turned a check's message into
+    # "authPassword: is req[secret]ired when a[secret]th_[secret]sername is set".
+    _state.register_secrets(["u", "4821", "a-long-trunk-password"])
+    assert _state.redact("authPassword: is required when auth_username is set") == \
+        "authPassword: is required when auth_username is set"
+    assert _state.redact("pin 4821 refused; caller +15554821") == f"pin {REDACTED} refused; caller +15554821"
+    assert _state.redact("user=u") == f"user={REDACTED}"
+    assert _state.redact("xa-long-trunk-passwordx") == f"x{REDACTED}x"
+    _state.reset()

@@ -93,6 +93,21 @@ def test_a_hidden_number_shows_only_its_last_four_digits_and_a_hashed_identity()
     assert not {"sip.phoneNumber", "sip.hostname", "sip.trunkPhoneNumber"} & set(decision.participant_attributes)
 
 
+def test_an_anonymous_caller_is_routed_by_its_empty_number_and_fails_a_rule_that_hides_it():
+    trunks = [trunk("ST_open", numbers=[CALLED]), trunk("ST_known", numbers=["+15559990001"], allowed_numbers=[CALLER])]
+    rules = [rule("SDR_open", trunk_ids=["ST_open"], room_prefix="call-"),
+             rule("SDR_vip", "direct", trunk_ids=["ST_open"], room_name="vip", inbound_numbers=[CALLER]),
+             rule("SDR_hidden", "callee", trunk_ids=["ST_known"], room_prefix="c", hide_phone_number=True)]
+    anonymous = evaluate(trunks, rules, call(from_number=""))
+    assert (anonymous.result, anonymous.rule_id, anonymous.room_name) == (ACCEPT, "SDR_open", "call-__{random}")
+    assert (anonymous.participant_identity, anonymous.participant_attributes["sip.phoneNumber"]) == ("sip_", "")
+    # The trunk that lists its callers takes no anonymous call: only a rule of any trunk could.
+    assert evaluate(trunks, rules, call(from_number="", to_number="+15559990001")).result == DROP
+    hidden = evaluate([], [rule("SDR_hidden", "direct", room_name="r", pin="1234", hide_phone_number=True)],
+                      call(from_number=""))
+    assert hidden.error is not None and "hide_phone_number" in hidden.error.message
+
+
 def test_extra_attributes_override_the_rules_and_the_server_sets_its_own_last():
     rules = [rule("SDR_1", attributes={"a": "rule", "sip.ruleID": "forged"})]
     attributes = evaluate([], rules, call(extra_attributes={"a": "call", "b": "call"})).participant_attributes

@@ -40,7 +40,7 @@ def test_camel_and_snake_case_give_the_same_canonical_form():
     ({"nmae": "x"}, "nmae", "unknown field"),
     ({"name": "a", "Name": "b"}, "Name", "unknown field"),
     ({"trunkIds": ["a"], "trunk_ids": ["b"]}, "trunk_ids", "given twice"),
-    ({"attributes": {"a": 1}}, "attributes.a", "expected a string, got a number"),
+    ({"attributes": {"a": 1}}, "attributes.a", "expected a string, got the number 1: a number loses a leading"),
     ({"attributes": ["a"]}, "attributes", "expected an object"),
     ({"hidePhoneNumber": "true"}, "hidePhoneNumber", "expected true or false, got a string"),
     ({"roomConfig": {"emptyTimeout": 1.5}}, "roomConfig.emptyTimeout", "whole number"),
@@ -107,6 +107,13 @@ def test_legacy_media_encryption_is_also_spelled_as_media_encryption():
 def test_prune_drops_unset_values_but_keeps_list_positions():
     assert prune({"a": "", "b": [], "c": {"d": None}, "e": 0, "f": False, "g": [{}, {"h": 1}]}) == {
         "g": [{}, {"h": 1}]}
+
+
+def test_an_alternative_chosen_with_every_option_at_its_default_is_kept_given_the_descriptor():
+    declared = {"rule": {"dispatchRuleCallee": {"roomPrefix": ""}}, "room_config": {"agents": []}}
+    assert prune(declared, sip_pb.SIPDispatchRuleInfo.DESCRIPTOR) == {"rule": {"dispatchRuleCallee": {}}}
+    assert prune(declared) is None  # without it, no object can be told from a choice
+    assert canonicalize(sip_pb.SIPDispatchRuleInfo, declared) == {"rule": {"dispatch_rule_callee": {}}}
 
 
 def test_prune_never_changes_the_type_of_a_list_element():

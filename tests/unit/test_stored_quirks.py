@@ -13,7 +13,7 @@ from pulumi_livekit._api.redact import REDACTED
 from pulumi_livekit._model import kinds, secrets
 from pulumi_livekit._model.stored import as_stored, without_media_copy
 from pulumi_livekit._model.canonical import canonical_from_message
-from pulumi_livekit.cli import _sources
+from pulumi_livekit._model.properties import message_from_state
 
 
 def test_as_stored_spells_media_encryption_both_ways_drops_the_empty_media_and_server_fields():
@@ -91,7 +91,7 @@ def test_type_tokens_are_the_sdks_names_for_the_resources(resource):
 
 def test_the_secret_mark_is_what_redaction_writes_and_what_the_cli_reads_as_hidden():
     assert REDACTED == secrets.SECRET_MARK
-    rule = _sources.message_from_state(kinds.DISPATCH_RULE.dynamic_token, {
+    rule = message_from_state(kinds.DISPATCH_RULE.dynamic_token, {
         "rule": {"dispatch_rule_direct": {"room_name": "a"}}, "pin": {"ciphertext": "x"},
         "name": secrets.SECRET_MARK})
     assert rule.rule.dispatch_rule_direct.pin == secrets.SECRET_MARK and rule.name == ""

@@ -45,7 +45,7 @@ def test_check_names_every_problem_before_any_request():
     assert set(failures) == {"numbers[1]", "auth_username", "headers.X Bad"}
     assert "hunter2" not in json.dumps(failures)
     assert _failures(inbound, {"numbers": ["+15550100", "+15550101", "+15550100"]}) == {
-        "numbers[2]": "'+15550100' is listed twice (also numbers[0]): LiveKit refuses the inbound trunk"}
+        "numbers[2]": "'+15550100' is listed twice (also numbers[0])"}
     assert _failures(inbound, {"numbers": ["+1"], "ringingTimeout": "1h"})["ringingTimeout"].startswith(
         "expected a duration")
     assert "SIP_ALL_HEADERS" in _failures(inbound, {"numbers": ["+1"], "includeHeaders": "ALL"})["includeHeaders"]

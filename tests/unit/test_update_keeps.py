@@ -15,6 +15,8 @@ from pulumi.dynamic import ConfigureRequest
 
 from pulumi_livekit._core import state as _state
 from pulumi_livekit._model.canonical import onto_stored
+from pulumi_livekit._model.field_update import field_update
+from pulumi_livekit._model.stored import upgraded
 from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._exceptions import OtherProjectError
@@ -75,7 +77,7 @@ def test_what_the_program_drops_is_dropped_and_what_it_switches_is_switched():
     assert NEWER in sent.SerializeToString()
 
 
-def test_an_unchanged_object_is_sent_back_as_the_server_stores_it():
+def test_an_unchanged_object_is_sent_back_as_the_server_stores_it_with_its_unknown_fields():
     stored = stored_rule()
     declared = rule(name="front desk", trunk_ids=["ST_a"], attributes={"tier": "gold"})
     expected = type(stored)()
@@ -88,11 +90,83 @@ def test_an_unchanged_object_is_sent_back_as_the_server_stores_it():
 
 def test_the_legacy_media_encryption_and_its_copy_in_media_move_together():
     stored = sip_pb.SIPInboundTrunkInfo(numbers=["+15550100"], media_encryption=1)
-    stored.media.encryption = 1  # a create stores both spellings
+    stored.media.encryption = 1  # what every write sends: both spellings
     sent = onto_stored(stored, sip_pb.SIPInboundTrunkInfo(numbers=["+15550100"], media_encryption=2))
-    assert sent.media_encryption == 2 and sent.media.encryption in (0, 2)
+    assert sent.media_encryption == 2 and sent.media.encryption == 2
     kept = onto_stored(stored, sip_pb.SIPInboundTrunkInfo(numbers=["+15550199"], media_encryption=1))
     assert kept.media.encryption == 1 and list(kept.numbers) == ["+15550199"]
+
+
+def test_a_message_the_program_no_longer_declares_is_removed_as_a_create_would_have_none():
+    stored = rule(sip_dispatch_rule_id="SDR_1", room_config={"agents": [{"agent_name": "support"}]})
+    sent = onto_stored(stored, rule())
+    assert not sent.HasField("room_config")
+    assert sent == upgraded(rule())  # what a create of the declaration sends
+
+
+def test_a_message_no_longer_declared_that_holds_a_newer_livekits_field_keeps_only_that():
+    stored = rule(room_config={"name": "r", "agents": [{"agent_name": "support"}]})
+    stored.room_config.CopyFrom(with_bytes(stored.room_config, NESTED_NEWER))
+    sent = onto_stored(stored, rule())
+    assert sent.HasField("room_config") and NESTED_NEWER in sent.room_config.SerializeToString()
+    assert sent.room_config.name == "" and list(sent.room_config.agents) == []
+
+
+def test_a_rule_kind_switched_from_one_holding_a_newer_field_is_the_declared_kind_alone():
+    declared = rule()
+    declared.rule.dispatch_rule_callee.SetInParent()  # a callee rule, every option at its default
+    sent = onto_stored(stored_rule(), declared)
+    assert sent.rule.WhichOneof("rule") == "dispatch_rule_callee"
+    assert sent.rule.dispatch_rule_callee == sip_pb.SIPDispatchRuleCallee()
+    assert NEWER in sent.SerializeToString()
+
+
+def test_an_empty_message_left_on_the_server_goes_when_the_program_declares_none():
+    stored = rule(sip_dispatch_rule_id="SDR_1")
+    stored.room_config.SetInParent()  # what an update of earlier versions left: `roomConfig: {}`
+    assert not onto_stored(stored, rule()).HasField("room_config")
+
+
+# ---- the field-wise update ------------------------------------------------------------------------
+
+
+def test_a_change_the_field_wise_update_can_say_is_one_update_of_just_that():
+    previous = upgraded(rule(name="front desk", trunk_ids=["ST_a"], attributes={"tier": "gold", "floor": "3"}))
+    declared = upgraded(rule(name="", trunk_ids=[], attributes={"tier": "silver", "desk": "7"}))
+    update = field_update(previous, declared)
+    assert update.HasField("name") and update.name == ""  # cleared, which only presence can say
+    assert update.trunk_ids.clear and not update.trunk_ids.set
+    assert dict(update.attributes) == {"tier": "silver", "desk": "7", "floor": ""}  # "" deletes the key
+    assert not update.HasField("rule") and not update.HasField("media")
+    moved = upgraded(rule(name="front desk", trunk_ids=["ST_b", "ST_c"], attributes={"tier": "gold", "floor": "3"}))
+    assert field_update(previous, moved) == sip_pb.SIPDispatchRuleUpdate(trunk_ids={"set": ["ST_b", "ST_c"]})
+    assert field_update(previous, previous) == sip_pb.SIPDispatchRuleUpdate()  # nothing to change: the object back
+
+
+@pytest.mark.parametrize("change", [
+    {"room_config": {"agents": [{"agent_name": "a"}]}},  # not in the update message
+    {"krisp_enabled": True},
+    {"media_encryption": sip_pb.SIP_MEDIA_ENCRYPT_ALLOW},  # undone by the server's Apply without `media`
+    {"media": {"media_timeout": {"seconds": 5}}},  # replaced whole: unknown fields inside would go
+])
+def test_a_change_it_cannot_say_is_a_read_and_a_replace(change):
+    assert field_update(upgraded(rule()), upgraded(rule(**change))) is None
+
+
+def test_a_changed_rule_kind_body_is_a_read_and_a_replace_as_the_update_would_replace_it_whole():
+    declared = rule()
+    declared.rule.dispatch_rule_direct.pin = "4321"
+    assert field_update(upgraded(rule()), upgraded(declared)) is None
+
+
+def test_trunks_have_their_own_field_wise_updates():
+    previous = upgraded(sip_pb.SIPOutboundTrunkInfo(address="a.example.com", numbers=["+15550100"]))
+    declared = upgraded(sip_pb.SIPOutboundTrunkInfo(address="b.example.com", numbers=["+15550101"], transport=3))
+    update = field_update(previous, declared)
+    assert (update.address, list(update.numbers.set), update.transport) == ("b.example.com", ["+15550101"], 3)
+    inbound = upgraded(sip_pb.SIPInboundTrunkInfo(numbers=["+15550100"]))
+    headers = upgraded(sip_pb.SIPInboundTrunkInfo(numbers=["+15550100"], headers={"X-A": "b"}))
+    assert field_update(inbound, headers) is None
 
 
 # ---- the provider, on MockTransport -------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The SIP service's operations on every resource kind, over the Twirp transport and the retry policy.
 
-Each kind's methods and requests are named in its table (`_model.kinds`). Reads, updates (full replace) and
-deletes are safe to repeat: each is one `Budget.repeat`. Listings follow every page. A create may have been
+Each kind's methods and requests are named in its table (`_model.kinds`). Reads, updates (a replace, or a
+field-wise update that only sets values) and deletes are safe to repeat: each is one `Budget.repeat`. Listings follow every page. A create may have been
 stored although its answer was lost: it repeats or adopts as `adoption` says.
 """
 
@@ -41,9 +41,11 @@ class SIPClient(ServiceClient):
                                find_applied=find_applied, known_before=known_before,
                                gave_up=lambda last: self._gave_up(methods.create, last))
 
-    def update(self, kind: Kind, object_id: str, info: M) -> M:
-        """Replace the object with `info`, whole."""
-        request = kind.methods.update_request(**{kind.id_field: object_id}, replace=info)
+    def update(self, kind: Kind, object_id: str, change: Message) -> Message:
+        """`change`: the whole object to store (`replace`), or a field-wise update the server applies to the object
+        it holds (the kind's `fieldwise` message, see `_model.field_update`)."""
+        action = "update" if isinstance(change, kind.methods.fieldwise) else "replace"
+        request = kind.methods.update_request(**{kind.id_field: object_id, action: change})
         return self._call(kind.methods.update, request, kind.message)
 
     def list(self, kind: Kind, *, ids: Iterable[str] = (), budget: Optional[Budget] = None,

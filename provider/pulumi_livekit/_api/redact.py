@@ -16,11 +16,18 @@ Scrubber = Callable[[str], str]
 
 # LiveKit quotes the rejected access token in its auth errors.
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
+# A secret shorter than this (a PIN, a short password) is scrubbed where it stands alone, not inside a longer run of
+# letters and digits: replaced everywhere, a PIN "1" or a password "u" would make every message unreadable
+# ("is req[secret]ired"), and a phone number that happens to contain a PIN would lose its digits.
+_SHORT = 8
 
 
 def scrubbed(text: str, secrets: Iterable[str]) -> str:
     """`text` with each of `secrets` (longest first: a secret that contains another is scrubbed whole) and every
     access token replaced."""
     for secret in secrets:
-        text = text.replace(secret, REDACTED)
+        if len(secret) >= _SHORT:
+            text = text.replace(secret, REDACTED)
+        else:
+            text = re.sub(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", REDACTED, text)
     return _JWT.sub("[token]", text)

@@ -73,6 +73,9 @@ class Twirp:
             response = self._http.post(url, content=request.SerializeToString(), headers=headers,
                                        timeout=within(self._http.timeout, remaining))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            refused = _refused_certificate(exc)
+            if refused is not None:  # the same certificate again would be refused again
+                raise self._certificate_error(method, refused) from exc
             # No connection was made (or none was free): the server cannot have seen the request.
             raise Retryable(self._transport_error(method, exc), sent=False) from exc
         except httpx.TransportError as exc:
@@ -100,6 +103,18 @@ class Twirp:
             url=self.base,
             code="deadline_exceeded" if timed_out else "unavailable",
         )
+
+    def _certificate_error(self, method: str, refused: ssl.SSLCertVerificationError) -> TransportError:
+        reason = (refused.verify_message or refused.reason or str(refused)).rstrip(".")
+        if refused.verify_code in _NAME_MISMATCH:
+            advice = "the certificate is for another host: check the URL (livekit:url / LIVEKIT_URL)"
+        elif refused.verify_code in _UNKNOWN_ISSUER:
+            advice = ("no certificate authority this machine trusts signed it: for a private one, point "
+                      "SSL_CERT_FILE at its certificate (PEM)")
+        else:
+            advice = "check the server's certificate"
+        return TransportError(f"{method}: LiveKit at {self.base} presented a TLS certificate that this machine "
+                              f"refuses ({reason}); {advice}", rpc=method, url=self.base)
 
     def _api_error(self, method: str, response: httpx.Response) -> APIError:
         code, server_message = _parse_twirp_error(response)
@@ -131,6 +146,22 @@ def _parse_twirp_error(response: httpx.Response) -> tuple[str, str]:
         status = response.status_code
         code = _CODES_BY_STATUS.get(status, "unavailable" if status >= 500 else "unknown")
         return code, text or response.reason_phrase
+
+
+# OpenSSL's X509_V_ERR_* codes for a certificate of another host (name or IP address), and for one whose
+# chain ends at an authority the trust store lacks (unknown issuer, self-signed leaf or chain).
+_NAME_MISMATCH = {62, 64}
+_UNKNOWN_ISSUER = {2, 18, 19, 20, 21}
+
+
+def _refused_certificate(exc: BaseException) -> Optional[ssl.SSLCertVerificationError]:
+    """The certificate verification failure behind a failed connection, if that is what it was."""
+    seen: Optional[BaseException] = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def new_request_id() -> str:

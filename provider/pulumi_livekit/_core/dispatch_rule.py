@@ -79,7 +79,7 @@ class DispatchRuleProvider(SIPResourceProvider):
             return [CheckFailure("", f"conflicts with {declared.other} of this program: {declared.reason}. LiveKit "
                                      f"refuses the second of two such rules; {_TELL_APART}")]
         stored_inputs = {k: v for k, v in olds.items() if k not in (PROVIDER_KEY, CONNECTION)}
-        if stored_inputs and stored_inputs == canonical.prune(desired):
+        if stored_inputs and stored_inputs == canonical.prune(desired, self.kind.message.DESCRIPTOR):
             return []  # unchanged since the last deployment: what the server holds cannot be in its way
         own_claims = claims_of(self._message(stored_inputs)) if stored_inputs else frozenset()
         if claims_of(message) == own_claims:

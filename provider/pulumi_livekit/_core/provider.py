@@ -33,11 +33,13 @@ from pulumi.dynamic import (
 from .._api.endpoint import Endpoint
 from .._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
 from .._model import canonical, validation
+from .._model.field_update import field_update
 from .._model.kinds import Kind
 from .._model.paths import top_of
 from .._model.secrets import credentials_in
-from .._model.stored import OUTPUT_ONLY
+from .._model.stored import OUTPUT_ONLY, upgraded
 from .connection import SETTINGS, connection_problems, project_mark, project_of, resolve_connection
+from .livekit_rules import check_media
 from .sdk import normalize_unknowns, pickled_by_name, secret_value
 from .state import ProcessState, client_for, current, register_secrets
 
@@ -120,6 +122,7 @@ class SIPResourceProvider(ResourceProvider):
         # Resource rules see only the properties that passed the schema; one problem per property.
         failed = {self._property_of(f) for f in failures}
         resource_failures: list[CheckFailure] = []
+        check_media(desired, resource_failures)
         self.validate(desired, resource_failures)
         failures += [f for f in resource_failures if self._property_of(f) not in failed]
         checked_connection, problems = connection_problems(connection, lambda value: value == canonical.UNKNOWN)
@@ -133,7 +136,7 @@ class SIPResourceProvider(ResourceProvider):
             failures += self.check_against_others(olds, desired, message, endpoint)
             if failures:
                 return CheckResult(news, failures)
-        inputs = canonical.prune(desired) or {}
+        inputs = canonical.prune(desired, self.kind.message.DESCRIPTOR) or {}
         if checked_connection:
             inputs[CONNECTION] = checked_connection
         return CheckResult(inputs, [])
@@ -142,8 +145,8 @@ class SIPResourceProvider(ResourceProvider):
         """The properties whose canonical forms differ, sorted: what `diff` finds changed."""
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, PROJECT_KEY, self.kind.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
-        return sorted(k for k in keys if olds.get(k) != news.get(k)
-                      and canonical.prune(olds.get(k)) != canonical.prune(news.get(k)))
+        return sorted(k for k in keys
+                      if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
@@ -164,16 +167,21 @@ class SIPResourceProvider(ResourceProvider):
         outputs = self._outputs(stored, props, client.connection)
         return CreateResult(outputs[self.kind.id_field], outputs)
 
-    def update(self, object_id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, object_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self._client(news)
         listings = self.state.listings
         declared = self._message(news)
+        # The outputs of the last create, update or refresh: what the server holds, as far as this stack knows.
+        changes = field_update(self._message(olds), declared) if olds.get(self.kind.id_field) else None
         with listings.writing(client.connection, self.kind.message):
-            # What the server holds now, read just before the replace: see `canonical.onto_stored`. Gone meanwhile,
-            # the replace of the declared fields alone tells the user so.
-            current = client.get(self.kind, object_id)
-            message = declared if current is None else canonical.onto_stored(current, declared)
-            stored = client.update(self.kind, object_id, message)
+            if changes is not None:  # one request, which the server applies to what it holds
+                stored = client.update(self.kind, object_id, changes)
+            else:
+                # What the server holds now, read just before the replace: see `canonical.onto_stored`. Gone
+                # meanwhile, the replace of the declared fields alone tells the user so.
+                current = client.get(self.kind, object_id)
+                message = declared if current is None else canonical.onto_stored(current, declared)
+                stored = client.update(self.kind, object_id, message)
             listings.stored(client.connection, stored)
         return UpdateResult(self._outputs(stored, news, client.connection))
 
@@ -206,6 +214,10 @@ class SIPResourceProvider(ResourceProvider):
             pass  # already gone: the desired end state
 
     # ---- helpers --------------------------------------------------------------------
+
+    def pruned(self, values: Mapping[str, Any], key: str) -> Optional[dict[str, Any]]:
+        """`{key: values[key]}` in canonical form (see `canonical.prune`); None when it holds nothing."""
+        return canonical.prune({key: values.get(key)}, self.kind.message.DESCRIPTOR)
 
     def credential_holders(self, state: Mapping[str, Any]) -> list[str]:
         """The message fields in `state` holding a credential at some depth (an egress's upload keys in a rule's
@@ -262,10 +274,12 @@ class SIPResourceProvider(ResourceProvider):
         return endpoint
 
     def _message(self, props: Mapping[str, Any]) -> Message:
-        state = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, CONNECTION, self.kind.id_field)}
+        """The message inputs or outputs describe, as every write sends it (`_model.stored.upgraded`)."""
+        state = {k: v for k, v in props.items()
+                 if k not in (PROVIDER_KEY, CONNECTION, PROJECT_KEY, self.kind.id_field)}
         desired = self.join_secrets(state)
         register_secrets(_secret_values(self, props))
-        return canonical.to_message(self.kind.message, desired)
+        return upgraded(canonical.to_message(self.kind.message, desired))
 
     def _state(self, message: Message) -> dict[str, Any]:
         state = self.split_secrets(canonical.canonical_from_message(message))
@@ -300,10 +314,12 @@ def shown_failure(failure: CheckFailure, inputs: Mapping[str, Any], descriptor: 
     """A failure the engine can show: it prints the value at the failure's property, looked up as one key of
     the inputs, so a nested path would read `property attributes.tier value {<nil>}`. A nested failure is
     reported on its top-level property, the full path leading the reason; one in a property that holds a
-    credential on none, as the engine would print the credential."""
+    credential (or a null) on none, as the engine would print the credential (or `{<nil>}`)."""
     path = failure.property
     top = top_of(path)
-    if top not in inputs or credentials_in(descriptor, {top: inputs[top]}):
+    # A null inside the value the engine would print as `{<nil>}` too: then the path alone says where.
+    if (top not in inputs or credentials_in(descriptor, {top: inputs[top]})
+            or canonical.any_leaf(inputs[top], lambda leaf: leaf is None)):
         return CheckFailure("", f"{path}: {failure.reason}") if path else failure
     return failure if path == top else CheckFailure(top, f"{path}: {failure.reason}")
 

@@ -3,7 +3,6 @@ request."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,28 +10,14 @@ from pulumi.dynamic import CheckFailure
 
 from .._model import canonical
 from .._model.kinds import AUTH_PASSWORD, INBOUND_TRUNK, OUTBOUND_TRUNK
+from .livekit_rules import check_allowed_addresses, check_headers
 from .provider import SIPResourceProvider
 
 AUTH_USERNAME = "auth_username"
 
-# RFC 3261 `token`: what LiveKit accepts as a SIP header name.
-_HEADER_NAME = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]{1,255}")
-_HEADER_NAME_HINT = "must be a SIP header name: 1-255 letters, digits or -.!%*_+`'~"
-
-
 def _set(value: Any) -> bool:
     """Given (known or not yet known) and not empty."""
     return value == canonical.UNKNOWN or bool(canonical.prune(value))
-
-
-def _check_header_names(desired: Mapping[str, Any], key: str, names_are: str, failures: list[CheckFailure]) -> None:
-    mapping = desired.get(key)
-    if not isinstance(mapping, Mapping):
-        return
-    for map_key, map_value in mapping.items():
-        name = map_key if names_are == "keys" else map_value
-        if isinstance(name, str) and name != canonical.UNKNOWN and not _HEADER_NAME.fullmatch(name):
-            failures.append(CheckFailure(f"{key}.{map_key}", f"{name!r} {_HEADER_NAME_HINT}"))
 
 
 def _check_host(desired: Mapping[str, Any], key: str, failures: list[CheckFailure]) -> None:
@@ -55,9 +40,7 @@ class _TrunkProvider(SIPResourceProvider):
             failures.append(CheckFailure(AUTH_USERNAME, "is required when auth_password is set"))
         if _set(desired.get(AUTH_USERNAME)) and not _set(desired.get(AUTH_PASSWORD)):
             failures.append(CheckFailure(AUTH_PASSWORD, "is required when auth_username is set"))
-        _check_header_names(desired, "headers", "keys", failures)
-        _check_header_names(desired, "headers_to_attributes", "keys", failures)
-        _check_header_names(desired, "attributes_to_headers", "values", failures)
+        check_headers(desired, failures)
 
 
 class InboundTrunkProvider(_TrunkProvider):
@@ -65,6 +48,7 @@ class InboundTrunkProvider(_TrunkProvider):
 
     def validate(self, desired: dict[str, Any], failures: list[CheckFailure]) -> None:
         super().validate(desired, failures)
+        check_allowed_addresses(desired, failures)
         # LiveKit's own rule (SIPInboundTrunkInfo.Validate), checked before any request.
         if not any(_set(desired.get(k)) for k in ("numbers", "allowed_addresses", AUTH_USERNAME, AUTH_PASSWORD)):
             failures.append(CheckFailure(

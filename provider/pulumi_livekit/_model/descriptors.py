@@ -29,3 +29,9 @@ def fields_by_either_name(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
     plugin spell them either way."""
     return {**{field.json_name: field for field in descriptor.fields},
             **{field.name: field for field in descriptor.fields}}
+
+
+def is_choice(field: FieldDescriptor) -> bool:
+    """A member of a real `oneof` (one of alternatives), not of the synthetic one proto3 `optional` makes."""
+    oneof = field.containing_oneof
+    return oneof is not None and not oneof.name.startswith("_")

@@ -36,7 +36,8 @@ class Methods:
     create_request: type[Message]
     create_field: str  # the field of the create request that holds the object
     update: str
-    update_request: type[Message]  # `<id field>` and `replace`
+    update_request: type[Message]  # `<id field>`, and `replace` (a whole object) or `update` (a `fieldwise` one)
+    fieldwise: type[Message]  # the update LiveKit applies field by field to what it holds (`field_update`)
     list: str
     list_request: type[Message]
     list_response: type[Message]
@@ -86,6 +87,7 @@ INBOUND_TRUNK = Kind(
     methods=Methods(
         create="CreateSIPInboundTrunk", create_request=sip_pb.CreateSIPInboundTrunkRequest, create_field="trunk",
         update="UpdateSIPInboundTrunk", update_request=sip_pb.UpdateSIPInboundTrunkRequest,
+        fieldwise=sip_pb.SIPInboundTrunkUpdate,
         list="ListSIPInboundTrunk", list_request=sip_pb.ListSIPInboundTrunkRequest,
         list_response=sip_pb.ListSIPInboundTrunkResponse, list_ids="trunk_ids", created_by="numbers",
         delete="DeleteSIPTrunk", delete_request=sip_pb.DeleteSIPTrunkRequest, delete_response=sip_pb.SIPTrunkInfo),
@@ -96,6 +98,7 @@ OUTBOUND_TRUNK = Kind(
     methods=Methods(
         create="CreateSIPOutboundTrunk", create_request=sip_pb.CreateSIPOutboundTrunkRequest, create_field="trunk",
         update="UpdateSIPOutboundTrunk", update_request=sip_pb.UpdateSIPOutboundTrunkRequest,
+        fieldwise=sip_pb.SIPOutboundTrunkUpdate,
         list="ListSIPOutboundTrunk", list_request=sip_pb.ListSIPOutboundTrunkRequest,
         list_response=sip_pb.ListSIPOutboundTrunkResponse, list_ids="trunk_ids", created_by="numbers",
         delete="DeleteSIPTrunk", delete_request=sip_pb.DeleteSIPTrunkRequest, delete_response=sip_pb.SIPTrunkInfo),
@@ -108,6 +111,7 @@ DISPATCH_RULE = Kind(
         create="CreateSIPDispatchRule", create_request=sip_pb.CreateSIPDispatchRuleRequest,
         create_field="dispatch_rule",
         update="UpdateSIPDispatchRule", update_request=sip_pb.UpdateSIPDispatchRuleRequest,
+        fieldwise=sip_pb.SIPDispatchRuleUpdate,
         list="ListSIPDispatchRule", list_request=sip_pb.ListSIPDispatchRuleRequest,
         list_response=sip_pb.ListSIPDispatchRuleResponse, list_ids="dispatch_rule_ids", created_by="trunk_ids",
         delete="DeleteSIPDispatchRule", delete_request=sip_pb.DeleteSIPDispatchRuleRequest,

@@ -17,21 +17,33 @@ M = TypeVar("M", bound=Message)
 OUTPUT_ONLY = frozenset({"created_at", "updated_at", "sip_dispatch_rule_id", "sip_trunk_id"})
 
 
-def as_stored(message: M) -> M:
-    """`message` without what the server assigns, as LiveKit stores it.
+def upgraded(message: M) -> M:
+    """A copy of `message` as LiveKit's field-wise update leaves an object (livekit/protocol's `Upgrade`, then its
+    legacy field set from the new one): a `media` always, `media.encryption` taken from the legacy
+    `media_encryption` when unset, then `media_encryption` from `media.encryption`.
 
-    LiveKit adds an empty `media` to every object, and reads the legacy `media_encryption` as
-    `media.encryption` when that is unset (a create stores both spellings, a replace only the
-    legacy one): the copy made here is the server's, so that what was sent and what is stored
-    compare equal."""
-    stored = type(message)()
-    stored.CopyFrom(message)
+    What every write sends: a create stores what it is sent (a dispatch rule's only after the same `Upgrade`,
+    without the second step), a replace exactly what it is sent, and a field-wise update leaves the object so.
+    Sent in this form, all three store the same object, and a rename never moves the legacy field."""
+    result = type(message)()
+    result.CopyFrom(message)
+    media = result.media  # present from here on, as on the server
+    media.SetInParent()
+    if not media.HasField("encryption") and result.media_encryption:
+        media.encryption = result.media_encryption
+    result.media_encryption = media.encryption
+    return result
+
+
+def as_stored(message: M) -> M:
+    """`message` without what the server assigns, as LiveKit stores it once written (`upgraded`), for comparing:
+    an empty `media`, which LiveKit adds to every dispatch rule it creates, and a trunk made elsewhere may lack,
+    is left out."""
+    stored = upgraded(message)
     for name in OUTPUT_ONLY:
         if name in stored.DESCRIPTOR.fields_by_name:
             stored.ClearField(name)
-    if stored.media_encryption and not stored.media.encryption:
-        stored.media.encryption = stored.media_encryption
-    if stored.HasField("media") and stored.media == type(stored.media)():
+    if stored.media == type(stored.media)():
         stored.ClearField("media")
     return stored
 

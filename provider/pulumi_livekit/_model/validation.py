@@ -10,6 +10,7 @@ to the form that is compared.
 from __future__ import annotations
 
 import difflib
+import math
 
 # collections.abc, not typing: isinstance() against typing.Mapping goes through typing's slow
 # __instancecheck__, and check()/diff() run these tests for every resource on every preview.
@@ -21,10 +22,11 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from .._exceptions import ValidationError
 from .canonical import UNKNOWN
-from .descriptors import fields_by_either_name, is_map, is_repeated
+from .descriptors import fields_by_either_name, is_choice, is_map, is_repeated
 from .kinds import Kind
 from .numbers import normalize_number
 from .paths import join
+from .secrets import is_credential
 
 _STRING_TYPES = {FieldDescriptor.TYPE_STRING}
 _INT_TYPES = {
@@ -36,6 +38,18 @@ _UINT_TYPES = {
     FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_FIXED64,
 }
 _FLOAT_TYPES = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
+_INT_RANGES = {
+    **dict.fromkeys((FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SFIXED32),
+                    (-2**31, 2**31 - 1)),
+    **dict.fromkeys((FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_SINT64, FieldDescriptor.TYPE_SFIXED64),
+                    (-2**63, 2**63 - 1)),
+    **dict.fromkeys((FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_FIXED32), (0, 2**32 - 1)),
+    **dict.fromkeys((FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_FIXED64), (0, 2**64 - 1)),
+}
+# Durations LiveKit bounds, in seconds: livekit/protocol's MaxSIPMediaTimeout (SIPMediaConfig.Validate).
+_LONGEST = {"livekit.SIPMediaConfig.media_timeout": 600}
+# How a number given where a string belongs is refused (the plugin adds how to keep one a string in Pulumi YAML).
+NUMBER_NOT_STRING = "expected a string, got the number"
 
 
 _JSON_TYPE_NAMES = {bool: "true/false", int: "a number", float: "a number", str: "a string",
@@ -94,9 +108,7 @@ def _nearest(key: Any, descriptor: Descriptor, exclude: frozenset) -> str:
 
 def _check_oneofs(descriptor: Descriptor, value: dict, path: str) -> None:
     for oneof in descriptor.oneofs:
-        if oneof.name.startswith("_"):  # proto3 `optional` presence, not a real choice
-            continue
-        chosen = [f.json_name for f in oneof.fields if f.name in value]
+        chosen = [f.json_name for f in oneof.fields if is_choice(f) and f.name in value]
         if len(chosen) > 1:
             raise ValidationError(path, f"set only one of {', '.join(chosen)} (they are alternatives)")
 
@@ -127,7 +139,13 @@ def _validate_map(field: FieldDescriptor, value: Any, path: str) -> dict:
     for key, item in value.items():
         if not isinstance(key, str):
             raise ValidationError(join(path, key), "keys must be strings")
-        result[key] = _validate_single(value_field, item, join(path, key))
+        if not key.strip():
+            raise ValidationError(join(path, key), "a key must not be empty")
+        checked = _validate_single(value_field, item, join(path, key))
+        if checked == "":
+            # Dropped from the canonical form, so it would never be sent: say so rather than lose it silently.
+            raise ValidationError(join(path, key), "must not be empty: remove the entry, or give it a value")
+        result[key] = checked
     return result
 
 
@@ -137,15 +155,22 @@ def _validate_single(field: FieldDescriptor, value: Any, path: str) -> Any:
     if field.message_type is not None:
         full_name = field.message_type.full_name
         if full_name == "google.protobuf.Duration":
-            return _validate_duration(value, path)
+            return _validate_duration(field, value, path)
         if full_name.startswith("google.protobuf."):
             raise ValidationError(path, "is set by the server and cannot be an input")
         return validate_message(field.message_type, value, path)
     if field.enum_type is not None:
         return _validate_enum(field, value, path)
     if field.type in _STRING_TYPES:
+        if _is_number(value) and not is_credential(field):
+            raise ValidationError(path, f"{NUMBER_NOT_STRING} {_shown(value)}: a number loses a leading '+' or zero, "
+                                        "so give it as a string")
         if not isinstance(value, str):
             raise ValidationError(path, f"expected a string, got {type_name(value)}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(path, "must be text LiveKit can store (UTF-8): it holds a lone surrogate") from None
         return value
     if field.type == FieldDescriptor.TYPE_BOOL:
         if not isinstance(value, bool):
@@ -158,10 +183,15 @@ def _validate_single(field: FieldDescriptor, value: Any, path: str) -> Any:
             raise ValidationError(path, f"expected a whole number, got {type_name(value)}")
         if field.type in _UINT_TYPES and value < 0:
             raise ValidationError(path, f"must not be negative, got {value}")
+        low, high = _INT_RANGES[field.type]
+        if not low <= value <= high:
+            raise ValidationError(path, f"must be at most {high}" if value > high else f"must be at least {low}")
         return value
     if field.type in _FLOAT_TYPES:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValidationError(path, f"expected a number, got {type_name(value)}")
+        if not math.isfinite(value):
+            raise ValidationError(path, f"must be a finite number, got {value}")
         return value
     raise ValidationError(path, f"unsupported field type {field.type}")
 
@@ -179,16 +209,40 @@ def _validate_enum(field: FieldDescriptor, value: Any, path: str) -> str:
     raise ValidationError(path, f"expected one of {', '.join(names)}, got {value!r}")
 
 
-def _validate_duration(value: Any, path: str) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = f"{value}s"
-    if isinstance(value, str):
-        try:
-            duration_pb2.Duration().FromJsonString(value)
-            return value
-        except ValueError:
-            pass
-    raise ValidationError(path, f'expected a duration such as "30s" or a number of seconds, got {value!r}')
+def _validate_duration(field: FieldDescriptor, value: Any, path: str) -> str:
+    """A duration in its JSON spelling ("30s"), from that spelling or a number of seconds."""
+    duration = duration_pb2.Duration()
+    try:
+        if _is_number(value) and math.isfinite(value):
+            duration.FromNanoseconds(round(value * 1e9))
+        elif isinstance(value, str):
+            duration.FromJsonString(value)
+        else:
+            raise ValueError(value)
+        spelled = duration.ToJsonString()
+    except (ValueError, OverflowError):
+        raise ValidationError(path, f'expected a duration such as "30s" or a number of seconds, got {value!r}') \
+            from None
+    if duration.ToNanoseconds() < 0:
+        raise ValidationError(path, f"must not be negative, got {spelled}")
+    most = _LONGEST.get(field.full_name)
+    if most is not None and duration.ToNanoseconds() > most * 10**9:
+        raise ValidationError(path, f"must be at most {most}s, got {spelled} (LiveKit's limit)")
+    return spelled
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _shown(number: float) -> str:
+    """A number as written: Pulumi carries every number as a float (15550002222.0)."""
+    whole = isinstance(number, float) and number.is_integer() and abs(number) < 2**63
+    return str(int(number)) if whole else str(number)
+
+
+# What LiveKit does with an entry named twice; a trunk stores it twice, to no purpose.
+_REPEAT_CONSEQUENCE = {"DispatchRule": ": LiveKit refuses a rule that names it twice (it conflicts with itself)"}
 
 
 def repeated_entries(kind: Kind, desired: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -205,8 +259,9 @@ def repeated_entries(kind: Kind, desired: Mapping[str, Any]) -> list[tuple[str, 
             if not isinstance(value, str) or value == UNKNOWN:
                 continue
             if same(value) in seen:
-                problems.append((join(field.name, index), f"{value!r} is listed twice (also {field.name}"
-                                                          f"[{seen[same(value)]}]): LiveKit refuses the {kind.noun}"))
+                first = seen[same(value)]
+                problems.append((join(field.name, index), f"{value!r} is listed twice (also {field.name}[{first}])"
+                                                          f"{_REPEAT_CONSEQUENCE.get(kind.name, '')}"))
             else:
                 seen[same(value)] = index
     return problems

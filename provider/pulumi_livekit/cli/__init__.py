@@ -8,10 +8,7 @@ import json
 from importlib import metadata
 from typing import NoReturn
 
-
-def package_version() -> str:
-    """The installed package's version: pyproject.toml's, the one place it is written."""
-    return metadata.version("pulumi-livekit")
+from .._version import VERSION
 
 
 class Parser(argparse.ArgumentParser):
@@ -22,7 +19,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_version_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
 
 
 def installed_requirement() -> str:

@@ -1,18 +1,18 @@
 """`livekit-routes diff`: what a `pulumi preview` does to calls, before and after.
 
-    pulumi preview --json --show-sames | livekit-routes diff [--fail-on-change] [--all] [--json]
+    pulumi preview --json --show-sames | livekit-routes diff [--fail-on-change] [--all] [--json | --markdown]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any, TextIO
 
+from .._markdown import cell
 from ..routing import ANY_OTHER_NUMBER, ANYONE, REFUSED, REQUEST_PIN, CallChange, CallRoute, route_changes
 from . import _preview
-from ._sources import SourceError
+from ._sources import read_input
 
 
 def add_parser(commands) -> None:
@@ -25,17 +25,14 @@ def add_parser(commands) -> None:
                       help="the preview's JSON (default: '-', stdin)")
     diff.add_argument("--fail-on-change", action="store_true", help="exit 1 when any call's route changes")
     diff.add_argument("--all", action="store_true", help="show unchanged calls too")
-    diff.add_argument("--json", action="store_true", help="print every call, before and after, as JSON")
+    shape = diff.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print every call, before and after, as JSON")
+    shape.add_argument("--markdown", action="store_true",
+                       help="print the calls whose route changes as a Markdown table, for a pull-request comment")
 
 
 def read_change(path: str) -> _preview.PreviewChange:
-    if path == "-":
-        return _preview.from_preview_json(sys.stdin.read())
-    try:
-        with open(path, encoding="utf-8") as f:
-            return _preview.from_preview_json(f.read())
-    except OSError as exc:
-        raise SourceError(f"--preview: {exc.strerror}: {path}") from exc
+    return _preview.from_preview_json(read_input(path, "--preview"))
 
 
 def run(args: argparse.Namespace, stdout: TextIO) -> bool:
@@ -45,6 +42,8 @@ def run(args: argparse.Namespace, stdout: TextIO) -> bool:
     names = change.names
     if args.json:
         stdout.write(json.dumps({"calls": [_call_json(c, names) for c in changes]}, indent=2) + "\n")
+    elif args.markdown:
+        stdout.write(_markdown(changes, names, show_all=args.all))
     else:
         stdout.write(_format(changes, names, show_all=args.all))
     return any(c.changed for c in changes)
@@ -73,31 +72,67 @@ def describe(route: CallRoute, names: dict[str, str]) -> str:
     return text + (", PIN required" if route.result == REQUEST_PIN else "")
 
 
-def _like_anyone(changes: list[CallChange]) -> set[int]:
-    """Calls from a given caller that go where anyone's call to the same number goes, before and after."""
-    anyone = {c.call.to_number: (c.before, c.after) for c in changes if c.call.from_number == ANYONE}
-    return {i for i, c in enumerate(changes)
-            if c.call.from_number != ANYONE and anyone.get(c.call.to_number) == (c.before, c.after)}
+def _same_as_anyone(changes: list[CallChange]) -> dict[int, list[int]]:
+    """Anyone's call to a number -> the calls from listed callers to it that go the same way, before and
+    after (by their indexes): those are shown on anyone's line."""
+    anyone = {c.call.to_number: i for i, c in enumerate(changes) if c.call.from_number == ANYONE}
+    alike: dict[int, list[int]] = {}
+    for index, item in enumerate(changes):
+        first = anyone.get(item.call.to_number)
+        if first is not None and first != index and (changes[first].before, changes[first].after) == (
+                item.before, item.after):
+            alike.setdefault(first, []).append(index)
+    return alike
+
+
+def _shown(changes: list[CallChange], show_all: bool) -> list[tuple[CallChange, str]]:
+    """The calls to show (those whose route changes, or all), each with how it reads: a listed caller's call
+    that goes where anyone's call to the same number goes is named on anyone's line."""
+    alike = _same_as_anyone(changes)
+    folded = {index for indexes in alike.values() for index in indexes}
+    shown = []
+    for index, item in enumerate(changes):
+        if index in folded or not (show_all or item.changed):
+            continue
+        call = item.call
+        callers = _number(call.from_number, "anyone")
+        if index in alike:
+            callers += f" (also from {', '.join(changes[i].call.from_number for i in alike[index])})"
+        shown.append((item, f"to {_number(call.to_number, 'any other number')} from {callers}"))
+    return shown
+
+
+_LEGEND = ("{caller}, {called}: the call's numbers; {random}: the server's random suffix; calls probed "
+           "without a PIN")
 
 
 def _format(changes: list[CallChange], names: dict[str, str], show_all: bool) -> str:
     changed = [c for c in changes if c.changed]
     lines = [f"{len(changed)} of {len(changes)} calls change route"
              + (":" if changed or show_all else " (the change does not move any call)")]
-    repeated = _like_anyone(changes)
-    shown = [c for i, c in enumerate(changes) if i not in repeated and (show_all or c.changed)]
-    for item in shown:
-        call = item.call
-        lines.append(f"{'~' if item.changed else ' '} to {_number(call.to_number, 'any other number')} "
-                     f"from {_number(call.from_number, 'anyone')}")
+    for item, label in _shown(changes, show_all):
+        lines.append(f"{'~' if item.changed else ' '} {label}")
         before, after = describe(item.before, names), describe(item.after, names)
         if item.changed:
             lines += [f"    before: {before}", f"    after:  {after}"]
         else:
             lines.append(f"    {before}")
-    lines.append("({caller}, {called}: the call's numbers; {random}: the server's random suffix; calls probed "
-                 "without a PIN)")
+    lines.append(f"({_LEGEND})")
     return "\n".join(lines) + "\n"
+
+
+def _markdown(changes: list[CallChange], names: dict[str, str], show_all: bool) -> str:
+    changed = sum(1 for c in changes if c.changed)
+    lines = [f"#### Calls: {changed} of {len(changes)} change route", ""]
+    shown = _shown(changes, show_all)
+    if not shown:
+        return "\n".join(lines + ["The change does not move any call."]) + "\n"
+    lines += ["| | call | before | after |", "|---|---|---|---|"]
+    for item, label in shown:
+        before, after = describe(item.before, names), describe(item.after, names)
+        lines.append(f"| {'changed' if item.changed else ''} | {cell(label)} | {cell(before)} | "
+                     f"{cell(after) if item.changed else '(same)'} |")
+    return "\n".join(lines + ["", f"<sub>{cell(_LEGEND)}</sub>"]) + "\n"
 
 
 def _route_json(route: CallRoute, names: dict[str, str]) -> dict[str, Any]:

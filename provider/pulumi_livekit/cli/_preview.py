@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from .._core.urns import resource_name
-from .._model.canonical import UNKNOWN
-from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, kind_of_token
-from ._sources import Objects, SourceError, message_from_state
+from .._model.kinds import kind_of_token
+from .._model.properties import message_from_state, with_trunks_resolved
+from ._sources import Objects, SourceError, add_routed
 
 # The placeholder ID of an object the change creates. It sorts after every real ID: such objects
 # come last in the server's order, where only ties between equal rules depend on it.
 NEW = "~new:"
-# The kinds routing reads.
-_ROUTED = (INBOUND_TRUNK, DISPATCH_RULE)
 # Steps whose new state does not exist after the change, and those whose old state did not before.
 _GONE_AFTER = {"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"}
 _CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement", "read"}
@@ -37,7 +35,9 @@ class PreviewChange:
     names: dict[str, str] = field(default_factory=dict)  # object ID (or placeholder) -> resource name
 
 
-def from_preview_json(text: str) -> PreviewChange:
+def read_preview(text: str) -> Mapping[str, Any]:
+    """`pulumi preview --json --show-sames` output, parsed; a failed preview, or one without the resources it
+    does not change, raises SourceError."""
     try:
         preview = json.loads(text)
     except ValueError as exc:
@@ -49,16 +49,43 @@ def from_preview_json(text: str) -> PreviewChange:
     if sames < ((preview.get("changeSummary") or {}).get("same") or 0):
         raise SourceError("the preview leaves out the resources it does not change: run "
                           "`pulumi preview --json --show-sames`")
+    return preview
+
+
+@dataclass(frozen=True)
+class StateAfter:
+    """A resource of this package as the change leaves it: the program's inputs (an unknown where a value comes
+    from a resource not created yet), the resources each input's value came from, its ID if it has one."""
+
+    type: str
+    urn: str
+    inputs: Mapping[str, Any]
+    dependencies: Mapping[str, list[str]]
+    object_id: str  # "" until the change creates the object
+
+
+def states_after(preview: Mapping[str, Any]) -> list[StateAfter]:
+    steps = [s for s in preview["steps"] if isinstance(s, Mapping)]
     ids = _ids_after(steps)
+    return [StateAfter(new["type"], step.get("urn", ""), new.get("inputs") or {}, new.get("propertyDependencies") or {},
+                       "" if ids[step.get("urn", "")].startswith(NEW) else ids[step.get("urn", "")])
+            for step in steps if (new := step.get("newState")) and step.get("op") not in _GONE_AFTER
+            and kind_of_token(new.get("type", "")) is not None]
+
+
+def from_preview_json(text: str) -> PreviewChange:
+    preview = read_preview(text)
     change = PreviewChange(([], []), ([], []))
-    for step in steps:
-        op, urn = step.get("op"), step.get("urn", "")
-        old, new = step.get("oldState"), step.get("newState")
-        if old and op not in _CREATED_BY_CHANGE:
-            _add(change.before, change.names, old, urn, old.get("outputs") or old.get("inputs") or {}, old.get("id"))
-        if new and op not in _GONE_AFTER:
-            inputs = _resolve_unknown_trunks(new, ids)
-            _add(change.after, change.names, new, urn, inputs, ids.get(urn))
+    for step in preview["steps"]:
+        old = step.get("oldState") if isinstance(step, Mapping) else None
+        if old and step.get("op") not in _CREATED_BY_CHANGE:
+            _add(change.before, change.names, old.get("type", ""), step.get("urn", ""),
+                 old.get("outputs") or old.get("inputs") or {}, old.get("id"))
+    after = states_after(preview)
+    pending = {state.urn: NEW + resource_name(state.urn) for state in after if not state.object_id}
+    for state in after:
+        inputs = with_trunks_resolved(state.inputs, state.dependencies, pending, unresolved=NEW + "(unknown)")
+        _add(change.after, change.names, state.type, state.urn, inputs, state.object_id or pending[state.urn])
     return change
 
 
@@ -67,33 +94,20 @@ def _ids_after(steps: list[Mapping[str, Any]]) -> dict[str, str]:
     ids = {}
     for step in steps:
         urn, old, new = step.get("urn", ""), step.get("oldState") or {}, step.get("newState") or {}
-        if kind_of_token(new.get("type", "")) not in _ROUTED:
+        if kind_of_token(new.get("type", "")) is None:
             continue
         kept = old.get("id") if step.get("op") in _KEEP_ID else None
         ids[urn] = new.get("id") or kept or NEW + resource_name(urn)
     return ids
 
 
-def _resolve_unknown_trunks(state: Mapping[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:
-    inputs = dict(state.get("inputs") or {})
-    trunk_ids = inputs.get("trunk_ids")
-    if not isinstance(trunk_ids, list) or UNKNOWN not in trunk_ids:
-        return inputs
-    # The trunks named by an Output, in the order the program gave them, that have no ID yet.
-    pending = iter([ids[urn] for urn in (state.get("propertyDependencies") or {}).get("trunk_ids") or []
-                    if ids.get(urn, "").startswith(NEW)])
-    inputs["trunk_ids"] = [next(pending, NEW + "(unknown)") if t == UNKNOWN else t for t in trunk_ids]
-    return inputs
-
-
-def _add(objects: Objects, names: dict[str, str], state: Mapping[str, Any], urn: str,
+def _add(objects: Objects, names: dict[str, str], resource_type: str, urn: str,
          props: Mapping[str, Any], object_id: Optional[str]) -> None:
-    kind = kind_of_token(state.get("type", ""))
-    if kind not in _ROUTED:
+    kind = kind_of_token(resource_type)
+    if kind is None:
         return
-    message = message_from_state(state["type"], {**props, kind.id_field: object_id or NEW + resource_name(urn)})
-    trunks, rules = objects
-    (rules if kind is DISPATCH_RULE else trunks).append(message)
+    message = message_from_state(resource_type, {**props, kind.id_field: object_id or NEW + resource_name(urn)})
+    add_routed(objects, message)
     names[getattr(message, kind.id_field)] = resource_name(urn)
 
 

@@ -1,5 +1,6 @@
-"""Where `livekit-routes` reads a project's trunks and dispatch rules: a LiveKit server, or a
-Pulumi stack's exported state. Both give `livekit.protocol.sip` messages."""
+"""Where `livekit-routes` and `livekit-policy` read a project's trunks and dispatch rules: a LiveKit
+server, or a Pulumi stack's exported state (read by `_model.properties`). Both give `livekit.protocol.sip`
+messages."""
 
 from __future__ import annotations
 
@@ -7,17 +8,20 @@ import argparse
 import json
 import shutil
 import subprocess
-from typing import Any, Iterable, Mapping
+import sys
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from google.protobuf import json_format
+from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 
-from .._api.client import RetryPolicy, SIPClient
 from .._api.endpoint import Endpoint
 from .._core.connection import SETTINGS, resolve_connection
 from .._exceptions import ConfigurationError, LiveKitError
-from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, PIN, kind_of_token
-from .._model.secrets import SECRET_MARK, pin_of
+from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
+from .._model.properties import message_from_state
+
+if TYPE_CHECKING:
+    from .._api.client import SIPClient
 
 Objects = tuple[list[sip_pb.SIPInboundTrunkInfo], list[sip_pb.SIPDispatchRuleInfo]]
 
@@ -58,11 +62,41 @@ def server_endpoint(url: str | None, api_key: str | None, api_secret: str | None
 
 
 def read_server(endpoint: Endpoint) -> Objects:
-    with SIPClient(endpoint, retry=RetryPolicy(attempts=2)) as client:
+    with _client(endpoint) as client:
         return client.list(INBOUND_TRUNK), client.list(DISPATCH_RULE)
 
 
+def read_server_with_outbound(endpoint: Endpoint) -> tuple[list[sip_pb.SIPInboundTrunkInfo],
+                                                           list[sip_pb.SIPDispatchRuleInfo],
+                                                           list[sip_pb.SIPOutboundTrunkInfo]]:
+    with _client(endpoint) as client:
+        return client.list(INBOUND_TRUNK), client.list(DISPATCH_RULE), client.list(OUTBOUND_TRUNK)
+
+
+def _client(endpoint: Endpoint) -> "SIPClient":
+    # Imported here: the client brings httpx, which the readers of stacks, previews and policy packs never use.
+    from .._api.client import RetryPolicy, SIPClient
+
+    return SIPClient(endpoint, retry=RetryPolicy(attempts=2))
+
+
+def read_input(path: str, flag: str) -> str:
+    """The text of the file a flag names, or of stdin for '-'."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as exc:
+        raise SourceError(f"{flag}: {exc.strerror}: {path}") from exc
+
+
 def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
+    return from_stack_export(stack_export(stack, cwd))
+
+
+def stack_export(stack: str, cwd: str | None = None) -> str:
+    """`pulumi stack export` of a stack of the Pulumi project in `cwd`."""
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise SourceError("`pulumi` is not on PATH: export the stack yourself and pass --stack-export FILE")
@@ -70,67 +104,32 @@ def from_stack_name(stack: str, cwd: str | None = None) -> Objects:
                           capture_output=True, text=True, cwd=cwd)
     if proc.returncode != 0:
         raise SourceError(f"pulumi stack export --stack {stack} failed: {proc.stderr.strip()[-2000:]}")
-    return from_stack_export(proc.stdout)
+    return proc.stdout
 
 
-def from_stack_export(text: str) -> Objects:
+def exported_resources(text: str) -> list[Mapping[str, Any]]:
+    """The resources a `pulumi stack export` document holds (each with its type, URN, outputs, provider)."""
     try:
         deployment = json.loads(text).get("deployment") or {}
     except (ValueError, AttributeError) as exc:
         raise SourceError(f"not a `pulumi stack export` document: {exc}") from exc
-    trunks, rules = [], []
-    for resource in deployment.get("resources") or []:
-        message = message_from_state(resource.get("type", ""), resource.get("outputs") or {})
-        if isinstance(message, sip_pb.SIPDispatchRuleInfo):
-            rules.append(message)
-        elif message is not None:
-            trunks.append(message)
-    return trunks, rules
+    return [resource for resource in deployment.get("resources") or [] if isinstance(resource, Mapping)]
 
 
-def message_from_state(resource_type: str, props: Mapping[str, Any]):
-    """The dispatch rule or inbound trunk that a resource's stored outputs (or inputs) describe, None
-    for any other resource type."""
-    kind = kind_of_token(resource_type)
-    if kind is DISPATCH_RULE:
-        return _rule_from_outputs(props)
-    if kind is INBOUND_TRUNK:
-        return _message_from_outputs(INBOUND_TRUNK.message, props)
-    return None
+def from_stack_export(text: str) -> Objects:
+    objects: Objects = ([], [])
+    for resource in exported_resources(text):
+        add_routed(objects, message_from_state(resource.get("type", ""), resource.get("outputs") or {}))
+    return objects
 
 
-def _plain(outputs: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """The message's fields, leaving out unset ones and secrets (encrypted in the export), at every level."""
-    return {k: _without_secrets(outputs[k]) for k in names
-            if k in outputs and outputs[k] is not None and not _is_secret(outputs[k])}
+def add_routed(objects: Objects, message: Optional[Message]) -> None:
+    """Adds an inbound trunk or a dispatch rule to the project's objects; anything else routes no call."""
+    trunks, rules = objects
+    if isinstance(message, sip_pb.SIPDispatchRuleInfo):
+        rules.append(message)
+    elif isinstance(message, sip_pb.SIPInboundTrunkInfo):
+        trunks.append(message)
 
 
-def _without_secrets(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _without_secrets(v) for k, v in value.items() if not _is_secret(v)}
-    if isinstance(value, list):
-        return [_without_secrets(v) for v in value]
-    return value
 
-
-def _is_secret(value: Any) -> bool:
-    """Encrypted in a stack export, or masked in `pulumi preview --json`."""
-    return (isinstance(value, Mapping) and "ciphertext" in value) or value == SECRET_MARK
-
-
-def _message_from_outputs(message_type, outputs: Mapping[str, Any]):
-    # Each field by the one name it has in these outputs: the dynamic resources' snake_case, else the plugin's
-    # camelCase (`json_name`).
-    names = [f.name if f.name in outputs else f.json_name for f in message_type.DESCRIPTOR.fields
-             if f.name not in ("created_at", "updated_at")]
-    return json_format.ParseDict(_plain(outputs, names), message_type(), ignore_unknown_fields=True)
-
-
-def _rule_from_outputs(outputs: Mapping[str, Any]) -> sip_pb.SIPDispatchRuleInfo:
-    """A PIN in stack state is a secret: the table needs to know a rule has one, never its value."""
-    rule = _message_from_outputs(DISPATCH_RULE.message, outputs)
-    rule_kind = rule.rule.WhichOneof("rule")
-    # The dynamic resources keep the PIN in `pin`, the plugin in the rule's kind.
-    if rule_kind and (outputs.get(PIN) is not None or pin_of(outputs.get("rule")) is not None):
-        getattr(rule.rule, rule_kind).pin = SECRET_MARK
-    return rule

@@ -189,7 +189,7 @@ def config_commands(program: Program, endpoint: Endpoint, *, show_secrets: bool,
         value = ""
         if show_secrets:
             value = f" {'-- ' if setting.value.startswith('-') else ''}{shlex.quote(setting.value)}"
-        commands.append(f"pulumi config set --secret {setting.key}{value}")
+        commands.append(f"pulumi config set --secret {'--path ' if setting.path else ''}{setting.key}{value}")
     return commands
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .._exceptions import LiveKitError
-from . import Parser, _bundle, add_version_argument, package_version
+from .._version import VERSION
+from . import Parser, _bundle, add_version_argument
 
 PROG = "livekit-plugin"
 PLUGIN = ("resource", "livekit")  # kind and name, as `pulumi plugin` takes them
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     add_version_argument(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="{install}")
     install = commands.add_parser("install", help=f"put the plugin of this environment's {_bundle.PACKAGE} "
-                                                  f"{package_version()} into Pulumi's plugin directory")
+                                                  f"{VERSION} into Pulumi's plugin directory")
     install.add_argument("--reinstall", action="store_true",
                          help="replace the plugin of the same version if Pulumi has it already")
     return parser
@@ -53,7 +54,7 @@ def install(*, reinstall: bool) -> int:
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise _bundle.BundleError("`pulumi` is not on PATH: the plugin is installed with `pulumi plugin install`")
-    version = package_version()
+    version = VERSION
     if not reinstall and version in _installed_versions(pulumi):
         print(f"{PROG}: Pulumi has pulumi-resource-livekit {version} already (`pulumi plugin ls`); "
               f"--reinstall replaces it with this environment's")

@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_call_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="from_number", required=True, metavar="NUMBER", help="calling number")
+    parser.add_argument("--from", dest="from_number", required=True, metavar="NUMBER",
+                        help="calling number ('' for an anonymous caller)")
     parser.add_argument("--to", dest="to_number", required=True, metavar="NUMBER", help="called number")
     parser.add_argument("--from-host", default="", metavar="HOST", help="calling SIP host")
     parser.add_argument("--to-host", default="", metavar="HOST", help="called SIP host")
@@ -135,9 +136,9 @@ def _call(args: argparse.Namespace) -> Call:
         if not sep or not key:
             raise ValueError(f"--attribute must be KEY=VALUE, got {item!r}")
         attributes[key] = value
-    for flag, number in (("--from", args.from_number), ("--to", args.to_number)):
-        if not number.strip():
-            raise ValueError(f"{flag} must not be empty")
+    # An empty --from is a caller who withholds their number, whom LiveKit routes like any other.
+    if not args.to_number.strip():
+        raise ValueError("--to must not be empty")
     return Call(from_number=args.from_number, to_number=args.to_number, from_host=args.from_host,
                 to_host=args.to_host, src_address=args.src, trunk_id=args.trunk, pin=args.pin,
                 no_pin=args.no_pin, extra_attributes=attributes, call_id=args.call_id)
@@ -160,13 +161,7 @@ def _place_call(args: argparse.Namespace, environ, stdout: TextIO, stderr: TextI
 
 def _read(args: argparse.Namespace, environ) -> _sources.Objects:
     if args.stack_export:
-        if args.stack_export == "-":
-            return _sources.from_stack_export(sys.stdin.read())
-        try:
-            with open(args.stack_export, encoding="utf-8") as f:
-                return _sources.from_stack_export(f.read())
-        except OSError as exc:
-            raise _sources.SourceError(f"--stack-export: {exc.strerror}: {args.stack_export}") from exc
+        return _sources.from_stack_export(_sources.read_input(args.stack_export, "--stack-export"))
     if args.stack:
         return _sources.from_stack_name(args.stack)
     return _sources.from_server(args.url, args.api_key, args.api_secret, environ)

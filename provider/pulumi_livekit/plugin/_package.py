@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import metadata
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
@@ -21,9 +20,8 @@ from .._core.silencing import IGNORE_SETTING
 from .._model.descriptors import is_map, is_repeated
 from .._model.secrets import is_credential
 from .._model.stored import OUTPUT_ONLY
+from .._version import VERSION
 from ._kinds import KINDS, PACKAGE
-
-VERSION = metadata.version("pulumi-livekit")
 
 _SCALARS = {
     FieldDescriptor.TYPE_STRING: "string",

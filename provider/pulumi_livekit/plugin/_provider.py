@@ -48,19 +48,27 @@ from pulumi.runtime.proto import provider_pb2
 from .._api.endpoint import Endpoint, url_problem
 from .._core.connection import SETTINGS, project_of, setting_problem
 from .._core.declared import checking
-from .._core.provider import SIPResourceProvider
+from .._core.provider import SIPResourceProvider, shown_failure
 from .._core.silencing import IGNORE_SETTING
 from .._core.state import redact
 from .._exceptions import LiveKitError
 from .._model import canonical
 from .._model.kinds import DISPATCH_RULE
+from .._model.validation import NUMBER_NOT_STRING
 from ._engine_log import EngineLog
 from ._kinds import KINDS, PACKAGE
 from ._package import config_name, schema
 from ._routing_warnings import RoutingWarnings
-from ._values import at_credential, from_core, plain, property_name, property_path, to_core
+from ._values import from_core, plain, property_name, property_path, to_core
 
 T = TypeVar("T")
+
+# How to keep a value a string in Pulumi YAML: quoted in the program; from stack config, typed, which the engine
+# honours only for a path into a structured value (`pulumi config set caller +15550002222` reaches the program
+# as the number 15550002222, `--type string` or not).
+YAML_STRING_HINT = (". In Pulumi YAML, quote it; from stack config, set it as a string inside an object, e.g. "
+                    "`pulumi config set --type string --path 'phone.caller' '+15550002222'`, and use "
+                    "${phone.caller}")
 
 # What names a LiveKit project (`_core.connection.project_of`): changing either points the provider's resources at
 # other objects.
@@ -173,7 +181,9 @@ class LiveKitProvider(Provider):
 
         result = await _core(check)
         if result.failures:
-            return CheckResponse(inputs=request.new_inputs, failures=[_failure(provider, f) for f in result.failures])
+            shown = provider.join_secrets(news)  # as the engine holds the inputs: the PIN inside `rule`
+            return CheckResponse(inputs=request.new_inputs,
+                                 failures=[_failure(provider, f, shown) for f in result.failures])
         if provider.kind is DISPATCH_RULE:
             await self._warn(self._routing_warnings.of_rule(request.urn, result.inputs), request.urn)
         return CheckResponse(inputs=from_core(provider, result.inputs))
@@ -221,12 +231,18 @@ class LiveKitProvider(Provider):
                 await self.engine_log.warn(text, urn)
 
 
-def _failure(provider: SIPResourceProvider, failure: Any) -> CheckFailure:
+def _failure(provider: SIPResourceProvider, failure: Any, inputs: Mapping[str, Any]) -> CheckFailure:
+    """A core failure as the engine prints it, on the top-level property whose value it shows (`shown_failure`),
+    in the schema's names: the engine looks the property up as one key of the inputs, so a nested path would
+    read `value {<nil>}`."""
     path, reason = property_path(provider, failure.property), redact(failure.reason)
-    if at_credential(provider, failure.property):
-        # The engine quotes the value at a failure's property: a secret's failure names it in the text instead.
-        return CheckFailure("", f"{path}: {reason}")
-    return CheckFailure(path, reason)
+    if reason.startswith(NUMBER_NOT_STRING):
+        reason += YAML_STRING_HINT
+    shown = shown_failure(failure, inputs, provider.kind.message.DESCRIPTOR)
+    if not shown.property:  # not among the inputs, or one holding a credential the engine would print
+        return CheckFailure("", f"{path}: {reason}" if path else reason)
+    top = property_name(provider, shown.property)
+    return CheckFailure(top, reason if path == top else f"{path}: {reason}")
 
 
 def _id_property(provider: SIPResourceProvider) -> str:
@@ -237,8 +253,8 @@ def _diff_kind(provider: SIPResourceProvider, key: str, olds: Mapping[str, Any],
                news: Mapping[str, Any]) -> PropertyDiffKind:
     if key in provider.kind.split_keys:  # a secret inside another property, which stays
         return PropertyDiffKind.UPDATE
-    if canonical.prune(olds.get(key)) is None:
+    if provider.pruned(olds, key) is None:
         return PropertyDiffKind.ADD
-    if canonical.prune(news.get(key)) is None:
+    if provider.pruned(news, key) is None:
         return PropertyDiffKind.DELETE
     return PropertyDiffKind.UPDATE

@@ -20,6 +20,7 @@ from pulumi.runtime import rpc
 
 from .._core.provider import SIPResourceProvider
 from .._model.descriptors import fields_by_either_name, is_map
+from .._model.kinds import PIN
 from .._model.secrets import is_credential
 
 
@@ -68,17 +69,18 @@ def _plain(value: PropertyValue, field: Optional[FieldDescriptor]) -> Any:
         return _plain_object(descriptor, inner)
     if isinstance(inner, tuple):
         return [_plain(item, field) for item in inner]
-    if _whole_number(inner) and field is not None and field.type == FieldDescriptor.TYPE_STRING:
-        # The engine turns a config value of digits into a number (`pulumi config set --secret pin 4821` reaches
-        # a YAML program as 4821.0), and a secret cannot be given a type: a whole number where the schema says
-        # string is taken as its digits, as Pulumi's bridged providers take it. Digits with a leading zero stay
-        # strings in config; in a YAML program they must be quoted (docs/plugin.md).
+    if _whole_number(inner) and field is not None and field.name == PIN:
+        # The engine hands a program a stack config value of digits as a number (`pulumi config set --secret pin
+        # 4821` reaches Pulumi YAML as 4821.0), and only a path into a structured value can be typed a string.
+        # A PIN is digits alone, and the engine turns into a number only digits without a leading zero (besides
+        # signs, which no PIN has): its digits are all the number lost. Anywhere else a string may start with a
+        # '+' or a zero, so a number is left for the check to refuse, saying how to keep the string.
         return str(int(inner))
     return inner
 
 
 def _whole_number(value: Any) -> bool:
-    return isinstance(value, float) and value.is_integer() and abs(value) < 2**53
+    return isinstance(value, float) and value.is_integer() and 0 <= value < 2**53
 
 
 # ---- core -> engine -------------------------------------------------------------------------
@@ -136,12 +138,6 @@ def property_path(provider: SIPResourceProvider, path: str) -> str:
     """A core failure's path (`rule.dispatch_rule_direct.room_name`, `trunk_ids[1]`) in the schema's names."""
     return ".".join(segment if field is None else field.json_name + segment[len(segment.partition("[")[0]):]
                     for segment, field in _path_fields(provider, path))
-
-
-def at_credential(provider: SIPResourceProvider, path: str) -> bool:
-    """Whether a core failure's path ends at a credential (a PIN, a password, an egress's upload key)."""
-    fields = _path_fields(provider, path)
-    return bool(fields) and fields[-1][1] is not None and is_credential(fields[-1][1])
 
 
 def property_name(provider: SIPResourceProvider, key: str) -> str:

@@ -8,6 +8,8 @@ Written from LiveKit's documented behaviour and settled case by case against a r
 - A call that names a trunk (`trunk_id`, from the SIP authentication step) is checked against
   that trunk alone when it exists; if it does not serve the call, no trunk is matched.
 - Without a matching trunk only rules with no `trunk_ids` can take the call.
+- A call without a calling number (an anonymous caller) is routed like any other, but ends the
+  server's process when it lands on a rule that hides the number.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ RANDOM = "{random}"  # where the server puts a fresh random suffix in a room nam
 CALLER, CALLER_LAST_4 = "{caller}", "{caller-last-4}"
 
 ACCEPT, REQUEST_PIN, DROP = "ACCEPT", "REQUEST_PIN", "DROP"
+# livekit-server v1.13.5 takes the last digits of a hidden number without checking there are any: a call
+# with no calling number that lands on such a rule (its PIN asked or not) ends the server's process.
+HIDDEN_ANONYMOUS_CALLER = ("the call has no calling number and the rule hides the number (hide_phone_number): "
+                           "livekit-server fails on such a call, its process ends and the call gets no answer")
 DISABLE = sip_pb.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE  # media encryption's zero value
 
 
@@ -278,6 +284,8 @@ def evaluate(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike], call: Call)
     trunk_id = trunk.sip_trunk_id if trunk is not None else ""
     if rule is None:
         return Decision(result=DROP, trunk_id=trunk_id, trunk=trunk)
+    if rule.hide_phone_number and not call.from_number:
+        return Decision(error=RoutingError("internal", HIDDEN_ANONYMOUS_CALLER))
     if rule_pin(rule) and not call.pin:
         return Decision(result=REQUEST_PIN, trunk_id=trunk_id, rule_id=rule.sip_dispatch_rule_id,
                         media=call_media(trunk, rule), trunk=trunk, rule=rule)

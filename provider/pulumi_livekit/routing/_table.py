@@ -36,6 +36,7 @@ class Route:
     agents: tuple[str, ...]
     scope: str  # "trunk" (the rule names this trunk) or "any trunk"
     reachable: bool  # False when a rule tried earlier takes every call it would
+    shadowed_by: str = ""  # then the ID of the open catch-all, tried earlier, that takes its calls
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ class RoutingWarning:
     kind: str  # what it is about: "rule" or "trunk"
     about: str  # the ID of that rule or trunk
     text: str
+    field: str = ""  # the field of that rule at fault (numbers, inbound_numbers, trunk_ids), "" for the whole object
+    # What it concerns besides: the number, the trunks (IDs, or ANY for any trunk), or the rules that take its calls.
+    concerning: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.text
@@ -79,18 +83,14 @@ def routing_table(trunks: Iterable[TrunkLike], rules: Iterable[RuleLike]) -> Tab
     rules = server_order(as_rules(rules), "sip_dispatch_rule_id")
     wildcard = _by_precedence([r for r in rules if not r.trunk_ids])
     table = Table()
-    reachable_ids: set[str] = set()
     for trunk in trunks:
         scoped = _by_precedence([r for r in rules if trunk.sip_trunk_id in r.trunk_ids])
         for number in list(trunk.numbers) or [ANY]:
-            row = _row(trunk, number, scoped, wildcard)
-            table.rows.append(row)
-            reachable_ids.update(r.rule_id for r in row.routes if r.reachable)
+            table.rows.append(_row(trunk, number, scoped, wildcard))
     no_trunk = _row(None, ANY, [], [rule for rule in wildcard if _reaches_no_trunk(rule, trunks)])
     if no_trunk.routes:
         table.rows.append(no_trunk)
-        reachable_ids.update(r.rule_id for r in no_trunk.routes if r.reachable)
-    table.warnings = _warnings(trunks, rules, table, reachable_ids)
+    table.warnings = _warnings(trunks, rules, table)
     return table
 
 
@@ -108,13 +108,13 @@ def _by_precedence(rules: list[sip_pb.SIPDispatchRuleInfo]) -> list[sip_pb.SIPDi
 
 def _row(trunk: Optional[sip_pb.SIPInboundTrunkInfo], number: str, scoped, wildcard) -> Row:
     routes = []
-    blocked = False  # an open catch-all for the trunk takes every call the rules after it could
+    blocker = ""  # an open catch-all for the trunk takes every call the rules after it could
     for rule, scope in [(r, "trunk") for r in scoped] + [(r, "any trunk") for r in wildcard]:
         if rule.numbers and number != ANY and not any(same_number(n, number) for n in rule.numbers):
             continue
-        routes.append(_route(rule, scope, reachable=not blocked and bool(rule_kind(rule))))
-        if scope == "trunk" and _open_catch_all(rule):
-            blocked = True
+        routes.append(_route(rule, scope, reachable=not blocker and bool(rule_kind(rule)), shadowed_by=blocker))
+        if scope == "trunk" and not blocker and _open_catch_all(rule):
+            blocker = rule.sip_dispatch_rule_id
     return Row(trunk.sip_trunk_id if trunk else "", trunk.name if trunk else "", number, tuple(routes))
 
 
@@ -132,64 +132,75 @@ def _open_catch_all(rule: sip_pb.SIPDispatchRuleInfo) -> bool:
     return bool(rule_kind(rule)) and not rule_pin(rule) and not rule.inbound_numbers and not rule.numbers
 
 
-def _route(rule: sip_pb.SIPDispatchRuleInfo, scope: str, reachable: bool) -> Route:
+def _route(rule: sip_pb.SIPDispatchRuleInfo, scope: str, reachable: bool, shadowed_by: str) -> Route:
     kind = rule_kind(rule)
     return Route(
         rule_id=rule.sip_dispatch_rule_id, name=rule.name, kind=KIND_NAMES.get(kind, "(none)"),
         room=room_pattern(rule, "{called}") if kind else "",
         pin_required=bool(rule_pin(rule)), callers=tuple(rule.inbound_numbers),
         agents=tuple(a.agent_name or "(default agent)" for a in rule.room_config.agents),
-        scope=scope, reachable=reachable,
+        scope=scope, reachable=reachable, shadowed_by=shadowed_by,
     )
 
 
-def _warnings(trunks, rules, table: Table, reachable_ids: set[str]) -> list[RoutingWarning]:
+def _warnings(trunks, rules, table: Table) -> list[RoutingWarning]:
     warnings = []
     trunk_ids = {t.sip_trunk_id for t in trunks}
     served = [n for t in trunks for n in t.numbers]
     has_default_trunk = any(not t.numbers for t in trunks)
+    routes = [route for row in table.rows for route in row.routes]
+    reachable_ids = {route.rule_id for route in routes if route.reachable}
     for rule in rules:
         label = _label(rule.sip_dispatch_rule_id, rule.name)
 
-        def warn(code: str, text: str) -> None:
-            warnings.append(RoutingWarning(code, "rule", rule.sip_dispatch_rule_id, f"rule {label} {text}"))
+        def warn(code: str, text: str, field: str = "", concerning: Iterable[str] = ()) -> None:
+            warnings.append(RoutingWarning(code, "rule", rule.sip_dispatch_rule_id, f"rule {label} {text}", field,
+                                           tuple(concerning)))
 
         unknown = [t for t in rule.trunk_ids if t not in trunk_ids]
         spellings = {n: [s for s in served if same_number(n, s)] for n in rule.numbers}
         unserved = [] if has_default_trunk else [n for n in rule.numbers if not spellings[n]]
         if rule.trunk_ids and len(unknown) == len(rule.trunk_ids):
-            warn(UNREACHABLE_RULE, f"can never match: no trunk {', '.join(unknown)} exists")
+            warn(UNREACHABLE_RULE, f"can never match: no trunk {', '.join(unknown)} exists", "trunk_ids", unknown)
         elif rule.sip_dispatch_rule_id not in reachable_ids and not (rule.numbers and unserved == list(rule.numbers)):
-            warn(UNREACHABLE_RULE, "can never match: a rule tried before it takes every call it would")
+            shadowing = dict.fromkeys(r.shadowed_by for r in routes
+                                      if r.rule_id == rule.sip_dispatch_rule_id and r.shadowed_by)
+            warn(UNREACHABLE_RULE, "can never match: a rule tried before it takes every call it would",
+                 concerning=shadowing)
         for number in rule.numbers:
             if number in unserved:
-                warn(UNSERVED_NUMBER, f"has number {number}, which no trunk serves")
+                warn(UNSERVED_NUMBER, f"has number {number}, which no trunk serves", "numbers", [number])
             elif spellings[number] and number not in spellings[number]:
                 warn(NUMBER_FORMAT, f"has number {number}, which matches a call only when the carrier sends it exactly "
-                                    f"so (rules compare numbers as written; the trunk has it as {spellings[number][0]})")
+                                    f"so (rules compare numbers as written; the trunk has it as {spellings[number][0]})",
+                     "numbers", [number])
         for field_name in ("numbers", "inbound_numbers"):
             for number in getattr(rule, field_name):
                 if formatted(number):
                     warn(NUMBER_FORMAT, f"has {number} in {field_name}, which no call matches: rules compare numbers "
                                         f"as written, and calls carry none with spaces, dashes or parentheses (write "
-                                        f"it as {normalize_number(number)})")
-        if _open_catch_all_for_anyone(rule, trunks):
-            warn(OPEN_RULE, "accepts calls from any source without a PIN")
+                                        f"it as {normalize_number(number)})", field_name, [number])
+        open_through = _open_to_anyone_through(rule, trunks)
+        if open_through:
+            warn(OPEN_RULE, "accepts calls from any source without a PIN", "rule", open_through)
     for trunk in trunks:
         routed = any(row.routes for row in table.rows if row.trunk_id == trunk.sip_trunk_id)
         if not routed:
             warnings.append(RoutingWarning(TRUNK_WITHOUT_RULE, "trunk", trunk.sip_trunk_id, f"trunk "
-                                           f"{_label(trunk.sip_trunk_id, trunk.name)} has no rule: its calls are dropped"))
+                                           f"{_label(trunk.sip_trunk_id, trunk.name)} has no rule: its calls are dropped",
+                                           concerning=tuple(trunk.numbers) or (ANY,)))
     return warnings
 
 
-def _open_catch_all_for_anyone(rule, trunks) -> bool:
+def _open_to_anyone_through(rule, trunks) -> list[str]:
+    """The trunks through which the rule takes calls from any source without a PIN: ANY for a rule of any trunk
+    (it also takes calls that match no trunk at all), else those it names that restrict nobody; [] for none."""
     if rule_pin(rule) or rule.inbound_numbers or not rule_kind(rule):
-        return False
+        return []
     if not rule.trunk_ids:
-        return True  # also takes calls that match no trunk at all
-    scoped = [t for t in trunks if t.sip_trunk_id in rule.trunk_ids]
-    return any(not (t.allowed_addresses or t.allowed_numbers or t.auth_username) for t in scoped)
+        return [ANY]
+    return [t.sip_trunk_id for t in trunks if t.sip_trunk_id in rule.trunk_ids
+            and not (t.allowed_addresses or t.allowed_numbers or t.auth_username)]
 
 
 def _label(object_id: str, name: str) -> str:

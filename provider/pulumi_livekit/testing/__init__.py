@@ -1,7 +1,8 @@
 """Test bed helpers: a real livekit-server with Redis, the real `pulumi` CLI on a program, and a test
 agent worker on livekit-agents.
 
-Also a LiveKit cluster: nodes on one Redis behind a TCP load balancer.
+Also a LiveKit cluster: nodes on one Redis behind a TCP load balancer; a fault proxy, which can be a TLS
+endpoint; and what the started processes listen on. Every server listens on 127.0.0.1 only.
 
 Used by the project's tests, benchmarks and `make demo`; importable by users who want
 to test their own programs the same way.
@@ -13,6 +14,7 @@ from ._livekit import Credentials, LocalLiveKit, free_port
 from ._proxy import Fault, FaultProxy, unknown_field, with_unknown_field
 from ._pulumi import Diagnostic, PulumiCommandError, PulumiStack, Result, resource_name
 from ._routing_oracle import RoutingOracle, RoutingOracleError
+from ._sockets import Listener, listening_sockets
 from ._tools import REPO_ROOT, tool_path
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "Diagnostic",
     "Fault",
     "FaultProxy",
+    "Listener",
     "LocalLiveKit",
     "LocalLiveKitCluster",
     "PulumiCommandError",
@@ -31,6 +34,7 @@ __all__ = [
     "RoutingOracleError",
     "TCPBalancer",
     "free_port",
+    "listening_sockets",
     "resource_name",
     "tool_path",
     "unknown_field",

@@ -83,13 +83,17 @@ class LocalLiveKit:
         self.server: Optional[_Process] = None
 
     def config_yaml(self) -> str:
-        rtc_tcp, rtc_udp = free_port(), free_port()
+        # Loopback only: `bind_addresses` covers the API port alone. WebRTC over TCP would listen on every
+        # interface (0 turns it off), and the UDP port is opened on each address of the interfaces it may use.
         return "\n".join([
             f"port: {self.http_port}",
             "bind_addresses: [127.0.0.1]",
             "rtc:",
-            f"  tcp_port: {rtc_tcp}",
-            f"  udp_port: {rtc_udp}",
+            "  tcp_port: 0",
+            f"  udp_port: {free_port()}",
+            "  interfaces:",
+            "    includes: [lo]",
+            "  enable_loopback_candidate: true",
             "  use_external_ip: false",
             "  node_ip: 127.0.0.1",
             "redis:",

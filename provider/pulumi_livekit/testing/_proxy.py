@@ -10,6 +10,11 @@ Faults are queued per Twirp method (or for any method) and consumed one request 
 what each carried. `rewrite_answers(method, rewrite)` changes the server's answers as a newer
 LiveKit would send them, e.g. with a field the installed stubs do not know (`with_unknown_field`).
 With `path_prefix` the proxy serves LiveKit under a sub-path, as a reverse proxy mounting it there does.
+
+With `tls` (a server-side `ssl.SSLContext` holding a certificate) it is a TLS endpoint, as every LiveKit
+Cloud project is: its URL is `https://localhost:PORT` (listening on 127.0.0.1 alone), and
+`tls_connections` counts the connections that came to it, `tls_refused` those whose handshake failed
+(a client that refused the certificate).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import collections
 import http.server
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -54,7 +60,7 @@ class Fault:
 
 
 class FaultProxy:
-    def __init__(self, target: str, *, path_prefix: str = "") -> None:
+    def __init__(self, target: str, *, path_prefix: str = "", tls: Optional[ssl.SSLContext] = None) -> None:
         self.target = target.rstrip("/")
         # Stripped before forwarding; a request outside it gets 404 and is not counted.
         self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
@@ -66,6 +72,8 @@ class FaultProxy:
         self._requests: list[tuple[str, dict[str, str], bytes]] = []
         self._rewrites: dict[str, Callable[[bytes], bytes]] = {}
         self._upstream = httpx.Client(timeout=60)
+        self.tls_connections = 0
+        self.tls_refused = 0
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -77,10 +85,29 @@ class FaultProxy:
             def do_POST(self) -> None:
                 proxy._handle(self)
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def finish_request(self, request, client_address) -> None:
+                if tls is None:
+                    super().finish_request(request, client_address)
+                    return
+                # The handshake in the connection's own thread: a client that never finishes it holds up no other.
+                with proxy._lock:
+                    proxy.tls_connections += 1
+                try:
+                    secured = tls.wrap_socket(request, server_side=True)
+                except (ssl.SSLError, OSError):
+                    with proxy._lock:
+                        proxy.tls_refused += 1
+                    return
+                with secured:
+                    super().finish_request(secured, client_address)
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}{self.path_prefix}"
+        host = "localhost" if tls is not None else "127.0.0.1"  # the name a certificate names
+        self.url = f"{'https' if tls is not None else 'http'}://{host}:{self.port}{self.path_prefix}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -99,6 +126,7 @@ class FaultProxy:
             self._rewrites.clear()
             self.counts.clear()
             self._requests.clear()
+            self.tls_connections = self.tls_refused = 0
 
     def count(self, method: Optional[str] = None) -> int:
         with self._lock:

@@ -4,7 +4,8 @@ Each item: {"type": "DispatchRule" | "InboundTrunk" | "OutboundTrunk", "name": .
   "args": keyword arguments, JSON-shaped (a rule is LiveKit's JSON, e.g. {"dispatchRuleDirect": {...}}),
   "from_json": a spec for `from_json` (a dict, a JSON string, or "file:<path relative to this program>"),
 optionally "trunk": the name of a trunk declared earlier in the list, whose ID becomes the rule's
-`trunk_ids`; "depends_on": names declared earlier; "connection": Connection(...) keyword arguments, or "connection_raw": a dict passed as is;
+`trunk_ids`; "ids_in": {argument: name}, the ID of a resource declared earlier as that list argument (a value
+unknown at preview that no trunk_ids explains); "depends_on": names declared earlier; "connection": Connection(...) keyword arguments, or "connection_raw": a dict passed as is;
 "import": the ID of an existing object to adopt}.
 Exports `ids`: resource name -> ID.
 """
@@ -36,6 +37,8 @@ for item in json.loads(config.require("resources")):
         args = dict(item.get("args", {}))
         if "trunk" in item:
             args["trunk_ids"] = [declared[item["trunk"]].id]
+        for argument, name in item.get("ids_in", {}).items():
+            args[argument] = [declared[name].id]
         resource = cls(item["name"], opts=opts, **args, **extra)
     declared[item["name"]] = resource
 

@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 
 from ..._core.providers import PROVIDERS
 from ..._model import canonical
-from ..._model.kinds import AUTH_PASSWORD, DISPATCH_RULE, KINDS, PIN, Kind
+from ..._model.kinds import AUTH_PASSWORD, KINDS, PIN, Kind
 from ..._model.secrets import replace_credentials
 from ..._model.stored import without_media_copy
 
@@ -47,6 +47,7 @@ class Adopted:
 class SecretSetting:
     key: str
     value: str
+    path: bool = False  # `key` is a path into an object (`pulumi config set --path`)
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,6 @@ def declared_fields(item: Adopted, trunk_references: Mapping[str, Any],
     fields.update(replace_credentials(message.DESCRIPTOR, nested, lambda path, credential: reference(
         f"{item.resource_name}-{slug(path)}", credential)))
     fields = provider.join_secrets(fields)
-    if kind is DISPATCH_RULE and "rule" not in fields:
-        # A rule kind with nothing set is still the rule's kind; the canonical form drops it as empty.
-        fields["rule"] = {message.rule.WhichOneof("rule"): {}}
     fields = without_media_copy(fields)
     if "trunk_ids" in fields:
         fields["trunk_ids"] = [trunk_references.get(trunk_id, trunk_id) for trunk_id in fields["trunk_ids"]]

@@ -13,6 +13,12 @@ from ..._model import canonical
 from ..._model.kinds import DISPATCH_RULE
 from ._adopted import LiveKitObject, Program, SecretSetting, declared_fields, name_resources
 from ._python import WIDTH
+from ._yaml_text import dump as yaml_text
+
+# The stack config object a Pulumi YAML program's secrets are keys of: a value of its own would reach the program
+# as a number when it is digits (a trunk password of digits, its leading '+' gone), one inside an object as
+# written (docs/plugin.md, "Numbers in config").
+YAML_SECRETS = "livekit-secrets"
 
 
 def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bool = True) -> Program:
@@ -28,8 +34,8 @@ def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bo
     secrets: list[SecretSetting] = []
     resources = {}
     for item in adopted:
-        fields, item_secrets = declared_fields(item, trunk_references, lambda key: f"${{{key}}}")
-        secrets += item_secrets
+        fields, item_secrets = declared_fields(item, trunk_references, lambda key: f"${{{YAML_SECRETS}.{key}}}")
+        secrets += [SecretSetting(f"{YAML_SECRETS}.{s.key}", s.value, path=True) for s in item_secrets]
         declared = canonical.to_message(item.source.kind.message, fields)
         resources[item.resource_name] = {
             "type": item.source.kind.plugin_token,
@@ -40,10 +46,10 @@ def generate_yaml(objects: Iterable[LiveKitObject], project: str, *, protect: bo
         "name": project,
         "description": "LiveKit SIP trunks and dispatch rules, adopted with livekit-adopt",
         "runtime": "yaml",
-        **({"config": {s.key: {"type": "string", "secret": True} for s in secrets}} if secrets else {}),
+        **({"config": {YAML_SECRETS: {"type": "object", "secret": True}}} if secrets else {}),
         "resources": resources,
     }
-    source = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=WIDTH)
+    source = yaml_text(document, sort_keys=False, allow_unicode=True, width=WIDTH)
     return Program(source, adopted, tuple(secrets))
 
 
