@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from livekit import api as lkapi
 
-from pulumi_livekit._dynamic.dispatch_rule import DispatchRule
+from pulumi_livekit._dynamic.resources import DispatchRule
 
 from bench.operations import API_OP
 

@@ -1,5 +1,6 @@
 """The plugin's TypeScript and Go SDKs, generated from its schema by `make sdks` (scripts/gen-sdks): the
-TypeScript SDK and examples/typescript type-check with tsc against @pulumi/pulumi from npm, the Go SDK builds."""
+TypeScript SDK and examples/typescript type-check with tsc against @pulumi/pulumi from npm, the Go SDK builds; both
+carry the schema's descriptions as their doc comments."""
 
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ def sdks(tmp_path_factory) -> Path:
     return out
 
 
+def description(sdks: Path, resource: str, name: str) -> str:
+    """A resource property's description in the schema the SDKs were generated from."""
+    schema = json.loads((sdks / "schema.json").read_text())
+    return schema["resources"][f"livekit:index:{resource}"]["inputProperties"][name]["description"]
+
+
 def type_check(sdks: Path, program: Path) -> subprocess.CompletedProcess:
     folder = program.parent
     (folder / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
@@ -47,6 +54,9 @@ def test_the_typescript_sdk_and_example_type_check(sdks, tmp_path):
     program.write_text((EXAMPLES / "typescript" / "index.ts").read_text())
     checked = type_check(sdks, program)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # What an editor shows on hover: the property's description, as a doc comment.
+    assert f"/**\n     * {description(sdks, 'DispatchRule', 'trunkIds')}\n     */\n" in (
+        sdks / "nodejs" / "dispatchRule.ts").read_text()
 
     # The check is the schema's: a misspelt field of a rule kind is refused.
     misspelt = tmp_path / "misspelt" / "index.ts"
@@ -62,3 +72,4 @@ def test_the_go_sdk_builds(sdks):
     # The schema's secret reaches the SDK: a trunk password is made secret before it is sent.
     trunk = (sdks / "go" / "livekit" / "inboundTrunk.go").read_text()
     assert "args.AuthPassword = pulumi.ToSecret(args.AuthPassword)" in trunk
+    assert f"\t// {description(sdks, 'InboundTrunk', 'authPassword')}\n\tAuthPassword " in trunk

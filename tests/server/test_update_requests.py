@@ -94,7 +94,7 @@ def test_a_trunks_numbers_and_password_change_in_one_request_keeping_a_newer_liv
     declaration = {"numbers": ["+15550100"], "authUsername": "pbx", "authPassword": "Pa55-word-1"}
     inputs = declare(entrance, "InboundTrunk", declaration)
     trunk_id, state = entrance.create("InboundTrunk", "t", inputs)
-    proxy.rewrite_answers("GetSIPInboundTrunk", with_unknown_field(sip_pb.GetSIPInboundTrunkResponse, NEWER))
+    proxy.rewrite_answers("ListSIPInboundTrunk", with_unknown_field(sip_pb.ListSIPInboundTrunkResponse, NEWER))
     headers = declare(entrance, "InboundTrunk", {**declaration, "headers": {"X-Org": "acme"}}, inputs)
     state = entrance.update("InboundTrunk", "t", trunk_id, state, headers)
     proxy.clear()

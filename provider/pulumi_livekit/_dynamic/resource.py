@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, TypeVar
 
 import pulumi
 from google.protobuf.descriptor import Descriptor
@@ -13,13 +13,19 @@ from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, 
 from .._core.sdk import register_resource, serialized_provider
 from .._model import validation
 from .._model.descriptors import is_map, is_repeated
+from .._model.kinds import PIN
 from .._model.paths import top_of
-from .._model.secrets import credentials_in, is_credential
+from .._model.secrets import credentials_in, is_credential, pin_of, without_pin
 from .._model.spec import load_spec
 from .._model.stored import OUTPUT_ONLY
+from .conversion import as_input, holds_outputs
 from .import_host import require_import_host
-from .inputs import Connection, as_input, holds_outputs
 from .routing_review import declare_for_review
+
+if TYPE_CHECKING:
+    from .inputs import Connection
+
+R = TypeVar("R", bound="SIPResource")
 
 
 class SIPResource(Resource):
@@ -40,6 +46,8 @@ class SIPResource(Resource):
         if importing:
             require_import_host()
         provider = self._provider
+        if PIN in provider.kind.split_keys:
+            inputs = _pin_apart(inputs)
         # Only the ID, the fields given and those whose server value outlives the program (ignore_changes)
         # are registered: the Python SDK pays per registered property and resource, on every preview.
         # The other fields' outputs are made on first use (__getattr__).
@@ -73,7 +81,9 @@ class SIPResource(Resource):
         """The engine's name for the resource type, as Pulumi's dynamic Resource spells it."""
         return cls._provider.kind.dynamic_token
 
-    if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
+    # Hidden from type checkers: they go by the outputs each class declares, every field of its message, so a
+    # misspelt one fails a type check too (tests/unit/test_typing.py).
+    if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> pulumi.Output:
             """An output field this resource did not register: the program did not set it, so the server
@@ -86,13 +96,13 @@ class SIPResource(Resource):
 
     @classmethod
     def from_json(
-        cls,
+        cls: type[R],
         resource_name: str,
         spec: Any,
         opts: Optional[pulumi.ResourceOptions] = None,
         *,
         connection: Optional[Connection] = None,
-    ):
+    ) -> R:
         """Declare the resource from what `lk sip ... create` and the dashboard's JSON editor take.
 
         `spec` is a path, a JSON string or a dict, with or without the outer envelope key.
@@ -100,6 +110,22 @@ class SIPResource(Resource):
         """
         fields = load_spec(spec, cls._provider.kind.message, envelope=cls._provider.kind.envelope)
         return cls(resource_name, connection=connection, opts=opts, **fields)
+
+
+def _pin_apart(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule's inputs with its PIN, whichever rule kind holds it, out of `rule` and in `pin` (see
+    `_model.secrets.without_pin`), so that `rule` stays readable in previews."""
+    rule = as_input(inputs["rule"])
+    if holds_outputs(rule):  # split once its values are known
+        return {**inputs, "rule": pulumi.Output.from_input(without_pin(rule, _inside_outputs)),
+                "pin": pulumi.Output.from_input(rule).apply(pin_of)}
+    # The usual case, and cheaper: no Outputs to create per resource.
+    return {**inputs, "rule": without_pin(rule), "pin": pin_of(rule)}
+
+
+def _inside_outputs(value: Any, function: Callable[[Any], Any]) -> Any:
+    """`function` applied to `value`, inside its apply if it is an Output."""
+    return value.apply(function) if isinstance(value, pulumi.Output) else function(value)
 
 
 @functools.lru_cache(maxsize=None)
@@ -165,7 +191,7 @@ def declared_inputs(arguments: Mapping[str, Any]) -> dict[str, Any]:
 def _secret_connection(connection: Optional[Connection]) -> Optional[dict]:
     if connection is None:
         return None
-    values = connection.to_input() if isinstance(connection, Connection) else dict(connection)
+    values = dict(as_input(connection))  # a Connection, or a dict of its fields
     if values.get("api_secret") is not None:
         values["api_secret"] = pulumi.Output.secret(values["api_secret"])
     return values

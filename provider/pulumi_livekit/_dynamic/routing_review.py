@@ -29,7 +29,7 @@ from .._model.canonical import any_leaf, to_message
 from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, Kind
 from .._model.secrets import join_pin
 from ..routing import ABOUT_ONE_OBJECT, RoutingWarning, routing_table
-from .inputs import holds_outputs
+from .conversion import holds_outputs
 
 
 @dataclass

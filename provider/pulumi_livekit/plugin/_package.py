@@ -4,7 +4,8 @@ Every input field of a resource's message is an input property under its `json_n
 message a field holds becomes an object type and every enum an enum type, named after the
 protobuf type (`livekit:index:SIPDispatchRuleDirect`, `livekit:index:SIPMediaEncryption`).
 Outputs are the same fields plus the ID the server assigns. Nothing here is written by hand but
-the descriptions: a new field in livekit-protocol is a new property with the next release.
+the descriptions (`_model/descriptions.py`): a new field in livekit-protocol is a new property with the next
+release.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 
 from .._core.connection import SETTINGS
 from .._core.silencing import IGNORE_SETTING
+from .._model.descriptions import described, json_name
 from .._model.descriptors import is_map, is_repeated
 from .._model.secrets import is_credential
 from .._model.stored import OUTPUT_ONLY
@@ -30,23 +32,11 @@ _SCALARS = {
     FieldDescriptor.TYPE_FLOAT: "number",
 }
 
-_DESCRIPTIONS = {
-    "DispatchRule": "A LiveKit SIP dispatch rule (`livekit.SIPDispatchRuleInfo`): which room, and which agents, "
-                    "an inbound call lands in. Exactly one rule kind (`dispatchRuleIndividual`, "
-                    "`dispatchRuleDirect`, `dispatchRuleCallee`); its `pin` is a secret. Every field updates in "
-                    "place; the ID never changes.",
-    "InboundTrunk": "A LiveKit SIP inbound trunk (`livekit.SIPInboundTrunkInfo`): accepts calls to `numbers` from "
-                    "your SIP provider. Needs `numbers`, `allowedAddresses` or `authUsername` + `authPassword` "
-                    "(a secret).",
-    "OutboundTrunk": "A LiveKit SIP outbound trunk (`livekit.SIPOutboundTrunkInfo`): places calls through "
-                     "`address` (a hostname or IP, not a SIP URI) from `numbers`. `authPassword` is a secret.",
-}
 
-_CONFIG = {
-    "url": "The LiveKit project's URL (wss://, https://, ws:// or http://). Falls back to LIVEKIT_URL.",
-    "api_key": "The API key. Falls back to LIVEKIT_API_KEY.",
-    "api_secret": "The API secret. Falls back to LIVEKIT_API_SECRET.",
-}
+def _described(key: str) -> str:
+    """A description, fields named as the schema names them; a key without one (a field of a newer livekit-protocol)
+    gets none: tests/unit/test_descriptions.py asks for it."""
+    return described(key, json_name) or ""
 
 
 def config_name(config_key: str) -> str:
@@ -74,12 +64,13 @@ class _Builder:
             spec = self.single(field)
         if is_credential(field):
             spec["secret"] = True
+        spec["description"] = _described(field.full_name)
         return spec
 
     def single(self, field: FieldDescriptor) -> dict[str, Any]:
         if field.message_type is not None:
             if field.message_type.full_name == "google.protobuf.Duration":
-                return {"type": "string", "description": 'A duration such as "30s".'}
+                return {"type": "string"}  # "30s": the field's description says so
             return {"$ref": f"#/types/{self.message(field.message_type)}"}
         if field.enum_type is not None:
             return {"$ref": f"#/types/{self.enum(field.enum_type)}"}
@@ -89,26 +80,25 @@ class _Builder:
         token = self.token(descriptor.full_name)
         if token not in self.types:
             self.types[token] = {}  # a message may hold itself, through others
-            self.types[token] = {"type": "object", "description": f"`{descriptor.full_name}`.",
+            self.types[token] = {"type": "object", "description": _described(descriptor.full_name),
                                  "properties": self.properties(descriptor)}
         return token
 
     def enum(self, descriptor: EnumDescriptor) -> str:
         token = self.token(descriptor.full_name)
-        self.types[token] = {"type": "string", "description": f"`{descriptor.full_name}`, by name.",
+        self.types[token] = {"type": "string", "description": _described(descriptor.full_name),
                              "enum": [{"name": value.name, "value": value.name} for value in descriptor.values]}
         return token
 
 
 def _config_properties() -> dict[str, Any]:
     properties = {}
-    for setting, config_key, _ in SETTINGS:
-        properties[config_name(config_key)] = {"type": "string", "description": _CONFIG[setting],
-                                            **({"secret": True} if setting == "api_secret" else {})}
-    properties[IGNORE_SETTING] = {
-        "type": "array", "items": {"type": "string"},
-        "description": "Routing warnings not to give: a warning code (everywhere), `<code>:<resource name>` (one "
-                       "resource) or `*` (none). Each warning names the entry that silences it."}
+    for setting, config_key, env_var in SETTINGS:
+        properties[config_name(config_key)] = {
+            "type": "string", "description": f"{_described(config_key)} Unset: `{env_var}`.",
+            **({"secret": True} if setting == "api_secret" else {})}
+    properties[IGNORE_SETTING] = {"type": "array", "items": {"type": "string"},
+                                  "description": _described(f"{PACKAGE}:{IGNORE_SETTING}")}
     return properties
 
 
@@ -119,12 +109,13 @@ def schema() -> str:
     for token, provider in KINDS.items():
         descriptor = provider.kind.message.DESCRIPTOR
         inputs = builder.properties(descriptor)
-        id_property = descriptor.fields_by_name[provider.kind.id_field].json_name
+        id_field = descriptor.fields_by_name[provider.kind.id_field]
         resources[token] = {
-            "description": _DESCRIPTIONS[token.rsplit(":", 1)[-1]],
+            "description": _described(descriptor.full_name),
             "inputProperties": inputs,
-            "properties": {**inputs, id_property: {"type": "string", "description": "The ID LiveKit assigned."}},
-            "required": [id_property],
+            "properties": {**inputs, id_field.json_name: {"type": "string",
+                                                          "description": _described(id_field.full_name)}},
+            "required": [id_field.json_name],
         }
     config = _config_properties()
     return json.dumps({
