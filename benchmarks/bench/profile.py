@@ -3,7 +3,7 @@
 Every Pulumi side of a size runs each operation once under py-spy, attached to this process with
 `--subprocesses`, so that it samples every Python process the command starts (the program, the provider
 plugin, the language host's `pip list`) from its first lines on. One raw profile (py-spy's collapsed stacks)
-per side and operation is written to DIR, and `summary.md` says, per process role: how many seconds were
+per side and operation is written to DIR, and `DIR/summary.md` says, per process role: how many seconds were
 sampled, what share of them sat under our package, imports, which packages the time was spent in, and the
 functions of ours and of others that held the most samples."""
 
