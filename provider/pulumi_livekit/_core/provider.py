@@ -142,12 +142,16 @@ class SIPResourceProvider(ResourceProvider):
             inputs[CONNECTION] = checked_connection
         return CheckResult(inputs, [])
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
+    def changed_keys(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """The properties whose canonical forms differ, sorted: what `diff` finds changed."""
         keys = (set(olds) | set(news)) - {PROVIDER_KEY, PROJECT_KEY, self.kind.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
-        changed = sorted(k for k in keys
-                         if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
+        return sorted(k for k in keys
+                      if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
+        changed = self.changed_keys(olds, news)
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))

@@ -55,7 +55,7 @@ from .._api.endpoint import Endpoint, url_problem
 from .._core.connection import SETTINGS, project_of, setting_problem
 from .._core.declared import checking
 from .._core.lookups import Query, query_problems
-from .._core.provider import PROJECT_KEY, SIPResourceProvider, shown_failure
+from .._core.provider import SIPResourceProvider, shown_failure
 from .._core.silencing import IGNORE_SETTING
 from .._core.state import redact
 from .._exceptions import LiveKitError
@@ -225,11 +225,9 @@ class LiveKitProvider(Provider):
         provider = _kind(request.type)
         olds, news = to_core(provider, request.old_state), to_core(provider, request.new_inputs)
         result = await _core(provider.diff, request.resource_id, olds, news)
-        detailed: dict[str, PropertyDiff] = {}
-        for key in sorted((set(olds) | set(news)) - {provider.kind.id_field, PROJECT_KEY}):
-            # The core's own comparison, one key at a time: which properties differ, not only whether any do.
-            if provider.diff(request.resource_id, {key: olds.get(key)}, {key: news.get(key)}).changes:
-                detailed[property_name(provider, key)] = PropertyDiff(_diff_kind(provider, key, olds, news), False)
+        # The core's own comparison: which properties differ, not only whether any do.
+        detailed = {property_name(provider, key): PropertyDiff(_diff_kind(provider, key, olds, news), False)
+                    for key in provider.changed_keys(olds, news)}
         return DiffResponse(changes=result.changes, replaces=[property_name(provider, key) for key in result.replaces],
                             delete_before_replace=result.delete_before_replace,
                             diffs=sorted(detailed), detailed_diff=detailed)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-from pathlib import Path
 from typing import Any, Callable, Optional
+
+from bench.operations import BENCHMARKS
 
 LABEL = "pack"
 TITLE = "ours + policy pack"
 TARGET_SECONDS = 0.5  # added to a no-change preview at N=100
 TARGET_N = 100
 # The `policy` extra's virtualenv (scripts/bootstrap): the test bed's .venv has no pulumi-policy.
-LIVEKIT_POLICY = Path(__file__).resolve().parents[1] / ".tools" / "policy-venv" / "bin" / "livekit-policy"
+LIVEKIT_POLICY = BENCHMARKS.parent / ".tools" / "policy-venv" / "bin" / "livekit-policy"
 
 
 def pack_path() -> str:
