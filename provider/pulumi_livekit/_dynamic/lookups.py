@@ -86,8 +86,9 @@ class _Lookup(Generic[Info]):
         self._check(keys, complete=True)
         query = Query(self.kind, **{key: keys[key] for key in KEYS if keys.get(key) is not None})
         try:
-            client = client_for(resolve_connection(connection, _stack_config))
-            found = await asyncio.to_thread(find, query, client, current().lookups)
+            endpoint = resolve_connection(connection, pulumi.runtime.get_config)
+            register_secrets([endpoint.api_secret])  # scrubbed from whatever a failure says
+            found = await asyncio.to_thread(find, query, client_for(endpoint), current().lookups)
             matches = [found.the_one()] if self.one else found.matches
         except LiveKitError as error:
             raise pulumi.RunError(f"{self.function}: {redact(str(error))}") from None
@@ -103,13 +104,6 @@ def _info(kind: Kind, message: Any) -> Any:
         if state.get(key) is not None:
             state[key] = pulumi.Output.secret(state[key])
     return INFO_CLASSES[kind](**{kind.id_field: getattr(message, kind.id_field)}, **state)
-
-
-def _stack_config(key: str) -> Optional[str]:
-    value = pulumi.runtime.get_config(key)
-    if key == "livekit:apiSecret":
-        register_secrets([value])
-    return value
 
 
 get_inbound_trunk: GetOne[InboundTrunkInfo] = _Lookup(INBOUND_TRUNK, True, "get_inbound_trunk")
