@@ -6,6 +6,8 @@
   (`RoomConfigurationDict`); `Connection`, from the connection settings.
 - `_dynamic/resources.py`: `DispatchRule`, `InboundTrunk` and `OutboundTrunk`, each constructor taking every input
   field of its message, each output annotated (for type checkers only), every one described.
+- `_dynamic/found.py`: what the lookups find (`InboundTrunkInfo`, ...): a frozen dataclass of each resource's outputs,
+  its secrets as secret Outputs.
 
 With --check nothing is written: it prints how the committed files differ and exits 1 if they do
 (tests/unit/test_generated.py).
@@ -25,6 +27,7 @@ from pulumi_livekit._core.connection import SETTINGS
 from pulumi_livekit._model.descriptions import DESCRIPTIONS, PYTHON, with_fields_spelt
 from pulumi_livekit._model.descriptors import is_map, is_repeated
 from pulumi_livekit._model.kinds import DISPATCH_RULE, KINDS, Kind
+from pulumi_livekit._model.secrets import holding_credentials
 from pulumi_livekit._model.stored import OUTPUT_ONLY
 
 DYNAMIC = generated_files.ROOT / "provider" / "pulumi_livekit" / "_dynamic"
@@ -298,6 +301,59 @@ def resources_module() -> str:
     return "\n".join(lines) + "\n"
 
 
+def info_name(kind: Kind) -> str:
+    return f"{kind.name}Info"
+
+
+def info_source(kind: Kind) -> list[str]:
+    """The dataclass of what a lookup of the kind finds: the resource's outputs but its connection, each secret (a
+    field that is or may hold a credential) a secret Output where the object holds one."""
+    descriptor = kind.message.DESCRIPTOR
+    holders = holding_credentials(descriptor, kind.split_keys)
+    function = f"get_{_snake(kind.name)}"
+    summary = (f"{python_text(descriptor.full_name)}\n\nAs LiveKit holds it, found by `{function}` (each of "
+               f"`{function}s`): the fields of `{descriptor.full_name}`, spelt as the `{kind.name}` resource's "
+               f"outputs; None where LiveKit holds no value. A secret is a secret Output.")
+    lines = ["", "", "@dataclass(frozen=True)", f"class {info_name(kind)}:", *docstring(summary, "    "), ""]
+    for name, type_, text in outputs(kind):
+        if name == "connection":
+            continue
+        if name == kind.id_field:
+            declaration = f"{name}: {type_}"
+        elif name in kind.secret_keys:
+            declaration = f"{name}: Optional[pulumi.Output[str]] = None"
+        elif name in holders:
+            inner = type_.removeprefix("Optional[")[:-1]
+            declaration = f"{name}: Optional[Union[{inner}, pulumi.Output[{inner}]]] = None"
+        else:
+            declaration = f"{name}: {type_} = None"
+        lines += [*annotated("    ", declaration), *docstring(text, "    ")]
+    lines += ["", "    @property", "    def id(self) -> str:", f'        """The same as `{kind.id_field}`."""',
+              f"        return self.{kind.id_field}"]
+    return lines
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def found_module() -> str:
+    kinds = sorted(KINDS, key=lambda k: k.name)
+    types = sorted({name for kind in kinds for field in input_fields(kind.message.DESCRIPTOR)
+                    for name in _names_in(output_type(field))})
+    lines = [*docstring("What the lookups find (`_dynamic.lookups`): each resource's outputs as a dataclass.\n\n"
+                        + GENERATED, ""),
+             "", "from __future__ import annotations", "",
+             "from dataclasses import dataclass",
+             "from typing import Any, Optional, Union", "",
+             "import pulumi", "",
+             *wrapped_items("from .inputs import (", types, ")"), "",
+             *wrapped_items("__all__ = [", (f'"{info_name(kind)}"' for kind in kinds), "]")]
+    for kind in kinds:
+        lines += info_source(kind)
+    return "\n".join(lines) + "\n"
+
+
 def _names_in(type_text: str) -> set[str]:
     """The generated types a type expression names."""
     generated = {enum.name for enum in enums()} | {class_name(m) for m in messages()} | {
@@ -307,7 +363,8 @@ def _names_in(type_text: str) -> set[str]:
 
 
 def modules() -> dict[Path, str]:
-    return {DYNAMIC / "inputs.py": inputs_module(), DYNAMIC / "resources.py": resources_module()}
+    return {DYNAMIC / "inputs.py": inputs_module(), DYNAMIC / "resources.py": resources_module(),
+            DYNAMIC / "found.py": found_module()}
 
 
 if __name__ == "__main__":

@@ -18,19 +18,22 @@ from ._exceptions import AuthenticationError as AuthenticationError
 from ._exceptions import ConfigurationError as ConfigurationError
 from ._exceptions import InvalidArgumentError as InvalidArgumentError
 from ._exceptions import LiveKitError as LiveKitError
+from ._exceptions import LookupFailedError as LookupFailedError
 from ._exceptions import NotFoundError as NotFoundError
 from ._exceptions import ResourceExhaustedError as ResourceExhaustedError
 from ._exceptions import TransportError as TransportError
 from ._exceptions import UnavailableError as UnavailableError
 from ._exceptions import ValidationError as ValidationError
 
-if TYPE_CHECKING:  # what type checkers see of the program side: every name the two modules list in `__all__`
+if TYPE_CHECKING:  # what type checkers see of the program side: every name its modules list in `__all__`
+    from ._dynamic.found import *  # noqa: F403
     from ._dynamic.inputs import *  # noqa: F403
+    from ._dynamic.lookups import *  # noqa: F403
     from ._dynamic.resources import *  # noqa: F403
 
 # The program side (`_dynamic`), loaded on first use of one of its names: the provider plugin and the command line
 # import this package without it.
-_PROGRAM_SIDE = ("._dynamic.resources", "._dynamic.inputs")
+_PROGRAM_SIDE = ("._dynamic.resources", "._dynamic.inputs", "._dynamic.lookups", "._dynamic.found")
 
 if not TYPE_CHECKING:  # a module `__getattr__` would make every name a type checker does not know `Any`
 

@@ -215,6 +215,7 @@ livekit.DispatchRule("dict", rule={"dispatch_rule_direct": {"room_nme": "support
 livekit.OutboundTrunk("carrier", address="sip.example.com", transport="SIP_TRANSPORT_UPD")
 print(rule.numbrs)
 print(livekit.DispatchRul)
+livekit.get_inbound_trunk(numbr="+15105550100")
 '''
 REFUSALS = [
     (3, 'Unexpected keyword argument "numbrs" for "InboundTrunk"; did you mean "numbers"?'),
@@ -224,12 +225,13 @@ REFUSALS = [
     (6, 'Argument "transport" to "OutboundTrunk" has incompatible type "Literal[\'SIP_TRANSPORT_UPD\']"'),
     (7, '"DispatchRule" has no attribute "numbrs"'),
     (8, 'Module has no attribute "DispatchRul"'),
+    (9, 'Unexpected keyword argument "numbr" for "__call__" of "GetOne"; did you mean "number"?'),
 ]
 
 
 def test_mypy_strict_accepts_the_examples_and_refuses_each_misspelt_field(tmp_path):
     programs = {f"example_{path.parent.name.replace('-', '_')}.py": path.read_text()
-                for path in sorted(EXAMPLES.glob("*/__main__.py"))}
+                for path in sorted(EXAMPLES.glob("**/__main__.py"))}
     programs.update({"quick_start.py": (REPO / "__main__.py").read_text(), "typed.py": TYPED_PROGRAM,
                      "misspelt.py": MISSPELT_PROGRAM})
     for name, text in programs.items():

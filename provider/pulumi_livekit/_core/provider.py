@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 )
 
 from .._api.endpoint import Endpoint
-from .._exceptions import ConfigurationError, NotFoundError, OtherProjectError, ValidationError
+from .._exceptions import ConfigurationError, LookupFailedError, NotFoundError, OtherProjectError, ValidationError
 from .._model import canonical, validation
 from .._model.field_update import field_update
 from .._model.kinds import Kind
@@ -40,6 +40,7 @@ from .._model.secrets import credentials_in
 from .._model.stored import OUTPUT_ONLY, upgraded
 from .connection import SETTINGS, connection_problems, project_mark, project_of, resolve_connection
 from .livekit_rules import check_media
+from .lookups import Found, Query, find
 from .sdk import normalize_unknowns, pickled_by_name, secret_value
 from .state import ProcessState, client_for, current, register_secrets
 
@@ -132,7 +133,7 @@ class SIPResourceProvider(ResourceProvider):
             return CheckResult(news, failures)
         if not canonical.contains_unknown(desired):
             message = self._message(desired)
-            desired = self._state(message)
+            desired = self.state_of(message)
             failures += self.check_against_others(olds, desired, message, endpoint)
             if failures:
                 return CheckResult(news, failures)
@@ -186,10 +187,16 @@ class SIPResourceProvider(ResourceProvider):
         return UpdateResult(self._outputs(stored, news, client.connection))
 
     def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
+        """What LiveKit holds for the object. `props` without the ID come from no earlier read or create: a
+        program's `get` reads an object it does not manage, and one that is not there is an error. A refresh's
+        object that is not there is gone, and dropped from the state."""
         client = self._client(props)
         listing = self.state.listings.for_read(client.connection, self.kind.message, lambda: client.list(self.kind))
         stored = listing.get(object_id)
         if stored is None:
+            if not props.get(self.kind.id_field):
+                raise LookupFailedError(f"{self.kind.name} {object_id} not found: the LiveKit project at "
+                                        f"{client.connection.url} holds no {self.kind.noun} with that ID", found=0)
             return ReadResult("", {})
         outputs = self._outputs(stored, props, client.connection)
         # The engine re-marks secrets only by name against the state it sent, and on import it sends
@@ -212,6 +219,10 @@ class SIPResourceProvider(ResourceProvider):
                     listings.deleted(client.connection, self.kind.message, object_id)
         except NotFoundError:
             pass  # already gone: the desired end state
+
+    def find(self, query: Query) -> Found:
+        """What a lookup of this kind finds in the project the provider's configuration reaches."""
+        return find(query, self._client({}), self.state.lookups)
 
     # ---- helpers --------------------------------------------------------------------
 
@@ -281,13 +292,15 @@ class SIPResourceProvider(ResourceProvider):
         register_secrets(_secret_values(self, props))
         return upgraded(canonical.to_message(self.kind.message, desired))
 
-    def _state(self, message: Message) -> dict[str, Any]:
+    def state_of(self, message: Message) -> dict[str, Any]:
+        """An object's state, as a read's outputs hold it (without the ID): canonical, secrets split out (and
+        registered, for `redact`)."""
         state = self.split_secrets(canonical.canonical_from_message(message))
         register_secrets(_secret_values(self, state))
         return state
 
     def _outputs(self, stored: Message, props: Mapping[str, Any], endpoint: Endpoint) -> dict[str, Any]:
-        state = self._state(stored)
+        state = self.state_of(stored)
         outputs = {**state, self.kind.id_field: getattr(stored, self.kind.id_field),
                    PROJECT_KEY: project_mark(endpoint)}
         if props.get(CONNECTION):

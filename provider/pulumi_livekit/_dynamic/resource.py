@@ -6,7 +6,6 @@ import functools
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, TypeVar
 
 import pulumi
-from google.protobuf.descriptor import Descriptor
 from pulumi.dynamic import Resource
 
 from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
@@ -15,7 +14,7 @@ from .._model import validation
 from .._model.descriptors import is_map, is_repeated
 from .._model.kinds import PIN
 from .._model.paths import top_of
-from .._model.secrets import credentials_in, is_credential, pin_of, without_pin
+from .._model.secrets import credentials_in, holding_credentials, pin_of, without_pin
 from .._model.spec import load_spec
 from .._model.stored import OUTPUT_ONLY
 from .conversion import as_input, holds_outputs
@@ -75,6 +74,35 @@ class SIPResource(Resource):
         props[PROVIDER_KEY] = serialized_provider(provider)
         register_resource(self, type(self)._type_token(), resource_name, props, opts)
         declare_for_review(resource_name, self, provider.kind, inputs, props.get(CONNECTION))
+
+    @classmethod
+    def get(cls: type[R], resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
+            *, connection: Optional[Connection] = None) -> R:
+        """The object with this ID, read from LiveKit, never changed or deleted by this stack (Pulumi's `get`).
+
+        Its outputs are what LiveKit holds, at preview too; `pulumi refresh` shows what changed since. Reached as
+        the resources are: through `connection`, else stack config `livekit:*`, else `LIVEKIT_*`. The preview
+        fails, naming the ID, when LiveKit holds no such object."""
+        resource = cls.__new__(cls)
+        resource._read(resource_name, id, connection, opts)
+        return resource
+
+    def _read(self, resource_name: str, object_id: pulumi.Input[str], connection: Optional[Connection],
+              opts: Optional[pulumi.ResourceOptions]) -> None:
+        provider = type(self)._provider
+        kind = provider.kind
+        # Every output registered as nothing (the SDK sends no None): the read fills in what LiveKit holds. The
+        # ID is not sent either, which is how the provider tells a `get` from a refresh of what it read before.
+        outputs = _lazy_fields(provider) - {CONNECTION}
+        props: dict[str, Any] = dict.fromkeys((kind.id_field, *outputs))
+        if connection is not None:
+            props[CONNECTION] = _secret_connection(connection)
+        props[PROVIDER_KEY] = serialized_provider(provider)
+        read = pulumi.ResourceOptions(id=object_id, additional_secret_outputs=[*kind.secret_keys, CONNECTION])
+        register_resource(self, type(self)._type_token(), resource_name, props,
+                          read if opts is None else pulumi.ResourceOptions.merge(opts, read))
+        declare_for_review(resource_name, self, kind, {key: getattr(self, key) for key in outputs},
+                           props.get(CONNECTION), managed=False)
 
     @classmethod
     def _type_token(cls) -> str:
@@ -138,16 +166,7 @@ def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
 @functools.lru_cache(maxsize=None)
 def _may_hold_credentials(provider: SIPResourceProvider) -> tuple[str, ...]:
     """The message fields that can hold a credential nested in them, besides those the provider splits out."""
-
-    def reaches(descriptor: Descriptor, outer: frozenset[str]) -> bool:
-        if descriptor.full_name in outer:  # a message that holds itself, through others
-            return False
-        return any((is_credential(field) and field.name not in provider.kind.split_keys)
-                   or (field.message_type is not None and reaches(field.message_type, outer | {descriptor.full_name}))
-                   for field in descriptor.fields)
-
-    return tuple(field.name for field in provider.kind.message.DESCRIPTOR.fields
-                 if field.message_type is not None and reaches(field.message_type, frozenset()))
+    return holding_credentials(provider.kind.message.DESCRIPTOR, provider.kind.split_keys)
 
 
 def _secret_once_known(provider: SIPResourceProvider, key: str, value: Any) -> pulumi.Output:

@@ -20,10 +20,11 @@ from .._core.connection import SETTINGS
 from .._core.silencing import IGNORE_SETTING
 from .._model.descriptions import described, json_name
 from .._model.descriptors import is_map, is_repeated
+from .._model.kinds import Kind
 from .._model.secrets import is_credential
 from .._model.stored import OUTPUT_ONLY
 from .._version import VERSION
-from ._kinds import KINDS, PACKAGE
+from ._kinds import FUNCTIONS, KINDS, PACKAGE
 
 _SCALARS = {
     FieldDescriptor.TYPE_STRING: "string",
@@ -102,21 +103,55 @@ def _config_properties() -> dict[str, Any]:
     return properties
 
 
+_LOOKUP_KEYS = {
+    "id": "The object's ID.",
+    "name": "Its name, as LiveKit holds it.",
+    "number": "A number it serves (`numbers`), compared as LiveKit compares numbers.",
+}
+
+
+def _function(kind: Kind, one: bool, info_type: str, outputs: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """A lookup of `kind`: the object (its outputs inline), or every match (a list of `info_type`)."""
+    noun = kind.noun
+    if one:
+        what = (f"The {noun} matching every key given; the preview fails when none matches or several do. The "
+                f"stack reads it without managing it.")
+        returns = {"properties": outputs, "required": required}
+    else:
+        what = f"Every {noun} matching every key given (with none, every {noun})."
+        returns = {"properties": {"items": {"type": "array", "items": {"$ref": f"#/types/{info_type}"},
+                                            "description": f"The {noun}s found."}},
+                   "required": ["items"]}
+    return {"description": f"{what} Secrets in what it returns are secret.",
+            "inputs": {"properties": {key: {"type": "string", "description": text}
+                                      for key, text in _LOOKUP_KEYS.items()}},
+            "outputs": returns}
+
+
 @functools.cache
 def schema() -> str:
     builder = _Builder()
-    resources = {}
+    resources, functions = {}, {}
     for token, provider in KINDS.items():
-        descriptor = provider.kind.message.DESCRIPTOR
+        kind = provider.kind
+        descriptor = kind.message.DESCRIPTOR
         inputs = builder.properties(descriptor)
-        id_field = descriptor.fields_by_name[provider.kind.id_field]
+        id_field = descriptor.fields_by_name[kind.id_field]
+        id_property = id_field.json_name
+        outputs = {**inputs, id_property: {"type": "string", "description": _described(id_field.full_name)}}
         resources[token] = {
             "description": _described(descriptor.full_name),
             "inputProperties": inputs,
-            "properties": {**inputs, id_field.json_name: {"type": "string",
-                                                          "description": _described(id_field.full_name)}},
-            "required": [id_field.json_name],
+            "properties": outputs,
+            "required": [id_property],
         }
+        # The object as a lookup finds it: the list form's items.
+        info_type = builder.token(descriptor.full_name)
+        builder.types[info_type] = {"type": "object", "description": _described(descriptor.full_name),
+                                    "properties": outputs, "required": [id_property]}
+        for function_token, function in FUNCTIONS.items():
+            if function.provider is provider:
+                functions[function_token] = _function(kind, function.one, info_type, outputs, [id_property])
     config = _config_properties()
     return json.dumps({
         "name": PACKAGE,
@@ -129,6 +164,7 @@ def schema() -> str:
         "provider": {"description": "A LiveKit project: its URL and API credentials.",
                      "inputProperties": config, "properties": config},
         "resources": resources,
+        "functions": functions,
         "types": builder.types,
         "language": {
             "nodejs": {"packageName": "@pulumi-livekit/livekit", "dependencies": {"@pulumi/pulumi": "^3.0.0"}},
