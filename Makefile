@@ -4,7 +4,7 @@ PY := .venv/bin/python
 # The test bed's Pulumi install folder; no virtualenv on PATH: programs name theirs in Pulumi.yaml.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: demo test test-fast bootstrap down worker bench docs clean sdks
+.PHONY: demo test test-fast bootstrap down worker bench docs clean sdks generate
 
 bootstrap:
 	@scripts/bootstrap
@@ -29,6 +29,12 @@ test: bootstrap
 # The unit tier alone: no livekit-server, no Redis, no `pulumi`; one process, seconds.
 test-fast: bootstrap
 	@$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
+
+# The committed files written from livekit-protocol's descriptors and the descriptions: the Python typed inputs and
+# resource classes, the API reference pages. tests/unit/test_generated.py fails while they differ from what this writes.
+generate: bootstrap
+	@$(PY) scripts/gen_python_types.py
+	@$(PY) scripts/gen_reference.py
 
 # The provider plugin's TypeScript and Go SDKs, from its schema, in sdk/ (docs/plugin.md).
 sdks: bootstrap

@@ -48,8 +48,6 @@ from support import DIFFERENTIAL as SUMMARY  # the name its counts go by in the 
 NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")
 NEWER_ANSWERS = {method: with_unknown_field(answer, NEWER) for method, answer in (
     ("ListSIPDispatchRule", sip_pb.ListSIPDispatchRuleResponse),
-    ("GetSIPInboundTrunk", sip_pb.GetSIPInboundTrunkResponse),
-    ("GetSIPOutboundTrunk", sip_pb.GetSIPOutboundTrunkResponse),
     ("ListSIPInboundTrunk", sip_pb.ListSIPInboundTrunkResponse),
     ("ListSIPOutboundTrunk", sip_pb.ListSIPOutboundTrunkResponse))}
 STEPS_ENV = "PULUMI_LIVEKIT_DIFFERENTIAL_STEPS"

@@ -134,14 +134,19 @@ PLUGIN_DIR = REPO / ".venv" / "bin"  # where `make bootstrap` installs the conso
 
 
 def yaml_program(folder: Path, resources: dict[str, Any], *, plugin_entry: bool = True,
-                 config: Optional[dict[str, Any]] = None) -> Path:
+                 config: Optional[dict[str, Any]] = None, variables: Optional[dict[str, Any]] = None,
+                 outputs: Optional[dict[str, Any]] = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     project: dict[str, Any] = {"name": "plugin-test", "runtime": "yaml"}
     if plugin_entry:
         project["plugins"] = {"providers": [{"name": "livekit", "path": str(PLUGIN_DIR)}]}
     if config:
         project["config"] = config
+    if variables:
+        project["variables"] = variables
     project["resources"] = resources
+    if outputs:
+        project["outputs"] = outputs
     # As a careful user writes it: a string the YAML host would read as a number (1e3) quoted.
     (folder / "Pulumi.yaml").write_text(yaml_text(project, sort_keys=False))
     return folder
@@ -236,6 +241,21 @@ def write_config(stack: PulumiStack, values: dict[str, Any], *, replace: bool = 
             config[key] = value if isinstance(value, str) else json.dumps(value)
     settings["config"] = config
     path.write_text(yaml.safe_dump(settings))
+
+
+def example_stack(pulumi_stack, folder: Path, stack_name: str, **options: Any) -> PulumiStack:
+    """A stack of the example in `folder` (made by the `pulumi_stack` fixture, with `options`), with the example's
+    own Pulumi.<stack_name>.yaml settings.
+
+    PulumiStack does not copy Pulumi.*.yaml, and `stack init` already wrote this stack's file (the encryption
+    salt; livekit:* joins it before the first command), so the example's config is merged into it."""
+    stack = pulumi_stack(folder, stack_name, **options)
+    example = yaml.safe_load((folder / f"Pulumi.{stack_name}.yaml").read_text())
+    target = stack.program_dir / f"Pulumi.{stack_name}.yaml"
+    settings = yaml.safe_load(target.read_text())
+    settings.setdefault("config", {}).update(example["config"])
+    target.write_text(yaml.safe_dump(settings))
+    return stack
 
 
 def state_ids(stack: PulumiStack, type_suffix: str) -> dict[str, str]:

@@ -12,70 +12,39 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import (
-    APIError,
-    AuthenticationError,
-    ConfigurationError,
-    InvalidArgumentError,
-    LiveKitError,
-    NotFoundError,
-    ResourceExhaustedError,
-    TransportError,
-    UnavailableError,
-    ValidationError,
-)
+# `X as X`: re-exported, as type checkers read it (PEP 484).
+from ._exceptions import APIError as APIError
+from ._exceptions import AuthenticationError as AuthenticationError
+from ._exceptions import ConfigurationError as ConfigurationError
+from ._exceptions import InvalidArgumentError as InvalidArgumentError
+from ._exceptions import LiveKitError as LiveKitError
+from ._exceptions import LookupFailedError as LookupFailedError
+from ._exceptions import NotFoundError as NotFoundError
+from ._exceptions import ResourceExhaustedError as ResourceExhaustedError
+from ._exceptions import TransportError as TransportError
+from ._exceptions import UnavailableError as UnavailableError
+from ._exceptions import ValidationError as ValidationError
 
-if TYPE_CHECKING:
-    from ._dynamic.dispatch_rule import DispatchRule
-    from ._dynamic.inputs import (
-        Connection,
-        DispatchRuleCallee,
-        DispatchRuleDirect,
-        DispatchRuleIndividual,
-        RoomAgentDispatch,
-        RoomConfiguration,
-        SIPMediaConfig,
-    )
-    from ._dynamic.trunks import InboundTrunk, OutboundTrunk
+if TYPE_CHECKING:  # what type checkers see of the program side: every name its modules list in `__all__`
+    from ._dynamic.found import *  # noqa: F403
+    from ._dynamic.inputs import *  # noqa: F403
+    from ._dynamic.lookups import *  # noqa: F403
+    from ._dynamic.resources import *  # noqa: F403
 
-# The program side, loaded on first use: the provider plugin and the command line import this package without it.
-_PROGRAM_SIDE = {
-    "DispatchRule": "._dynamic.dispatch_rule",
-    "InboundTrunk": "._dynamic.trunks",
-    "OutboundTrunk": "._dynamic.trunks",
-    **dict.fromkeys(("Connection", "DispatchRuleCallee", "DispatchRuleDirect", "DispatchRuleIndividual",
-                     "RoomAgentDispatch", "RoomConfiguration", "SIPMediaConfig"), "._dynamic.inputs"),
-}
+# The program side (`_dynamic`), loaded on first use of one of its names: the provider plugin and the command line
+# import this package without it.
+_PROGRAM_SIDE = ("._dynamic.resources", "._dynamic.inputs", "._dynamic.lookups", "._dynamic.found")
 
+if not TYPE_CHECKING:  # a module `__getattr__` would make every name a type checker does not know `Any`
 
-def __getattr__(name: str) -> Any:
-    module = _PROGRAM_SIDE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-__all__ = [
-    "APIError",
-    "AuthenticationError",
-    "ConfigurationError",
-    "Connection",
-    "DispatchRule",
-    "DispatchRuleCallee",
-    "DispatchRuleDirect",
-    "DispatchRuleIndividual",
-    "InboundTrunk",
-    "InvalidArgumentError",
-    "LiveKitError",
-    "NotFoundError",
-    "OutboundTrunk",
-    "ResourceExhaustedError",
-    "RoomAgentDispatch",
-    "RoomConfiguration",
-    "SIPMediaConfig",
-    "TransportError",
-    "UnavailableError",
-    "ValidationError",
-]
+    def __getattr__(name: str) -> Any:
+        if name.startswith("_") and name != "__all__":  # asked by import machinery and tools: never the program side
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        modules = [importlib.import_module(module, __name__) for module in _PROGRAM_SIDE]
+        public = {key: getattr(module, key) for module in modules for key in module.__all__}
+        errors = [key for key, value in globals().items() if isinstance(value, type) and issubclass(value, LiveKitError)]
+        public["__all__"] = sorted([*errors, *public])
+        if name not in public:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals().update(public)
+        return public[name]

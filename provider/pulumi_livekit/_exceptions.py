@@ -36,6 +36,14 @@ class ValidationError(LiveKitError):
         super().__init__(f"{path}: {problem}" if path else problem)
 
 
+class LookupFailedError(LiveKitError):
+    """A lookup found no object, or several where one was expected. `found` is how many matched."""
+
+    def __init__(self, message: str, *, found: int) -> None:
+        self.found = found
+        super().__init__(message)
+
+
 class TransportError(LiveKitError):
     """LiveKit could not be reached, or did not answer within the timeout.
 

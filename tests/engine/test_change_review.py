@@ -12,7 +12,7 @@ import yaml
 
 from pulumi_livekit.testing import PulumiStack
 
-from support import EXAMPLES, POLICY_VENV
+from support import EXAMPLES, POLICY_VENV, REPO
 
 REVIEW = EXAMPLES / "change-review"
 MULTI_ENV = EXAMPLES / "multi-env"
@@ -37,6 +37,13 @@ def review(dev: PulumiStack, *args: str, markdown: Path | None = None) -> subpro
            **({"REVIEW_MARKDOWN": str(markdown)} if markdown else {})}
     assert shutil.which("livekit-routes", path=env.get("PATH")) is None
     return subprocess.run([str(REVIEW / "review.sh"), *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def documented_diff() -> str:
+    """The `livekit-routes diff` of this change to the prod stack, as docs/change-review.md quotes it."""
+    page = (REPO / "docs" / "change-review.md").read_text()
+    quoted = page.split("From `examples/change-review/` (a change to the multi-env prod stack):", 1)[1]
+    return re.search(r"```\n(.*?)```", quoted, re.S).group(1)
 
 
 def test_without_livekit_routes_anywhere_the_script_says_where_to_install_it(tmp_path):
@@ -74,6 +81,7 @@ def test_the_review_script_shows_the_resource_diff_and_the_calls_it_moves(liveki
                          r'    after:  trunk "inbound" -> rule "support": room dev-support-_\{caller\}_\{random\}, '
                          r'agent support-agent-dev\n', dev_part), dev_part
         assert "3 of 4 calls change route" in prod_part and '+ [2]: "+15105550102"' in prod_part
+        assert documented_diff() in prod_part  # what docs/change-review.md quotes
         assert re.search(r'~ to \+15105550102 from anyone\n'
                          r'    before: no trunk, no rule: dropped\n'
                          r'    after:  trunk "inbound" -> rule "support": room call-_\{caller\}_\{random\}, '

@@ -365,7 +365,7 @@ def test_import_reads_from_the_project_the_resource_connection_names(pulumi_stac
     assert oracle.rules() == [] and len(other_oracle.rules()) == 1
 
 
-def test_a_refresh_lists_each_kind_once_and_never_reads_stale_state(pulumi_stack, livekit, oracle):
+def test_a_refresh_lists_each_kind_once_per_provider_process_and_never_reads_stale_state(pulumi_stack, livekit, oracle):
     rules = [{"type": "DispatchRule", "name": f"rule-{i}",
               "args": {"name": f"rule {i}", "rule": {"dispatchRuleDirect": {"roomName": f"room-{i}"}},
                        "trunk_ids": [unique_trunk()]}} for i in range(5)]
@@ -382,6 +382,17 @@ def test_a_refresh_lists_each_kind_once_and_never_reads_stale_state(pulumi_stack
         proxy.clear()
         stack.refresh()
         assert dict(proxy.counts) == {"ListSIPDispatchRule": 1, "ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1}
+        # Without --skip-preview the refresh runs the provider twice, its preview first: each lists once.
+        proxy.clear()
+        stack.run("refresh", "--yes")
+        assert dict(proxy.counts) == {"ListSIPDispatchRule": 2, "ListSIPInboundTrunk": 2, "ListSIPOutboundTrunk": 2}
+        # So does `up`: a new rule's check lists the server's rules at the preview and again at the update.
+        rules.append({"type": "DispatchRule", "name": "rule-new", "args": {
+            "rule": {"dispatchRuleDirect": {"roomName": "room-new"}}, "trunk_ids": [unique_trunk()]}})
+        stack.set_config("resources", json.dumps(rules + trunks))
+        proxy.clear()
+        stack.run("up", "--yes")
+        assert dict(proxy.counts) == {"ListSIPDispatchRule": 2, "CreateSIPDispatchRule": 1}
 
         # Changed out of band between two refreshes: the second one sees it.
         oracle.call("update_dispatch_rule_fields", rule_id, name="renamed in the dashboard")

@@ -40,7 +40,7 @@ def test_twine_check_passes_on_the_sdist_and_the_wheel(distributions):
     assert checked.stdout.count("PASSED") == 2, checked.stdout
 
 
-def test_the_wheel_declares_what_pyproject_declares_and_ships_the_package_without_the_tests(distributions):
+def test_the_wheel_declares_what_pyproject_declares_and_ships_the_package_without_the_tests_or_test_bed(distributions):
     project = pyproject()["project"]
     with zipfile.ZipFile(distributions["wheel"]) as wheel:
         names = wheel.namelist()
@@ -55,8 +55,10 @@ def test_the_wheel_declares_what_pyproject_declares_and_ships_the_package_withou
     packages = {name.rsplit("/", 1)[0] for name in names if name.endswith(".py")}
     assert packages == {"pulumi_livekit", "pulumi_livekit/_model", "pulumi_livekit/_api", "pulumi_livekit/_core",
                         "pulumi_livekit/_dynamic", "pulumi_livekit/plugin", "pulumi_livekit/cli",
-                        "pulumi_livekit/cli/_codegen", "pulumi_livekit/routing", "pulumi_livekit/testing"}
+                        "pulumi_livekit/cli/_codegen", "pulumi_livekit/routing", "pulumi_livekit/policy"}
+    # Not the test bed: it needs the clone.
     assert not [name for name in names if name.endswith(".pyc") or name.startswith("tests/")]
+    assert "pulumi_livekit/py.typed" in names  # type checkers read the package's annotations (PEP 561)
 
 
 def test_the_sdist_holds_the_sources_the_wheel_is_built_from(distributions):

@@ -1,6 +1,6 @@
 """Every JSON example of LiveKit's dispatch-rule page (kept verbatim in examples/from-json/rules)
 through `DispatchRule.from_json`, and every example program, through the real engine against the
-real server."""
+real server (the root stack, the quick start's, runs as `make demo` runs it: tests/engine/test_demo.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from google.protobuf import json_format
 from livekit import api as lkapi
 
-from support import EXAMPLES, REPO
+from support import EXAMPLES
 
 # The JSON of every example on LiveKit's dispatch-rule page, copied verbatim (trailing commas and
 # all) when the examples were written: the fixture, so that a clone needs nothing beside it.
@@ -62,11 +62,3 @@ def test_example_program_goes_up_and_down(name, pulumi_stack, oracle):
     stack.destroy()
     assert oracle.rules() == []
 
-
-def test_quickstart_root_stack(pulumi_stack, oracle):
-    stack = pulumi_stack(REPO)
-    stack.up()
-    rule = oracle.rule(stack.outputs()["rule_id"])
-    assert rule.rule.dispatch_rule_individual.room_prefix == "call-"
-    assert [a.agent_name for a in rule.room_config.agents] == ["inbound-agent"]
-    stack.preview("--expect-no-changes")

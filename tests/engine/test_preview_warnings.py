@@ -4,8 +4,9 @@ silenced by its entry in `livekit:ignoreRoutingWarnings`, none sent for a projec
 from __future__ import annotations
 
 import json
+import re
 
-from support import PROGRAMS, warnings_of
+from support import PROGRAMS, REPO, warnings_of
 
 PIN = "90210733415"
 OPEN = {"dispatchRuleIndividual": {"roomPrefix": "call-"}}
@@ -31,6 +32,14 @@ EXPECTED = {  # resource -> the warnings about it
 }
 
 
+def documented_warnings() -> set[str]:
+    """The warnings docs/change-review.md shows from `pulumi preview --diff` of this file's project."""
+    page = (REPO / "docs" / "change-review.md").read_text()
+    quoted = page.split("`tests/engine/test_preview_warnings.py`'s project", 1)[1]
+    block = re.search(r"```\n(.*?)```", quoted, re.S).group(1)
+    return set(block.splitlines())
+
+
 def test_each_routing_warning_reaches_the_preview_on_its_resource_and_each_can_be_silenced(pulumi_stack, oracle):
     stack = pulumi_stack(PROGRAMS / "declared")
     stack.set_config("resources", json.dumps(RESOURCES), secret=True)
@@ -41,6 +50,9 @@ def test_each_routing_warning_reaches_the_preview_on_its_resource_and_each_can_b
            "trunk-without-rule:silent]" in human, human
     assert "has +1 555-0300 in inbound_numbers, which no call matches" in human
     assert PIN not in human
+    # docs/change-review.md quotes this preview's warnings.
+    shown = {line.strip() for line in human.splitlines() if line.strip().startswith("warning: ")}
+    assert documented_warnings() == shown
 
     stack.up()  # the same review once everything exists, under the server's IDs
     assert warnings_of(stack.preview()) == EXPECTED

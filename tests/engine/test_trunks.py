@@ -14,7 +14,7 @@ from livekit import api as lkapi
 
 from pulumi_livekit.testing import resource_name
 
-from support import EXAMPLES, PROGRAMS
+from support import EXAMPLES, PROGRAMS, example_stack
 
 TRUNKS = PROGRAMS / "trunks"
 INBOUND_PASSWORD = "inbound-Pa55word-7731"  # literals of tests/programs/trunks/__main__.py
@@ -142,21 +142,6 @@ def test_agents_example_routes_its_number_to_the_named_agent(pulumi_stack, oracl
     assert oracle.inbound_trunks() == [] and oracle.rules() == []
 
 
-def _multi_env_stack(pulumi_stack, env: str):
-    """A stack of examples/multi-env with the example's own Pulumi.<env>.yaml settings.
-
-    PulumiStack does not copy Pulumi.*.yaml, and `stack init` already wrote this stack's file (the
-    encryption salt; livekit:* joins it before the first command), so the example's config is merged
-    into it."""
-    stack = pulumi_stack(EXAMPLES / "multi-env", env)
-    example = yaml.safe_load((EXAMPLES / "multi-env" / f"Pulumi.{env}.yaml").read_text())
-    target = stack.program_dir / f"Pulumi.{env}.yaml"
-    settings = yaml.safe_load(target.read_text())
-    settings.setdefault("config", {}).update(example["config"])
-    target.write_text(yaml.safe_dump(settings))
-    return stack
-
-
 def test_multi_env_dev_and_prod_stacks_coexist_and_destroy_only_their_own(pulumi_stack, oracle):
     for env in ("dev", "prod"):
         text = (EXAMPLES / "multi-env" / f"Pulumi.{env}.yaml").read_text()
@@ -164,7 +149,7 @@ def test_multi_env_dev_and_prod_stacks_coexist_and_destroy_only_their_own(pulumi
         assert "secure:" not in text and "encryptionsalt" not in text
         assert not [key for key in yaml.safe_load(text)["config"] if key.startswith("livekit:")]
 
-    dev, prod = _multi_env_stack(pulumi_stack, "dev"), _multi_env_stack(pulumi_stack, "prod")
+    dev, prod = (example_stack(pulumi_stack, EXAMPLES / "multi-env", env) for env in ("dev", "prod"))
     dev.up()
     prod.up()
     ids = {env: stack.outputs() for env, stack in (("dev", dev), ("prod", prod))}

@@ -1,7 +1,7 @@
 """A check verifies its LiveKit connection once per process: one List of the project's dispatch rules (the listing a
 rule's conflict check reads), so a refused key or secret fails every check on that connection with the message a
 deployment would give, and `PULUMI_LIVEKIT_OFFLINE_PREVIEW` makes checks ask nothing. On httpx.MockTransport; the
-same through the engine in tests/engine/test_preview_credentials.py."""
+same through the engine in tests/engine/test_credentials.py."""
 
 from __future__ import annotations
 

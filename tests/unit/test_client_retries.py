@@ -3,7 +3,7 @@
 `ScriptedSIP` keeps objects as LiveKit would and answers the client's requests; a test scripts
 what goes wrong with each request of a method (a lost answer, a refused connection, an error
 status). The same paths run end to end against livekit-server behind the fault proxy in
-tests/test_client.py and tests/test_reliability.py.
+tests/server/test_client.py and tests/engine/test_faults.py.
 """
 
 from __future__ import annotations

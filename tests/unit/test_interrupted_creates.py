@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import pytest
 from livekit.protocol import sip as sip_pb
-
 from pulumi_livekit._api.endpoint import Endpoint
-from pulumi_livekit._core.connection import project_mark
+from pulumi_livekit._core.connection import PROJECT_KEY, project_mark
 from pulumi_livekit._core.interrupted import StackRecord, interrupted_create_message
-from pulumi_livekit._core.provider import PROJECT_KEY
-from pulumi_livekit._model.properties import SECRET_SIG
 from pulumi_livekit._model.kinds import DISPATCH_RULE, OUTBOUND_TRUNK
+from pulumi_livekit._model.properties import SECRET_SIG
 from pulumi_livekit.cli.recover import Plan, Refused, endpoint_of, plan, state_with
 
 STACK = "urn:pulumi:dev::telephony"

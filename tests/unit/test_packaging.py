@@ -1,12 +1,13 @@
 """What the package declares against what it does: imports against pyproject.toml's dependencies,
 the version against the changelog and the commands, the Pulumi range against the range tested.
 
-The whole of provider/pulumi_livekit is walked, `testing/` included: it ships in the wheel and its
-docstring offers it to users who test their own programs, so what it imports must install too."""
+What the wheel ships of provider/pulumi_livekit is walked: every package but those pyproject.toml excludes
+(the test bed, `testing/`, which runs this clone's tools)."""
 
 from __future__ import annotations
 
 import ast
+import fnmatch
 import importlib.util
 import re
 import sys
@@ -32,10 +33,21 @@ def requirements(group: str = "") -> dict[str, Requirement]:
     return {canonicalize_name(r.name): r for r in map(Requirement, listed)}
 
 
-def imported_modules(root: Path) -> dict[str, list[str]]:
-    """Each absolute import outside the standard library and this package -> the files importing it."""
-    found: dict[str, list[str]] = {}
+def shipped(root: Path) -> list[Path]:
+    """The package's source files the wheel holds: pyproject.toml's `exclude` patterns name the packages it leaves."""
+    excluded = pyproject()["tool"]["setuptools"]["packages"]["find"]["exclude"]
+    files = []
     for path in sorted(root.rglob("*.py")):
+        package = ".".join(path.parent.relative_to(root.parent).parts)
+        if not any(fnmatch.fnmatchcase(package, pattern) for pattern in excluded):
+            files.append(path)
+    return files
+
+
+def imported_modules(root: Path) -> dict[str, list[str]]:
+    """Each absolute import outside the standard library and this package -> the files (that ship) importing it."""
+    found: dict[str, list[str]] = {}
+    for path in shipped(root):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]

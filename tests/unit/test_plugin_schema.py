@@ -25,6 +25,11 @@ RESOURCES = {"DispatchRule": sip_pb.SIPDispatchRuleInfo, "InboundTrunk": sip_pb.
              "OutboundTrunk": sip_pb.SIPOutboundTrunkInfo}
 
 
+def _shape(spec: dict) -> dict:
+    """A property's type and marks, without its description."""
+    return {key: value for key, value in spec.items() if key != "description"}
+
+
 def _resolve(spec: dict) -> dict:
     return SCHEMA["types"][spec["$ref"].removeprefix("#/types/")] if "$ref" in spec else spec
 
@@ -60,7 +65,7 @@ def test_every_input_field_of_the_message_is_a_property(name):
 def test_secrets_are_marked_and_rule_kinds_are_typed():
     types = SCHEMA["types"]
     for kind in ("SIPDispatchRuleIndividual", "SIPDispatchRuleDirect", "SIPDispatchRuleCallee"):
-        assert types[f"livekit:index:{kind}"]["properties"]["pin"] == {"type": "string", "secret": True}
+        assert _shape(types[f"livekit:index:{kind}"]["properties"]["pin"]) == {"type": "string", "secret": True}
     for trunk in ("InboundTrunk", "OutboundTrunk"):
         assert SCHEMA["resources"][f"livekit:index:{trunk}"]["inputProperties"]["authPassword"]["secret"] is True
     assert SCHEMA["config"]["variables"]["apiSecret"]["secret"] is True
@@ -69,11 +74,11 @@ def test_secrets_are_marked_and_rule_kinds_are_typed():
     encryption = types["livekit:index:SIPMediaEncryption"]["enum"]
     assert [value["value"] for value in encryption] == [v.name for v in sip_pb.SIPMediaEncryption.DESCRIPTOR.values]
     agents = types["livekit:index:RoomConfiguration"]["properties"]["agents"]
-    assert agents == {"type": "array", "items": {"$ref": "#/types/livekit:index:RoomAgentDispatch"}}
+    assert _shape(agents) == {"type": "array", "items": {"$ref": "#/types/livekit:index:RoomAgentDispatch"}}
     # Egress credentials inside a rule's roomConfig, wherever their message appears.
     s3 = types["livekit:index:S3Upload"]["properties"]
     assert s3["secret"]["secret"] is s3["accessKey"]["secret"] is True and "secret" not in s3["bucket"]
-    assert types["livekit:index:StreamOutput"]["properties"]["urls"] == {
+    assert _shape(types["livekit:index:StreamOutput"]["properties"]["urls"]) == {
         "type": "array", "items": {"type": "string"}, "secret": True}
 
 

@@ -12,17 +12,15 @@ import httpx
 import pytest
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import ConfigureRequest
-
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._core import state as _state
+from pulumi_livekit._core.connection import PROJECT_KEY, project_mark
+from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core.trunks import InboundTrunkProvider
+from pulumi_livekit._exceptions import OtherProjectError
 from pulumi_livekit._model.canonical import onto_stored
 from pulumi_livekit._model.field_update import field_update
 from pulumi_livekit._model.stored import upgraded
-from pulumi_livekit._api.endpoint import Endpoint
-from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._exceptions import OtherProjectError
-from pulumi_livekit._core.connection import project_mark
-from pulumi_livekit._core.provider import PROJECT_KEY
-from pulumi_livekit._core.trunks import InboundTrunkProvider
 from pulumi_livekit.testing import unknown_field
 
 NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")

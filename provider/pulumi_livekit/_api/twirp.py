@@ -42,6 +42,8 @@ class Twirp:
         self.base = connection.twirp_base
         self.service = service
         self._tokens = TokenSource(connection.api_key, connection.api_secret, grants=grants)
+        # Each method's URL, parsed once: httpx parses a URL given as text again on every request.
+        self._urls: dict[str, httpx.URL] = {}
         self._http = httpx.Client(
             timeout=timeout,
             verify=tls_verification(self.base),
@@ -58,7 +60,9 @@ class Twirp:
 
     def call(self, method: str, request: Message, response_type: type[M], request_id: str, remaining: float) -> M:
         """One attempt, its timeouts cut to the `remaining` seconds of its operation."""
-        url = f"{self.base}/twirp/{self.service}/{method}"
+        url = self._urls.get(method)
+        if url is None:
+            url = self._urls[method] = httpx.URL(f"{self.base}/twirp/{self.service}/{method}")
         headers = {
             "Authorization": f"Bearer {self._tokens.token()}",
             "Content-Type": "application/protobuf",

@@ -109,6 +109,15 @@ def project_of(endpoint: Endpoint) -> tuple[str, str]:
     return endpoint.twirp_base, endpoint.api_key
 
 
+# An output no program declares: which LiveKit project the object is in (`project_mark`), so that a change of the
+# stack's connection (stack config or environment, which no resource's inputs hold) is seen before anything is sent
+# to the other project with the object's ID. Not an input: what reads return as inputs leaves it out. Its leading
+# "__" keeps it out of the engine's diffs, as `__provider` is; states written before that keep it under its earlier
+# name, read until their next write.
+PROJECT_KEY = "__project"
+PROJECT_KEYS = (PROJECT_KEY, "_project")
+
+
 @functools.lru_cache(maxsize=64)
 def project_mark(endpoint: Endpoint) -> str:
     """`project_of` an endpoint as a short digest: what state records, 16 characters per resource, that names no URL

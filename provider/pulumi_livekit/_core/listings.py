@@ -10,7 +10,7 @@ PIN change), is looked up in the listing of the server's rules, taken when the f
 is checked, so a preview that changes no rule's calls sends no request. The listing is then
 kept current with this process's own writes (a deployment checks a rule after creating others),
 so a deployment lists at most once too. What other people change on the server meanwhile is
-left to the server, which refuses a conflict at create.
+left to the server, which refuses a conflict at create and at update.
 
 The same listing tells a create which identical rules were there before it (see `_api.adoption`), so
 that it sends no List of its own. A twin someone else makes between the check and the create

@@ -31,7 +31,8 @@ from pulumi.dynamic import (
 )
 
 from .._api.endpoint import Endpoint
-from .._exceptions import ConfigurationError, LiveKitError, NotFoundError, OtherProjectError, ValidationError
+from .._exceptions import (ConfigurationError, LiveKitError, LookupFailedError, NotFoundError, OtherProjectError,
+                           ValidationError)
 from .._model import canonical, validation
 from .._model.field_update import field_update
 from .._model.kinds import DISPATCH_RULE, DYNAMIC_TARGETS, Kind
@@ -39,11 +40,12 @@ from .._model.paths import top_of
 from .._model.properties import comparable
 from .._model.secrets import credentials_in
 from .._model.stored import OUTPUT_ONLY, object_id, upgraded
-from .connection import (SETTING_VARIABLES, SETTINGS, connection_problems, environment_sources, project_mark,
-                         project_of, resolve_connection)
+from .connection import (PROJECT_KEY, PROJECT_KEYS, SETTING_VARIABLES, SETTINGS, connection_problems,
+                         environment_sources, project_mark, project_of, resolve_connection)
 from .declared import checked_urn
 from .interrupted import interrupted_create_message
 from .livekit_rules import check_media
+from .lookups import Found, Query, find
 from .offline import checks_offline
 from .urns import stack_name
 from .sdk import normalize_unknowns, pickled_by_name, secret_value
@@ -57,13 +59,6 @@ PROVIDER_KEY = "__provider"
 # own dynamic-provider host tells a check no URN. A check returns its inputs without it, so no state stores it.
 STACK_KEY = "__stack"
 CONNECTION = "connection"
-# An output no program declares: which LiveKit project the object is in (`project_mark`), so that a change of the
-# stack's connection (stack config or environment, which no resource's inputs hold) is seen before anything is sent
-# to the other project with the object's ID. Not an input: what reads return as inputs leaves it out. Its leading
-# "__" keeps it out of the engine's diffs, as `__provider` is; states written before that keep it under its earlier
-# name, read until their next write.
-PROJECT_KEY = "__project"
-PROJECT_KEYS = (PROJECT_KEY, "_project")
 # What a program calls to hand this package's provider host the connection of a resource it imports.
 IMPORT_CONNECTION_TOKEN = "pulumi-python:livekit:importConnection"
 
@@ -146,7 +141,7 @@ class SIPResourceProvider(ResourceProvider):
             return CheckResult(news, failures)
         if not canonical.contains_unknown(desired):
             message = self._message(desired)
-            desired = self._state(message)
+            desired = self.state_of(message)
             failures += (self._interrupted(olds, news.get(STACK_KEY), message, endpoint)
                          or self.check_against_others(olds, desired, message, endpoint))
             if failures:
@@ -156,6 +151,13 @@ class SIPResourceProvider(ResourceProvider):
             inputs[CONNECTION] = checked_connection
         return CheckResult(inputs, [])
 
+    def changed_keys(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """The properties whose canonical forms differ, sorted: what `diff` finds changed."""
+        keys = (set(olds) | set(news)) - {PROVIDER_KEY, *PROJECT_KEYS, self.kind.id_field}
+        # Equal values prune alike: only values that differ as given are compared in canonical form.
+        return sorted(k for k in keys
+                      if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any], *,
              deleted_where_made: bool = False) -> DiffResult:
         """`olds` are the stored outputs: the server's state as of the last create/update/refresh.
@@ -164,10 +166,7 @@ class SIPResourceProvider(ResourceProvider):
         now reaches can move: created here, then deleted there. Otherwise (the dynamic resources, whose one provider
         takes the stack's connection as it is now) only the resource's own `connection` can say where its old
         object is, and a stack's connection moved elsewhere is refused (`OtherProjectError`)."""
-        keys = (set(olds) | set(news)) - {PROVIDER_KEY, *PROJECT_KEYS, self.kind.id_field}
-        # Equal values prune alike: only values that differ as given are compared in canonical form.
-        changed = sorted(k for k in keys
-                         if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
+        changed = self.changed_keys(olds, news)
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
         if CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION)):
@@ -206,10 +205,16 @@ class SIPResourceProvider(ResourceProvider):
         return UpdateResult(self._outputs(stored, news, client.connection))
 
     def read(self, object_id: str, props: dict[str, Any]) -> ReadResult:
+        """What LiveKit holds for the object. `props` without the ID come from no earlier read or create: a
+        program's `get` reads an object it does not manage, and one that is not there is an error. A refresh's
+        object that is not there is gone, and dropped from the state."""
         client = self._client(props)
         listing = self.state.listings.for_read(client.connection, self.kind.message, lambda: client.list(self.kind))
         stored = listing.get(object_id)
         if stored is None:
+            if not props.get(self.kind.id_field):
+                raise LookupFailedError(f"{self.kind.name} {object_id} not found: the LiveKit project at "
+                                        f"{client.connection.url} holds no {self.kind.noun} with that ID", found=0)
             return ReadResult("", {})
         outputs = self._outputs(stored, props, client.connection)
         # The engine re-marks secrets only by name against the state it sent, and on import it sends
@@ -232,6 +237,10 @@ class SIPResourceProvider(ResourceProvider):
                     listings.deleted(client.connection, self.kind.message, object_id)
         except NotFoundError:
             pass  # already gone: the desired end state
+
+    def find(self, query: Query) -> Found:
+        """What a lookup of this kind finds in the project the provider's configuration reaches."""
+        return find(query, self._client({}), self.state.lookups)
 
     # ---- helpers --------------------------------------------------------------------
 
@@ -334,13 +343,15 @@ class SIPResourceProvider(ResourceProvider):
         register_secrets(_secret_values(self, props))
         return upgraded(canonical.to_message(self.kind.message, desired))
 
-    def _state(self, message: Message) -> dict[str, Any]:
+    def state_of(self, message: Message) -> dict[str, Any]:
+        """An object's state, as a read's outputs hold it (without the ID): canonical, secrets split out (and
+        registered, for `redact`)."""
         state = self.split_secrets(canonical.canonical_from_message(message))
         register_secrets(_secret_values(self, state))
         return state
 
     def _outputs(self, stored: Message, props: Mapping[str, Any], endpoint: Endpoint) -> dict[str, Any]:
-        state = self._state(stored)
+        state = self.state_of(stored)
         outputs = {**state, self.kind.id_field: getattr(stored, self.kind.id_field),
                    PROJECT_KEY: project_mark(endpoint)}
         if props.get(CONNECTION):

@@ -2,8 +2,9 @@
 
 A provider process keeps the listings of each LiveKit project (`listings`), the dispatch rules
 its deployment declared (`declared`), what its stack's checkpoint says of creates an earlier run
-left pending (`interrupted`), one pooled API client per project, and the secrets to
-scrub from text; a program keeps its routing review (`_dynamic.routing_review`). Neither kind
+left pending (`interrupted`), one pooled API client per project, and the secrets to scrub from
+text; a program keeps its routing review (`_dynamic.routing_review`); both keep the answers of
+their lookups (`lookups`). Neither kind
 of process starts in code this package owns (Pulumi's own dynamic-provider host may run the
 providers, and the user writes the program), so the state is made at first use; `reset()` starts
 it over in one call, for a test or anything else that must not see what came before.
@@ -19,6 +20,7 @@ from .._api.redact import scrubbed
 from .declared import DeclaredRules
 from .interrupted import StackRecords
 from .listings import Listings
+from .lookups import Requests
 
 if TYPE_CHECKING:  # the client (httpx, jwt) is imported when the process first calls the API
     import httpx
@@ -49,6 +51,7 @@ class Secrets:
 class ProcessState:
     def __init__(self) -> None:
         self.listings = Listings()
+        self.lookups = Requests()  # the List requests lookups sent (see `lookups`)
         self.declared_rules = DeclaredRules()
         self.stack_records = StackRecords()
         self.secrets = Secrets()

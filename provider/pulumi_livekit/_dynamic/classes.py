@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from .._model.kinds import Kind
-from .dispatch_rule import DispatchRule
 from .resource import SIPResource
-from .trunks import InboundTrunk, OutboundTrunk
+from .resources import DispatchRule, InboundTrunk, OutboundTrunk
 
 RESOURCE_CLASSES: dict[Kind, type[SIPResource]] = {
     cls._provider.kind: cls for cls in (InboundTrunk, OutboundTrunk, DispatchRule)}

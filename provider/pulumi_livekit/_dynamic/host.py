@@ -95,6 +95,9 @@ def _host_with_import() -> Optional[dict[str, Any]]:
                          and PROVIDER_KEY not in request.inputs.fields)
             if importing:
                 request.inputs.fields[PROVIDER_KEY].string_value = provider
+                # The ID, as a refresh hands it: an object that is not there then comes back as nothing, and the
+                # import says below what to do about it (the provider's read would say it as for a `get`).
+                request.inputs.fields[by_token[resource_type(request.urn)].kind.id_field].string_value = request.id
                 if request.id in import_connections:
                     request.inputs.fields[CONNECTION].struct_value.update(import_connections[request.id])
             response = super().Read(request, context)

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, TypeVar
 
 import pulumi
-from google.protobuf.descriptor import Descriptor
 from pulumi.dynamic import Resource
 
 from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, STACK_KEY, SIPResourceProvider
 from .._core.sdk import register_resource, serialized_provider
 from .._model import validation
 from .._model.descriptors import is_map, is_repeated
+from .._model.kinds import PIN
 from .._model.paths import top_of
-from .._model.secrets import credentials_in, is_credential
+from .._model.secrets import credentials_in, holding_credentials, pin_of, without_pin
 from .._model.spec import load_spec
 from .._model.stored import OUTPUT_ONLY
+from .conversion import as_input, holds_outputs
 from .import_host import require_import_host
-from .inputs import Connection, as_input, holds_outputs
 from .routing_review import declare_for_review
+
+if TYPE_CHECKING:
+    from .inputs import Connection
+
+R = TypeVar("R", bound="SIPResource")
 
 
 class SIPResource(Resource):
@@ -40,6 +45,8 @@ class SIPResource(Resource):
         if importing:
             require_import_host()
         provider = self._provider
+        if PIN in provider.kind.split_keys:
+            inputs = _pin_apart(inputs)
         # Only the ID, the fields given and those whose server value outlives the program (ignore_changes)
         # are registered: the Python SDK pays per registered property and resource, on every preview.
         # The other fields' outputs are made on first use (__getattr__).
@@ -70,11 +77,42 @@ class SIPResource(Resource):
         declare_for_review(resource_name, self, provider.kind, inputs, props.get(CONNECTION))
 
     @classmethod
+    def get(cls: type[R], resource_name: str, id: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
+            *, connection: Optional[Connection] = None) -> R:
+        """The object with this ID, read from LiveKit, never changed or deleted by this stack (Pulumi's `get`).
+
+        Its outputs are what LiveKit holds, at preview too; `pulumi refresh` shows what changed since. Reached as
+        the resources are: through `connection`, else stack config `livekit:*`, else `LIVEKIT_*`. The preview
+        fails, naming the ID, when LiveKit holds no such object."""
+        resource = cls.__new__(cls)
+        resource._read(resource_name, id, connection, opts)
+        return resource
+
+    def _read(self, resource_name: str, object_id: pulumi.Input[str], connection: Optional[Connection],
+              opts: Optional[pulumi.ResourceOptions]) -> None:
+        provider = type(self)._provider
+        kind = provider.kind
+        # Every output registered as nothing (the SDK sends no None): the read fills in what LiveKit holds. The
+        # ID is not sent either, which is how the provider tells a `get` from a refresh of what it read before.
+        outputs = _lazy_fields(provider) - {CONNECTION}
+        props: dict[str, Any] = dict.fromkeys((kind.id_field, *outputs))
+        if connection is not None:
+            props[CONNECTION] = _secret_connection(connection)
+        props[PROVIDER_KEY] = serialized_provider(provider)
+        read = pulumi.ResourceOptions(id=object_id, additional_secret_outputs=[*kind.secret_keys, CONNECTION])
+        register_resource(self, type(self)._type_token(), resource_name, props,
+                          read if opts is None else pulumi.ResourceOptions.merge(opts, read))
+        declare_for_review(resource_name, self, kind, {key: getattr(self, key) for key in outputs},
+                           props.get(CONNECTION), managed=False)
+
+    @classmethod
     def _type_token(cls) -> str:
         """The engine's name for the resource type, as Pulumi's dynamic Resource spells it."""
         return cls._provider.kind.dynamic_token
 
-    if not TYPE_CHECKING:  # type checkers go by the class's annotations, and still catch a misspelt field
+    # Hidden from type checkers: they go by the outputs each class declares, every field of its message, so a
+    # misspelt one fails a type check too (tests/unit/test_typing.py).
+    if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> pulumi.Output:
             """An output field this resource did not register: the program did not set it, so the server
@@ -87,13 +125,13 @@ class SIPResource(Resource):
 
     @classmethod
     def from_json(
-        cls,
+        cls: type[R],
         resource_name: str,
         spec: Any,
         opts: Optional[pulumi.ResourceOptions] = None,
         *,
         connection: Optional[Connection] = None,
-    ):
+    ) -> R:
         """Declare the resource from what `lk sip ... create` and the dashboard's JSON editor take.
 
         `spec` is a path, a JSON string or a dict, with or without the outer envelope key.
@@ -101,6 +139,22 @@ class SIPResource(Resource):
         """
         fields = load_spec(spec, cls._provider.kind.message, envelope=cls._provider.kind.envelope)
         return cls(resource_name, connection=connection, opts=opts, **fields)
+
+
+def _pin_apart(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule's inputs with its PIN, whichever rule kind holds it, out of `rule` and in `pin` (see
+    `_model.secrets.without_pin`), so that `rule` stays readable in previews."""
+    rule = as_input(inputs["rule"])
+    if holds_outputs(rule):  # split once its values are known
+        return {**inputs, "rule": pulumi.Output.from_input(without_pin(rule, _inside_outputs)),
+                "pin": pulumi.Output.from_input(rule).apply(pin_of)}
+    # The usual case, and cheaper: no Outputs to create per resource.
+    return {**inputs, "rule": without_pin(rule), "pin": pin_of(rule)}
+
+
+def _inside_outputs(value: Any, function: Callable[[Any], Any]) -> Any:
+    """`function` applied to `value`, inside its apply if it is an Output."""
+    return value.apply(function) if isinstance(value, pulumi.Output) else function(value)
 
 
 @functools.lru_cache(maxsize=None)
@@ -119,16 +173,7 @@ def _lazy_fields(provider: SIPResourceProvider) -> frozenset[str]:
 @functools.lru_cache(maxsize=None)
 def _may_hold_credentials(provider: SIPResourceProvider) -> tuple[str, ...]:
     """The message fields that can hold a credential nested in them, besides those the provider splits out."""
-
-    def reaches(descriptor: Descriptor, outer: frozenset[str]) -> bool:
-        if descriptor.full_name in outer:  # a message that holds itself, through others
-            return False
-        return any((is_credential(field) and field.name not in provider.kind.split_keys)
-                   or (field.message_type is not None and reaches(field.message_type, outer | {descriptor.full_name}))
-                   for field in descriptor.fields)
-
-    return tuple(field.name for field in provider.kind.message.DESCRIPTOR.fields
-                 if field.message_type is not None and reaches(field.message_type, frozenset()))
+    return holding_credentials(provider.kind.message.DESCRIPTOR, provider.kind.split_keys)
 
 
 def _secret_once_known(provider: SIPResourceProvider, key: str, value: Any) -> pulumi.Output:
@@ -172,7 +217,7 @@ def declared_inputs(arguments: Mapping[str, Any]) -> dict[str, Any]:
 def _secret_connection(connection: Optional[Connection]) -> Optional[dict]:
     if connection is None:
         return None
-    values = connection.to_input() if isinstance(connection, Connection) else dict(connection)
+    values = dict(as_input(connection))  # a Connection, or a dict of its fields
     if values.get("api_secret") is not None:
         values["api_secret"] = pulumi.Output.secret(values["api_secret"])
     return values

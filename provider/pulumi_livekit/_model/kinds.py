@@ -49,6 +49,9 @@ class Methods:
     delete: str
     delete_request: type[Message]  # `<id field>`
     delete_response: type[Message]
+    # The list request's filter by a number the object serves; None where the request has none (a lookup by
+    # number then lists every object, see `_core.lookups`).
+    list_numbers: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Kind:
     split_keys: tuple[str, ...] = ()
     # The lists of phone numbers (or SIP user names), compared as LiveKit compares them (`numbers.same_number`).
     number_fields: tuple[str, ...] = ()
+    # The numbers the object serves (the number a call is made to): what a lookup by number matches.
+    served_numbers: str = "numbers"
 
     @property
     def option(self) -> str:
@@ -92,7 +97,8 @@ INBOUND_TRUNK = Kind(
         fieldwise=sip_pb.SIPInboundTrunkUpdate,
         list="ListSIPInboundTrunk", list_request=sip_pb.ListSIPInboundTrunkRequest,
         list_response=sip_pb.ListSIPInboundTrunkResponse, list_ids="trunk_ids", created_by="numbers",
-        delete="DeleteSIPTrunk", delete_request=sip_pb.DeleteSIPTrunkRequest, delete_response=sip_pb.SIPTrunkInfo),
+        delete="DeleteSIPTrunk", delete_request=sip_pb.DeleteSIPTrunkRequest, delete_response=sip_pb.SIPTrunkInfo,
+        list_numbers="numbers"),
 )
 OUTBOUND_TRUNK = Kind(
     name="OutboundTrunk", noun="outbound trunk", message=sip_pb.SIPOutboundTrunkInfo, id_field="sip_trunk_id",
@@ -103,7 +109,8 @@ OUTBOUND_TRUNK = Kind(
         fieldwise=sip_pb.SIPOutboundTrunkUpdate,
         list="ListSIPOutboundTrunk", list_request=sip_pb.ListSIPOutboundTrunkRequest,
         list_response=sip_pb.ListSIPOutboundTrunkResponse, list_ids="trunk_ids", created_by="numbers",
-        delete="DeleteSIPTrunk", delete_request=sip_pb.DeleteSIPTrunkRequest, delete_response=sip_pb.SIPTrunkInfo),
+        delete="DeleteSIPTrunk", delete_request=sip_pb.DeleteSIPTrunkRequest, delete_response=sip_pb.SIPTrunkInfo,
+        list_numbers="numbers"),
 )
 DISPATCH_RULE = Kind(
     name="DispatchRule", noun="dispatch rule", message=sip_pb.SIPDispatchRuleInfo, id_field="sip_dispatch_rule_id",

@@ -104,6 +104,21 @@ def is_credential(field: FieldDescriptor) -> bool:
     return marked or field.full_name in _UNMARKED_CREDENTIALS
 
 
+def holding_credentials(descriptor: Descriptor, apart: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The fields of `descriptor`'s message that can hold a credential nested in them (a rule's `room_config`, its
+    egress's upload keys), besides the credentials kept `apart` (a rule's PIN, split out of `rule`)."""
+
+    def reaches(message: Descriptor, outer: frozenset[str]) -> bool:
+        if message.full_name in outer:  # a message that holds itself, through others
+            return False
+        return any((is_credential(field) and field.name not in apart)
+                   or (field.message_type is not None and reaches(field.message_type, outer | {message.full_name}))
+                   for field in message.fields)
+
+    return tuple(field.name for field in descriptor.fields
+                 if field.message_type is not None and reaches(field.message_type, frozenset()))
+
+
 def replace_credentials(descriptor: Descriptor, value: Any, replace: Callable[[str, Any], Any], path: str = "") -> Any:
     """`value`, a dict shaped as `descriptor`'s message (keys in either spelling), with each credential in it,
     at any depth, replaced by `replace(path, credential)`; an item of a repeated credential one by one.

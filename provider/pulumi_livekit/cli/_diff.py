@@ -41,11 +41,14 @@ def run(args: argparse.Namespace, stdout: TextIO) -> bool:
     changes = route_changes(change.before, change.after)
     names = change.names
     if args.json:
-        stdout.write(json.dumps({"calls": [_call_json(c, names) for c in changes]}, indent=2) + "\n")
-    elif args.markdown:
-        stdout.write(_markdown(changes, names, show_all=args.all))
+        stdout.write(json.dumps({"calls": [_call_json(c, names) for c in changes], "unread": change.unread},
+                                indent=2) + "\n")
     else:
-        stdout.write(_format(changes, names, show_all=args.all))
+        stdout.write(_markdown(changes, names, show_all=args.all) if args.markdown
+                     else _format(changes, names, show_all=args.all))
+        if change.unread:
+            stdout.write(f"\nLeft out: {', '.join(change.unread)}, read by the stack (`get`) and not in its state "
+                         "yet; their calls show from the first preview after `pulumi up`.\n")
     return any(c.changed for c in changes)
 
 

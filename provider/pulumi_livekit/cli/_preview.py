@@ -1,7 +1,7 @@
 """The project before and after a change, read from `pulumi preview --json --show-sames`.
 
 Each step carries a resource's old state (what the last `up` or `refresh` stored, with its ID)
-and its new inputs. A trunk or rule the change creates has no ID yet, and a rule's `trunk_ids`
+and its new inputs; an object the stack only reads (`get`) is as it was last read. A trunk or rule the change creates has no ID yet, and a rule's `trunk_ids`
 holds an unknown where it names such a trunk: the resource stands in under a placeholder ID, and
 the unknowns are resolved through the rule's `propertyDependencies`, which name the trunks'
 URNs.
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from .._core.urns import resource_name
-from .._model.kinds import kind_of_token
+from .._model.kinds import DISPATCH_RULE, INBOUND_TRUNK, kind_of_token
 from .._model.properties import message_from_state, with_trunks_resolved
 from ._sources import Objects, SourceError, add_routed
 
@@ -23,7 +23,9 @@ from ._sources import Objects, SourceError, add_routed
 NEW = "~new:"
 # Steps whose new state does not exist after the change, and those whose old state did not before.
 _GONE_AFTER = {"delete", "delete-replaced", "discard", "read-discard", "remove-pending-replace"}
-_CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement", "read"}
+_CREATED_BY_CHANGE = {"create", "create-replacement", "import", "import-replacement"}
+# Steps of an object the stack reads (`get`) and never changes. The preview's JSON leaves out what it read.
+_READ = {"read", "read-replacement"}
 # Steps that keep the object (and so its ID).
 _KEEP_ID = {"same", "update", "refresh"}
 
@@ -33,6 +35,8 @@ class PreviewChange:
     before: Objects
     after: Objects
     names: dict[str, str] = field(default_factory=dict)  # object ID (or placeholder) -> resource name
+    # The trunks and rules the stack reads (`get`) that its state does not hold yet: what they route is not known.
+    unread: list[str] = field(default_factory=list)
 
 
 def read_preview(text: str) -> Mapping[str, Any]:
@@ -62,15 +66,24 @@ class StateAfter:
     inputs: Mapping[str, Any]
     dependencies: Mapping[str, list[str]]
     object_id: str  # "" until the change creates the object
+    read: bool = False  # the stack reads it (`get`): its inputs are what it last read
 
 
 def states_after(preview: Mapping[str, Any]) -> list[StateAfter]:
+    """What the change leaves; an object the stack reads, as it last read it (none before its first read)."""
     steps = [s for s in preview["steps"] if isinstance(s, Mapping)]
     ids = _ids_after(steps)
-    return [StateAfter(new["type"], step.get("urn", ""), new.get("inputs") or {}, new.get("propertyDependencies") or {},
-                       "" if ids[step.get("urn", "")].startswith(NEW) else ids[step.get("urn", "")])
-            for step in steps if (new := step.get("newState")) and step.get("op") not in _GONE_AFTER
-            and kind_of_token(new.get("type", "")) is not None]
+    states = []
+    for step in steps:
+        new, urn = step.get("newState"), step.get("urn", "")
+        if not new or step.get("op") in _GONE_AFTER or kind_of_token(new.get("type", "")) is None:
+            continue
+        read = step.get("op") in _READ
+        inputs = _last_read(step) if read else new.get("inputs")
+        if inputs:
+            states.append(StateAfter(new["type"], urn, inputs, new.get("propertyDependencies") or {},
+                                     "" if ids[urn].startswith(NEW) else ids[urn], read))
+    return states
 
 
 def from_preview_json(text: str) -> PreviewChange:
@@ -86,7 +99,15 @@ def from_preview_json(text: str) -> PreviewChange:
     for state in after:
         inputs = with_trunks_resolved(state.inputs, state.dependencies, pending, unresolved=NEW + "(unknown)")
         _add(change.after, change.names, state.type, state.urn, inputs, state.object_id or pending[state.urn])
+    change.unread = [resource_name(step.get("urn", "")) for step in preview["steps"]
+                     if isinstance(step, Mapping) and step.get("op") in _READ and not _last_read(step)
+                     and kind_of_token((step.get("newState") or {}).get("type", "")) in (INBOUND_TRUNK, DISPATCH_RULE)]
     return change
+
+
+def _last_read(step: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+    """What the stack last read of an object it reads: the state's outputs (the preview's JSON has not its own)."""
+    return (step.get("oldState") or {}).get("outputs") or (step.get("newState") or {}).get("outputs")
 
 
 def _ids_after(steps: list[Mapping[str, Any]]) -> dict[str, str]:

@@ -21,6 +21,7 @@ import os
 import sys
 from typing import Mapping, Optional, Sequence, TextIO
 
+from .._core.connection import PROJECT_KEYS
 from .._core.silencing import IGNORE_SETTING, Silenced, silenced
 from .._exceptions import LiveKitError
 from .._model.kinds import kind_of_token
@@ -122,14 +123,15 @@ def _read(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[list[Pr
         preview = _preview.read_preview(_sources.read_input(args.preview, "--preview"))
         resources = [Resource(state.type, state.urn.rsplit("::", 1)[-1], state.urn,
                               _with_id(state.type, state.inputs, state.object_id), project_key(state.inputs),
-                              state.dependencies) for state in _preview.states_after(preview)]
+                              state.dependencies, read_only=state.read) for state in _preview.states_after(preview)]
         setting = silenced((preview.get("config") or {}).get(f"livekit:{IGNORE_SETTING}"))[0]
         return subjects_of_resources(resources), setting, "the stack after the change"
     if args.stack_export or args.stack:
         text = (_sources.read_input(args.stack_export, "--stack-export") if args.stack_export
                 else _sources.stack_export(args.stack))
         resources = [Resource(r.get("type", ""), r.get("urn", "").rsplit("::", 1)[-1], r.get("urn", ""),
-                              r.get("outputs") or {}, _exported_project(r)) for r in _sources.exported_resources(text)]
+                              r.get("outputs") or {}, _exported_project(r), read_only=bool(r.get("external")))
+                     for r in _sources.exported_resources(text)]
         return subjects_of_resources(resources), Silenced(), f"stack {args.stack}" if args.stack else "the stack"
     endpoint = _sources.server_endpoint(args.url, args.api_key, args.api_secret, environ)
     project = subjects_of_objects(*_sources.read_server_with_outbound(endpoint))
@@ -142,9 +144,10 @@ def _with_id(resource_type: str, inputs: Mapping, object_id: str) -> dict:
 
 
 def _exported_project(resource: Mapping) -> object:
-    # The provider marks the project each object lives in (`_project`, a digest of its URL and key).
+    # The provider marks the project each object lives in (`__project`, `_project` in older states: a digest of
+    # its URL and key).
     outputs = resource.get("outputs") or {}
-    mark = outputs.get("_project")
+    mark = next((outputs[key] for key in PROJECT_KEYS if key in outputs), None)
     return ("project", mark) if isinstance(mark, str) else project_key(outputs, resource.get("provider") or "")
 
 

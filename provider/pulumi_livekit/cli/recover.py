@@ -34,13 +34,13 @@ from google.protobuf.message import Message
 
 from .._api.client import RetryPolicy, SIPClient
 from .._api.endpoint import Endpoint
-from .._core.connection import project_mark, resolve_connection
+from .._core.connection import PROJECT_KEY, project_mark, resolve_connection
 from .._core.interrupted import PendingCreate, StackRecord, StackUnreadable, export_stack, run_pulumi
-from .._core.provider import CONNECTION, PROJECT_KEY
+from .._core.provider import CONNECTION
 from .._core.state import redact, register_secrets
 from .._exceptions import LiveKitError
-from .._model.properties import message_from_state, shown
 from .._model.kinds import kind_of_token
+from .._model.properties import message_from_state, shown
 from .._model.stored import as_stored, object_id
 from . import add_version_argument
 

@@ -5,6 +5,9 @@ program's `DispatchRule`, `InboundTrunk` or `OutboundTrunk` runs on: its check, 
 update and delete, with the same validation, canonical form, client, retries and conflict registry.
 The core is synchronous; its calls run in worker threads so the engine's parallel requests overlap.
 
+Lookups (`livekit:index:getInboundTrunk`, ...) run the same core lookup as a Python program's
+`get_inbound_trunk` (`_core.lookups`), in the project the provider reaches.
+
 What the plugin adds is what only a regular provider can do: a schema, explicit provider
 instances (one plugin process each, so one LiveKit project each), and a provider whose project
 (URL or API key) changes is replaced, so the engine recreates its resources in the new project
@@ -21,6 +24,7 @@ import traceback
 from collections.abc import Mapping
 from typing import Any, Callable, Optional, TypeVar
 
+from google.protobuf.message import Message
 from pulumi.dynamic import ConfigureRequest as CoreConfigureRequest
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
@@ -36,6 +40,8 @@ from pulumi.provider.experimental.provider import (
     DiffResponse,
     GetSchemaRequest,
     GetSchemaResponse,
+    InvokeRequest,
+    InvokeResponse,
     PropertyDiff,
     PropertyDiffKind,
     Provider,
@@ -49,7 +55,8 @@ from pulumi.runtime.proto import provider_pb2
 from .._api.endpoint import Endpoint, url_problem
 from .._core.connection import SETTINGS, project_of, setting_problem
 from .._core.declared import checking
-from .._core.provider import PROJECT_KEYS, SIPResourceProvider, shown_failure
+from .._core.lookups import Query, query_problems
+from .._core.provider import SIPResourceProvider, shown_failure
 from .._core.silencing import IGNORE_SETTING
 from .._core.state import redact
 from .._exceptions import LiveKitError
@@ -57,7 +64,7 @@ from .._model import canonical
 from .._model.kinds import DISPATCH_RULE
 from .._model.validation import NUMBER_NOT_STRING
 from ._engine_log import EngineLog
-from ._kinds import KINDS, PACKAGE
+from ._kinds import FUNCTIONS, KINDS, PACKAGE, Function
 from ._package import config_name, schema
 from ._routing_warnings import RoutingWarnings
 from ._values import from_core, plain, property_name, property_path, to_core
@@ -95,6 +102,13 @@ def _kind(token: str) -> SIPResourceProvider:
         return KINDS[token]
     except KeyError:
         raise LiveKitError(f"unknown resource type {token}; this provider serves {', '.join(KINDS)}") from None
+
+
+def _function(token: str) -> Function:
+    try:
+        return FUNCTIONS[token]
+    except KeyError:
+        raise LiveKitError(f"unknown function {token}; this provider serves {', '.join(FUNCTIONS)}") from None
 
 
 def _known_string(value: Optional[PropertyValue]) -> Optional[str]:
@@ -179,6 +193,25 @@ class LiveKitProvider(Provider):
         self._configured = True
         return ConfigureResponse(accept_secrets=True, supports_preview=True)
 
+    # ---- lookups --------------------------------------------------------------------------
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        function = _function(request.tok)
+        provider = function.provider
+        keys = {key: plain(value) for key, value in request.args.items()}
+        problems = query_problems(keys, one=function.one)
+        if problems:
+            return InvokeResponse(failures=[CheckFailure(key, problem) for key, problem in problems])
+        found = await _core(provider.find, Query(provider.kind, **keys))
+
+        def fields(message: Message) -> dict[str, PropertyValue]:
+            return from_core(provider, {**provider.state_of(message),
+                                        provider.kind.id_field: getattr(message, provider.kind.id_field)})
+
+        if function.one:
+            return InvokeResponse(fields(await _core(found.the_one)))
+        return InvokeResponse({"items": PropertyValue([PropertyValue(fields(match)) for match in found.matches])})
+
     # ---- resources ------------------------------------------------------------------------
 
     async def check(self, request: CheckRequest) -> CheckResponse:
@@ -204,11 +237,9 @@ class LiveKitProvider(Provider):
         # A resource's deletes go to the provider that made it: one recorded in another project than this provider
         # reaches is on its way there (a move that stopped part way), and moves on.
         result = await _core(functools.partial(provider.diff, deleted_where_made=True), request.resource_id, olds, news)
-        detailed: dict[str, PropertyDiff] = {}
-        for key in sorted((set(olds) | set(news)) - {provider.kind.id_field, *PROJECT_KEYS}):
-            # The core's own comparison, one key at a time: which properties differ, not only whether any do.
-            if provider.diff(request.resource_id, {key: olds.get(key)}, {key: news.get(key)}).changes:
-                detailed[property_name(provider, key)] = PropertyDiff(_diff_kind(provider, key, olds, news), False)
+        # The core's own comparison: which properties differ, not only whether any do.
+        detailed = {property_name(provider, key): PropertyDiff(_diff_kind(provider, key, olds, news), False)
+                    for key in provider.changed_keys(olds, news)}
         return DiffResponse(changes=result.changes, replaces=[property_name(provider, key) for key in result.replaces],
                             delete_before_replace=result.delete_before_replace,
                             diffs=sorted(detailed), detailed_diff=detailed)

@@ -20,7 +20,7 @@ from ._engine_log import EngineLog
 from ._package import VERSION
 from ._provider import LiveKitProvider
 
-_TOLD = ("CheckConfig", "DiffConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete")
+_TOLD = ("CheckConfig", "DiffConfig", "Configure", "Invoke", "Check", "Diff", "Create", "Read", "Update", "Delete")
 
 
 def _telling(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

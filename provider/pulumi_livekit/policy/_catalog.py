@@ -109,9 +109,9 @@ def _routing_review(project: Project) -> tuple[dict[str, list[Finding]], list[tu
     skipped: list[tuple[str, str, bool]] = []
     complete = project.complete and not any(blind.values())
     for warning in table.warnings:
-        if complete or warning.code in ABOUT_ONE_OBJECT:
-            found[warning.code].append(Finding(warning.code, subjects[warning.kind, warning.about],
-                                               warning.text, _details(warning, names)))
+        subject = subjects[warning.kind, warning.about]
+        if (complete or warning.code in ABOUT_ONE_OBJECT) and not subject.read_only:
+            found[warning.code].append(Finding(warning.code, subject, warning.text, _details(warning, names)))
     for subject in routed:
         if blind[subject.review_id]:
             reason = f"{subject.label}: {', '.join(blind[subject.review_id])} not known until the change is applied"
@@ -161,6 +161,8 @@ def _conflicts(project: Project, _parameters: Mapping[str, Any]) -> Checked:
         known = {id(s.message): s for s in subjects if not s.reads_unknown(_CLAIMING_FIELDS[kind])}
         for conflict in conflicts_of([s.message for s in known.values()]):
             first, second = known[id(conflict.first)], known[id(conflict.second)]
+            if second.read_only:  # what the stack only reads is its own stack's to fix
+                continue
             if kind == "DispatchRule" and rule_pin(first.message) == rule_pin(second.message) == SECRET_MARK:
                 skipped.append(Skipped(CONFLICT, f"{first.label} and {second.label}: both ask a PIN, hidden here, "
                                                  f"so whether they claim the same calls cannot be told", False))
@@ -311,7 +313,7 @@ def check(policy: Policy, target: Union[Project, Subject], parameters: Mapping[s
     """The policy's findings for a project (a stack policy) or one of its objects (a resource policy)."""
     if policy.scope == RESOURCE and isinstance(target, Project):
         findings, skipped = [], []
-        for subject in target.subjects:
+        for subject in (s for s in target.subjects if not s.read_only):
             found, missed = policy.check(subject, parameters)
             findings += found
             skipped += missed

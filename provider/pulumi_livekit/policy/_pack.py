@@ -7,10 +7,15 @@ raises `UnknownValueError` when read. Here each is read once into the subjects t
 no credential kept), and a policy that cannot check something because a value is unknown says so in the
 engine's own way: an advisory note, "can't run policy ... during preview", which never fails a preview.
 
+A stack policy also reads from LiveKit the trunks the stack's rules name that the stack does not hold
+(`_elsewhere`: a looked-up or `get` trunk, which the engine hands no policy), with the connection the
+resources name, else the stack's `livekit:*` settings, else `LIVEKIT_*`.
+
 Relied on of the SDK's internals (`_PolicyAnalyzerServicer`, checked when the pack starts): `pulumi-policy`
 1.21 keeps no stack configuration, so `ConfigureStack` is wrapped to read the stack's
-`livekit:ignoreRoutingWarnings` from it; and it hands each policy the request's resources anew, so `Analyze`
-and `AnalyzeStack` are wrapped to let the policies of one request share what they read.
+`livekit:ignoreRoutingWarnings` and connection settings from it; and it hands each policy the request's
+resources anew, so `Analyze` and `AnalyzeStack` are wrapped to let the policies of one request share what
+they read.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from .._version import VERSION
 from ._catalog import POLICIES, RESOURCE, Policy, Skipped, check
 from ._report import explained, silenced
 from ._settings import Configured, defaults
-from ._subjects import Resource, project_key, subjects_of_resources
+from ._elsewhere import explicit_connection, with_trunks_elsewhere
+from ._subjects import Project, Resource, project_key, subjects_of_resources
 
 PACK_NAME = "livekit"
 T = TypeVar("T")
 
 _stack_setting = Silenced()  # the stack's livekit:ignoreRoutingWarnings, heard at ConfigureStack
+_stack_config: dict[str, str] = {}  # the stack's livekit:* settings, heard there too: the connection among them
 # What the policies of the request being served read, shared between them: the SDK serves requests on a pool of
 # threads, one request on one thread.
 _request = threading.local()
@@ -66,8 +73,7 @@ def _as_sdk_policy(sdk: Any, policy: Policy) -> Any:
         return sdk.ResourceValidationPolicy(validate=validate_resource, **common)
 
     def validate_stack(args: Any, report: Any) -> None:
-        projects = _read_once(lambda: subjects_of_resources(
-            [_resource(r) for r in args.resources if kind_of_token(r.resource_type) is not None]))
+        projects = _read_once(lambda: _projects(args.resources))
         configured = _configured(policy, args)
         findings, skipped = [], []
         for project in projects:
@@ -104,6 +110,17 @@ def _report(sdk: Any, policy: Policy, checked: tuple[list, list[Skipped]], repor
         note = sdk.proxy.UnknownValueError(sdk.proxy.UNKNOWN_STRING_VALUE, [])
         note.message = "not checked: " + "; ".join(pending)
         raise note
+
+
+def _projects(resources: Sequence[Any]) -> list[Project]:
+    """The stack's projects, each with the trunks its rules name elsewhere (`_elsewhere`)."""
+    ours = [r for r in resources if kind_of_token(r.resource_type) is not None]
+    read = [_resource(r) for r in ours]
+    connections = {resource.project: explicit_connection(
+        resource.props, _plain(r.provider.props) if getattr(r, "provider", None) is not None else {})
+        for resource, r in zip(read, ours)}
+    return [with_trunks_elsewhere(project, connections.get(project.key), _stack_config)
+            for project in subjects_of_resources(read)]
 
 
 def _resource(resource: Any) -> Resource:
@@ -149,9 +166,10 @@ def _wrap_servicer(sdk: Any) -> None:
     configure_stack = servicer.ConfigureStack
 
     def hearing(self: Any, request: Any, context: Any) -> Any:
-        global _stack_setting
+        global _stack_setting, _stack_config
         config = dict(getattr(request, "config", None) or {})
         _stack_setting = read_silenced(config.get(f"livekit:{IGNORE_SETTING}"))[0]
+        _stack_config = {key: value for key, value in config.items() if key.startswith("livekit:")}
         return configure_stack(self, request, context)
 
     servicer.ConfigureStack = hearing

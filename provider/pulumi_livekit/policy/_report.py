@@ -2,7 +2,7 @@
 output (through the pack), as text, JSON, or Markdown for a pull-request comment.
 
 What silences a finding is the same everywhere: the policy's `ignore` list (a resource name, or an object's ID)
-and, for the routing warnings, the stack's `livekit:ignoreRoutingWarnings` (`_silencing`), unless the policy's
+and, for the routing warnings, the stack's `livekit:ignoreRoutingWarnings` (`_core/silencing.py`), unless the policy's
 `honorIgnoreRoutingWarnings` is false.
 """
 

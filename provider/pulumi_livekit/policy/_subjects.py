@@ -9,6 +9,7 @@ trunk password stands as a fingerprint (`hidden`), equal for equal values within
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -50,6 +51,9 @@ class Subject:
     known_id: str = ""  # the server's ID, "" before the object exists
     unknown: frozenset[str] = frozenset()  # fields (by their protobuf names) not known yet, at preview
     pin_length: Optional[int] = None  # the PIN's length where the PIN is read in the clear
+    # An object the stack reads and does not manage (a `get`, what a lookup found): it routes calls as any other,
+    # but findings about it are for the stack that manages it.
+    read_only: bool = False
 
     @property
     def review_id(self) -> str:
@@ -73,6 +77,7 @@ class Project:
     subjects: list[Subject] = field(default_factory=list)
     complete: bool = True
     memo: dict[str, Any] = field(default_factory=dict, repr=False)  # what policies share, computed once
+    key: Hashable = None  # which LiveKit project (`project_key`)
 
     def of_kind(self, name: str) -> list[Subject]:
         return [subject for subject in self.subjects if subject.kind.name == name]
@@ -88,6 +93,7 @@ class Resource:
     props: Mapping[str, Any]
     project: Hashable = None  # what tells LiveKit projects apart (an explicit provider, a connection)
     dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)  # property -> URNs its value came from
+    read_only: bool = False  # the stack reads it (`get`), as it last read it
 
 
 def project_key(props: Mapping[str, Any], provider_urn: str = "") -> Hashable:
@@ -120,7 +126,7 @@ def subjects_of_resources(resources: Iterable[Resource], *, whole_project: bool 
             props = with_trunks_resolved(props, resource.dependencies, pending)
         subject = _subject(resource, kind, props, known_ids[resource.urn])
         projects.setdefault(resource.project, []).append(subject)
-    return [_project(subjects, whole_project) for subjects in projects.values()]
+    return [_project(subjects, whole_project, key) for key, subjects in projects.items()]
 
 
 def subjects_of_objects(inbound: Iterable[sip_pb.SIPInboundTrunkInfo], rules: Iterable[sip_pb.SIPDispatchRuleInfo],
@@ -193,13 +199,29 @@ def _subject(resource: Resource, kind: Kind, props: Mapping[str, Any], known_id:
     message = message_from_state(resource.type, known, hide=hidden)
     setattr(message, kind.id_field, known_id or resource.name)
     return Subject(kind, resource.name, message, resource.urn, known_id, frozenset(unknown - {kind.id_field}),
-                   pin_length)
+                   pin_length, resource.read_only)
 
 
-def _project(subjects: list[Subject], whole_project: bool) -> Project:
+def _project(subjects: list[Subject], whole_project: bool, key: Hashable = None) -> Project:
     if whole_project:
-        return Project(subjects, complete=True)
+        return Project(subjects, complete=True, key=key)
     trunk_ids = {subject.review_id for subject in subjects if subject.kind.name == "InboundTrunk"}
-    named = {trunk for subject in subjects if subject.kind.name == "DispatchRule"
-             for trunk in subject.message.trunk_ids}
-    return Project(subjects, complete=bool(trunk_ids) and named <= trunk_ids)
+    return Project(subjects, complete=bool(trunk_ids) and not trunks_named_elsewhere(subjects), key=key)
+
+
+def trunks_named_elsewhere(subjects: Iterable[Subject]) -> list[str]:
+    """The IDs of the trunks the rules among `subjects` name that are not among them (known IDs only)."""
+    subjects = list(subjects)
+    trunk_ids = {subject.review_id for subject in subjects if subject.kind.name == "InboundTrunk"}
+    named = [trunk for subject in subjects if subject.kind.name == "DispatchRule"
+             for trunk in subject.message.trunk_ids]
+    return list(dict.fromkeys(trunk for trunk in named if trunk not in trunk_ids))
+
+
+def with_trunks_read(project: Project, trunks: Iterable[sip_pb.SIPInboundTrunkInfo]) -> Project:
+    """`project` with the trunks its rules name elsewhere, as LiveKit holds them (`read_only`): complete, as every
+    trunk its rules name is then known (one LiveKit does not hold routes no call)."""
+    read = [dataclasses.replace(subject, read_only=True) for subject in subjects_of_objects(trunks, []).subjects]
+    # First, as LiveKit lists what exists before what the change makes.
+    return Project([*read, *project.subjects], complete=any(s.kind.name == "InboundTrunk" for s in project.subjects)
+                   or bool(read), key=project.key)

@@ -1,7 +1,7 @@
 """Where an inbound call goes: the decision livekit-server's `EvaluateSIPDispatchRules` takes.
 
 Written from LiveKit's documented behaviour and settled case by case against a real server
-(tests/test_routing_oracle.py asks it through the routing oracle). Notable observed facts:
+(tests/server/test_routing_oracle.py asks it through the routing oracle). Notable observed facts:
 
 - Trunks compare numbers loosely (as written, or with formatting stripped and a "+" added);
   a rule's `numbers` and `inbound_numbers` compare exactly as written.

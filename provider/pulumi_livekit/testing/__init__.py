@@ -2,14 +2,16 @@
 agent worker on livekit-agents.
 
 Also a LiveKit cluster: nodes on one Redis behind a TCP load balancer; a fault proxy, which can be a TLS
-endpoint; and what the started processes listen on. Every server listens on 127.0.0.1 only.
+endpoint; what the started processes listen on; and random declarations of the SIP objects for differential
+runs. Every server listens on 127.0.0.1 only.
 
-Used by the project's tests, benchmarks and `make demo`; importable by users who want
-to test their own programs the same way.
+Used by the project's tests, benchmarks and `make demo`, from a clone: it runs the clone's tools (`.tools/`,
+`tools/agent-worker`, the routing oracle), so the wheel leaves it out.
 """
 
 from ._agent_worker import AgentWorker
 from ._cluster import LocalLiveKitCluster, TCPBalancer
+from ._declarations import Declarations
 from ._livekit import Credentials, LocalLiveKit, free_port
 from ._processes import descendants, signal_tree
 from ._proxy import Fault, FaultProxy, unknown_field, with_unknown_field
@@ -21,6 +23,7 @@ from ._tools import REPO_ROOT, tool_path
 __all__ = [
     "AgentWorker",
     "Credentials",
+    "Declarations",
     "Diagnostic",
     "Fault",
     "FaultProxy",

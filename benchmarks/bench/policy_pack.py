@@ -1,7 +1,8 @@
 """What the policy pack (`livekit-policy path`) adds to a no-change preview; `--no-policy-pack` leaves it out.
 
 The side "pack" previews ours' stack again, with `--policy-pack`, beside ours' own preview in the same cycle;
-it takes part in no other operation. Its requests are counted in the warm-up like ours' (the pack makes none).
+it takes part in no other operation. Its requests are counted in the warm-up like ours' (the preview's one, the
+checks'; the pack makes none).
 The target: at N=100 it adds at most half a second.
 """
 
@@ -9,15 +10,16 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-from pathlib import Path
 from typing import Any, Callable, Optional
+
+from bench.operations import BENCHMARKS
 
 LABEL = "pack"
 TITLE = "ours + policy pack"
 TARGET_SECONDS = 0.5  # added to a no-change preview at N=100
 TARGET_N = 100
 # The `policy` extra's virtualenv (scripts/bootstrap): the test bed's .venv has no pulumi-policy.
-LIVEKIT_POLICY = Path(__file__).resolve().parents[1] / ".tools" / "policy-venv" / "bin" / "livekit-policy"
+LIVEKIT_POLICY = BENCHMARKS.parent / ".tools" / "policy-venv" / "bin" / "livekit-policy"
 
 
 def pack_path() -> str:

@@ -1,0 +1,174 @@
+"""The sides run through `pulumi`: one stack per benchmark program (ours, the engine floor, the plugin's YAML
+program and its floor), and `make_sides`, which sets up every side of one size."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+import yaml
+
+from pulumi_livekit.testing import LocalLiveKit, PulumiStack
+
+from bench import policy_pack
+from bench.in_process import ApiFloor, ProviderAlone
+from bench.operations import PROGRAMS
+from bench.sampling import PeakMemory, children_cpu
+
+RULE_TYPE = "DispatchRule"
+# The YAML programs' resources: LiveKit's through `pulumi-resource-livekit` (the project's virtualenv holds it beside
+# the Python running this script), or the YAML engine floor's no-op ones through `programs/noop_plugin`.
+LIVEKIT_PLUGIN = ("livekit", "livekit:index:DispatchRule")
+NOOP_PLUGIN = ("benchnoop", "benchnoop:index:Noop")
+YAML_TRUNK_PREFIX = "ST_benchyaml_"
+# Which sides a run has (`--sides`): the dynamic resources with their engine floor and our provider alone, the
+# YAML program on the plugin with its own engine floor; the API floor always.
+GROUPS = ("dynamic", "plugin")
+TRUNK_PREFIXES = {"ours": "ST_bench_", "plugin": YAML_TRUNK_PREFIX, "api": "ST_benchapi_", "alone": "ST_benchalone_"}
+SIDE_TITLES = {"ours": "ours", "plugin": "plugin (YAML)", "api": "api floor", "alone": "provider alone",
+               policy_pack.LABEL: policy_pack.TITLE}
+
+
+class PulumiSide:
+    """One stack of one benchmark program; `op()` runs a Pulumi command and returns its wall time.
+
+    A Python program (`programs/rules`, `programs/noop`) reads `count` and `timingFile` from config; a
+    YAML program is generated with its N resources (`yaml_program`) and reports no timings of its own."""
+
+    def __init__(self, label: str, program: Path, count: int, workdir: Path, parallel: Optional[int],
+                 resource_type: str) -> None:
+        self.label = label
+        self.count = count
+        self.resource_type = resource_type  # the state entries it makes end in this
+        # The program's own modules (the engine floor's provider) must be importable by the
+        # provider plugin too, whose working directory and sys.path are not the program's.
+        self.stack = PulumiStack(program, "bench", workdir=workdir, env={"PYTHONPATH": str(workdir / "program")})
+        self.timing_file = workdir / "declare.jsonl"
+        if (program / "__main__.py").exists():
+            self.stack.set_config("count", str(count))
+            self.stack.set_config("timingFile", str(self.timing_file))
+        self.extra = ["--parallel", str(parallel)] if parallel else []
+        self.name = None
+        self.peaks: dict[str, int] = {}
+        self.role_cpu: dict[str, float] = {}
+        self.threads: dict[str, int] = {}
+
+    def set_name(self, name: str) -> None:
+        if name != self.name:
+            self.stack.set_config("name", name)
+            self.name = name
+
+    def op(self, op: str) -> tuple[float, float]:
+        """Wall seconds of the command, and CPU seconds of it and every process it started
+        (engine, language host, program, provider plugin), all of which it waits for.
+        The peak memory of its plugin and program is left in `self.peaks` (KiB by role)."""
+        stack = self.stack
+        runs: dict[str, Callable[[], Any]] = {
+            "create": lambda: stack.up(*self.extra),
+            "preview": lambda: stack.preview("--expect-no-changes", *self.extra),
+            "update": lambda: stack.up(*self.extra),
+            "refresh": lambda: stack.refresh("--expect-no-changes", *self.extra),
+            "destroy": lambda: stack.destroy(*self.extra),
+        }
+        cpu_before = children_cpu()
+        start = time.perf_counter()
+        with PeakMemory() as memory:
+            runs[op]()
+        elapsed = time.perf_counter() - start
+        self.peaks, self.role_cpu, self.threads = memory.peaks, memory.cpu(), memory.threads
+        return elapsed, children_cpu() - cpu_before
+
+    def program_figures(self) -> dict[str, list[float]]:
+        """What the program wrote since the last call: declare_seconds, program_cpu_seconds."""
+        if not self.timing_file.exists():
+            return {}
+        lines = self.timing_file.read_text().splitlines()
+        self.timing_file.unlink()
+        figures: dict[str, list[float]] = {}
+        for line in lines:
+            for key, value in json.loads(line).items():
+                if key.endswith("_seconds"):
+                    figures.setdefault(key, []).append(value)
+        return figures
+
+
+def yaml_program(folder: Path, count: int, plugin: tuple[str, str], plugin_dir: Path) -> Path:
+    """A Pulumi YAML program declaring `count` rules as programs/rules does (Pulumi YAML has no loop): the
+    `name` config renames all of them. Written into `folder`, which is returned."""
+    package, token = plugin
+    resources = {
+        f"rule-{i}": {"type": token, "properties": {
+            "name": f"${{name}}-{i}",
+            "trunkIds": [f"{YAML_TRUNK_PREFIX}{i}"],
+            "rule": {"dispatchRuleIndividual": {"roomPrefix": f"bench-yaml-{i}-"}},
+        }}
+        for i in range(count)
+    }
+    project = {
+        "name": f"bench-yaml-{package}",
+        "runtime": "yaml",
+        "plugins": {"providers": [{"name": package, "path": str(plugin_dir)}]},
+        "config": {"name": {"type": "string", "default": "bench"}},
+        "resources": resources,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    return folder
+
+
+def noop_plugin_dir(folder: Path) -> Path:
+    """A folder holding `pulumi-resource-benchnoop`, which runs programs/noop_plugin on this Python."""
+    folder.mkdir(parents=True, exist_ok=True)
+    launcher = folder / "pulumi-resource-benchnoop"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{PROGRAMS / "noop_plugin" / "noop_plugin.py"}" "$@"\n')
+    launcher.chmod(0o755)
+    return folder
+
+
+def livekit_sides(groups: tuple[str, ...]) -> tuple[str, ...]:
+    """The sides of a run that store rules in LiveKit, each on a server of its own: LiveKit checks every new or
+    changed rule against all it holds (a create took 2.3 ms on an empty server and 16 ms beside 3,000 other
+    rules), so on a shared server each side would pay for the rules of the sides before it."""
+    return (*(("ours", "alone") if "dynamic" in groups else ()), *(("plugin",) if "plugin" in groups else ()), "api")
+
+
+def server_side(label: str) -> str:
+    """The side whose LiveKit server, and counting proxy, the side `label` talks to: the policy pack's side
+    previews ours' stack."""
+    return "ours" if label == policy_pack.LABEL else label
+
+
+def make_sides(n: int, groups: tuple[str, ...], servers: Mapping[str, LocalLiveKit], workdir: Path,
+               parallel: Optional[int], pack: Optional[str] = None) -> dict[str, Any]:
+    """Every side of size `n`; those that talk to LiveKit to the server `servers` has for them (`livekit_sides`).
+    `pack`: the policy pack (`livekit-policy path`) the pack's side previews ours' stack with, if any."""
+    sides: dict[str, Any] = {}
+    if "dynamic" in groups:
+        sides["ours"] = PulumiSide("ours", PROGRAMS / "rules", n, workdir / f"ours-{n}", parallel, RULE_TYPE)
+        sides["engine"] = PulumiSide("engine", PROGRAMS / "noop", n, workdir / f"engine-{n}", parallel,
+                                     "dynamic:Resource")
+    if "plugin" in groups:
+        sides["plugin"] = PulumiSide(
+            "plugin", yaml_program(workdir / f"plugin-{n}-source", n, LIVEKIT_PLUGIN, Path(sys.executable).parent),
+            n, workdir / f"plugin-{n}", parallel, RULE_TYPE)
+        sides["plugin_floor"] = PulumiSide(
+            "plugin_floor", yaml_program(workdir / f"plugin-floor-{n}-source", n, NOOP_PLUGIN,
+                                         noop_plugin_dir(workdir / "noop-plugin")),
+            n, workdir / f"plugin-floor-{n}", parallel, NOOP_PLUGIN[1])
+    for label in ("ours", "plugin"):
+        if label in sides:
+            creds = servers[label].credentials
+            sides[label].stack.set_config("livekit:url", creds.url)  # the measuring loop's warm-up points it elsewhere
+            sides[label].stack.set_config("livekit:apiKey", creds.api_key)
+            sides[label].stack.set_config("livekit:apiSecret", creds.api_secret, secret=True)
+    creds = servers["api"].credentials
+    sides["api"] = ApiFloor(creds.url, creds.api_key, creds.api_secret, n)
+    if "dynamic" in groups:
+        creds = servers["alone"].credentials
+        sides["alone"] = ProviderAlone(creds.url, creds.api_key, creds.api_secret, n)
+        if pack:
+            sides[policy_pack.LABEL] = policy_pack.PackSide(sides["ours"], pack)
+    return sides
