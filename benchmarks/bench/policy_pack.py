@@ -1,7 +1,8 @@
 """What the policy pack (`livekit-policy path`) adds to a no-change preview; `--no-policy-pack` leaves it out.
 
 The side "pack" previews ours' stack again, with `--policy-pack`, beside ours' own preview in the same cycle;
-it takes part in no other operation. Its requests are counted in the warm-up like ours' (the pack makes none).
+it takes part in no other operation. Its requests are counted in the warm-up like ours' (the preview's one, the
+checks'; the pack makes none).
 The target: at N=100 it adds at most half a second.
 """
 

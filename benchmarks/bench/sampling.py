@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 from typing import Optional
 
+from pulumi_livekit.testing import descendants
+
 
 class PeakMemory:
     """Peak resident memory (VmHWM, KiB), CPU seconds and peak thread count of the processes a command
@@ -48,7 +50,7 @@ class PeakMemory:
                 return
 
     def _sample(self) -> None:
-        for pid in _descendants(os.getpid()):
+        for pid in descendants(os.getpid()):
             if pid not in self._roles:
                 self._roles[pid] = self._role(pid)
             role = self._roles[pid]
@@ -76,25 +78,6 @@ class PeakMemory:
             return None
         words = {os.path.basename(a.decode(errors="replace")) for a in argv}
         return next((role for role, marks in self.ROLES if words & set(marks)), None)
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry.name}/stat").read_text()
-        except OSError:
-            continue  # gone meanwhile
-        parent = int(stat.rsplit(")", 1)[1].split()[1])  # the command name may hold spaces and parentheses
-        children.setdefault(parent, []).append(int(entry.name))
-    found, pending = [], [root]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            found.append(child)
-            pending.append(child)
-    return found
 
 
 def _status(pid: int) -> dict[str, str]:

@@ -32,13 +32,14 @@ def request_checks(results: list[SizeResult]) -> list[Check]:
             who = "" if side == "ours" else f"{SIDE_TITLES[side]}: "
             preview = sum(per_op.get("preview", {}).values())
             if "preview" in per_op:
-                found.append((f"N={r.n}: {who}preview with no changes makes 0 API requests", preview == 0,
+                found.append((f"N={r.n}: {who}preview with no changes makes 1 API request", preview == 1,
                               f"{preview}"))
-            # A create is one request: the deployment's one listing of the server's rules (for conflicts, the
-            # rules are new) also tells each create which identical rules were there before; a refresh lists
-            # all rules once. The update renames each rule: LiveKit's field-wise update, one request, which the
-            # server applies to what it holds (fields of a newer LiveKit kept without a read).
-            expected = {"create": r.n + 1, "update": r.n, "refresh": 1, "destroy": r.n}
+            # Checks verify the connection once per deployment: one listing of the server's rules, which also
+            # serves the conflict checks of new rules and tells each create which identical rules were there
+            # before, so a create is one request per rule; a refresh lists all rules once. The update renames each
+            # rule: LiveKit's field-wise update, one request, which the server applies to what it holds (fields of
+            # a newer LiveKit kept without a read).
+            expected = {"create": r.n + 1, "update": r.n + 1, "refresh": 1, "destroy": r.n}
             for op, wanted in expected.items():
                 if op not in per_op:
                     continue

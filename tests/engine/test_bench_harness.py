@@ -36,8 +36,9 @@ def test_yaml_side_of_the_bench_at_two_rules(livekit, other_project_server, prox
     assert result.state["plugin"]["checkpoint_bytes"] > 0
     assert "ours" not in result.times  # --sides plugin: the dynamic stacks were not run
     totals = {op: sum(counts.values()) for op, counts in result.requests["plugin"].items()}
-    # The update renames each rule: one field-wise update each.
-    assert totals == {"create": 3, "preview": 0, "update": 2, "refresh": 1, "destroy": 2}, result.requests
+    # A no-change preview verifies the connection (one listing); the update renames each rule: the listing, then one
+    # field-wise update each.
+    assert totals == {"create": 3, "preview": 1, "update": 3, "refresh": 1, "destroy": 2}, result.requests
     creds = livekit.credentials
     with SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)) as client:
         assert rules_on_server(client, YAML_TRUNK_PREFIX) == []  # destroyed, and the stacks removed

@@ -12,17 +12,15 @@ import httpx
 import pytest
 from livekit.protocol import sip as sip_pb
 from pulumi.dynamic import ConfigureRequest
-
+from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._core import state as _state
+from pulumi_livekit._core.connection import PROJECT_KEY, project_mark
+from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
+from pulumi_livekit._core.trunks import InboundTrunkProvider
+from pulumi_livekit._exceptions import OtherProjectError
 from pulumi_livekit._model.canonical import onto_stored
 from pulumi_livekit._model.field_update import field_update
 from pulumi_livekit._model.stored import upgraded
-from pulumi_livekit._api.endpoint import Endpoint
-from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
-from pulumi_livekit._exceptions import OtherProjectError
-from pulumi_livekit._core.connection import project_mark
-from pulumi_livekit._core.provider import PROJECT_KEY
-from pulumi_livekit._core.trunks import InboundTrunkProvider
 from pulumi_livekit.testing import unknown_field
 
 NEWER = unknown_field(999, b"set in the dashboard of a newer LiveKit")
@@ -224,7 +222,7 @@ def test_a_stack_connection_moved_to_another_project_fails_the_diff_and_sends_no
     olds = {"name": "front desk", "rule": {"dispatch_rule_direct": {"room_name": "lobby"}},
             "sip_dispatch_rule_id": "SDR_1", PROJECT_KEY: project_mark(ENDPOINT)}
     news = {key: value for key, value in olds.items() if key in ("name", "rule")}
-    with pytest.raises(OtherProjectError, match=r"DispatchRule SDR_1 is in another LiveKit project.*refresh"):
+    with pytest.raises(OtherProjectError, match=r"DispatchRule SDR_1 is in another LiveKit project.*pulumi destroy --yes --target"):
         provider.diff("SDR_1", olds, news)
     with pytest.raises(OtherProjectError):
         provider.delete("SDR_1", olds)
@@ -233,3 +231,40 @@ def test_a_stack_connection_moved_to_another_project_fails_the_diff_and_sends_no
     assert not configured(provider, ENDPOINT).diff("SDR_1", olds, news).changes
     assert not configured(InboundTrunkProvider(), OTHER).diff(
         "ST_1", {"numbers": ["+15550100"]}, {"numbers": ["+15550100"]}).changes
+
+
+def test_the_refusal_of_a_moved_stack_prints_the_commands_that_move_it_from_config_or_from_the_environment(
+        server, monkeypatch):
+    olds = {"name": "front desk", "rule": {"dispatch_rule_direct": {"room_name": "lobby"}},
+            "sip_dispatch_rule_id": "SDR_1", PROJECT_KEY: project_mark(ENDPOINT)}
+    news = {"name": "front desk", "rule": {"dispatch_rule_direct": {"room_name": "lobby"}}}
+    destroy = "`pulumi destroy --yes --target '**pulumi-python:dynamic/livekit:**'`"
+    with pytest.raises(OtherProjectError) as from_config:
+        configured(DispatchRuleProvider(), OTHER).diff("SDR_1", olds, news)
+    assert f"run {destroy} (it reaches them with the settings the stack recorded" in str(from_config.value)
+    assert "then `pulumi up`" in str(from_config.value) and "LIVEKIT_" not in str(from_config.value)
+
+    for variable, value in (("LIVEKIT_URL", OTHER.url), ("LIVEKIT_API_KEY", OTHER.api_key),
+                            ("LIVEKIT_API_SECRET", OTHER.api_secret)):
+        monkeypatch.setenv(variable, value)
+    provider = DispatchRuleProvider()
+    provider.configure(ConfigureRequest({}))
+    with pytest.raises(OtherProjectError) as from_environment:
+        provider.diff("SDR_1", olds, news)
+    told = str(from_environment.value)
+    assert "LIVEKIT_URL and LIVEKIT_API_KEY name the new project" in told
+    assert ("run `LIVEKIT_URL=<LIVEKIT_URL of the project they are in> LIVEKIT_API_KEY=<LIVEKIT_API_KEY of the project "
+            "they are in> LIVEKIT_API_SECRET=<LIVEKIT_API_SECRET of the project they are in> pulumi destroy --yes "
+            "--target '**pulumi-python:dynamic/livekit:**'`, then `pulumi up`") in told
+    assert OTHER.api_secret not in told and server.requests == []
+
+
+def test_a_plugin_resource_recorded_in_another_project_moves_there(server):
+    """The plugin's deletes go through the provider that made the object: a move stopped part way goes on."""
+    olds = {"name": "front desk", "rule": {"dispatch_rule_direct": {"room_name": "lobby"}},
+            "sip_dispatch_rule_id": "SDR_1", "_project": project_mark(ENDPOINT)}  # as states before `__project`
+    news = {"name": "front desk", "rule": {"dispatch_rule_direct": {"room_name": "lobby"}}}
+    moved = configured(DispatchRuleProvider(), OTHER).diff("SDR_1", olds, news, deleted_where_made=True)
+    assert moved.replaces == [PROJECT_KEY] and not moved.delete_before_replace
+    assert configured(DispatchRuleProvider(), ENDPOINT).diff("SDR_1", olds, news, deleted_where_made=True).replaces == []
+    assert server.requests == []

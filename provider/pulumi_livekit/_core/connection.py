@@ -23,6 +23,9 @@ SETTINGS = (
     ("api_secret", "livekit:apiSecret", "LIVEKIT_API_SECRET"),
 )
 FIELDS = tuple(name for name, _, _ in SETTINGS)
+SETTING_VARIABLES = tuple(env_var for _, _, env_var in SETTINGS)
+# The settings that say which project an endpoint reaches (`project_of`); the secret only proves who asks.
+PROJECT_SETTINGS = ("url", "api_key")
 
 
 def setting_problem(name: str, value: Any) -> Optional[str]:
@@ -67,6 +70,15 @@ def resolve_connection(
     return Endpoint(**values)
 
 
+def environment_sources(explicit: Optional[Mapping[str, Any]], stack_config: Callable[[str], Any],
+                        environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The environment variables `resolve_connection` takes the project (URL, API key) from: those neither an explicit
+    value nor stack config overrides."""
+    explicit = explicit or {}
+    return [env_var for name, config_key, env_var in SETTINGS if name in PROJECT_SETTINGS
+            and explicit.get(name) is None and stack_config(config_key) is None and environ.get(env_var) is not None]
+
+
 def connection_problems(connection: Any, is_unknown: Callable[[Any], bool]) -> tuple[Optional[dict[str, str]],
                                                                                     list[tuple[str, str]]]:
     """A resource's `connection` input, shape checks only (unset fields fall back to stack config and environment
@@ -95,6 +107,15 @@ def connection_problems(connection: Any, is_unknown: Callable[[Any], bool]) -> t
 def project_of(endpoint: Endpoint) -> tuple[str, str]:
     """The LiveKit project an endpoint reaches: URL and API key (a new secret for the same key is the same project)."""
     return endpoint.twirp_base, endpoint.api_key
+
+
+# An output no program declares: which LiveKit project the object is in (`project_mark`), so that a change of the
+# stack's connection (stack config or environment, which no resource's inputs hold) is seen before anything is sent
+# to the other project with the object's ID. Not an input: what reads return as inputs leaves it out. Its leading
+# "__" keeps it out of the engine's diffs, as `__provider` is; states written before that keep it under its earlier
+# name, read until their next write.
+PROJECT_KEY = "__project"
+PROJECT_KEYS = (PROJECT_KEY, "_project")
 
 
 @functools.lru_cache(maxsize=64)

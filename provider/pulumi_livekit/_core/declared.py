@@ -37,6 +37,11 @@ def checking(urn: str) -> Iterator[None]:
         _checked_urn.reset(token)
 
 
+def checked_urn() -> Optional[str]:
+    """The URN of the resource the current thread checks, when the provider host told it."""
+    return _checked_urn.get()
+
+
 @dataclass(frozen=True)
 class DeclaredConflict:
     other: str  # how the other rule reads in a message: its resource name, or its name field
@@ -60,7 +65,7 @@ class DeclaredRules:
     def claim(self, project: Hashable, desired: Mapping[str, Any], rule: sip_pb.SIPDispatchRuleInfo) -> Optional[DeclaredConflict]:
         """Records the rule (canonical inputs `desired`, as a message `rule`) for `project`; the first rule
         declared before it that the server would refuse it next to, if any."""
-        urn = _checked_urn.get()
+        urn = checked_urn()
         key = (project, urn or json.dumps(desired, sort_keys=True))
         claims = [((project, claimed), reason) for claimed, reason in rule_claims(rule)]
         with self._lock:

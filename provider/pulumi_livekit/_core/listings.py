@@ -29,6 +29,7 @@ from livekit.protocol import sip as sip_pb
 
 from .._api.endpoint import Endpoint
 from .._exceptions import LiveKitError
+from .._model.properties import comparable
 from .._model.stored import object_id
 from ..routing import rule_claims
 
@@ -46,18 +47,37 @@ class _Listing:
         self.error: Optional[LiveKitError] = None
         self.holders: dict[Claim, str] = {}  # dispatch rules: claim -> ID of the rule holding it
         self.written = False  # this process wrote to the kind since it was listed
+        # IDs by `comparable` content, once asked for (`identical`); kept current after that.
+        self.by_content: Optional[dict[bytes, set[str]]] = None
 
     def take(self, fetch: Callable[[], list[Message]]) -> None:
-        self.items, self.holders, self.error, self.written = {}, {}, None, False
+        self.items, self.holders, self.error, self.written, self.by_content = {}, {}, None, False, None
         try:
             for item in fetch():
                 self.put(item)
         except LiveKitError as error:  # every caller waiting on the listing fails alike, no one asks again
             self.items, self.error = None, error
 
+    def take_once(self, fetch: Callable[[], list[Message]]) -> None:
+        """Listed unless listed (or failed) before; raises the listing's error. The caller holds `lock`."""
+        if self.items is None and self.error is None:
+            self.take(fetch)
+        if self.error is not None:
+            raise self.error
+
+    def identical(self, message: Message) -> list[Message]:
+        """The listed objects that hold what `message` holds (`comparable`). The caller holds `lock`."""
+        if self.by_content is None:
+            self.by_content = {}
+            for item in self.items.values():
+                self.by_content.setdefault(comparable(item), set()).add(object_id(item))
+        return [self.items[item_id] for item_id in sorted(self.by_content.get(comparable(message), ()))]
+
     def put(self, item: Message) -> None:
         self.remove(object_id(item))
         self.items[object_id(item)] = item
+        if self.by_content is not None:
+            self.by_content.setdefault(comparable(item), set()).add(object_id(item))
         if isinstance(item, sip_pb.SIPDispatchRuleInfo):
             for claim in claims_of(item):
                 self.holders[claim] = object_id(item)
@@ -74,6 +94,8 @@ class _Listing:
 
     def remove(self, item_id: str) -> None:
         old = self.items.pop(item_id, None)
+        if old is not None and self.by_content is not None:
+            self.by_content.get(comparable(old), set()).discard(item_id)
         for claim in claims_of(old) if isinstance(old, sip_pb.SIPDispatchRuleInfo) else ():
             if self.holders.get(claim) == item_id:
                 del self.holders[claim]
@@ -95,6 +117,21 @@ class Listings:
                 raise listing.error
             return listing.items
 
+    def verify(self, endpoint: Endpoint, fetch: Callable[[], list[sip_pb.SIPDispatchRuleInfo]]) -> None:
+        """The project's dispatch rules listed once per process, as the conflict checks read them: raises what
+        that listing raised (a refused key, a server out of reach), to every caller, without asking again."""
+        listing = self._listing(endpoint, sip_pb.SIPDispatchRuleInfo)
+        with listing.lock:
+            listing.take_once(fetch)
+
+    def identical(self, endpoint: Endpoint, fetch: Callable[[], list[Message]], message: Message) -> list[Message]:
+        """The objects of `message`'s kind in the project that hold what it holds (credentials aside), from the
+        process's listing of the kind, taken if it has none."""
+        listing = self._listing(endpoint, type(message))
+        with listing.lock:
+            listing.take_once(fetch)
+            return listing.identical(message)
+
     def conflict(self, endpoint: Endpoint, fetch: Callable[[], list[sip_pb.SIPDispatchRuleInfo]],
                  rule: sip_pb.SIPDispatchRuleInfo, own_claims: frozenset[Claim]
                  ) -> Optional[tuple[sip_pb.SIPDispatchRuleInfo, str]]:
@@ -102,10 +139,7 @@ class Listings:
         `own_claims` are what the resource's rule claimed before this change (see `in_the_way`)."""
         listing = self._listing(endpoint, sip_pb.SIPDispatchRuleInfo)
         with listing.lock:
-            if listing.items is None and listing.error is None:
-                listing.take(fetch)
-            if listing.error is not None:
-                raise listing.error
+            listing.take_once(fetch)
             return listing.in_the_way(rule, own_claims)
 
     def refused(self, endpoint: Endpoint, fetch: Callable[[], list[sip_pb.SIPDispatchRuleInfo]],

@@ -31,16 +31,23 @@ from pulumi.dynamic import (
 )
 
 from .._api.endpoint import Endpoint
-from .._exceptions import ConfigurationError, LookupFailedError, NotFoundError, OtherProjectError, ValidationError
+from .._exceptions import (ConfigurationError, LiveKitError, LookupFailedError, NotFoundError, OtherProjectError,
+                           ValidationError)
 from .._model import canonical, validation
 from .._model.field_update import field_update
-from .._model.kinds import Kind
+from .._model.kinds import DISPATCH_RULE, DYNAMIC_TARGETS, Kind
 from .._model.paths import top_of
+from .._model.properties import comparable
 from .._model.secrets import credentials_in
-from .._model.stored import OUTPUT_ONLY, upgraded
-from .connection import SETTINGS, connection_problems, project_mark, project_of, resolve_connection
+from .._model.stored import OUTPUT_ONLY, object_id, upgraded
+from .connection import (PROJECT_KEY, PROJECT_KEYS, SETTING_VARIABLES, SETTINGS, connection_problems,
+                         environment_sources, project_mark, project_of, resolve_connection)
+from .declared import checked_urn
+from .interrupted import interrupted_create_message
 from .livekit_rules import check_media
 from .lookups import Found, Query, find
+from .offline import checks_offline
+from .urns import stack_name
 from .sdk import normalize_unknowns, pickled_by_name, secret_value
 from .state import ProcessState, client_for, current, register_secrets
 
@@ -48,11 +55,10 @@ if TYPE_CHECKING:
     from .._api.client import SIPClient
 
 PROVIDER_KEY = "__provider"
+# The stack a Python program deploys ("organization/project/stack"), which it hands every resource's check: Pulumi's
+# own dynamic-provider host tells a check no URN. A check returns its inputs without it, so no state stores it.
+STACK_KEY = "__stack"
 CONNECTION = "connection"
-# An output no program declares: which LiveKit project the object is in (`project_mark`), so that a change of the
-# stack's connection (stack config or environment, which no resource's inputs hold) is seen before anything is sent
-# to the other project with the object's ID. Not an input: what reads return as inputs leaves it out.
-PROJECT_KEY = "_project"
 # What a program calls to hand this package's provider host the connection of a resource it imports.
 IMPORT_CONNECTION_TOKEN = "pulumi-python:livekit:importConnection"
 
@@ -111,7 +117,7 @@ class SIPResourceProvider(ResourceProvider):
         """The inputs checked and in canonical form, or the failures, each at the full path of what failed."""
         failures: list[CheckFailure] = []
         news = normalize_unknowns(news)
-        state = {k: v for k, v in news.items() if k != PROVIDER_KEY and v is not None}
+        state = {k: v for k, v in news.items() if k not in (PROVIDER_KEY, STACK_KEY) and v is not None}
         connection = state.pop(CONNECTION, None)
         desired: dict[str, Any] = {key: state.pop(key) for key in self.kind.split_keys if key in state}
         for key, value in state.items():
@@ -129,12 +135,15 @@ class SIPResourceProvider(ResourceProvider):
         checked_connection, problems = connection_problems(connection, lambda value: value == canonical.UNKNOWN)
         failures += [CheckFailure(path, problem) for path, problem in problems]
         endpoint = None if failures else self._checked_endpoint(checked_connection, failures)
+        if endpoint is not None:
+            failures += self._unverified(endpoint)
         if failures:
             return CheckResult(news, failures)
         if not canonical.contains_unknown(desired):
             message = self._message(desired)
             desired = self.state_of(message)
-            failures += self.check_against_others(olds, desired, message, endpoint)
+            failures += (self._interrupted(olds, news.get(STACK_KEY), message, endpoint)
+                         or self.check_against_others(olds, desired, message, endpoint))
             if failures:
                 return CheckResult(news, failures)
         inputs = canonical.prune(desired, self.kind.message.DESCRIPTOR) or {}
@@ -144,20 +153,29 @@ class SIPResourceProvider(ResourceProvider):
 
     def changed_keys(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         """The properties whose canonical forms differ, sorted: what `diff` finds changed."""
-        keys = (set(olds) | set(news)) - {PROVIDER_KEY, PROJECT_KEY, self.kind.id_field}
+        keys = (set(olds) | set(news)) - {PROVIDER_KEY, *PROJECT_KEYS, self.kind.id_field}
         # Equal values prune alike: only values that differ as given are compared in canonical form.
         return sorted(k for k in keys
                       if olds.get(k) != news.get(k) and self.pruned(olds, k) != self.pruned(news, k))
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # `olds` are the stored outputs: the server's state as of the last create/update/refresh.
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any], *,
+             deleted_where_made: bool = False) -> DiffResult:
+        """`olds` are the stored outputs: the server's state as of the last create/update/refresh.
+        `deleted_where_made`: the engine deletes the object through the provider that made it (the plugin's, one
+        LiveKit project per provider instance), so that an object recorded in another project than the connection
+        now reaches can move: created here, then deleted there. Otherwise (the dynamic resources, whose one provider
+        takes the stack's connection as it is now) only the resource's own `connection` can say where its old
+        object is, and a stack's connection moved elsewhere is refused (`OtherProjectError`)."""
         changed = self.changed_keys(olds, news)
         # Every field updates in place: replacing would create a conflicting twin first. Except a move to
         # another LiveKit project, where the object does not exist yet: create it there, then delete it here.
-        moved = CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION))
-        if not moved:
-            self._require_recorded_project(_id, olds, self._checked_endpoint(news.get(CONNECTION), failures=[]))
-        return DiffResult(changes=bool(changed), replaces=[CONNECTION] if moved else [], delete_before_replace=False)
+        if CONNECTION in changed and self._project(olds.get(CONNECTION)) != self._project(news.get(CONNECTION)):
+            return DiffResult(changes=True, replaces=[CONNECTION], delete_before_replace=False)
+        endpoint = self._checked_endpoint(news.get(CONNECTION), failures=[])
+        if deleted_where_made and not self._in_recorded_project(olds, endpoint):
+            return DiffResult(changes=True, replaces=[PROJECT_KEY], delete_before_replace=False)
+        self._require_recorded_project(_id, olds, endpoint, news.get(CONNECTION))
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = self._client(props)
@@ -204,12 +222,12 @@ class SIPResourceProvider(ResourceProvider):
         for key in (*self.kind.secret_keys, CONNECTION, *self.credential_holders(outputs)):
             if outputs.get(key) is not None:
                 outputs[key] = secret_value(outputs[key])
-        inputs = {k: v for k, v in outputs.items() if k not in (self.kind.id_field, PROJECT_KEY)}
+        inputs = {k: v for k, v in outputs.items() if k not in (self.kind.id_field, *PROJECT_KEYS)}
         return ReadResult(object_id, outputs, inputs)
 
     def delete(self, object_id: str, props: dict[str, Any]) -> None:
         client = self._client(props)
-        self._require_recorded_project(object_id, props, client.connection)
+        self._require_recorded_project(object_id, props, client.connection, props.get(CONNECTION))
         listings = self.state.listings
         try:
             with listings.writing(client.connection, self.kind.message):
@@ -254,6 +272,39 @@ class SIPResourceProvider(ResourceProvider):
             failures.append(CheckFailure(f"connection.{error.field}", str(error)))
             return None
 
+    def _unverified(self, endpoint: Endpoint) -> list[CheckFailure]:
+        """The connection's key, secret and server, verified once per process (`Listings.verify`, unless checks are
+        offline): a refusal fails every check on it with the message the deployment would give."""
+        try:
+            if checks_offline():
+                return []
+            client = self._client_at(endpoint)
+            self.state.listings.verify(client.connection, lambda: client.list(DISPATCH_RULE))
+        except LiveKitError as error:
+            return [CheckFailure("", str(error))]
+        return []
+
+    def _interrupted(self, olds: Mapping[str, Any], stack: Optional[str], message: Message,
+                     endpoint: Optional[Endpoint]) -> list[CheckFailure]:
+        """A create whose object an earlier, interrupted `up` of the stack made (see `interrupted`): the failure that
+        prints the command taking it into the state."""
+        if olds or endpoint is None or checks_offline():
+            return []
+        urn = checked_urn()
+        records = self.state.stack_records
+        earlier = records.checked(urn or comparable(message))
+        stack = stack or (stack_name(urn) if urn else None)
+        client = self._client_at(endpoint)
+        try:
+            twins = self.state.listings.identical(client.connection, lambda: client.list(self.kind), message)
+        except LiveKitError:
+            return []  # nothing to tell apart by: the create meets what kept the objects from being listed
+        record = records.of(stack) if twins and stack else None
+        unheld = [object_id(twin) for twin in twins if record is not None and object_id(twin) not in record.held]
+        if not unheld or record.pending_like(self.kind, urn, message) <= earlier:
+            return []
+        return [CheckFailure("", interrupted_create_message(self.kind, unheld, stack))]
+
     def _property_of(self, failure: CheckFailure) -> str:
         """The top-level field a failure is about, in snake_case whatever the user's spelling."""
         return validation.field_name(self.kind.message.DESCRIPTOR, top_of(failure.property))
@@ -287,7 +338,7 @@ class SIPResourceProvider(ResourceProvider):
     def _message(self, props: Mapping[str, Any]) -> Message:
         """The message inputs or outputs describe, as every write sends it (`_model.stored.upgraded`)."""
         state = {k: v for k, v in props.items()
-                 if k not in (PROVIDER_KEY, CONNECTION, PROJECT_KEY, self.kind.id_field)}
+                 if k not in (PROVIDER_KEY, CONNECTION, *PROJECT_KEYS, self.kind.id_field)}
         desired = self.join_secrets(state)
         register_secrets(_secret_values(self, props))
         return upgraded(canonical.to_message(self.kind.message, desired))
@@ -307,20 +358,36 @@ class SIPResourceProvider(ResourceProvider):
             outputs[CONNECTION] = props[CONNECTION]
         return outputs
 
-    def _require_recorded_project(self, object_id: str, state: Mapping[str, Any], endpoint: Optional[Endpoint]) -> None:
+    def _in_recorded_project(self, state: Mapping[str, Any], endpoint: Optional[Endpoint]) -> bool:
+        """Whether `endpoint` reaches the project the object `state` describes was made in. A state without the record
+        (written by an earlier version), or a connection not known yet, is taken to be."""
+        recorded = next((state[key] for key in PROJECT_KEYS if state.get(key) is not None), None)
+        return recorded is None or endpoint is None or recorded == project_mark(endpoint)
+
+    def _require_recorded_project(self, object_id: str, state: Mapping[str, Any], endpoint: Optional[Endpoint],
+                                  explicit: Optional[Mapping[str, Any]]) -> None:
         """Raises `OtherProjectError` if the object `state` describes was made in another project than `endpoint`
-        reaches. A state without the record (written by an earlier version), or a connection not known yet, passes."""
-        recorded = state.get(PROJECT_KEY)
-        if recorded is None or endpoint is None or recorded == project_mark(endpoint):
+        (completed from `explicit`, the resource's own connection) reaches (see `_in_recorded_project`)."""
+        if self._in_recorded_project(state, endpoint):
             return
-        raise OtherProjectError(
-            f"{self.kind.name} {object_id} is in another LiveKit project than the one the connection now reaches "
-            f"({endpoint.url}, API key {endpoint.api_key}): livekit:url or livekit:apiKey (or LIVEKIT_URL, "
-            "LIVEKIT_API_KEY) changed. Nothing was sent there with its ID. To move the stack, set the old "
-            "connection back and `pulumi destroy`, then set the new one and `pulumi up`. To leave the old "
-            "project's objects where they are and make new ones in this one, run `pulumi refresh` (it forgets "
-            "what this project does not hold; if the new URL or key reaches the same project, it finds the "
-            "objects and records that), then `pulumi up`.")
+        config = getattr(self, "_stack_config", None)
+        from_environment = environment_sources(explicit, config.get if config else (lambda _key: None))
+        raise OtherProjectError(_moved_away(self.kind.name, object_id, endpoint, from_environment))
+
+
+def _moved_away(kind: str, object_id: str, endpoint: Endpoint, from_environment: list[str]) -> str:
+    """Why an object is not sent to the project the connection reaches now, and the commands that move the stack's
+    objects there: `pulumi destroy` of this package's resources where they are, then `pulumi up`."""
+    destroy = f"pulumi destroy --yes --target '{DYNAMIC_TARGETS}'"
+    told = (f"{kind} {object_id} is in another LiveKit project than the one the stack's connection now reaches "
+            f"({endpoint.url}, API key {endpoint.api_key}); nothing was sent there with its ID. To move the stack's "
+            f"LiveKit objects there, delete them where they are, then create them there: ")
+    if not from_environment:
+        return told + (f"run `{destroy}` (it reaches them with the settings the stack recorded when it made them), "
+                       "then `pulumi up`.")
+    settings = " ".join(f"{variable}=<{variable} of the project they are in>" for variable in SETTING_VARIABLES)
+    return told + (f"{' and '.join(from_environment)} name the new project, where a destroy would go too: "
+                   f"run `{settings} {destroy}`, then `pulumi up` with the new project's settings.")
 
 
 def shown_failure(failure: CheckFailure, inputs: Mapping[str, Any], descriptor: Descriptor) -> CheckFailure:

@@ -1,9 +1,10 @@
 """Everything this package keeps between calls in one process, in one object.
 
 A provider process keeps the listings of each LiveKit project (`listings`), the dispatch rules
-its deployment declared (`declared`), one pooled API client per project, and the secrets to
-scrub from text; a program keeps its routing review (`_dynamic.routing_review`); both keep the
-answers of their lookups (`lookups`). Neither kind
+its deployment declared (`declared`), what its stack's checkpoint says of creates an earlier run
+left pending (`interrupted`), one pooled API client per project, and the secrets to scrub from
+text; a program keeps its routing review (`_dynamic.routing_review`); both keep the answers of
+their lookups (`lookups`). Neither kind
 of process starts in code this package owns (Pulumi's own dynamic-provider host may run the
 providers, and the user writes the program), so the state is made at first use; `reset()` starts
 it over in one call, for a test or anything else that must not see what came before.
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 from .._api.endpoint import Endpoint
 from .._api.redact import scrubbed
 from .declared import DeclaredRules
+from .interrupted import StackRecords
 from .listings import Listings
 from .lookups import Requests
 
@@ -51,6 +53,7 @@ class ProcessState:
         self.listings = Listings()
         self.lookups = Requests()  # the List requests lookups sent (see `lookups`)
         self.declared_rules = DeclaredRules()
+        self.stack_records = StackRecords()
         self.secrets = Secrets()
         # The program's routing review, made by the first resource it declares (see `_dynamic.routing_review`).
         self.review: Optional[Any] = None

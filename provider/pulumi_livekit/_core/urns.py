@@ -10,3 +10,8 @@ def resource_name(urn: str) -> str:
 def resource_type(urn: str) -> str:
     parts = urn.split("::")
     return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+
+
+def stack_name(urn: str) -> str:
+    """The stack a URN names (unqualified: no organization, no project)."""
+    return urn.split("::", 1)[0].rsplit(":", 1)[-1]

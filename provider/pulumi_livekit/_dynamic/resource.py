@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional, Ty
 import pulumi
 from pulumi.dynamic import Resource
 
-from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, SIPResourceProvider
+from .._core.provider import CONNECTION, IMPORT_CONNECTION_TOKEN, PROVIDER_KEY, STACK_KEY, SIPResourceProvider
 from .._core.sdk import register_resource, serialized_provider
 from .._model import validation
 from .._model.descriptors import is_map, is_repeated
@@ -72,6 +72,7 @@ class SIPResource(Resource):
             secret_options = pulumi.ResourceOptions(additional_secret_outputs=secret_outputs)
             opts = secret_options if opts is None else pulumi.ResourceOptions.merge(opts, secret_options)
         props[PROVIDER_KEY] = serialized_provider(provider)
+        props[STACK_KEY] = _deployed_stack()
         register_resource(self, type(self)._type_token(), resource_name, props, opts)
         declare_for_review(resource_name, self, provider.kind, inputs, props.get(CONNECTION))
 
@@ -154,6 +155,12 @@ def _pin_apart(inputs: Mapping[str, Any]) -> dict[str, Any]:
 def _inside_outputs(value: Any, function: Callable[[Any], Any]) -> Any:
     """`function` applied to `value`, inside its apply if it is an Output."""
     return value.apply(function) if isinstance(value, pulumi.Output) else function(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _deployed_stack() -> str:
+    """The stack this program deploys, fully qualified: what a check reads the stack's checkpoint by."""
+    return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
 @functools.lru_cache(maxsize=None)

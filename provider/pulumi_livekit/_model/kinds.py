@@ -17,6 +17,8 @@ from livekit.protocol import sip as sip_pb
 PLUGIN_PACKAGE = "livekit"
 # Pulumi's dynamic Resource names a class `pulumi-python:dynamic/<module>:<name>`; stack state and previews carry it.
 _DYNAMIC_MODULE = "livekit"
+# Every dynamic resource of this package, as `pulumi ... --target` takes a glob of URNs.
+DYNAMIC_TARGETS = f"**pulumi-python:dynamic/{_DYNAMIC_MODULE}:**"
 
 # A rule's PIN lives in the rule kind's body on the server, and in a secret state key of this name.
 PIN = "pin"

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
 from livekit.protocol import sip as sip_pb
 from livekit.protocol.logger_pb import options as logger_options
 
@@ -148,3 +149,20 @@ def credentials_in(descriptor: Descriptor, value: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     replace_credentials(descriptor, value, found.setdefault)
     return {path: credential for path, credential in found.items() if credential not in ("", None)}
+
+
+def without_credentials(message: Message) -> Message:
+    """A copy of `message` with every credential in it cleared, at any depth: what a stack export shows of it."""
+    copy = type(message)()
+    copy.CopyFrom(message)
+    _clear_credentials(copy)
+    return copy
+
+
+def _clear_credentials(message: Message) -> None:
+    for field, value in message.ListFields():
+        if is_credential(field):
+            message.ClearField(field.name)
+        elif field.message_type is not None and not is_map(field):
+            for item in value if is_repeated(field) else [value]:
+                _clear_credentials(item)

@@ -21,6 +21,7 @@ import os
 import sys
 from typing import Mapping, Optional, Sequence, TextIO
 
+from .._core.connection import PROJECT_KEYS
 from .._core.silencing import IGNORE_SETTING, Silenced, silenced
 from .._exceptions import LiveKitError
 from .._model.kinds import kind_of_token
@@ -143,9 +144,10 @@ def _with_id(resource_type: str, inputs: Mapping, object_id: str) -> dict:
 
 
 def _exported_project(resource: Mapping) -> object:
-    # The provider marks the project each object lives in (`_project`, a digest of its URL and key).
+    # The provider marks the project each object lives in (`__project`, `_project` in older states: a digest of
+    # its URL and key).
     outputs = resource.get("outputs") or {}
-    mark = outputs.get("_project")
+    mark = next((outputs[key] for key in PROJECT_KEYS if key in outputs), None)
     return ("project", mark) if isinstance(mark, str) else project_key(outputs, resource.get("provider") or "")
 
 

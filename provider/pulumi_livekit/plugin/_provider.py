@@ -18,6 +18,7 @@ warnings that a rule alone tells (`_routing_warnings`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import traceback
 from collections.abc import Mapping
@@ -129,6 +130,8 @@ class LiveKitProvider(Provider):
         # Set by the server, which the engine tells its address: without it (a test's provider) nothing is logged.
         self.engine_log: Optional[EngineLog] = None
         self._routing_warnings = RoutingWarnings()
+        self._configured = False
+        self._told: set[tuple[str, str]] = set()  # the moves a warning has told, by provider
 
     # ---- the provider's own configuration ---------------------------------------------------
 
@@ -164,6 +167,12 @@ class LiveKitProvider(Provider):
         olds, news = request.old_state, request.new_inputs
         changed = sorted(key for key in set(olds) | set(news) if olds.get(key) != news.get(key))
         replaces = [name for name, old, new in zip(_PROJECT_PROPERTIES, _project(olds), _project(news)) if old != new]
+        # The engine asks the provider it checked the configuration with (a process not configured) once, then the
+        # configured one for each resource it serves: the latter tells the move, once.
+        moving = _moving(olds, news)
+        if replaces and self._configured and (request.urn, moving) not in self._told:
+            self._told.add((request.urn, moving))
+            await self._warn([moving], request.urn)
         # This SDK's DiffConfig hands `changes` to the protocol's enum as is (True would read as DIFF_NONE, and the
         # engine would keep a provider it has just unloaded for replacement): give it the enum's value.
         changes = provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
@@ -181,6 +190,7 @@ class LiveKitProvider(Provider):
         setting = (plain(ignored) if ignored is not None
                    else request.variables.get(f"{PACKAGE}:config:{IGNORE_SETTING}"))
         await self._warn(self._routing_warnings.configure(setting))
+        self._configured = True
         return ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     # ---- lookups --------------------------------------------------------------------------
@@ -224,7 +234,9 @@ class LiveKitProvider(Provider):
     async def diff(self, request: DiffRequest) -> DiffResponse:
         provider = _kind(request.type)
         olds, news = to_core(provider, request.old_state), to_core(provider, request.new_inputs)
-        result = await _core(provider.diff, request.resource_id, olds, news)
+        # A resource's deletes go to the provider that made it: one recorded in another project than this provider
+        # reaches is on its way there (a move that stopped part way), and moves on.
+        result = await _core(functools.partial(provider.diff, deleted_where_made=True), request.resource_id, olds, news)
         # The core's own comparison: which properties differ, not only whether any do.
         detailed = {property_name(provider, key): PropertyDiff(_diff_kind(provider, key, olds, news), False)
                     for key in provider.changed_keys(olds, news)}
@@ -262,6 +274,17 @@ class LiveKitProvider(Provider):
         for text in texts:
             if self.engine_log is not None:
                 await self.engine_log.warn(text, urn)
+
+
+def _moving(olds: Mapping[str, PropertyValue], news: Mapping[str, PropertyValue]) -> str:
+    """What a preview says of a provider whose LiveKit project changes: the engine shows each resource replaced."""
+
+    def project(properties: Mapping[str, PropertyValue]) -> str:
+        url, key = (_known_string(properties.get(name)) for name in _PROJECT_PROPERTIES)
+        return f"{url or '(not known yet)'} (API key {key or '(not known yet)'})"
+
+    return (f"its resources move to another LiveKit project, from {project(olds)} to {project(news)}: each is "
+            "created there, then deleted here")
 
 
 def _failure(provider: SIPResourceProvider, failure: Any, inputs: Mapping[str, Any]) -> CheckFailure:

@@ -13,6 +13,7 @@ from ._agent_worker import AgentWorker
 from ._cluster import LocalLiveKitCluster, TCPBalancer
 from ._declarations import Declarations
 from ._livekit import Credentials, LocalLiveKit, free_port
+from ._processes import descendants, signal_tree
 from ._proxy import Fault, FaultProxy, unknown_field, with_unknown_field
 from ._pulumi import Diagnostic, PulumiCommandError, PulumiStack, Result, resource_name
 from ._routing_oracle import RoutingOracle, RoutingOracleError
@@ -36,9 +37,11 @@ __all__ = [
     "RoutingOracle",
     "RoutingOracleError",
     "TCPBalancer",
+    "descendants",
     "free_port",
     "listening_sockets",
     "resource_name",
+    "signal_tree",
     "tool_path",
     "unknown_field",
     "with_unknown_field",

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
 
+from ._processes import descendants
+
 _TCP_LISTEN, _UDP_UNCONNECTED = "0A", "07"
 _TABLES = {"tcp": _TCP_LISTEN, "tcp6": _TCP_LISTEN, "udp": _UDP_UNCONNECTED, "udp6": _UDP_UNCONNECTED}
 
@@ -36,7 +38,7 @@ class Listener:
 
 def listening_sockets(pids: Iterable[int]) -> list[Listener]:
     """Every socket that the processes `pids`, or any process they started, listen on."""
-    processes = _with_descendants(set(pids))
+    processes = set(pids).union(*(descendants(pid) for pid in pids))
     owners = {inode: pid for pid in processes for inode in _socket_inodes(pid)}
     found = []
     for protocol, listening in _TABLES.items():
@@ -78,29 +80,6 @@ def _socket_inodes(pid: int) -> set[int]:
         if target.startswith("socket:["):
             inodes.add(int(target[len("socket:["):-1]))
     return inodes
-
-
-def _parents() -> dict[int, int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            # The command in parentheses may hold spaces: the parent's PID is the 2nd field after it.
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    return parents
-
-
-def _with_descendants(pids: set[int]) -> set[int]:
-    parents = _parents()
-    found = set(pids)
-    while True:
-        children = {pid for pid, parent in parents.items() if parent in found} - found
-        if not children:
-            return found
-        found |= children
 
 
 def _command(pid: int) -> str:
