@@ -7,6 +7,9 @@ from pathlib import Path
 BENCHMARKS = Path(__file__).resolve().parent.parent
 PROGRAMS = BENCHMARKS / "programs"
 RESULTS = BENCHMARKS / "results"
+# Where the programs and plugins run (scripts/bootstrap): a user's project's virtualenv, the package and its own
+# dependencies alone. The programs name it in their Pulumi.yaml; the floors run there too.
+USER_VENV = BENCHMARKS.parent / ".tools" / "user-venv"
 
 OPS = ("create", "preview", "update", "refresh", "destroy")
 OP_TITLES = {

@@ -4,7 +4,6 @@ program and its floor), and `make_sides`, which sets up every side of one size."
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
@@ -15,12 +14,12 @@ from pulumi_livekit.testing import LocalLiveKit, PulumiStack
 
 from bench import policy_pack
 from bench.in_process import ApiFloor, ProviderAlone
-from bench.operations import PROGRAMS
+from bench.operations import PROGRAMS, USER_VENV
 from bench.sampling import PeakMemory, children_cpu
 
 RULE_TYPE = "DispatchRule"
-# The YAML programs' resources: LiveKit's through `pulumi-resource-livekit` (the project's virtualenv holds it beside
-# the Python running this script), or the YAML engine floor's no-op ones through `programs/noop_plugin`.
+# The YAML programs' resources: LiveKit's through `pulumi-resource-livekit` (from the user's virtualenv), or the YAML
+# engine floor's no-op ones through `programs/noop_plugin` (on the same virtualenv's Python).
 LIVEKIT_PLUGIN = ("livekit", "livekit:index:DispatchRule")
 NOOP_PLUGIN = ("benchnoop", "benchnoop:index:Noop")
 YAML_TRUNK_PREFIX = "ST_benchyaml_"
@@ -120,10 +119,11 @@ def yaml_program(folder: Path, count: int, plugin: tuple[str, str], plugin_dir: 
 
 
 def noop_plugin_dir(folder: Path) -> Path:
-    """A folder holding `pulumi-resource-benchnoop`, which runs programs/noop_plugin on this Python."""
+    """A folder holding `pulumi-resource-benchnoop`, which runs programs/noop_plugin on the user's virtualenv."""
     folder.mkdir(parents=True, exist_ok=True)
     launcher = folder / "pulumi-resource-benchnoop"
-    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{PROGRAMS / "noop_plugin" / "noop_plugin.py"}" "$@"\n')
+    python, program = USER_VENV / "bin" / "python", PROGRAMS / "noop_plugin" / "noop_plugin.py"
+    launcher.write_text(f'#!/bin/sh\nexec "{python}" "{program}" "$@"\n')
     launcher.chmod(0o755)
     return folder
 
@@ -152,7 +152,7 @@ def make_sides(n: int, groups: tuple[str, ...], servers: Mapping[str, LocalLiveK
                                      "dynamic:Resource")
     if "plugin" in groups:
         sides["plugin"] = PulumiSide(
-            "plugin", yaml_program(workdir / f"plugin-{n}-source", n, LIVEKIT_PLUGIN, Path(sys.executable).parent),
+            "plugin", yaml_program(workdir / f"plugin-{n}-source", n, LIVEKIT_PLUGIN, USER_VENV / "bin"),
             n, workdir / f"plugin-{n}", parallel, RULE_TYPE)
         sides["plugin_floor"] = PulumiSide(
             "plugin_floor", yaml_program(workdir / f"plugin-floor-{n}-source", n, NOOP_PLUGIN,
