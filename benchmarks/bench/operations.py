@@ -21,4 +21,4 @@ OP_TITLES = {
 }
 # The API calls each operation needs; a no-change preview needs none.
 API_OP = {"create": "create", "preview": None, "update": "update", "refresh": "read", "destroy": "delete"}
-LARGE_N = 1000  # from this size on: fewer repeats, no warm-up cycle, and the create/update/destroy targets
+LARGE_N = 1000  # from this size on: fewer repeats and no warm-up cycle
