@@ -103,7 +103,9 @@ def sequence(entrance: str, folder: Path, pulumi_stack, server: LocalLiveKit, tw
         assert refused.returncode != 0 and "{<nil>}" not in refused.output, refused.output
         top = path.split(".", 1)[0].split("[", 1)[0]
         assert top in refused.output or _snake(top) in refused.output, (path, refused.output)
-        assert proxy.count() == 0, dict(proxy.counts)
+        # The refused resource's check sends nothing; the others', where the engine reaches them before it stops,
+        # verify the connection once.
+        assert proxy.count() == proxy.count("ListSIPDispatchRule") <= 1, dict(proxy.counts)
         counts.update([f"engine steps {entrance}", "engine steps invalid"])
 
         imported = pulumi_stack(program("imported"), stack=f"{entrance}-imported")
