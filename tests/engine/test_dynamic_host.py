@@ -63,10 +63,12 @@ def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_
     else:
         version = dict(zip(("lowest", "highest"), supported_pulumi()))[bound]
         requirement = f"pulumi=={version}"
+    # Only the host runs from this virtualenv, never pip or the language host: the tests' pip installs into it, and
+    # leaves out the bytecode, which the host's imports write as they go.
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", requirement, str(REPO)],
-                               capture_output=True, text=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
+                                "--no-compile", requirement, str(REPO)], capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr
     shape = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
