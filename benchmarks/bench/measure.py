@@ -84,6 +84,7 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers:
     counted = [label for label in ("ours", "plugin", policy_pack.LABEL) if label in sides]
     first = counted[0]
     checkers = {label: checker_of(servers[label]) for label in TRUNK_PREFIXES if label in sides}
+    emptied = False  # the last operation run was a destroy of every stack, checked on the servers
     try:
         for cycle in range(0 if warmup else 1, repeat + 1):
             warm = cycle == 0  # the warm-up counts requests through the proxies
@@ -97,6 +98,7 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers:
             shift = cycle % len(order)
             order = order[shift:] + order[:shift]  # a different side goes first each cycle
             for op in ops:
+                emptied = False
                 if op == "update":
                     for side in stacks:
                         side.set_name("b")
@@ -127,6 +129,7 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers:
                         result.program_cpu.setdefault(side.label, {}).setdefault(op, []).extend(
                             figures["program_cpu_seconds"])
                 verify(op, n, checkers)
+                emptied = op == "destroy"
                 if op == "create" and not result.state:
                     result.state = {side.label: state_figures(side.stack.export(), side.resource_type)
                                     for side in stacks}
@@ -134,17 +137,19 @@ def bench_size(n: int, repeat: int, warmup: bool, ops: tuple[str, ...], servers:
             log(f"  N={n} {'warm-up/count' if warm else f'repeat {cycle}/{repeat}'} done ({first}): "
                 + ", ".join(f"{op} {done[op]:.1f}s" for op in ops))
     finally:
-        tear_down(stacks, checkers)
+        tear_down(stacks, checkers, destroy=not emptied)
     result.load_average["end"] = list(os.getloadavg())
     return result
 
 
-def tear_down(stacks: list[PulumiSide], checkers: Mapping[str, SIPClient]) -> None:
-    """The stacks destroyed and removed, the checkers closed: whatever a size left, after it ran or failed."""
+def tear_down(stacks: list[PulumiSide], checkers: Mapping[str, SIPClient], *, destroy: bool = True) -> None:
+    """The stacks destroyed (unless `destroy` is false: a run that ended with their destroy) and removed, the
+    checkers closed: whatever a size left, after it ran or failed."""
     for checker in checkers.values():
         checker.close()
     for side in stacks:
-        side.stack.destroy(check=False)
+        if destroy:
+            side.stack.destroy(check=False)
         side.stack.remove()
 
 
