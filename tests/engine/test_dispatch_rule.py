@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -230,28 +231,81 @@ def test_import_with_a_different_declaration_previews_the_difference(pulumi_stac
     assert server_state(oracle.rule(made.sip_dispatch_rule_id)) == server_state(made)
 
 
+# What a bad-input case's declaration holds besides its bad property: a valid rule of no property of its own.
+FILLER = {"kind": "individual", "rule": {}}
+
+
+def own_entries(spec: dict) -> dict:
+    """What a bad-input case declares besides the filler."""
+    return {key: value for key, value in spec.items() if FILLER.get(key, object()) != value}
+
+
+def bad_properties(spec: dict) -> set[str]:
+    """The DispatchRule properties a bad-input case sets besides the filler (`kind` goes with `rule`; the program
+    passes `room_config_raw` as `room_config`)."""
+    return {{"kind": "rule", "room_config_raw": "room_config"}.get(key, key) for key in own_entries(spec)}
+
+
+def packed_bad_inputs() -> list[list[int]]:
+    """The cases of DISPATCH_RULE_BAD_INPUTS (by index) packed into as few declarations as hold them: cases that
+    set different properties share one. The check validates every property of a resource on its own and reports
+    every failing one at once, so each case's property fails in the shared declaration as it does alone."""
+    packs: list[list[int]] = []
+    for index, (spec, _, _) in enumerate(DISPATCH_RULE_BAD_INPUTS):
+        taken = bad_properties(spec)
+        pack = next((p for p in packs if not taken & set().union(
+            *(bad_properties(DISPATCH_RULE_BAD_INPUTS[i][0]) for i in p))), None)
+        if pack is None:
+            packs.append(pack := [])
+        pack.append(index)
+    return packs
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What one shared declaration's `pulumi up` did."""
+    spec: dict
+    returncode: int
+    errors: dict[str, str]  # diagnostics by resource name
+    requests: dict[str, int]  # by RPC, as the proxy in front of LiveKit counted them
+    on_server: list  # the server's dispatch rules afterwards
+
+
 @pytest.fixture(scope="module")
-def checked_stack(livekit_server, tmp_path_factory):
-    """One stack, behind a proxy that counts requests, for every bad-input case: each ends at check."""
+def checked_runs(livekit_server, tmp_path_factory) -> dict[int, Checked]:
+    """Each bad-input case's outcome: the `pulumi up` of its shared declaration, in one stack behind a proxy that
+    counts requests. (The engine stops at the first resource whose check fails: one run takes one bad resource.)"""
+    livekit_server.flush()
+    oracle = Oracle(livekit_server.credentials)
+    outcomes: dict[int, Checked] = {}
     with FaultProxy(livekit_server.credentials.url) as proxy:
         stack = PulumiStack(PROGRAMS / "rule", workdir=tmp_path_factory.mktemp("checked"), defer_config=True)
         configure_for(stack, livekit_server.credentials)
         stack.set_config("livekit:url", proxy.url)
-        yield stack, proxy
+        for pack in packed_bad_inputs():
+            spec = copy.deepcopy(FILLER)
+            for index in pack:
+                spec.update(own_entries(DISPATCH_RULE_BAD_INPUTS[index][0]))
+            proxy.clear()
+            declare(stack, spec)
+            result = stack.up(check=False)
+            checked = Checked(spec, result.returncode, result.messages(), dict(proxy.counts), oracle.rules())
+            outcomes.update(dict.fromkeys(pack, checked))
+    return outcomes
 
 
-@pytest.mark.parametrize("spec,path,problem", DISPATCH_RULE_BAD_INPUTS,
+@pytest.mark.parametrize("case", range(len(DISPATCH_RULE_BAD_INPUTS)),
                          ids=[b[1] + ":" + b[2] for b in DISPATCH_RULE_BAD_INPUTS])
-def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checked_stack, oracle, figures):
-    stack, proxy = checked_stack
-    proxy.clear()
-    declare(stack, spec)
-    result = stack.up(check=False)
-    assert result.returncode != 0
-    message = result.messages()["rule"]
-    assert path in message and problem in message, message
-    assert proxy.count() == 0, proxy.counts
-    assert oracle.rules() == []
+def test_bad_input_fails_at_check_before_any_request(case, checked_runs, figures):
+    """The case's property, bad in a declaration it shares with cases of other properties: the `pulumi up`
+    fails with a problem naming its path and what is wrong, before any request, and nothing is created."""
+    _, path, problem = DISPATCH_RULE_BAD_INPUTS[case]
+    checked = checked_runs[case]
+    assert checked.returncode != 0
+    message = checked.errors["rule"]
+    assert any(path in line and problem in line for line in message.splitlines()), (checked.spec, message)
+    assert checked.requests == {}, checked.requests
+    assert checked.on_server == []
     figures["bad inputs tried"] += 1
 
 
