@@ -95,18 +95,17 @@ def test_rule_lifecycle_of_every_kind(pulumi_stack, oracle):
     assert_server_has_the_specs(rule_ids)
     stack.preview("--expect-no-changes")
 
-    # Drift made outside Pulumi (the dashboard, `lk`): refresh sees it, preview shows it, up reverts it.
+    # Drift made outside Pulumi (the dashboard, `lk`): `up --refresh` reads it, plans an update of each rule from
+    # what was read to what is declared, and reverts it.
     for kind, rule_id in rule_ids.items():
         oracle.call("update_dispatch_rule_fields", rule_id, name=f"edited in dashboard {kind}", metadata="oob")
-    stack.refresh()
-    drift = stack.preview("--expect-no-changes", check=False)
-    assert drift.returncode != 0
-    steps = {resource_name(step.urn): step for step in drift.steps("update")}
+    reverted = stack.up("--refresh")
+    assert reverted.changes == {"update": len(specs)}
+    steps = {resource_name(step.urn): step for step in reverted.steps("update")}
     assert sorted(steps) == sorted(specs)
     for kind, step in steps.items():
         assert (step.old.outputs["name"], step.old.outputs["metadata"]) == (f"edited in dashboard {kind}", "oob")
         assert (step.new.inputs["name"], step.new.inputs["metadata"]) == (specs[kind]["name"], specs[kind]["metadata"])
-    stack.up()
     assert_server_has_the_specs(rule_ids)
 
     # Deleted outside Pulumi: refresh drops them from state, up creates them again.
