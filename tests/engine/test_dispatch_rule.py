@@ -381,12 +381,12 @@ def test_a_rule_moved_to_another_project_is_made_there_and_removed_here(pulumi_s
     moved = {**rule, "connection": {"url": elsewhere.url, "api_key": elsewhere.api_key,
                                     "api_secret": elsewhere.api_secret}}
     stack.set_config("resources", json.dumps([moved]), secret=True)
-    assert stack.preview().changes == {"replace": 1}
-    stack.up()
+    moving = stack.up()
+    assert moving.changes == {"replace": 1}
     [there] = other_oracle.rules()
     assert oracle.rules() == []
     assert there.sip_dispatch_rule_id != here.sip_dispatch_rule_id
-    assert stack.outputs()["ids"] == {"moving": there.sip_dispatch_rule_id}
+    assert moving.outputs["ids"] == {"moving": there.sip_dispatch_rule_id}
 
     other_oracle.call("update_dispatch_rule_fields", there.sip_dispatch_rule_id, name="renamed over there")
     stack.refresh()
