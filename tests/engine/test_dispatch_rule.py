@@ -435,23 +435,23 @@ def test_a_refresh_lists_each_kind_once_per_provider_process_and_never_reads_sta
         proxy.clear()
         stack.refresh()
         assert dict(proxy.counts) == {"ListSIPDispatchRule": 1, "ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1}
+        # Changed out of band between two refreshes: the second one sees it.
+        oracle.call("update_dispatch_rule_fields", rule_id, name="renamed in the dashboard")
         # Without --skip-preview the refresh runs the provider twice, its preview first: each lists once.
         proxy.clear()
         stack.run("refresh", "--yes")
         assert dict(proxy.counts) == {"ListSIPDispatchRule": 2, "ListSIPInboundTrunk": 2, "ListSIPOutboundTrunk": 2}
-        # So does `up`: a new rule's check lists the server's rules at the preview and again at the update.
+        [refreshed] = [r for r in stack.resources("DispatchRule") if r["id"] == rule_id]
+        assert refreshed["outputs"]["name"] == "renamed in the dashboard"
+        # So does `up`: a new rule's check lists the server's rules at the preview and again at the update (which
+        # also sets the renamed rule back as declared).
         rules.append({"type": "DispatchRule", "name": "rule-new", "args": {
             "rule": {"dispatchRuleDirect": {"roomName": "room-new"}}, "trunk_ids": [unique_trunk()]}})
         stack.set_config("resources", json.dumps(rules + trunks))
         proxy.clear()
         stack.run("up", "--yes")
-        assert dict(proxy.counts) == {"ListSIPDispatchRule": 2, "CreateSIPDispatchRule": 1}
-
-        # Changed out of band between two refreshes: the second one sees it.
-        oracle.call("update_dispatch_rule_fields", rule_id, name="renamed in the dashboard")
-        stack.refresh()
-        [refreshed] = [r for r in stack.resources("DispatchRule") if r["id"] == rule_id]
-        assert refreshed["outputs"]["name"] == "renamed in the dashboard"
+        assert dict(proxy.counts) == {"ListSIPDispatchRule": 2, "CreateSIPDispatchRule": 1, "UpdateSIPDispatchRule": 1}
+        assert oracle.rule(rule_id).name == "rule 0"
 
         # `up --refresh` refreshes, then updates: the server ends as declared, and a fresh look agrees.
         oracle.call("update_dispatch_rule_fields", rule_id, name="renamed again")
