@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -94,18 +95,17 @@ def test_rule_lifecycle_of_every_kind(pulumi_stack, oracle):
     assert_server_has_the_specs(rule_ids)
     stack.preview("--expect-no-changes")
 
-    # Drift made outside Pulumi (the dashboard, `lk`): refresh sees it, preview shows it, up reverts it.
+    # Drift made outside Pulumi (the dashboard, `lk`): `up --refresh` reads it, plans an update of each rule from
+    # what was read to what is declared, and reverts it.
     for kind, rule_id in rule_ids.items():
         oracle.call("update_dispatch_rule_fields", rule_id, name=f"edited in dashboard {kind}", metadata="oob")
-    stack.refresh()
-    drift = stack.preview("--expect-no-changes", check=False)
-    assert drift.returncode != 0
-    steps = {resource_name(step.urn): step for step in drift.steps("update")}
+    reverted = stack.up("--refresh")
+    assert reverted.changes == {"update": len(specs)}
+    steps = {resource_name(step.urn): step for step in reverted.steps("update")}
     assert sorted(steps) == sorted(specs)
     for kind, step in steps.items():
         assert (step.old.outputs["name"], step.old.outputs["metadata"]) == (f"edited in dashboard {kind}", "oob")
         assert (step.new.inputs["name"], step.new.inputs["metadata"]) == (specs[kind]["name"], specs[kind]["metadata"])
-    stack.up()
     assert_server_has_the_specs(rule_ids)
 
     # Deleted outside Pulumi: refresh drops them from state, up creates them again.
@@ -230,28 +230,81 @@ def test_import_with_a_different_declaration_previews_the_difference(pulumi_stac
     assert server_state(oracle.rule(made.sip_dispatch_rule_id)) == server_state(made)
 
 
+# What a bad-input case's declaration holds besides its bad property: a valid rule of no property of its own.
+FILLER = {"kind": "individual", "rule": {}}
+
+
+def own_entries(spec: dict) -> dict:
+    """What a bad-input case declares besides the filler."""
+    return {key: value for key, value in spec.items() if FILLER.get(key, object()) != value}
+
+
+def bad_properties(spec: dict) -> set[str]:
+    """The DispatchRule properties a bad-input case sets besides the filler (`kind` goes with `rule`; the program
+    passes `room_config_raw` as `room_config`)."""
+    return {{"kind": "rule", "room_config_raw": "room_config"}.get(key, key) for key in own_entries(spec)}
+
+
+def packed_bad_inputs() -> list[list[int]]:
+    """The cases of DISPATCH_RULE_BAD_INPUTS (by index) packed into as few declarations as hold them: cases that
+    set different properties share one. The check validates every property of a resource on its own and reports
+    every failing one at once, so each case's property fails in the shared declaration as it does alone."""
+    packs: list[list[int]] = []
+    for index, (spec, _, _) in enumerate(DISPATCH_RULE_BAD_INPUTS):
+        taken = bad_properties(spec)
+        pack = next((p for p in packs if not taken & set().union(
+            *(bad_properties(DISPATCH_RULE_BAD_INPUTS[i][0]) for i in p))), None)
+        if pack is None:
+            packs.append(pack := [])
+        pack.append(index)
+    return packs
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What one shared declaration's `pulumi up` did."""
+    spec: dict
+    returncode: int
+    errors: dict[str, str]  # diagnostics by resource name
+    requests: dict[str, int]  # by RPC, as the proxy in front of LiveKit counted them
+    on_server: list  # the server's dispatch rules afterwards
+
+
 @pytest.fixture(scope="module")
-def checked_stack(livekit_server, tmp_path_factory):
-    """One stack, behind a proxy that counts requests, for every bad-input case: each ends at check."""
+def checked_runs(livekit_server, tmp_path_factory) -> dict[int, Checked]:
+    """Each bad-input case's outcome: the `pulumi up` of its shared declaration, in one stack behind a proxy that
+    counts requests. (The engine stops at the first resource whose check fails: one run takes one bad resource.)"""
+    livekit_server.flush()
+    oracle = Oracle(livekit_server.credentials)
+    outcomes: dict[int, Checked] = {}
     with FaultProxy(livekit_server.credentials.url) as proxy:
         stack = PulumiStack(PROGRAMS / "rule", workdir=tmp_path_factory.mktemp("checked"), defer_config=True)
         configure_for(stack, livekit_server.credentials)
         stack.set_config("livekit:url", proxy.url)
-        yield stack, proxy
+        for pack in packed_bad_inputs():
+            spec = copy.deepcopy(FILLER)
+            for index in pack:
+                spec.update(own_entries(DISPATCH_RULE_BAD_INPUTS[index][0]))
+            proxy.clear()
+            declare(stack, spec)
+            result = stack.up(check=False)
+            checked = Checked(spec, result.returncode, result.messages(), dict(proxy.counts), oracle.rules())
+            outcomes.update(dict.fromkeys(pack, checked))
+    return outcomes
 
 
-@pytest.mark.parametrize("spec,path,problem", DISPATCH_RULE_BAD_INPUTS,
+@pytest.mark.parametrize("case", range(len(DISPATCH_RULE_BAD_INPUTS)),
                          ids=[b[1] + ":" + b[2] for b in DISPATCH_RULE_BAD_INPUTS])
-def test_bad_input_fails_at_check_before_any_request(spec, path, problem, checked_stack, oracle, figures):
-    stack, proxy = checked_stack
-    proxy.clear()
-    declare(stack, spec)
-    result = stack.up(check=False)
-    assert result.returncode != 0
-    message = result.messages()["rule"]
-    assert path in message and problem in message, message
-    assert proxy.count() == 0, proxy.counts
-    assert oracle.rules() == []
+def test_bad_input_fails_at_check_before_any_request(case, checked_runs, figures):
+    """The case's property, bad in a declaration it shares with cases of other properties: the `pulumi up`
+    fails with a problem naming its path and what is wrong, before any request, and nothing is created."""
+    _, path, problem = DISPATCH_RULE_BAD_INPUTS[case]
+    checked = checked_runs[case]
+    assert checked.returncode != 0
+    message = checked.errors["rule"]
+    assert any(path in line and problem in line for line in message.splitlines()), (checked.spec, message)
+    assert checked.requests == {}, checked.requests
+    assert checked.on_server == []
     figures["bad inputs tried"] += 1
 
 
@@ -328,12 +381,12 @@ def test_a_rule_moved_to_another_project_is_made_there_and_removed_here(pulumi_s
     moved = {**rule, "connection": {"url": elsewhere.url, "api_key": elsewhere.api_key,
                                     "api_secret": elsewhere.api_secret}}
     stack.set_config("resources", json.dumps([moved]), secret=True)
-    assert stack.preview().changes == {"replace": 1}
-    stack.up()
+    moving = stack.up()
+    assert moving.changes == {"replace": 1}
     [there] = other_oracle.rules()
     assert oracle.rules() == []
     assert there.sip_dispatch_rule_id != here.sip_dispatch_rule_id
-    assert stack.outputs()["ids"] == {"moving": there.sip_dispatch_rule_id}
+    assert moving.outputs["ids"] == {"moving": there.sip_dispatch_rule_id}
 
     other_oracle.call("update_dispatch_rule_fields", there.sip_dispatch_rule_id, name="renamed over there")
     stack.refresh()
@@ -382,23 +435,23 @@ def test_a_refresh_lists_each_kind_once_per_provider_process_and_never_reads_sta
         proxy.clear()
         stack.refresh()
         assert dict(proxy.counts) == {"ListSIPDispatchRule": 1, "ListSIPInboundTrunk": 1, "ListSIPOutboundTrunk": 1}
+        # Changed out of band between two refreshes: the second one sees it.
+        oracle.call("update_dispatch_rule_fields", rule_id, name="renamed in the dashboard")
         # Without --skip-preview the refresh runs the provider twice, its preview first: each lists once.
         proxy.clear()
         stack.run("refresh", "--yes")
         assert dict(proxy.counts) == {"ListSIPDispatchRule": 2, "ListSIPInboundTrunk": 2, "ListSIPOutboundTrunk": 2}
-        # So does `up`: a new rule's check lists the server's rules at the preview and again at the update.
+        [refreshed] = [r for r in stack.resources("DispatchRule") if r["id"] == rule_id]
+        assert refreshed["outputs"]["name"] == "renamed in the dashboard"
+        # So does `up`: a new rule's check lists the server's rules at the preview and again at the update (which
+        # also sets the renamed rule back as declared).
         rules.append({"type": "DispatchRule", "name": "rule-new", "args": {
             "rule": {"dispatchRuleDirect": {"roomName": "room-new"}}, "trunk_ids": [unique_trunk()]}})
         stack.set_config("resources", json.dumps(rules + trunks))
         proxy.clear()
         stack.run("up", "--yes")
-        assert dict(proxy.counts) == {"ListSIPDispatchRule": 2, "CreateSIPDispatchRule": 1}
-
-        # Changed out of band between two refreshes: the second one sees it.
-        oracle.call("update_dispatch_rule_fields", rule_id, name="renamed in the dashboard")
-        stack.refresh()
-        [refreshed] = [r for r in stack.resources("DispatchRule") if r["id"] == rule_id]
-        assert refreshed["outputs"]["name"] == "renamed in the dashboard"
+        assert dict(proxy.counts) == {"ListSIPDispatchRule": 2, "CreateSIPDispatchRule": 1, "UpdateSIPDispatchRule": 1}
+        assert oracle.rule(rule_id).name == "rule 0"
 
         # `up --refresh` refreshes, then updates: the server ends as declared, and a fresh look agrees.
         oracle.call("update_dispatch_rule_fields", rule_id, name="renamed again")
