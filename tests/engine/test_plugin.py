@@ -27,32 +27,30 @@ def callee_rule(prefix: str = "number-", **properties: Any) -> dict[str, Any]:
 
 
 BAD_PIN = "12ab9988776655"
-BAD_INPUTS = {  # resource -> (its type and properties, what its error must say)
-    "emptyRoom": ({"type": "livekit:index:DispatchRule",
-                   "properties": {"rule": {"dispatchRuleDirect": {"roomName": ""}}}},
-                  ["rule.dispatchRuleDirect.roomName", "is required"]),
-    "lettersInPin": ({"type": "livekit:index:DispatchRule",
-                      "properties": {"rule": {"dispatchRuleDirect": {"roomName": "r", "pin": BAD_PIN}}}},
-                     ["rule.dispatchRuleDirect.pin", "digits 0-9"]),
+# The engine stops at a program's first refused resource, but the provider's check names every bad field of that
+# resource: one program per resource, each resource with as many bad fields as do not hide one another (Pulumi YAML
+# refuses an unknown field itself, before the provider; a number in a list hides a repeat in the same list).
+BAD_INPUTS = {  # resource -> (its type and properties, what its errors must say)
+    "emptyRoomLettersInPin": ({"type": "livekit:index:DispatchRule",
+                               "properties": {"rule": {"dispatchRuleDirect": {"roomName": "", "pin": BAD_PIN}}}},
+                              ["rule.dispatchRuleDirect.roomName", "is required",
+                               "rule.dispatchRuleDirect.pin", "digits 0-9"]),
     "unknownField": ({"type": "livekit:index:DispatchRule",
                       "properties": {"rule": {"dispatchRuleIndividual": {"roomPrefx": "call-"}}}},
                      ["roomPrefx"]),
-    "twice": ({"type": "livekit:index:InboundTrunk", "properties": {"numbers": ["+15550100", "+15550100"]}},
-              ["numbers[1]", "listed twice"]),
-    "sipUri": ({"type": "livekit:index:OutboundTrunk",
-                "properties": {"address": "sip:carrier@sip.example.com", "numbers": ["+15550101"]}},
-               ["address", "not a SIP URI"]),
-    "negativeDurations": ({"type": "livekit:index:InboundTrunk", "properties": {
-        "numbers": ["+15550102"], "ringingTimeout": "-5s", "maxCallDuration": -30}},
-        ["ringingTimeout", "must not be negative, got -5s", "maxCallDuration", "must not be negative, got -30s"]),
-    "bareNumber": ({"type": "livekit:index:InboundTrunk", "properties": {"numbers": ["+15550103", 15550104]}},
-                   ["numbers[1]: expected a string, got the number 15550104", "quote it"]),
+    "twiceNegativeDurations": ({"type": "livekit:index:InboundTrunk", "properties": {
+        "numbers": ["+15550100", "+15550100"], "ringingTimeout": "-5s", "maxCallDuration": -30}},
+        ["numbers[1]", "listed twice",
+         "ringingTimeout", "must not be negative, got -5s", "maxCallDuration", "must not be negative, got -30s"]),
+    "sipUriBareNumber": ({"type": "livekit:index:OutboundTrunk", "properties": {
+        "address": "sip:carrier@sip.example.com", "numbers": ["+15550103", 15550104]}},
+        ["address", "not a SIP URI", "numbers[1]: expected a string, got the number 15550104", "quote it"]),
 }
 
 
 def test_bad_inputs_are_refused_at_check_naming_the_field_with_no_request(tmp_path, pulumi_stack, livekit):
     with FaultProxy(livekit.credentials.url) as proxy:
-        for name, (resource, expected) in BAD_INPUTS.items():  # the engine stops at a program's first refusal
+        for name, (resource, expected) in BAD_INPUTS.items():  # one refused resource per program (see above)
             stack = pulumi_stack(yaml_program(tmp_path / name, {name: resource}))
             stack.set_config("livekit:url", proxy.url)
             preview = stack.preview(check=False)
