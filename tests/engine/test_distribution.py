@@ -1,36 +1,20 @@
 """What a user installs: the sdist and the wheel `python -m build` makes (the wheel built from the
-sdist, as build does by default, so a file missing from the sdist fails here), checked by
-`twine check`, and a user's project run from the wheel installed in a clean virtualenv."""
+sdist, as build does by default, so a file missing from the sdist fails here; tests/support.py's
+`distributions`, built once per session), checked by `twine check`, and a user's project run from the
+wheel installed in a clean virtualenv."""
 
 from __future__ import annotations
 
 import email
-import shutil
 import subprocess
 import sys
 import tarfile
 import zipfile
-from pathlib import Path
 
-import pytest
 from packaging.requirements import Requirement
 
-from support import REPO, pyproject
+from support import pyproject
 from user_project import run_user_project
-
-
-@pytest.fixture(scope="module")
-def distributions(tmp_path_factory) -> dict[str, Path]:
-    # Built from a copy: the build writes egg-info into the source tree, which other workers' tests install from.
-    source = tmp_path_factory.mktemp("source") / "pulumi-livekit"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".tools", ".state", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
-    out = tmp_path_factory.mktemp("dist")
-    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(source)],
-                           capture_output=True, text=True)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    [sdist], [wheel] = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
-    return {"sdist": sdist, "wheel": wheel}
 
 
 def test_twine_check_passes_on_the_sdist_and_the_wheel(distributions):
