@@ -1,6 +1,7 @@
 """A user's infra repo, as the README's quick start lays it out (its files read from the README), run
-through the real engine: shared by the tests that install the package from the clone (test_testbed.py,
-test_infra_repo.py, test_lower_bounds.py) and the one that installs the built wheel (test_distribution.py)."""
+through the real engine: shared by the test that installs the package from a source folder of the clone
+(test_testbed.py) and those that install the clone's wheel (tests/support.py's `distributions`: test_distribution.py,
+test_infra_repo.py, test_lower_bounds.py)."""
 
 from __future__ import annotations
 

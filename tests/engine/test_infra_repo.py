@@ -1,5 +1,5 @@
 """The README's infra-repo layout (tests/user_project.py: its files from the README, the package installed
-non-editable into the project's own virtualenv, `pulumi` on a PATH without it) when the connection is wrong, and
+from its wheel into the project's own virtualenv, `pulumi` on a PATH without it) when the connection is wrong, and
 `pulumi import` from the command line: a server that does not answer and a wrong API secret each fail `preview`
 and `up` with one line on the resource, no Python traceback; an object made elsewhere is imported as the README
 says. (Pulumi's own dynamic-provider host, which the layout replaces, prints a traceback of about 40 lines for
@@ -11,7 +11,7 @@ import re
 
 from pulumi_livekit.testing import free_port
 
-from support import create_rule, package_source
+from support import create_rule
 from user_project import README, user_project
 
 # The rule waits for the trunk (depends_on): at preview its check asks the server for conflicting rules; at up the
@@ -37,8 +37,9 @@ def one_line_errors(result) -> dict[str, str]:
     return errors
 
 
-def test_a_wrong_connection_fails_in_one_line_and_pulumi_import_works(tmp_path, livekit, oracle, monkeypatch):
-    _, stack = user_project(str(package_source(tmp_path / "source")), tmp_path, monkeypatch, PROGRAM)
+def test_a_wrong_connection_fails_in_one_line_and_pulumi_import_works(tmp_path, livekit, oracle, monkeypatch,
+                                                                      distributions):
+    _, stack = user_project(str(distributions["wheel"]), tmp_path, monkeypatch, PROGRAM)
     creds = livekit.credentials
     nobody = f"http://127.0.0.1:{free_port()}"
     stack.set_config("livekit:url", nobody)

@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from support import EXAMPLES, REPO, package_source, pyproject
+from support import EXAMPLES, REPO, pyproject
 from user_project import run_user_project
 
 CHECKS = '''\
@@ -108,11 +108,12 @@ def assert_checked(result: dict) -> None:
 
 
 def test_on_the_oldest_release_of_every_dependency_a_python_and_a_yaml_project_run(tmp_path, livekit, oracle,
-                                                                                  monkeypatch, pulumi_stack):
+                                                                                  monkeypatch, pulumi_stack,
+                                                                                  distributions):
     bounds = lower_bounds()
     constraints = tmp_path / "lower-bounds.txt"
     constraints.write_text("".join(f"{name}=={version}\n" for name, version in bounds.items()))
-    venv = run_user_project(str(package_source(tmp_path / "source")), tmp_path, livekit, oracle, monkeypatch,
+    venv = run_user_project(str(distributions["wheel"]), tmp_path, livekit, oracle, monkeypatch,
                             pip_options=("--constraint", str(constraints)))
 
     stack = pulumi_stack(EXAMPLES / "yaml")
