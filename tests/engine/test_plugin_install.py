@@ -22,20 +22,17 @@ REMOVE = re.search(r"\*\*Upgrading\.\*\*.*?```sh\n(.*?)```", DOCS, re.S).group(1
 NEXT = f"{int(VERSION.split('.')[0])}.{int(VERSION.split('.')[1]) + 1}.0"  # the release the test upgrades to
 
 
-def wheels(tmp_path: Path) -> dict[str, Path]:
-    """This clone's wheel, and the wheel of the same source as the next minor release."""
+def next_release_wheel(tmp_path: Path) -> Path:
+    """The wheel of this clone's source as the next minor release."""
     source = package_source(tmp_path / "source")
-    built = {}
-    for version in (VERSION, NEXT):
-        pyproject = source / "pyproject.toml"
-        pyproject.write_text(re.sub(r'^version = ".*"$', f'version = "{version}"', pyproject.read_text(), count=1,
-                                    flags=re.M))
-        out = tmp_path / f"wheel-{version}"
-        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-3000:]
-        [built[version]] = out.glob("*.whl")
-    return built
+    pyproject = source / "pyproject.toml"
+    pyproject.write_text(re.sub(r'^version = ".*"$', f'version = "{NEXT}"', pyproject.read_text(), count=1, flags=re.M))
+    out = tmp_path / "next-wheel"
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [wheel] = out.glob("*.whl")
+    return wheel
 
 
 def install_as_documented(wheel: Path, venv: Path, env: dict) -> str:
@@ -57,7 +54,7 @@ def installed(stack) -> list[str]:
 
 
 def test_installed_from_a_deleted_virtualenv_the_plugin_serves_upgrades_and_is_removed(tmp_path, pulumi_stack,
-                                                                                        oracle):
+                                                                                        oracle, distributions):
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text(yaml.safe_dump({
@@ -67,10 +64,9 @@ def test_installed_from_a_deleted_virtualenv_the_plugin_serves_upgrades_and_is_r
         "outputs": {"ruleId": "${byCallee.sipDispatchRuleId}"},
     }))
     stack = pulumi_stack(project)
-    built = wheels(tmp_path)
     venv = tmp_path / "throwaway"
 
-    printed = install_as_documented(built[VERSION], venv, stack.env)
+    printed = install_as_documented(distributions["wheel"], venv, stack.env)
     assert f"installed pulumi-resource-livekit {VERSION}" in printed
     assert installed(stack) == [VERSION]
     up = stack.up()
@@ -78,7 +74,7 @@ def test_installed_from_a_deleted_virtualenv_the_plugin_serves_upgrades_and_is_r
     assert (rule.sip_dispatch_rule_id, rule.rule.dispatch_rule_callee.room_prefix) == (up.outputs["ruleId"], "number-")
     stack.preview("--expect-no-changes")
 
-    install_as_documented(built[NEXT], venv, stack.env)
+    install_as_documented(next_release_wheel(tmp_path), venv, stack.env)
     assert sorted(installed(stack)) == sorted([VERSION, NEXT])
     assert REMOVE == f"pulumi plugin rm resource livekit {VERSION}"
     stack.run(*REMOVE.split()[1:], "--yes")
