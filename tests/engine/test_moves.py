@@ -52,8 +52,12 @@ def on_server(oracle: Oracle) -> set[str]:
             | {t.sip_trunk_id for t in oracle.outbound_trunks()})
 
 
+# The line waits for the desk, so the desk's refused check stops the move before any create. A create still in
+# flight when another resource's check fails can be missing from the state afterwards (about 1 run in 4 of the
+# test below without this order): a known gap of its own, not what this test is about.
 PLUGIN_RESOURCES = {
-    "line": {"type": "livekit:index:InboundTrunk", "properties": {"numbers": ["+15105550100"]}},
+    "line": {"type": "livekit:index:InboundTrunk", "properties": {"numbers": ["+15105550100"]},
+             "options": {"dependsOn": ["${desk}"]}},
     "calls": {"type": "livekit:index:DispatchRule", "properties": {
         "rule": {"dispatchRuleCallee": {"roomPrefix": "number-"}}, "trunkIds": ["${line.sipTrunkId}"]}},
     "desk": {"type": "livekit:index:DispatchRule", "properties": {
