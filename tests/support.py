@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import fcntl
-import fnmatch
 import functools
-import hashlib
 import itertools
 import json
 import os
@@ -46,30 +44,15 @@ EXAMPLES = REPO / "examples"
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 
 
-PACKAGE_FILES = ("pyproject.toml", "README.md", "MANIFEST.in", "CHANGELOG.md")
-NOT_PACKAGE = ("__pycache__", "*.egg-info")  # left in provider/ by imports and editable installs
-
-
 def package_source(folder: Path) -> Path:
     """The files a build of the package reads, copied from the clone into `folder`: pip builds a source folder in
     place, and the `build/` setuptools leaves there keeps modules since moved or deleted, which the next install
     from the clone would ship."""
-    for name in PACKAGE_FILES:
+    for name in ("pyproject.toml", "README.md", "MANIFEST.in", "CHANGELOG.md"):
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / name, folder / name)
-    shutil.copytree(REPO / "provider", folder / "provider", ignore=shutil.ignore_patterns(*NOT_PACKAGE))
+    shutil.copytree(REPO / "provider", folder / "provider", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     return folder
-
-
-def package_digest() -> str:
-    """A hash of the files `package_source` copies: their paths and contents."""
-    digest = hashlib.sha256()
-    paths = [REPO / name for name in PACKAGE_FILES] + sorted(
-        path for path in (REPO / "provider").rglob("*") if path.is_file()
-        and not any(fnmatch.fnmatch(part, pattern) for part in path.relative_to(REPO).parts for pattern in NOT_PACKAGE))
-    for path in paths:
-        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
 
 
 def build_distributions(out: Path) -> dict[str, Path]:
@@ -507,11 +490,11 @@ def livekit_server(tmp_path_factory) -> Iterator[LocalLiveKit]:
 @pytest.fixture(scope="session")
 def distributions(tmp_path_factory) -> dict[str, Path]:
     """The clone's sdist and wheel (`build_distributions`), built once per test session: the workers share one
-    folder, named by `package_digest`, and the first to take its lock builds them. A test that installs the
-    package from its wheel (as a user installs it from an index) installs this one."""
+    folder, and the first to take its lock builds them. A test that installs the package from its wheel (as a
+    user installs it from an index) installs this one."""
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the session's, above each worker's
-    folder = shared / f"distributions-{package_digest()}"
+    folder = shared / "distributions"
     with open(f"{folder}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = folder / "built.json"

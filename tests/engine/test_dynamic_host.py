@@ -20,7 +20,6 @@ from typing import Optional
 import pytest
 from livekit import api as lkapi
 
-from pulumi_livekit._dynamic import host as _dynamic_host
 from pulumi_livekit._core import sdk as _sdk
 
 from support import PROGRAMS, REPO

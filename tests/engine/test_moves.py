@@ -116,7 +116,7 @@ def test_a_stack_whose_config_moves_to_another_project_moves_by_the_commands_its
         refused = stack.preview(check=False)
         assert refused.returncode != 0
         told = "\n".join(refused.messages().values())
-        assert f"nothing was sent there with its ID" in told and proxy.url in told, told
+        assert "nothing was sent there with its ID" in told and proxy.url in told, told
         destroy, up = printed_commands(told)[:2]
         assert (destroy, up) == ("pulumi destroy --yes --target '**pulumi-python:dynamic/livekit:**'", "pulumi up"), told
         assert not any(old_id.encode() in body for body in proxy.bodies() for old_id in old_ids)

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from livekit import api as lkapi
 
-from support import PLUGIN_DIR, Oracle, configure_for, yaml_program
+from support import PLUGIN_DIR, Oracle, yaml_program
 from pulumi_livekit.plugin import VERSION
 from pulumi_livekit.testing import Fault, FaultProxy
 
