@@ -8,6 +8,7 @@ other resources, `from_json` and the connection settings, through the `declared`
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,18 +30,28 @@ OK_RULE = {"type": "DispatchRule", "name": "ok",
            "args": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}}, "trunk_ids": ["ST_bad_ok"]}}
 
 
+# What a case of each kind declares besides its own arguments (None: unset).
+VALID_ARGUMENTS = {
+    "DispatchRule": {"rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}}, "trunk_ids": ["ST_bad"]},
+    "InboundTrunk": {"numbers": ["+15550100"]},
+    "OutboundTrunk": {"address": "sip.example.com", "numbers": ["+1555"]},
+}
+
+
+def declared_with(kind: str, **args) -> list[dict]:
+    return [{"type": kind, "name": "bad", "args": {**VALID_ARGUMENTS[kind], **args}}]
+
+
 def rule_with(**args) -> list[dict]:
-    base = {"rule": {"dispatchRuleIndividual": {"roomPrefix": "call-"}}, "trunk_ids": ["ST_bad"]}
-    return [{"type": "DispatchRule", "name": "bad", "args": {**base, **args}}]
+    return declared_with("DispatchRule", **args)
 
 
 def inbound_with(**args) -> list[dict]:
-    return [{"type": "InboundTrunk", "name": "bad", "args": args}]
+    return declared_with("InboundTrunk", **args)
 
 
 def outbound_with(**args) -> list[dict]:
-    return [{"type": "OutboundTrunk", "name": "bad", "args": {"address": "sip.example.com", "numbers": ["+1555"],
-                                                               **args}}]
+    return declared_with("OutboundTrunk", **args)
 
 
 @dataclass(frozen=True)
@@ -81,20 +92,19 @@ BAD_INPUTS = [
     Bad("from_json malformed file", "rule.json", "is not valid JSON",
         [{"type": "DispatchRule", "name": "bad", "from_json": "file:rule.json"}], files={"rule.json": MALFORMED_JSON}),
     # InboundTrunk
-    Bad("inbound trunk open to anyone", "numbers", "for security", inbound_with(name="open")),
+    Bad("inbound trunk open to anyone", "numbers", "for security",
+        inbound_with(name="open", numbers=None, allowed_addresses=None, auth_username=None, auth_password=None)),
     Bad("password without user", "auth_username", "is required when auth_password is set",
-        inbound_with(numbers=["+15550100"], auth_password="pa55-only")),
+        inbound_with(auth_password="pa55-only")),
     Bad("number listed twice", "numbers[1]", "listed twice", inbound_with(numbers=["+15550100", "+15550100"])),
     Bad("empty allowed address", "allowed_addresses[1]", "must not be empty",
-        inbound_with(numbers=["+15550100"], allowed_addresses=["192.0.2.10", " "])),
-    Bad("header name with a space", "headers.X Bad", "SIP header name",
-        inbound_with(numbers=["+15550100"], headers={"X Bad": "v"})),
-    Bad("duration not a duration", "ringing_timeout", "expected a duration",
-        inbound_with(numbers=["+15550100"], ringing_timeout="1h")),
+        inbound_with(allowed_addresses=["192.0.2.10", " "])),
+    Bad("header name with a space", "headers.X Bad", "SIP header name", inbound_with(headers={"X Bad": "v"})),
+    Bad("duration not a duration", "ringing_timeout", "expected a duration", inbound_with(ringing_timeout="1h")),
     Bad("negative ringing timeout", "ringing_timeout", "must not be negative, got -5s",
-        inbound_with(numbers=["+15550100"], ringing_timeout="-5s")),
+        inbound_with(ringing_timeout="-5s")),
     Bad("negative call duration", "max_call_duration", "must not be negative, got -30s",
-        inbound_with(numbers=["+15550100"], max_call_duration=-30)),
+        inbound_with(max_call_duration=-30)),
     Bad("from_json trunk unknown key", "trunk.authPasword", "unknown field",
         [{"type": "InboundTrunk", "name": "bad", "from_json": {"trunk": {"numbers": ["+1555"], "authPasword": "x"}}}]),
     # OutboundTrunk
@@ -121,6 +131,46 @@ def test_bad_inputs_are_distinct_from_the_dispatch_rule_table():
     assert len({bad.name for bad in BAD_INPUTS}) == len(BAD_INPUTS)
 
 
+def own_arguments(bad: Bad) -> dict:
+    """The arguments a case declares beyond its kind's valid ones: {} unless it is one resource by its arguments."""
+    alone = len(bad.resources) == 1 and set(bad.resources[0]) == {"type", "name", "args"}
+    if bad.config or bad.env or bad.files or not alone:
+        return {}
+    [resource] = bad.resources
+    valid = VALID_ARGUMENTS[resource["type"]]
+    return {name: value for name, value in resource["args"].items() if name not in valid or valid[name] != value}
+
+
+def packed(cases: list[Bad]) -> list[list[Bad]]:
+    """The cases in as few declarations as hold them: cases of one resource of the same kind that neither set nor
+    are refused for the same argument share one (`shared_declaration`). The check validates every argument of a
+    resource on its own and reports every failing one at once, so each case's argument fails in the shared
+    declaration as it does alone. (The engine stops at the first resource whose check fails, in `up`, `preview`
+    and `up --continue-on-error` alike: one run takes one bad resource.)"""
+    def owned(bad: Bad) -> set[str]:
+        return {*own_arguments(bad), re.split(r"[.\[]", bad.field)[0]}
+
+    def kind(bad: Bad) -> str:
+        return bad.resources[0]["type"]
+
+    packs: list[list[Bad]] = []
+    for bad in cases:
+        shared = [pack for pack in packs if own_arguments(bad) and own_arguments(pack[0])
+                  and kind(pack[0]) == kind(bad) and not owned(bad) & set().union(*map(owned, pack))]
+        if shared:
+            shared[0].append(bad)
+        else:
+            packs.append([bad])
+    return packs
+
+
+def shared_declaration(pack: list[Bad]) -> Bad:
+    if len(pack) == 1:
+        return pack[0]
+    arguments = {name: value for bad in pack for name, value in own_arguments(bad).items()}
+    return Bad("shared", "", "", declared_with(pack[0].resources[0]["type"], **arguments))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one case's `pulumi up` did."""
@@ -145,9 +195,8 @@ class Runs:
 def runs(request, livekit_server: LocalLiveKit, tmp_path_factory) -> Runs:
     """The `pulumi up` of every selected case, each behind a FaultProxy that counts every request.
 
-    The engine stops at the first resource whose check fails (`up`, `preview` and `up --continue-on-error` alike),
-    so each case is an engine run of its own; two stacks run side by side, and each test below asserts on its
-    case's outcome, the state read from the backend's file after each run."""
+    The cases share declarations where they can (`packed`); two stacks run side by side, and each test below
+    asserts on its case's outcome, the state read from the backend's file after each run."""
     selected = [item.callspec.params["bad"] for item in request.session.items  # only what -k or an ID picked
                 if item.parent is request.node
                 and item.originalname == test_bad_input_fails_before_any_request_naming_the_field.__name__]
@@ -176,8 +225,11 @@ def runs(request, livekit_server: LocalLiveKit, tmp_path_factory) -> Runs:
         return Outcome(up.returncode, up.messages(), up.output, dict(proxy.counts),
                        [r["type"] for r in stored_resources(stack) if "livekit:" in r["type"]])
 
+    packs = packed(selected)
+
     def run_lane(lane: int) -> list[tuple[str, Outcome]]:
-        return [(bad.name, run(lane, bad)) for bad in selected[lane::LANES]]
+        return [(bad.name, outcome) for pack in packs[lane::LANES]
+                for outcome in [run(lane, shared_declaration(pack))] for bad in pack]
 
     try:
         with ThreadPoolExecutor(LANES) as pool:
