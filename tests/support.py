@@ -146,7 +146,11 @@ def failing_call_budget(timeout, retry) -> float:
 
 # ---- stacks --------------------------------------------------------------------------------------
 
-PLUGIN_DIR = REPO / ".venv" / "bin"  # where `make bootstrap` installs the console script
+# The virtualenv the test programs, the provider plugin and the package's commands run in (scripts/bootstrap): the
+# package and its own dependencies, nothing else, as a user's project has them. (.venv, with the dev tools, runs
+# pytest; in it httpx imports its command line and pyjwt imports cryptography, a tenth of a second a process.)
+VENV = REPO / ".tools" / "user-venv"
+PLUGIN_DIR = VENV / "bin"  # where `make bootstrap` installs the console script
 
 
 def yaml_program(folder: Path, resources: dict[str, Any], *, plugin_entry: bool = True,
@@ -337,7 +341,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 # ---- a LiveKit project made by hand, for `livekit-adopt` ----------------------------------------
 
-VENV = REPO / ".venv"  # the test bed's, where `livekit-adopt` is installed
 ADOPT = VENV / "bin" / "livekit-adopt"
 
 # The secrets of the project below: no output of `livekit-adopt` shows them unless asked to.

@@ -19,7 +19,7 @@ from pulumi_livekit._core.dispatch_rule import DispatchRuleProvider
 from pulumi_livekit._core.sdk import serialized_provider
 from pulumi_livekit.testing import FaultProxy, PulumiStack, resource_name
 
-from support import DISPATCH_RULE_BAD_INPUTS, PROGRAMS, REPO, Oracle, configure_for, server_state
+from support import DISPATCH_RULE_BAD_INPUTS, PROGRAMS, VENV, Oracle, configure_for, server_state
 
 KIND_FIELDS = {"individual": "dispatch_rule_individual", "direct": "dispatch_rule_direct",
                "callee": "dispatch_rule_callee"}
@@ -207,7 +207,7 @@ def test_import_without_the_plugins_entry_names_the_entry_to_add_and_sends_nothi
     diagnostic = [line.strip() for line in result.messages()[""].splitlines()]  # the program's own error
     entry = diagnostic.index("plugins:")
     assert diagnostic[entry:entry + 4] == ["plugins:", "providers:", "- name: pulumi-python",
-                                           f"path: {REPO / '.venv' / 'bin'}"], result.messages()
+                                           f"path: {VENV / 'bin'}"], result.messages()
     assert "KeyError" not in result.output and "Traceback" not in result.output
     assert stack.resources("DispatchRule") == []
 

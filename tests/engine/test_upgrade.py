@@ -25,7 +25,7 @@ import yaml
 
 from pulumi_livekit.testing import FaultProxy, PulumiStack
 
-from support import PROGRAMS, REPO, configure_for
+from support import PROGRAMS, REPO, VENV, configure_for
 
 EARLIER = {
     # 2026-11-26, the first commit with all three kinds and the trunks program: its state registers
@@ -121,7 +121,7 @@ def test_a_stack_written_by_an_earlier_version_upgrades_without_a_change(version
         assert sorted(o.sip_dispatch_rule_id for o in before["rules"]) == sorted(ids["rule_ids"].values())
         written_by_earlier = providers_in(stack)
 
-        use_virtualenv(project, REPO / ".venv")
+        use_virtualenv(project, VENV)
         proxy.counts.clear()
         assert stack.preview("--expect-no-changes").changes == {}
         refreshed = stack.refresh()
