@@ -11,11 +11,8 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-import yaml
 
 from pulumi_livekit._api.client import TIMEOUT_ENV
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, PulumiStack
@@ -242,13 +239,9 @@ def runs(request, livekit_server: LocalLiveKit, tmp_path_factory) -> Runs:
 
 
 def stored_resources(stack: PulumiStack) -> list[dict]:
-    """The resources of the stack's state, read from the file the local backend keeps it in: what `pulumi stack
-    export` prints as its deployment, without a CLI run. It holds at least the stack itself once an `up` ran, so
-    a state read from anywhere else fails here rather than passing as empty."""
-    project = yaml.safe_load((stack.program_dir / "Pulumi.yaml").read_text())["name"]
-    backend = Path(urlparse(stack.env["PULUMI_BACKEND_URL"]).path)
-    checkpoint = backend / ".pulumi" / "stacks" / project / f"{stack.stack}.json"
-    resources = json.loads(checkpoint.read_text())["checkpoint"]["latest"]["resources"]
+    """The resources of the stack's state. It holds at least the stack itself once an `up` ran, so a state read
+    from anywhere else fails here rather than passing as empty."""
+    resources = stack.resources()
     assert [r["type"] for r in resources if r["type"] == "pulumi:pulumi:Stack"] == ["pulumi:pulumi:Stack"], resources
     return resources
 

@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
@@ -207,10 +208,9 @@ class PulumiStack:
         self._stack = auto.Stack.create(stack, self._workspace)
         self._defer_config = defer_config
         self._pending_config: dict[str, auto.ConfigValue] = {}
-        # What the state holds, known until a command may change it: the outputs (as `stack output
-        # --json` has them) from the last `up`'s events, the export from the last look.
+        # The stack's outputs (as `stack output --json` has them), known from the last `up`'s events until a
+        # command may change them.
         self._outputs: Optional[dict[str, Any]] = None
-        self._exported: Optional[str] = None
         self._operations = 0
 
     @property
@@ -286,13 +286,18 @@ class PulumiStack:
 
     def export(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The stack's state as `pulumi stack export` has it: secrets encrypted unless `show_secrets`.
-        (The Automation API's `export_stack` always decrypts them.)"""
+        (The Automation API's `export_stack` always decrypts them.) With secrets encrypted, it is read from the
+        file the stack's local backend keeps it in, which is what `stack export` prints, without a CLI start."""
         self._before_command(changes_state=False)
         if show_secrets:
             return json.loads(self._cli(("stack", "export", "--show-secrets"), True).stdout)
-        if self._exported is None:
-            self._exported = self._cli(("stack", "export"), True).stdout
-        return json.loads(self._exported)
+        stored = json.loads(self._checkpoint_file().read_text())
+        return {"version": stored["version"], "deployment": stored["checkpoint"]["latest"]}
+
+    def _checkpoint_file(self) -> Path:
+        project = yaml.safe_load((self.program_dir / "Pulumi.yaml").read_text())["name"]
+        backend = Path(urllib.parse.urlparse(self.env["PULUMI_BACKEND_URL"]).path)
+        return backend / ".pulumi" / "stacks" / project / f"{self.stack}.json"
 
     def import_state(self, exported: Mapping[str, Any]) -> None:
         """`pulumi stack import`: the stack's state replaced by `exported`, as `export` gives it."""
@@ -311,7 +316,7 @@ class PulumiStack:
 
     def _before_command(self, *, changes_state: bool = True) -> None:
         if changes_state:
-            self._outputs = self._exported = None
+            self._outputs = None
         self._write_config()
 
     def _write_config(self) -> None:
