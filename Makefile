@@ -3,6 +3,9 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 # The test bed's Pulumi install folder; no virtualenv on PATH: programs name theirs in Pulumi.yaml.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
+# Python writes the bytecode of what it imports, as it does by default: with PYTHONDONTWRITEBYTECODE set, every
+# program, provider process and `pip list` of a run would compile its imports anew (a third of their CPU).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test test-fast bootstrap down worker bench docs clean sdks generate
 
