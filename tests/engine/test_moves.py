@@ -52,21 +52,21 @@ def on_server(oracle: Oracle) -> set[str]:
             | {t.sip_trunk_id for t in oracle.outbound_trunks()})
 
 
-# The desk waits for the line, so a move the desk's check refuses stops after the line is made in the new project.
 PLUGIN_RESOURCES = {
     "line": {"type": "livekit:index:InboundTrunk", "properties": {"numbers": ["+15105550100"]}},
     "calls": {"type": "livekit:index:DispatchRule", "properties": {
         "rule": {"dispatchRuleCallee": {"roomPrefix": "number-"}}, "trunkIds": ["${line.sipTrunkId}"]}},
     "desk": {"type": "livekit:index:DispatchRule", "properties": {
-        "rule": {"dispatchRuleDirect": {"roomName": "desk"}}, "trunkIds": ["ST_moves_desk"]},
-             "options": {"dependsOn": ["${line}"]}},
+        "rule": {"dispatchRuleDirect": {"roomName": "desk"}}, "trunkIds": ["ST_moves_desk"]}},
 }
 
 
 def test_a_plugin_stack_moves_to_another_project_and_a_move_stopped_by_a_conflict_completes(
         tmp_path, pulumi_stack, oracle, other_project):
     there = Oracle(other_project.credentials)
-    stack = pulumi_stack(yaml_program(tmp_path / "move", PLUGIN_RESOURCES))
+    # The desk waits for the line, so a move the desk's check refuses stops after the line is made in the new project.
+    desk = {**PLUGIN_RESOURCES["desk"], "options": {"dependsOn": ["${line}"]}}
+    stack = pulumi_stack(yaml_program(tmp_path / "move", {**PLUGIN_RESOURCES, "desk": desk}))
     stack.up()
     old_ids = plugin_ids(stack)
     assert len(old_ids) == 3 and on_server(oracle) == old_ids
