@@ -56,7 +56,8 @@ def engine_sdk(tmp_path: Path) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("bound", ["lowest", "highest", "engine's"])
-def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_engines(bound, tmp_path):
+def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_engines(bound, tmp_path,
+                                                                                        distributions):
     if bound == "engine's":
         version, requirement = engine_sdk(tmp_path)
     else:
@@ -67,7 +68,8 @@ def test_the_host_serves_import_on_both_ends_of_the_tested_pulumi_range_and_the_
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
-                                "--no-compile", requirement, str(REPO)], capture_output=True, text=True)
+                                "--no-compile", requirement, str(distributions["wheel"])],
+                               capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr
     shape = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
