@@ -1,5 +1,3 @@
-"""The installed package's version: pyproject.toml's, the one place it is written."""
+"""The package's version, written here alone: pyproject.toml reads it for the distribution's metadata."""
 
-from importlib import metadata
-
-VERSION = metadata.version("pulumi-livekit")
+VERSION = "0.1.0"

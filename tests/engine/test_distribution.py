@@ -13,6 +13,8 @@ import zipfile
 
 from packaging.requirements import Requirement
 
+from pulumi_livekit._version import VERSION
+
 from support import pyproject
 from user_project import run_user_project
 
@@ -31,7 +33,7 @@ def test_the_wheel_declares_what_pyproject_declares_and_ships_the_package_withou
         [info] = {name.split("/")[0] for name in names if ".dist-info/" in name}
         metadata = email.message_from_bytes(wheel.read(f"{info}/METADATA"))
         entry_points = wheel.read(f"{info}/entry_points.txt").decode()
-    assert metadata["Version"] == project["version"]
+    assert metadata["Version"] == VERSION
     required = {Requirement(r) for r in metadata.get_all("Requires-Dist") if "extra ==" not in r}
     assert required == set(map(Requirement, project["dependencies"]))
     for script in project["scripts"]:

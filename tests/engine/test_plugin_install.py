@@ -25,8 +25,8 @@ NEXT = f"{int(VERSION.split('.')[0])}.{int(VERSION.split('.')[1]) + 1}.0"  # the
 def next_release_wheel(tmp_path: Path) -> Path:
     """The wheel of this clone's source as the next minor release."""
     source = package_source(tmp_path / "source")
-    pyproject = source / "pyproject.toml"
-    pyproject.write_text(re.sub(r'^version = ".*"$', f'version = "{NEXT}"', pyproject.read_text(), count=1, flags=re.M))
+    version_file = source / "provider" / "pulumi_livekit" / "_version.py"
+    version_file.write_text(version_file.read_text().replace(f'VERSION = "{VERSION}"', f'VERSION = "{NEXT}"'))
     out = tmp_path / "next-wheel"
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
                           capture_output=True, text=True, timeout=600)

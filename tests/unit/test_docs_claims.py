@@ -17,6 +17,7 @@ from pulumi_livekit._api.client import PAGE_SIZE
 from pulumi_livekit._api.endpoint import Endpoint
 from pulumi_livekit._api.retry import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, RetryPolicy
 from pulumi_livekit._core.connection import project_mark
+from pulumi_livekit._version import VERSION
 
 from support import DISPATCH_RULE_BAD_INPUTS, REPO, pyproject
 
@@ -94,7 +95,7 @@ def test_the_versions_the_packaging_page_names_are_pyprojects():
 
 
 def test_the_plugin_version_the_plugin_page_installs_is_the_packages():
-    version = pyproject()["project"]["version"]
+    version = VERSION
     plugin = page("docs/plugin.md")
     assert f"at the package's version ({version})" in plugin
     assert f"`resource-livekit-v{version}`" in plugin and f"pulumi plugin rm resource livekit {version}" in plugin

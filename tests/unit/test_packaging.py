@@ -20,6 +20,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from pulumi_livekit._version import VERSION
 from pulumi_livekit.cli import adopt, plugin, routes
 
 from support import REPO, pyproject
@@ -123,7 +124,7 @@ def test_the_changelog_has_an_unreleased_section_and_the_package_version_as_its_
     changelog = (REPO / "CHANGELOG.md").read_text()
     headings = re.findall(r"^## \[([^\]]+)\]", changelog, re.MULTILINE)
     assert headings[0] == "Unreleased"
-    assert headings[1] == pyproject()["project"]["version"]
+    assert headings[1] == VERSION
 
 
 @pytest.mark.parametrize("command", [routes.build_parser, adopt._parser, plugin._parser],
@@ -134,4 +135,4 @@ def test_each_command_prints_the_package_version(command, capsys):
     assert exited.value.code == 0
     prog, version = capsys.readouterr().out.split()
     assert prog == command().prog
-    assert version == pyproject()["project"]["version"] == metadata.version("pulumi-livekit")
+    assert version == VERSION == metadata.version("pulumi-livekit")
