@@ -5,23 +5,42 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 import yaml
 
+from pulumi_livekit.plugin import VERSION
 from pulumi_livekit.testing import LocalLiveKit, PulumiStack
 
 from bench import policy_pack
 from bench.in_process import ApiFloor, ProviderAlone
 from bench.operations import PROGRAMS, USER_VENV
+from programs.noop_plugin.noop_plugin import VERSION as NOOP_VERSION
 from bench.sampling import PeakMemory, children_cpu
 
 RULE_TYPE = "DispatchRule"
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A provider plugin a YAML side's program runs on, installed into its stack's plugin directory."""
+
+    package: str
+    version: str
+    resource_type: str  # the token of the resource its program declares N of
+
+    def install(self, stack: PulumiStack, executable: Path) -> None:
+        """As `livekit-plugin install` does (docs/plugin.md), with the plugin's command alone: a plugin of a version,
+        whose schema Pulumi then reads once and keeps (`~/.pulumi/schemas`), as for a user's installed plugin."""
+        stack.run("plugin", "install", "resource", self.package, self.version, "--file", str(executable))
+
+
 # The YAML programs' resources: LiveKit's through `pulumi-resource-livekit` (from the user's virtualenv), or the YAML
 # engine floor's no-op ones through `programs/noop_plugin` (on the same virtualenv's Python).
-LIVEKIT_PLUGIN = ("livekit", "livekit:index:DispatchRule")
-NOOP_PLUGIN = ("benchnoop", "benchnoop:index:Noop")
+LIVEKIT_PLUGIN = Plugin("livekit", VERSION, "livekit:index:DispatchRule")
+NOOP_PLUGIN = Plugin("benchnoop", NOOP_VERSION, "benchnoop:index:Noop")
 YAML_TRUNK_PREFIX = "ST_benchyaml_"
 # Which sides a run has (`--sides`): the dynamic resources with their engine floor and our provider alone, the
 # YAML program on the plugin with its own engine floor; the API floor always.
@@ -94,12 +113,11 @@ class PulumiSide:
         return figures
 
 
-def yaml_program(folder: Path, count: int, plugin: tuple[str, str], plugin_dir: Path) -> Path:
+def yaml_program(folder: Path, count: int, plugin: Plugin) -> Path:
     """A Pulumi YAML program declaring `count` rules as programs/rules does (Pulumi YAML has no loop): the
     `name` config renames all of them. Written into `folder`, which is returned."""
-    package, token = plugin
     resources = {
-        f"rule-{i}": {"type": token, "properties": {
+        f"rule-{i}": {"type": plugin.resource_type, "properties": {
             "name": f"${{name}}-{i}",
             "trunkIds": [f"{YAML_TRUNK_PREFIX}{i}"],
             "rule": {"dispatchRuleIndividual": {"roomPrefix": f"bench-yaml-{i}-"}},
@@ -107,9 +125,8 @@ def yaml_program(folder: Path, count: int, plugin: tuple[str, str], plugin_dir: 
         for i in range(count)
     }
     project = {
-        "name": f"bench-yaml-{package}",
+        "name": f"bench-yaml-{plugin.package}",
         "runtime": "yaml",
-        "plugins": {"providers": [{"name": package, "path": str(plugin_dir)}]},
         "config": {"name": {"type": "string", "default": "bench"}},
         "resources": resources,
     }
@@ -118,14 +135,14 @@ def yaml_program(folder: Path, count: int, plugin: tuple[str, str], plugin_dir: 
     return folder
 
 
-def noop_plugin_dir(folder: Path) -> Path:
-    """A folder holding `pulumi-resource-benchnoop`, which runs programs/noop_plugin on the user's virtualenv."""
+def noop_plugin_command(folder: Path) -> Path:
+    """`pulumi-resource-benchnoop` in `folder`: it runs programs/noop_plugin on the user's virtualenv."""
     folder.mkdir(parents=True, exist_ok=True)
     launcher = folder / "pulumi-resource-benchnoop"
     python, program = USER_VENV / "bin" / "python", PROGRAMS / "noop_plugin" / "noop_plugin.py"
     launcher.write_text(f'#!/bin/sh\nexec "{python}" "{program}" "$@"\n')
     launcher.chmod(0o755)
-    return folder
+    return launcher
 
 
 def livekit_sides(groups: tuple[str, ...]) -> tuple[str, ...]:
@@ -151,13 +168,13 @@ def make_sides(n: int, groups: tuple[str, ...], servers: Mapping[str, LocalLiveK
         sides["engine"] = PulumiSide("engine", PROGRAMS / "noop", n, workdir / f"engine-{n}", parallel,
                                      "dynamic:Resource")
     if "plugin" in groups:
-        sides["plugin"] = PulumiSide(
-            "plugin", yaml_program(workdir / f"plugin-{n}-source", n, LIVEKIT_PLUGIN, USER_VENV / "bin"),
-            n, workdir / f"plugin-{n}", parallel, RULE_TYPE)
-        sides["plugin_floor"] = PulumiSide(
-            "plugin_floor", yaml_program(workdir / f"plugin-floor-{n}-source", n, NOOP_PLUGIN,
-                                         noop_plugin_dir(workdir / "noop-plugin")),
-            n, workdir / f"plugin-floor-{n}", parallel, NOOP_PLUGIN[1])
+        for label, plugin, executable, resource_type in (
+                ("plugin", LIVEKIT_PLUGIN, USER_VENV / "bin" / "pulumi-resource-livekit", RULE_TYPE),
+                ("plugin_floor", NOOP_PLUGIN, noop_plugin_command(workdir / "noop-plugin"), NOOP_PLUGIN.resource_type)):
+            folder = label.replace("_", "-")
+            side = sides[label] = PulumiSide(label, yaml_program(workdir / f"{folder}-{n}-source", n, plugin), n,
+                                             workdir / f"{folder}-{n}", parallel, resource_type)
+            plugin.install(side.stack, executable)
     for label in ("ours", "plugin"):
         if label in sides:
             creds = servers[label].credentials
