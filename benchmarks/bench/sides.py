@@ -17,8 +17,8 @@ from pulumi_livekit.testing import LocalLiveKit, PulumiStack
 from bench import policy_pack
 from bench.in_process import ApiFloor, ProviderAlone
 from bench.operations import PROGRAMS, USER_VENV
-from programs.noop_plugin.noop_plugin import VERSION as NOOP_VERSION
 from bench.sampling import PeakMemory, children_cpu
+from programs.noop_plugin.noop_plugin import VERSION as NOOP_VERSION
 
 RULE_TYPE = "DispatchRule"
 
@@ -33,7 +33,7 @@ class Plugin:
 
     def install(self, stack: PulumiStack, executable: Path) -> None:
         """As `livekit-plugin install` does (docs/plugin.md), with the plugin's command alone: a plugin of a version,
-        whose schema Pulumi then reads once and keeps (`~/.pulumi/schemas`), as for a user's installed plugin."""
+        whose schema Pulumi then reads once and keeps beside it, as for a user's installed plugin."""
         stack.run("plugin", "install", "resource", self.package, self.version, "--file", str(executable))
 
 
@@ -168,12 +168,12 @@ def make_sides(n: int, groups: tuple[str, ...], servers: Mapping[str, LocalLiveK
         sides["engine"] = PulumiSide("engine", PROGRAMS / "noop", n, workdir / f"engine-{n}", parallel,
                                      "dynamic:Resource")
     if "plugin" in groups:
-        for label, plugin, executable, resource_type in (
-                ("plugin", LIVEKIT_PLUGIN, USER_VENV / "bin" / "pulumi-resource-livekit", RULE_TYPE),
-                ("plugin_floor", NOOP_PLUGIN, noop_plugin_command(workdir / "noop-plugin"), NOOP_PLUGIN.resource_type)):
+        for label, plugin, executable in (
+                ("plugin", LIVEKIT_PLUGIN, USER_VENV / "bin" / "pulumi-resource-livekit"),
+                ("plugin_floor", NOOP_PLUGIN, noop_plugin_command(workdir / "noop-plugin"))):
             folder = label.replace("_", "-")
             side = sides[label] = PulumiSide(label, yaml_program(workdir / f"{folder}-{n}-source", n, plugin), n,
-                                             workdir / f"{folder}-{n}", parallel, resource_type)
+                                             workdir / f"{folder}-{n}", parallel, plugin.resource_type)
             plugin.install(side.stack, executable)
     for label in ("ours", "plugin"):
         if label in sides:

@@ -95,10 +95,9 @@ def test_the_versions_the_packaging_page_names_are_pyprojects():
 
 
 def test_the_plugin_version_the_plugin_page_installs_is_the_packages():
-    version = VERSION
     plugin = page("docs/plugin.md")
-    assert f"at the package's version ({version})" in plugin
-    assert f"`resource-livekit-v{version}`" in plugin and f"pulumi plugin rm resource livekit {version}" in plugin
+    assert f"at the package's version ({VERSION})" in plugin
+    assert f"`resource-livekit-v{VERSION}`" in plugin and f"pulumi plugin rm resource livekit {VERSION}" in plugin
 
 
 def test_the_runs_make_test_makes_are_as_large_as_the_pages_say():
