@@ -3,7 +3,10 @@
 Each request is converted once (`_values`) and handed to the same core provider object a Python
 program's `DispatchRule`, `InboundTrunk` or `OutboundTrunk` runs on: its check, diff, create, read,
 update and delete, with the same validation, canonical form, client, retries and conflict registry.
-The core is synchronous; its calls run in worker threads so the engine's parallel requests overlap.
+The core is synchronous. Its creates, updates, deletes and lookups, each a request to LiveKit, run in worker
+threads so the engine's parallel requests overlap. Its checks, diffs and reads answer from memory: the first check
+or read of a kind lists the project (`_core.listings`) and the later ones share that listing, so they run on the
+event loop, each spared a thread hop.
 
 Lookups (`livekit:index:getInboundTrunk`, ...) run the same core lookup as a Python program's
 `get_inbound_trunk` (`_core.lookups`), in the project the provider reaches.
@@ -83,18 +86,20 @@ YAML_STRING_HINT = (". In Pulumi YAML, quote it; from stack config, set it as a 
 _PROJECT_PROPERTIES = ("url", "apiKey")
 
 
-async def _core(call: Callable[..., T], *args: Any) -> T:
-    """A core call in a worker thread, its errors redacted (the engine shows and logs them)."""
+def _core(call: Callable[..., T], *args: Any) -> T:
+    """A core call, its errors redacted (the engine shows and logs them)."""
+    try:
+        return call(*args)
+    except LiveKitError as error:  # already says what to do; the traceback would only hide that
+        raise LiveKitError(redact(str(error))) from None
+    except Exception:  # noqa: BLE001 - a bug: keep its traceback, without secrets
+        raise LiveKitError(redact(traceback.format_exc())) from None
 
-    def run() -> T:
-        try:
-            return call(*args)
-        except LiveKitError as error:  # already says what to do; the traceback would only hide that
-            raise LiveKitError(redact(str(error))) from None
-        except Exception:  # noqa: BLE001 - a bug: keep its traceback, without secrets
-            raise LiveKitError(redact(traceback.format_exc())) from None
 
-    return await asyncio.to_thread(run)
+async def _core_request(call: Callable[..., T], *args: Any) -> T:
+    """A core call that sends LiveKit a request each time, in a worker thread: the event loop goes on serving the
+    engine's other calls meanwhile."""
+    return await asyncio.to_thread(_core, call, *args)
 
 
 def _kind(token: str) -> SIPResourceProvider:
@@ -202,14 +207,14 @@ class LiveKitProvider(Provider):
         problems = query_problems(keys, one=function.one)
         if problems:
             return InvokeResponse(failures=[CheckFailure(key, problem) for key, problem in problems])
-        found = await _core(provider.find, Query(provider.kind, **keys))
+        found = await _core_request(provider.find, Query(provider.kind, **keys))
 
         def fields(message: Message) -> dict[str, PropertyValue]:
             return from_core(provider, {**provider.state_of(message),
                                         provider.kind.id_field: getattr(message, provider.kind.id_field)})
 
         if function.one:
-            return InvokeResponse(fields(await _core(found.the_one)))
+            return InvokeResponse(fields(await _core_request(found.the_one)))
         return InvokeResponse({"items": PropertyValue([PropertyValue(fields(match)) for match in found.matches])})
 
     # ---- resources ------------------------------------------------------------------------
@@ -222,7 +227,7 @@ class LiveKitProvider(Provider):
             with checking(request.urn):  # declared rules are told apart by resource
                 return provider.check_inputs(olds, news)
 
-        result = await _core(check)
+        result = _core(check)
         if result.failures:
             shown = provider.join_secrets(news)  # as the engine holds the inputs: the PIN inside `rule`
             return CheckResponse(inputs=request.new_inputs,
@@ -236,7 +241,7 @@ class LiveKitProvider(Provider):
         olds, news = to_core(provider, request.old_state), to_core(provider, request.new_inputs)
         # A resource's deletes go to the provider that made it: one recorded in another project than this provider
         # reaches is on its way there (a move that stopped part way), and moves on.
-        result = await _core(functools.partial(provider.diff, deleted_where_made=True), request.resource_id, olds, news)
+        result = _core(functools.partial(provider.diff, deleted_where_made=True), request.resource_id, olds, news)
         # The core's own comparison: which properties differ, not only whether any do.
         detailed = {property_name(provider, key): PropertyDiff(_diff_kind(provider, key, olds, news), False)
                     for key in provider.changed_keys(olds, news)}
@@ -248,12 +253,12 @@ class LiveKitProvider(Provider):
         provider = _kind(request.type)
         if request.preview:
             return CreateResponse(None, {**request.properties, _id_property(provider): PropertyValue(canonical.UNKNOWN)})
-        result = await _core(provider.create, to_core(provider, request.properties))
+        result = await _core_request(provider.create, to_core(provider, request.properties))
         return CreateResponse(result.id, from_core(provider, result.outs))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         provider = _kind(request.type)
-        result = await _core(provider.read, request.resource_id, to_core(provider, request.properties))
+        result = _core(provider.read, request.resource_id, to_core(provider, request.properties))
         if not result.id:  # gone from the server: the engine drops it from the state
             return ReadResponse(None)
         return ReadResponse(result.id, from_core(provider, result.outs), from_core(provider, result.inputs))
@@ -262,13 +267,13 @@ class LiveKitProvider(Provider):
         provider = _kind(request.type)
         if request.preview:
             return UpdateResponse({**request.news, _id_property(provider): PropertyValue(request.resource_id)})
-        result = await _core(provider.update, request.resource_id, to_core(provider, request.olds),
-                             to_core(provider, request.news))
+        result = await _core_request(provider.update, request.resource_id, to_core(provider, request.olds),
+                                     to_core(provider, request.news))
         return UpdateResponse(from_core(provider, result.outs))
 
     async def delete(self, request: DeleteRequest) -> None:
         provider = _kind(request.type)
-        await _core(provider.delete, request.resource_id, to_core(provider, request.properties))
+        await _core_request(provider.delete, request.resource_id, to_core(provider, request.properties))
 
     async def _warn(self, texts: list[str], urn: str = "") -> None:
         for text in texts:
