@@ -30,5 +30,6 @@ The modules, from the bottom: `operations` (what is measured, where things are),
 processes a command started, from /proc), `sides` and `in_process` (the ways of doing the same work),
 `measure` (the loop over cycles and operations), `figures`, `targets`, `report` and `plot` (the
 report), `policy_pack` (a side: ours' preview with the policy pack), `profile` (`--profile`: the same
-operations under py-spy), `cli` (the command line; benchmarks/run.py runs it).
+operations under py-spy), `servicers` (`--servicers`: each YAML side's plugin alone, its calls made in this process),
+`cli` (the command line; benchmarks/run.py runs it).
 """

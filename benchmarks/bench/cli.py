@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Optional
 from pulumi_livekit.testing import FaultProxy, LocalLiveKit, tool_path
 
 import bench
-from bench import policy_pack
+from bench import policy_pack, servicers
 from bench.measure import SizeResult, bench_size
 from bench.operations import BENCHMARKS, LARGE_N, OPS, RESULTS
 from bench.plot import plot
@@ -50,6 +50,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="measure nothing: run each operation of each Pulumi side once per size under py-spy "
                              "(on PATH) and write the raw profiles and their summary.md into DIR")
+    parser.add_argument("--servicers", action="store_true",
+                        help="measure nothing else: call each YAML side's provider plugin servicer in this process "
+                             "(no engine, no gRPC) for the N rules of each size, --repeat rounds, and print what each "
+                             "operation costs the plugin per rule (bench/servicers.py)")
     parser.add_argument("--render", type=Path, metavar="JSON",
                         help="run nothing: report the figures of an earlier run's bench-<stamp>[.partial].json "
                              "(a long run stopped after some sizes leaves a .partial.json)")
@@ -73,6 +77,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.servicers:
+        with _test_bed(("plugin",), args.keep, log) as (servers, _workdir):
+            print(servicers.run_sizes(sizes, args.repeat, servers["plugin"].credentials))
+        return 0
     if args.profile:
         with _test_bed(groups, args.keep, log) as (servers, workdir):
             for n in sizes:

@@ -113,17 +113,20 @@ class PulumiSide:
         return figures
 
 
+def rule_properties(i: int, name: str) -> dict[str, Any]:
+    """The properties of the YAML programs' rule `i`, named `name`."""
+    return {
+        "name": name,
+        "trunkIds": [f"{YAML_TRUNK_PREFIX}{i}"],
+        "rule": {"dispatchRuleIndividual": {"roomPrefix": f"bench-yaml-{i}-"}},
+    }
+
+
 def yaml_program(folder: Path, count: int, plugin: Plugin) -> Path:
     """A Pulumi YAML program declaring `count` rules as programs/rules does (Pulumi YAML has no loop): the
     `name` config renames all of them. Written into `folder`, which is returned."""
-    resources = {
-        f"rule-{i}": {"type": plugin.resource_type, "properties": {
-            "name": f"${{name}}-{i}",
-            "trunkIds": [f"{YAML_TRUNK_PREFIX}{i}"],
-            "rule": {"dispatchRuleIndividual": {"roomPrefix": f"bench-yaml-{i}-"}},
-        }}
-        for i in range(count)
-    }
+    resources = {f"rule-{i}": {"type": plugin.resource_type, "properties": rule_properties(i, f"${{name}}-{i}")}
+                 for i in range(count)}
     project = {
         "name": f"bench-yaml-{plugin.package}",
         "runtime": "yaml",

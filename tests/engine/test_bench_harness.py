@@ -5,7 +5,9 @@ reported as a full run reports them."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 
+from bench import servicers
 from bench.cli import machine_info
 from bench.in_process import ProviderAlone
 from bench.measure import bench_size, rules_on_server
@@ -63,3 +65,18 @@ def test_provider_alone_runs_every_operation_as_the_engine_calls_the_provider(li
         with SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)) as client:
             names = sorted(rule.name for rule in client.list(DISPATCH_RULE))
         assert names == ([] if op == "destroy" else ["b-0", "b-1"] if op in ("update", "refresh") else ["a-0", "a-1"])
+
+
+def test_servicers_make_each_plugin_answer_as_the_engine_asks(livekit):
+    figures = asyncio.run(servicers.measure(2, 1, livekit.credentials))
+
+    # Each call was answered as the engine needs (checked by the harness on every call): no check failure, a
+    # no-change diff for the preview and after the refresh's read, and the read found each rule ours created.
+    for side in ("plugin", "plugin_floor"):
+        assert set(figures[side]) == set(servicers.CALLS), side
+        assert all(len(rounds) == 1 and rounds[0][0] > 0 and rounds[0][1] > 0 for rounds in figures[side].values())
+    creds = livekit.credentials
+    with SIPClient(Endpoint(creds.url, creds.api_key, creds.api_secret)) as client:
+        assert rules_on_server(client, YAML_TRUNK_PREFIX) == []  # deleted after the round
+    text = servicers.table({2: figures})
+    assert "| 2 | preview (check, diff) |" in text and "| 2 | refresh (read, diff) |" in text
