@@ -1,6 +1,6 @@
 """Writes the API reference pages (docs/reference/) from the provider plugin's schema: one page per resource (its
-inputs, outputs, the object types and enums it holds) and one of the provider's configuration, with each property's
-Python spelling beside the schema's. `make generate`, or `python scripts/gen_reference.py [--check]`.
+inputs, outputs, lookups, the object types and enums it holds) and one of the provider's configuration, with each
+property's Python spelling beside the schema's. `make generate`, or `python scripts/gen_reference.py [--check]`.
 
 With --check nothing is written: it prints how the committed pages differ and exits 1 if they do
 (tests/unit/test_generated.py).
@@ -18,6 +18,7 @@ from google.protobuf.descriptor import Descriptor
 import generated_files
 from gen_python_types import RULE, class_name, dict_name, messages
 from pulumi_livekit._core.connection import SETTINGS
+from pulumi_livekit._dynamic import lookups
 from pulumi_livekit._model.descriptions import PYTHON, json_name, with_fields_spelt
 from pulumi_livekit._model.kinds import KINDS, PLUGIN_PACKAGE, Kind
 from pulumi_livekit.plugin import schema
@@ -108,8 +109,33 @@ def resource_page(package: dict[str, Any], kind: Kind) -> str:
              "| Python | Description |", "|---|---|"]
     python_only = [*kind.split_keys, "connection", "opts"]
     lines += [f"| `{key}` | {cell(with_fields_spelt(PYTHON[key], json_name))} |" for key in python_only]
-    lines += ["", *types_section(package, [*inputs.values(), *only_outputs.values()])]
+    lines += ["", *lookups_section(package, kind), *types_section(package, [*inputs.values(), *only_outputs.values()])]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def lookups_section(package: dict[str, Any], kind: Kind) -> list[str]:
+    """The kind's lookup functions, as each language calls them, and the keys they take."""
+    functions = {found.one: found for found in (getattr(lookups, name) for name in lookups.__all__)
+                 if found.kind is kind}
+    info = lookups.INFO_CLASSES[kind].__name__
+    lines = ["## Lookups", "",
+             f"{kind.noun.capitalize()}s the stack does not manage, found by the keys given "
+             f"([Lookups](../resources.md#lookups)); `{kind.name}.get(resource_name, id)` in Python, or `get:` on the "
+             "resource in Pulumi YAML, reads one by ID into the stack's state instead "
+             "([read-only references](../resources.md#get-read-only-references)).", "",
+             "| Python | Pulumi YAML (`fn::invoke`), TypeScript, Go | Returns | Description |", "|---|---|---|---|"]
+    for one in (True, False):
+        token = f"{PLUGIN_PACKAGE}:index:get{kind.name}{'' if one else 's'}"
+        returns = (f"the {kind.noun}'s properties, as the outputs above (Python: `{info}`)" if one
+                   else f"`items`, a list of them (Python: a list of `{info}`)")
+        lines.append(f"| `pulumi_livekit.{functions[one].function}` | `{token}` | {returns} | "
+                     f"{cell(package['functions'][token]['description'])} |")
+    keys = package["functions"][f"{PLUGIN_PACKAGE}:index:get{kind.name}"]["inputs"]["properties"]
+    lines += ["", f"An object found matches every key given. The lookup of one {kind.noun} needs at least one key; "
+              f"the list form finds every {kind.noun} with none:", "",
+              "| Key | Type | Description |", "|---|---|---|",
+              *(f"| `{name}` | {type_text(spec)} | {cell(spec['description'])} |" for name, spec in keys.items()), ""]
+    return lines
 
 
 def types_section(package: dict[str, Any], specs: list[dict[str, Any]]) -> list[str]:
