@@ -3,7 +3,8 @@ and outbound trunks are being created), then recovered by doing what the tools p
 `up` says the stack is locked and names `pulumi cancel`; the one after either succeeds or prints one command
 (`livekit-recover`); after that, `up` ends with every declared object on the server exactly once, each in the state,
 nothing else on the server, no pending operation, and a clean preview. And an identical outbound trunk of another
-stack of the backend is never taken for the killed run's.
+stack of the backend is never taken for the killed run's; identical ones made elsewhere leave the choice to the user
+(`livekit-recover --take`).
 
 Creates are slowed by the fault proxy (0.3 s each) so that a kill lands with some in flight. The engine's file
 backend writes each checkpoint whole and renames it into place, but rewrites its `.attrs` sidecar in place: a kill
@@ -29,7 +30,7 @@ import yaml
 
 from pulumi_livekit.testing import Fault, FaultProxy, PulumiStack, signal_tree
 
-from support import PROGRAMS, configure_for, yaml_program
+from support import PROGRAMS, configure_for, create_outbound, yaml_program
 
 KILLS = int(os.environ.get("PULUMI_LIVEKIT_KILLS", "1"))
 SEED = int(os.environ.get("PULUMI_LIVEKIT_KILL_SEED", "20261205"))
@@ -181,3 +182,37 @@ def test_an_identical_trunk_of_another_stack_is_never_taken_for_the_killed_runs(
     (alpha_trunk,) = [r["id"] for r in alpha.resources("OutboundTrunk")]
     assert beta_trunk != alpha_trunk and {t.sip_trunk_id for t in oracle.outbound_trunks()} == {alpha_trunk, beta_trunk}
     assert figures["recovery commands run"] == 1 and figures["objects taken into state"] == 0
+
+
+def test_twins_made_elsewhere_are_refused_and_the_one_named_with_take_is_taken(tmp_path, livekit, oracle, figures):
+    """Two outbound trunks identical to the one alpha's killed `up` was creating are on the server, made outside this
+    backend's stacks: `livekit-recover` changes nothing, naming both and `--take`; run again with `--take` naming one,
+    it takes that one into the state, and alpha's `up` creates nothing, the other left as it was."""
+    (declared,) = twin = [DYNAMIC[0]]
+    with FaultProxy(livekit.credentials.url) as proxy:
+        alpha = dynamic_stack(tmp_path, dataclasses.replace(livekit.credentials, url=proxy.url), "alpha")
+        alpha.set_config("resources", json.dumps(twin))
+        proxy.inject("CreateSIPOutboundTrunk", Fault.drop_before_forward(), times=50)
+        killed_up(alpha, proxy, random.Random(1), interrupt_first=False)
+        proxy.clear()
+        alpha.run("cancel", "--yes")
+        made = sorted(create_outbound(oracle, **declared["args"]).sip_trunk_id for _ in range(2))
+
+        stopped = alpha.up(check=False)
+        assert stopped.returncode != 0
+        command = printed_command("\n".join(stopped.messages().values()))
+        (urn,) = [op["resource"]["urn"] for op in alpha.export()["deployment"]["pending_operations"]]
+        refused = subprocess.run(["bash", "-c", command], cwd=alpha.program_dir, env=alpha.env, capture_output=True,
+                                 text=True, timeout=300)
+        assert refused.returncode == 1, (refused.stdout, refused.stderr)
+        assert f"({', '.join(made)})" in refused.stderr and f"--take '{urn}=<ID>'" in refused.stderr
+
+        taken = subprocess.run(["bash", "-c", f"{command} --take '{urn}={made[1]}'"], cwd=alpha.program_dir,
+                               env=alpha.env, capture_output=True, text=True, timeout=300)
+        assert taken.returncode == 0 and f"take  {urn}  {made[1]}" in taken.stdout, (taken.stdout, taken.stderr)
+        creates_before = proxy.count("CreateSIPOutboundTrunk")
+        alpha.up()
+        assert proxy.count("CreateSIPOutboundTrunk") == creates_before
+        alpha.preview("--expect-no-changes")
+    assert [r["id"] for r in alpha.resources("OutboundTrunk")] == [made[1]]
+    assert sorted(t.sip_trunk_id for t in oracle.outbound_trunks()) == made

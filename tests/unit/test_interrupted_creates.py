@@ -14,6 +14,7 @@ from pulumi_livekit._core.interrupted import StackRecord, interrupted_create_mes
 from pulumi_livekit._model.kinds import DISPATCH_RULE, OUTBOUND_TRUNK
 from pulumi_livekit._model.properties import SECRET_SIG
 from pulumi_livekit.cli.recover import Plan, Refused, endpoint_of, plan, state_with
+from pulumi_livekit.cli.recover import main as recover_main
 
 STACK = "urn:pulumi:dev::telephony"
 DYNAMIC_TRUNK = f"{STACK}::pulumi-python:dynamic/livekit:OutboundTrunk"
@@ -95,11 +96,55 @@ def test_the_id_the_engine_recorded_is_taken_else_the_unheld_twins_in_order_and_
     assert result.dropped == [f"{DYNAMIC_TRUNK}::lost"]
 
 
-def test_twins_no_stack_holds_outnumbering_the_creates_are_refused_naming_them():
+def test_twins_no_stack_holds_outnumbering_the_creates_are_refused_naming_them_and_the_option_that_chooses():
     creates = StackRecord.of_export(export(pending(f"{DYNAMIC_TRUNK}::one", trunk_inputs("+15550101")))).pending
     on_server = [outbound("ST_mine_or_not", "+15550101"), outbound("ST_someone_elses", "+15550101")]
-    with pytest.raises(Refused, match="ST_mine_or_not, ST_someone_elses"):
+    with pytest.raises(Refused, match="ST_mine_or_not, ST_someone_elses") as refusal:
         plan(creates, {creates[0].urn: on_server}, frozenset())
+    assert f"run livekit-recover again with --take '{DYNAMIC_TRUNK}::one=<ID>'" in str(refusal.value)
+
+
+def test_a_chosen_twin_is_taken_and_the_other_twins_left_to_the_content_pairing():
+    creates = StackRecord.of_export(export(pending(f"{DYNAMIC_TRUNK}::one", trunk_inputs("+15550101")),
+                                           pending(f"{DYNAMIC_TRUNK}::two", trunk_inputs("+15550102")))).pending
+    on_server = [outbound("ST_mine", "+15550101"), outbound("ST_someone_elses", "+15550101"),
+                 outbound("ST_two", "+15550102")]
+    result = plan(creates, {create.urn: on_server for create in creates}, frozenset(),
+                  {f"{DYNAMIC_TRUNK}::one": "ST_mine"})
+    assert result.adopted == {f"{DYNAMIC_TRUNK}::one": "ST_mine", f"{DYNAMIC_TRUNK}::two": "ST_two"}
+    assert result.dropped == []
+
+
+@pytest.mark.parametrize("choice, held, problem", [
+    ("ST_absent", (), "the LiveKit project its provider reaches holds no outbound trunk with that ID"),
+    ("ST_held", ("ST_held",), "a stack's state holds it already"),
+    ("ST_other_number", (), "it does not hold what the resource declares"),
+])
+def test_a_chosen_object_that_cannot_be_the_creates_is_refused_saying_why(choice, held, problem):
+    creates = StackRecord.of_export(export(pending(f"{DYNAMIC_TRUNK}::one", trunk_inputs("+15550101")))).pending
+    on_server = [outbound("ST_held", "+15550101"), outbound("ST_other_number", "+15550199")]
+    with pytest.raises(Refused, match=f"--take {DYNAMIC_TRUNK}::one={choice}: {problem}"):
+        plan(creates, {creates[0].urn: on_server}, frozenset(held), {f"{DYNAMIC_TRUNK}::one": choice})
+
+
+def test_a_choice_against_the_id_the_engine_recorded_or_for_no_pending_create_is_refused():
+    creates = StackRecord.of_export(export(
+        pending(f"{DYNAMIC_TRUNK}::answered", trunk_inputs("+15550100"), object_id="ST_answered"))).pending
+    on_server = [outbound("ST_answered", "+15550100"), outbound("ST_twin", "+15550100")]
+    with pytest.raises(Refused, match="the engine recorded that this create made ST_answered"):
+        plan(creates, {creates[0].urn: on_server}, frozenset(), {f"{DYNAMIC_TRUNK}::answered": "ST_twin"})
+    with pytest.raises(Refused, match=f"--take names no pending create of the stack: {DYNAMIC_TRUNK}::typo"):
+        plan(creates, {creates[0].urn: on_server}, frozenset(), {f"{DYNAMIC_TRUNK}::typo": "ST_twin"})
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--take", "ST_abc"], "expected URN=ID"),
+    (["--take", f"{DYNAMIC_TRUNK}::one=ST_a", "--take", f"{DYNAMIC_TRUNK}::one=ST_b"], "more than once"),
+])
+def test_a_malformed_take_is_a_usage_error(argv, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        recover_main(argv)
+    assert exited.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_content_includes_the_secrets_shown():

@@ -12,8 +12,9 @@ stack of the backend holds. It writes the stack's state once (`pulumi stack impo
 resources, every pending create gone (those never found never reached LiveKit: `pulumi up` makes them).
 
 It changes nothing, and says why, when it cannot be sure: more unheld identical objects than pending creates of
-that content (someone else's twins among them), a pending create of another provider (only `pulumi refresh`, run
-interactively, can say what became of it), or a project it cannot read. `--dry-run` prints what it would do.
+that content (someone else's twins among them: `--take URN=ID` then names the object a pending create made), a
+pending create of another provider (only `pulumi refresh`, run interactively, can say what became of it), or a
+project it cannot read. `--dry-run` prints what it would do.
 Also `python -m pulumi_livekit.recover`.
 
 Exit codes: 0 done (or nothing to do); 1 refused, nothing changed; 2 bad arguments; 3 the stack or a project could
@@ -60,36 +61,73 @@ class Plan:
     dropped: list[str] = field(default_factory=list)
 
 
-def plan(pending: Sequence[PendingCreate], objects: Mapping[str, Sequence[Message]], held: frozenset[str]) -> Plan:
+def plan(pending: Sequence[PendingCreate], objects: Mapping[str, Sequence[Message]], held: frozenset[str],
+         chosen: Optional[Mapping[str, str]] = None) -> Plan:
     """Which object each pending create made. `objects` are the server's objects its provider reaches, by URN;
-    `held` the IDs any stack's resources hold. An ID the engine recorded is taken as it is; the others by content,
-    pending creates of one content paired in order with the unheld objects of that content, as long as there are no
-    more of those than of them. Raises `Refused` otherwise."""
+    `held` the IDs any stack's resources hold; `chosen` the objects the user named (`--take`), by URN. An ID the
+    engine recorded is taken as it is, a chosen one once checked; the others by content, pending creates of one
+    content paired in order with the unheld objects of that content, as long as there are no more of those than of
+    them. Raises `Refused` otherwise."""
+    chosen = chosen or {}
+    strangers = sorted(set(chosen) - {create.urn for create in pending})
+    if strangers:
+        raise Refused(f"--take names no pending create of the stack: {', '.join(strangers)}")
     result = Plan()
     taken = set(held)
     by_content: dict[tuple[str, bytes], list[PendingCreate]] = {}
     for create in pending:
-        present = {object_id(item) for item in objects[create.urn]}
-        if create.object_id and create.object_id in present and create.object_id not in taken:
-            result.adopted[create.urn] = create.object_id
-            taken.add(create.object_id)
+        present = {object_id(item): item for item in objects[create.urn]}
+        recorded = create.object_id if create.object_id in present else None
+        choice = chosen.get(create.urn)
+        if choice is not None:
+            problem = _not_takeable(create, choice, present, taken, recorded)
+            if problem:
+                raise Refused(f"--take {create.urn}={choice}: {problem}")
+            result.adopted[create.urn] = choice
+            taken.add(choice)
+        elif recorded and recorded not in taken:
+            result.adopted[create.urn] = recorded
+            taken.add(recorded)
         else:
-            declared = message_from_state(create.kind.dynamic_token, shown(create.inputs), hide=None)
-            content = as_stored(declared).SerializeToString(deterministic=True)
-            by_content.setdefault((create.kind.name, content), []).append(create)
+            by_content.setdefault((create.kind.name, _declared_content(create)), []).append(create)
     for (kind_name, content), creates in by_content.items():
         candidates = sorted(object_id(item) for item in objects[creates[0].urn] if object_id(item) not in taken
-                            and as_stored(item).SerializeToString(deterministic=True) == content)
+                            and _stored_content(item) == content)
         if len(candidates) > len(creates):
+            takes = " ".join(f"--take '{create.urn}=<ID>'" for create in creates)
             raise Refused(f"{len(candidates)} {kind_name} objects no stack holds ({', '.join(candidates)}) declare what "
                           f"{len(creates)} pending create(s) do ({', '.join(c.urn for c in creates)}): some were made "
                           "elsewhere, by someone this backend's stacks do not show, and which are this stack's "
-                          "cannot be told")
+                          f"cannot be told. If you know, run {PROG} again with {takes}, each naming the one that "
+                          "create made; the others stay as they are")
         for create, candidate in zip(creates, candidates):
             result.adopted[create.urn] = candidate
             taken.add(candidate)
         result.dropped += [create.urn for create in creates[len(candidates):]]
     return result
+
+
+def _declared_content(create: PendingCreate) -> bytes:
+    declared = message_from_state(create.kind.dynamic_token, shown(create.inputs), hide=None)
+    return _stored_content(declared)
+
+
+def _stored_content(item: Message) -> bytes:
+    return as_stored(item).SerializeToString(deterministic=True)
+
+
+def _not_takeable(create: PendingCreate, choice: str, present: Mapping[str, Message], taken: set[str],
+                  recorded: Optional[str]) -> Optional[str]:
+    """Why the object `choice` cannot be the one `create` made, if it cannot."""
+    if recorded and recorded != choice:
+        return f"the engine recorded that this create made {recorded}"
+    if choice not in present:
+        return f"the LiveKit project its provider reaches holds no {create.kind.noun} with that ID"
+    if choice in taken:
+        return "a stack's state holds it already (or another --take names it)"
+    if _stored_content(present[choice]) != _declared_content(create):
+        return "it does not hold what the resource declares"
+    return None
 
 
 def provider_settings(resources: Sequence[Mapping[str, Any]], reference: str) -> dict[str, Any]:
@@ -140,7 +178,8 @@ def held_elsewhere(stack_urn: str, cwd: Optional[str]) -> frozenset[str]:
     return frozenset(held)
 
 
-def recover(stack: Optional[str], cwd: Optional[str], dry_run: bool, out) -> int:
+def recover(stack: Optional[str], cwd: Optional[str], dry_run: bool, out,
+            chosen: Optional[Mapping[str, str]] = None) -> int:
     plain = export_stack(stack, cwd)
     shown_export = export_stack(stack, cwd, show_secrets=True)
     record = StackRecord.of_export(shown_export)
@@ -165,7 +204,7 @@ def recover(stack: Optional[str], cwd: Optional[str], dry_run: bool, out) -> int
                 listings[endpoint, create.kind.name] = client.list(create.kind)
     stack_urn = next((r["urn"] for r in resources if r.get("type") == "pulumi:pulumi:Stack"), "")
     held = record.held | held_elsewhere(stack_urn, cwd)
-    result = plan(pending, {c.urn: listings[endpoints[c.urn], c.kind.name] for c in pending}, held)
+    result = plan(pending, {c.urn: listings[endpoints[c.urn], c.kind.name] for c in pending}, held, chosen)
     result.dropped += [create.urn for create in record.pending if create.urn in in_state]
     for urn, taken in result.adopted.items():
         print(f"take  {urn}  {taken}", file=out)
@@ -189,13 +228,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stack", help="the stack (default: the selected one)")
     parser.add_argument("--cwd", help="the project's folder (default: this one)")
     parser.add_argument("--dry-run", action="store_true", help="print what it would do, change nothing")
+    parser.add_argument("--take", action="append", default=[], type=_take, metavar="URN=ID",
+                        help="the object a pending create made, when identical ones made elsewhere leave it to you "
+                             "(repeatable: one per pending create)")
     return parser
 
 
+def _take(text: str) -> tuple[str, str]:
+    urn, equals, object_id_ = text.rpartition("=")
+    if not (equals and urn.startswith("urn:pulumi:") and object_id_):
+        raise argparse.ArgumentTypeError(f"expected URN=ID (the resource's URN, as the refusal names it), got {text!r}")
+    return urn, object_id_
+
+
 def main(argv: Optional[Sequence[str]] = None, out=sys.stdout, err=sys.stderr) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if len(dict(args.take)) != len(args.take):
+        parser.error("--take names a pending create more than once")
     try:
-        return recover(args.stack, args.cwd, args.dry_run, out)
+        return recover(args.stack, args.cwd, args.dry_run, out, dict(args.take))
     except Refused as refusal:
         print(f"{PROG}: nothing changed: {refusal}", file=err)
         return EXIT_REFUSED
