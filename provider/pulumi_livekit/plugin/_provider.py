@@ -214,7 +214,7 @@ class LiveKitProvider(Provider):
                                         provider.kind.id_field: getattr(message, provider.kind.id_field)})
 
         if function.one:
-            return InvokeResponse(fields(await _core_request(found.the_one)))
+            return InvokeResponse(fields(_core(found.the_one)))
         return InvokeResponse({"items": PropertyValue([PropertyValue(fields(match)) for match in found.matches])})
 
     # ---- resources ------------------------------------------------------------------------
